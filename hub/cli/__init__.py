@@ -1,0 +1,38 @@
+"""The ``hub`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.cli import db, grids, schema_cmd, serve
+from hub.cli.common import State
+
+app = typer.Typer(
+    help="Grid hub: one graph and one event bus over grid-governance systems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _options(
+    context: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML settings file.", envvar="HUB_CONFIG")
+    ] = None,
+) -> None:
+    context.obj = State(config)
+
+
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(grids.app, name="grids")
+app.add_typer(schema_cmd.app, name="schema")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,54 @@
+"""What every command shares: settings from the global options, and async running."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from hub.config import Settings, load_settings
+from hub.db.engine import Database
+from hub.observability.logs import configure_logging
+
+T = TypeVar("T")
+
+
+@dataclass
+class State:
+    config: Path | None
+
+    def settings(self, **overrides: object) -> Settings:
+        try:
+            settings = load_settings(self.config, **overrides)
+        except (FileNotFoundError, ValueError) as error:
+            raise typer.BadParameter(str(error), param_hint="--config") from error
+        configure_logging(settings.log_level, settings.log_format)
+        return settings
+
+
+def state(context: typer.Context) -> State:
+    obj = context.obj
+    return obj if isinstance(obj, State) else State(None)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(settings.database_url)
+    try:
+        yield db
+    finally:
+        await db.aclose()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code)

@@ -1,0 +1,88 @@
+"""Settings: environment variables ``HUB_*`` over an optional TOML file over defaults.
+
+Nested settings use a double underscore in the environment, as in
+``HUB_GRAPHQL__MAX_DEPTH=8``; in the TOML file they are tables (``[graphql]``).
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_VARIABLE = "HUB_CONFIG"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/hub.db"
+
+
+class Mode(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class GraphQLLimits(BaseModel):
+    """Demand control for the graph; the defaults admit every query the UI teams write."""
+
+    max_depth: int = Field(default=12, ge=1)
+    max_tokens: int = Field(default=2000, ge=10)
+    max_aliases: int = Field(default=30, ge=1)
+    max_page_size: int = Field(default=100, ge=1)
+    document_cache_size: int = Field(default=1024, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    mode: Mode = Mode.DEV
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+    registry_refresh_seconds: float = Field(default=5.0, gt=0)
+    graphql: GraphQLLimits = GraphQLLimits()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+    @property
+    def dev(self) -> bool:
+        return self.mode is Mode.DEV
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Read the settings; a missing config file named explicitly is an error."""
+    path = config_file or _config_file_from_environment()
+    if path is None:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+
+    class FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    return FileSettings(**overrides)  # type: ignore[arg-type]
+
+
+def _config_file_from_environment() -> Path | None:
+    value = os.environ.get(CONFIG_FILE_VARIABLE)
+    return Path(value) if value else None

@@ -1,0 +1,100 @@
+"""Tables. Every change to them goes through an Alembic migration in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hub.db.types import UTCDateTime, utcnow
+
+# Named constraints, so migrations can address them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PERSONAL = {"personal": True}
+"""Column info marking personal data (names, phones); see hub.registry.records."""
+
+CODE = String(18)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RegionRow(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    parent_code: Mapped[str | None] = mapped_column(
+        CODE, ForeignKey("regions.code", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+    households: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    area_sqm: Mapped[float]
+    centroid_lat: Mapped[float]
+    centroid_lon: Mapped[float]
+    geometry: Mapped[str] = mapped_column(Text, deferred=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GridWorkerRow(Base):
+    __tablename__ = "grid_workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grid_code: Mapped[str] = mapped_column(
+        CODE, ForeignKey("regions.code", ondelete="CASCADE"), index=True
+    )
+    micro_grid_code: Mapped[str | None] = mapped_column(
+        CODE, ForeignKey("regions.code", ondelete="SET NULL")
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50), info=PERSONAL)
+    phone: Mapped[str] = mapped_column(String(20), info=PERSONAL)
+
+
+class PartyBranchRow(Base):
+    __tablename__ = "party_branches"
+
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    community_code: Mapped[str] = mapped_column(
+        CODE, ForeignKey("regions.code", ondelete="CASCADE"), index=True
+    )
+    secretary_name: Mapped[str] = mapped_column(String(50), info=PERSONAL)
+    secretary_phone: Mapped[str] = mapped_column(String(20), info=PERSONAL)
+    member_count: Mapped[int] = mapped_column(Integer)
+
+
+class PartyBranchGridRow(Base):
+    """Which branch serves a grid: each grid has at most one branch."""
+
+    __tablename__ = "party_branch_grids"
+
+    grid_code: Mapped[str] = mapped_column(
+        CODE, ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True
+    )
+    branch_code: Mapped[str] = mapped_column(
+        String(24), ForeignKey("party_branches.code", ondelete="CASCADE"), index=True
+    )
+
+
+class RegistryImportRow(Base):
+    """One row per accepted import; its id is the registry's revision."""
+
+    __tablename__ = "registry_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(200))
+    region_count: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)

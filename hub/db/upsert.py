@@ -1,0 +1,26 @@
+"""Insert-or-update in bulk, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CHUNK = 500  # keeps every statement under SQLite's bound-variable limit
+
+
+async def upsert(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        statement = insert(table).values(list(chunk))
+        updates = {name: statement.excluded[name] for name in chunk[0] if name not in keys}
+        await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))

@@ -1,0 +1,1 @@
+"""The HTTP surface: GraphQL, health and metrics."""

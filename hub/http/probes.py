@@ -1,0 +1,44 @@
+"""Health, readiness and metrics endpoints: what orchestrators and Prometheus read."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hub.services import Services
+
+log = logging.getLogger(__name__)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def probes(services: Services) -> dict[str, Endpoint]:
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        """Ready only when every dependency answers; anything else fails closed with 503."""
+        checks: dict[str, str] = {}
+        try:
+            await services.database.ping()
+            checks["database"] = "ok"
+        except Exception as error:
+            log.warning("readiness: database unreachable", extra={"error": str(error)})
+            checks["database"] = "unreachable"
+        ready = all(status == "ok" for status in checks.values())
+        body = {
+            "status": "ready" if ready else "not ready",
+            "checks": checks,
+            "registryRevision": services.registry.revision,
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def metrics(_: Request) -> Response:
+        return Response(
+            services.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    return {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}

@@ -1,0 +1,12 @@
+"""Where the project's data files live.
+
+The hub runs from a checkout: ``contracts/`` is data beside the packages, not inside
+them, so that departments and integrators read the same files the code is held to.
+"""
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONTRACTS_DIR = PROJECT_ROOT / "contracts"
+PUBLISHED_SDL = CONTRACTS_DIR / "graph" / "schema.graphql"
+DEPARTMENTS_FILE = CONTRACTS_DIR / "taxonomy" / "departments.yaml"

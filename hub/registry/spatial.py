@@ -1,0 +1,87 @@
+"""Point lookup: which grid and micro-grid a coordinate falls in, via an STR-tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely import STRtree
+
+from hub.registry.codes import RegionLevel, level_of
+from hub.registry.geo import from_geojson
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a point lies: the micro-grid when there is one, and its grid and community."""
+
+    grid: str
+    micro_grid: str | None
+
+    @property
+    def community(self) -> str:
+        return self.grid[: RegionLevel.COMMUNITY.code_length]
+
+    @property
+    def street(self) -> str:
+        return self.grid[: RegionLevel.STREET.code_length]
+
+
+class SpatialIndex:
+    """An immutable index of the grids and micro-grids at one registry revision.
+
+    Micro-grids are looked up first, since they name their grid in their code; grids
+    are looked up only for points outside every micro-grid.
+    """
+
+    def __init__(self, shapes: Sequence[tuple[str, str]], revision: int) -> None:
+        self.revision = revision
+        self._micro, self._micro_tree = _tree(shapes, RegionLevel.MICRO_GRID)
+        self._grids, self._grid_tree = _tree(shapes, RegionLevel.GRID)
+
+    @classmethod
+    def empty(cls) -> SpatialIndex:
+        return cls((), revision=0)
+
+    def __len__(self) -> int:
+        return len(self._micro) + len(self._grids)
+
+    def locate(self, lat: float, lon: float) -> Placement | None:
+        return self.locate_many([lat], [lon])[0]
+
+    def locate_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[Placement | None]:
+        """Vectorised lookup: one tree query for a whole batch of points."""
+        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        micro = _hits(self._micro_tree, self._micro, points)
+        missing = [i for i, code in enumerate(micro) if code is None]
+        grids = _hits(self._grid_tree, self._grids, points[missing]) if missing else []
+        grid_of = dict(zip(missing, grids, strict=True))
+        return [_placement(micro[i], grid_of.get(i)) for i in range(len(points))]
+
+
+def _tree(shapes: Sequence[tuple[str, str]], level: RegionLevel) -> tuple[list[str], STRtree]:
+    chosen = sorted((code, text) for code, text in shapes if level_of(code) is level)
+    return [code for code, _ in chosen], STRtree([from_geojson(text) for _, text in chosen])
+
+
+def _hits(tree: STRtree, codes: list[str], points: np.ndarray) -> list[str | None]:
+    """The first code (in code order) whose shape covers each point; points on a shared
+    edge belong to the lower code, so every point has one answer."""
+    found: list[str | None] = [None] * len(points)
+    if not codes:
+        return found
+    point_index, shape_index = tree.query(points, predicate="intersects")
+    for p, s in zip(point_index.tolist(), shape_index.tolist(), strict=True):
+        current = found[p]
+        if current is None or codes[s] < current:
+            found[p] = codes[s]
+    return found
+
+
+def _placement(micro_grid: str | None, grid: str | None) -> Placement | None:
+    if micro_grid is not None:
+        grid_code = micro_grid[: RegionLevel.GRID.code_length]
+        return Placement(grid=grid_code, micro_grid=micro_grid)
+    return Placement(grid=grid, micro_grid=None) if grid is not None else None

@@ -1,0 +1,241 @@
+"""Reading and writing the registry tables; every function takes the caller's session."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import asdict
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db.models import (
+    GridWorkerRow,
+    PartyBranchGridRow,
+    PartyBranchRow,
+    RegionRow,
+    RegistryImportRow,
+)
+from hub.db.types import utcnow
+from hub.db.upsert import upsert
+from hub.registry import records
+from hub.registry.codes import RegionLevel
+from hub.registry.geo import from_geojson, to_geojson
+from hub.registry.parse import Batch
+from hub.registry.records import Personal, WorkerRole
+
+_REGION_COLUMNS = (
+    RegionRow.code,
+    RegionRow.level,
+    RegionRow.name,
+    RegionRow.parent_code,
+    RegionRow.households,
+    RegionRow.population,
+    RegionRow.area_sqm,
+    RegionRow.centroid_lat,
+    RegionRow.centroid_lon,
+    RegionRow.address,
+)
+
+
+# -- reads -----------------------------------------------------------------------------
+
+
+async def regions(session: AsyncSession, codes: Collection[str]) -> dict[str, records.Region]:
+    result = await session.execute(select(*_REGION_COLUMNS).where(RegionRow.code.in_(codes)))
+    return {row.code: _region(row) for row in result}
+
+
+async def children(
+    session: AsyncSession, parents: Collection[str]
+) -> dict[str, list[records.Region]]:
+    statement = (
+        select(*_REGION_COLUMNS).where(RegionRow.parent_code.in_(parents)).order_by(RegionRow.code)
+    )
+    grouped: dict[str, list[records.Region]] = defaultdict(list)
+    for row in await session.execute(statement):
+        grouped[row.parent_code].append(_region(row))
+    return grouped
+
+
+async def geometries(session: AsyncSession, codes: Collection[str]) -> dict[str, str]:
+    """GeoJSON geometry text by code."""
+    statement = select(RegionRow.code, RegionRow.geometry).where(RegionRow.code.in_(codes))
+    rows = await session.execute(statement)
+    return dict(rows.all())
+
+
+async def page(
+    session: AsyncSession,
+    level: RegionLevel,
+    within: str | None,
+    after: str | None,
+    limit: int,
+) -> list[records.Region]:
+    """Regions of ``level`` under ``within``, in code order, starting after ``after``."""
+    statement = select(*_REGION_COLUMNS).where(*_scope(level, within))
+    if after is not None:
+        statement = statement.where(RegionRow.code > after)
+    result = await session.execute(statement.order_by(RegionRow.code).limit(limit))
+    return [_region(row) for row in result]
+
+
+async def count(session: AsyncSession, level: RegionLevel, within: str | None) -> int:
+    statement = select(func.count()).select_from(RegionRow).where(*_scope(level, within))
+    return int(await session.scalar(statement) or 0)
+
+
+def _scope(level: RegionLevel, within: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [RegionRow.level == level.value]
+    if within:
+        # Codes are prefixes of their descendants' codes; a range scan uses the key.
+        conditions += [RegionRow.code >= within, RegionRow.code < within + ":"]
+    return conditions
+
+
+async def workers(
+    session: AsyncSession, grid_codes: Collection[str]
+) -> dict[str, list[records.GridWorker]]:
+    statement = (
+        select(GridWorkerRow)
+        .where(GridWorkerRow.grid_code.in_(grid_codes))
+        .order_by(GridWorkerRow.id)
+    )
+    grouped: dict[str, list[records.GridWorker]] = defaultdict(list)
+    for row in await session.scalars(statement):
+        grouped[row.grid_code].append(
+            records.GridWorker(
+                grid_code=row.grid_code,
+                role=WorkerRole(row.role),
+                name=Personal(row.name),
+                phone=Personal(row.phone),
+                micro_grid_code=row.micro_grid_code,
+            )
+        )
+    return grouped
+
+
+async def branches_of_grids(
+    session: AsyncSession, grid_codes: Collection[str]
+) -> dict[str, records.PartyBranch]:
+    mapping = await session.execute(
+        select(PartyBranchGridRow.grid_code, PartyBranchGridRow.branch_code).where(
+            PartyBranchGridRow.grid_code.in_(grid_codes)
+        )
+    )
+    branch_of: dict[str, str] = dict(mapping.all())
+    loaded = await branches(session, set(branch_of.values()))
+    return {grid: loaded[branch] for grid, branch in branch_of.items()}
+
+
+async def branches(session: AsyncSession, codes: Collection[str]) -> dict[str, records.PartyBranch]:
+    grids: dict[str, list[str]] = defaultdict(list)
+    mapping = await session.execute(
+        select(PartyBranchGridRow.branch_code, PartyBranchGridRow.grid_code)
+        .where(PartyBranchGridRow.branch_code.in_(codes))
+        .order_by(PartyBranchGridRow.grid_code)
+    )
+    for branch, grid in mapping:
+        grids[branch].append(grid)
+    rows = await session.scalars(select(PartyBranchRow).where(PartyBranchRow.code.in_(codes)))
+    return {row.code: _branch(row, grids[row.code]) for row in rows}
+
+
+async def shapes_near(session: AsyncSession, codes: Collection[str]) -> dict[str, BaseGeometry]:
+    """Stored shapes of ``codes`` and of their children: what an import is checked against."""
+    statement = select(RegionRow.code, RegionRow.geometry).where(
+        or_(RegionRow.code.in_(codes), RegionRow.parent_code.in_(codes))
+    )
+    return {code: from_geojson(text) for code, text in await session.execute(statement)}
+
+
+async def leaf_shapes(session: AsyncSession) -> list[tuple[str, str]]:
+    """(code, GeoJSON) of every grid and micro-grid: what point lookup indexes."""
+    levels = (RegionLevel.GRID.value, RegionLevel.MICRO_GRID.value)
+    statement = select(RegionRow.code, RegionRow.geometry).where(RegionRow.level.in_(levels))
+    return [(code, text) for code, text in await session.execute(statement)]
+
+
+async def revision(session: AsyncSession) -> int:
+    """The id of the newest accepted import; 0 for an empty registry."""
+    return int(await session.scalar(select(func.max(RegistryImportRow.id))) or 0)
+
+
+def _region(row: object) -> records.Region:
+    values = {column.key: getattr(row, column.key) for column in _REGION_COLUMNS}
+    values["level"] = RegionLevel(values["level"])
+    return records.Region(**values)
+
+
+def _branch(row: PartyBranchRow, grid_codes: Sequence[str]) -> records.PartyBranch:
+    return records.PartyBranch(
+        code=row.code,
+        name=row.name,
+        community_code=row.community_code,
+        secretary_name=Personal(row.secretary_name),
+        secretary_phone=Personal(row.secretary_phone),
+        member_count=row.member_count,
+        grid_codes=tuple(grid_codes),
+    )
+
+
+# -- writes ----------------------------------------------------------------------------
+
+
+async def write(session: AsyncSession, batch: Batch, source: str, warnings: list[str]) -> int:
+    """Store a checked batch; returns the new registry revision. The caller commits."""
+    await _write_regions(session, batch)
+    await _write_workers(session, batch)
+    await _write_branches(session, batch)
+    result = await session.execute(
+        insert(RegistryImportRow)
+        .values(
+            imported_at=utcnow(),
+            source=source[:200],
+            region_count=len(batch.regions),
+            warnings=warnings,
+        )
+        .returning(RegistryImportRow.id)
+    )
+    return int(result.scalar_one())
+
+
+async def _write_regions(session: AsyncSession, batch: Batch) -> None:
+    ordered = sorted(batch.regions.values(), key=lambda p: (p.record.level.depth, p.record.code))
+    now = utcnow()
+    rows = [
+        {
+            **asdict(p.record),
+            "level": p.record.level.value,
+            "geometry": to_geojson(p.polygon),
+            "updated_at": now,
+        }
+        for p in ordered
+    ]
+    await upsert(session, RegionRow.__table__, rows, keys=["code"])  # type: ignore[arg-type]
+
+
+async def _write_workers(session: AsyncSession, batch: Batch) -> None:
+    grids = [c for c, p in batch.regions.items() if p.record.level is RegionLevel.GRID]
+    await session.execute(delete(GridWorkerRow).where(GridWorkerRow.grid_code.in_(grids)))
+    rows = [{**asdict(worker), "role": worker.role.value} for worker in batch.workers]
+    if rows:
+        await session.execute(insert(GridWorkerRow), rows)
+
+
+async def _write_branches(session: AsyncSession, batch: Batch) -> None:
+    grids = [c for c, p in batch.regions.items() if p.record.level is RegionLevel.GRID]
+    await session.execute(delete(PartyBranchGridRow).where(PartyBranchGridRow.grid_code.in_(grids)))
+    branch_rows = [
+        {k: v for k, v in asdict(branch).items() if k != "grid_codes"}
+        for branch in batch.branches.values()
+    ]
+    await upsert(session, PartyBranchRow.__table__, branch_rows, keys=["code"])  # type: ignore[arg-type]
+    links = [
+        {"grid_code": grid, "branch_code": branch.code}
+        for branch in batch.branches.values()
+        for grid in branch.grid_codes
+    ]
+    if links:
+        await session.execute(insert(PartyBranchGridRow), links)

@@ -1,0 +1,53 @@
+"""Assembling the schema: built once per process, never per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import ASTValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from hub.config import GraphQLLimits
+from hub.observability.metrics import Metrics
+from schema.hub_schema import HubSchema
+from schema.limits import alias_limit, depth_limit
+from schema.query import Query
+from schema.regions import REGION_TYPES
+from schema.scalars import SCALARS
+from schema.subscription import Subscription
+
+
+def build_schema(limits: GraphQLLimits | None = None, metrics: Metrics | None = None) -> HubSchema:
+    limits = limits or GraphQLLimits()
+    # Built once: the validation cache is keyed by the rule classes themselves.
+    rules: list[type[ASTValidationRule]] = [
+        depth_limit(limits.max_depth),
+        alias_limit(limits.max_aliases),
+    ]
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=limits.document_cache_size),
+        lambda: ValidationCache(maxsize=limits.document_cache_size),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules(rules),
+    ]
+    schema = HubSchema(
+        query=Query,
+        subscription=Subscription,
+        types=list(REGION_TYPES),
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+    schema.metrics = metrics
+    return schema
+
+
+def print_sdl(schema: strawberry.Schema | None = None) -> str:
+    """The published SDL: the federation subgraph schema, as ``_service { sdl }`` gives it."""
+    return (schema or build_schema()).as_str() + "\n"

@@ -1,0 +1,25 @@
+"""Schema directives that tell front-end teams how to treat a field."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from strawberry.schema_directive import Location
+
+
+@strawberry.enum(description="The kind of personal data a field holds.")
+class PersonalDataKind(Enum):
+    NAME = "NAME"
+    PHONE = "PHONE"
+    ID_NUMBER = "ID_NUMBER"
+    ADDRESS = "ADDRESS"
+    HEALTH = "HEALTH"
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    description="The field holds personal data: it may be masked, and reading it is audited.",
+)
+class Personal:
+    kind: PersonalDataKind

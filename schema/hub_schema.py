@@ -1,0 +1,111 @@
+"""The hub's schema class: every result, on every transport, leaves typed and counted.
+
+Errors are classified here rather than in an extension because a parse error raised
+by the parser cache escapes the extensions' operation hook; ``execute`` and ``stream``
+are the two doors every transport (HTTP, WebSocket, SSE) goes through.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.schema import StreamResult
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from hub.observability.metrics import Metrics
+from schema.errors import ErrorCode, classify
+
+MAX_OPERATION_NAME = 64  # longer client-chosen names would bloat the metric labels
+# Metric labels only: the name of the first operation, without parsing the document.
+_FIRST_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z]\w*)")
+
+
+class HubSchema(strawberry.federation.Schema):
+    metrics: Metrics | None = None
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """``classify`` logs what deserves logging; client mistakes are not server errors."""
+
+    async def execute(  # noqa: PLR0913, PLR0917 - strawberry's own signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        started = time.perf_counter()
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        self._finish(result, _label(query, operation_name), started)
+        return result
+
+    async def stream(  # noqa: PLR0913, PLR0917 - strawberry's own signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return self._finish_each(results, _label(query, operation_name))
+
+    async def _finish_each(self, results: StreamResult, operation_name: str | None) -> StreamResult:
+        started = time.perf_counter()
+        async for result in results:
+            if isinstance(result, ExecutionResult):
+                self._finish(result, operation_name, started)
+            yield result
+            started = time.perf_counter()
+
+    def _finish(self, result: ExecutionResult, operation_name: str | None, started: float) -> None:
+        if result.errors:
+            result.errors = [classify(error, operation_name) for error in result.errors]
+        if self.metrics is not None:
+            _observe(self.metrics, result, operation_name, time.perf_counter() - started)
+
+
+def _label(query: str | None, operation_name: str | None) -> str:
+    if operation_name:
+        return operation_name[:MAX_OPERATION_NAME]
+    found = _FIRST_OPERATION.match(query or "")
+    return found.group(1)[:MAX_OPERATION_NAME] if found else "anonymous"
+
+
+def _observe(
+    metrics: Metrics, result: ExecutionResult, operation_name: str | None, elapsed: float
+) -> None:
+    name = operation_name or "anonymous"
+    metrics.graphql_latency.labels(name).observe(elapsed)
+    metrics.graphql_requests.labels(name, "error" if result.errors else "ok").inc()
+    for error in result.errors or ():
+        code = (error.extensions or {}).get("code", ErrorCode.INTERNAL_SERVER_ERROR.value)
+        metrics.graphql_errors.labels(name, code).inc()

@@ -1,0 +1,66 @@
+"""Relay-style connections with opaque keyset cursors.
+
+A cursor encodes the last key seen, not an offset, so pages stay correct while
+rows are added or removed between requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+
+from schema.errors import BadUserInputError
+
+_PREFIX = "k:"
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode((_PREFIX + key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(_PREFIX):
+        raise BadUserInputError("not a cursor from this API", argument="after")
+    return text[len(_PREFIX) :]
+
+
+def check_page_size(first: int, maximum: int) -> None:
+    if not 0 <= first <= maximum:
+        raise BadUserInputError(f"first must be between 0 and {maximum}", argument="first")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+CountFn = Callable[[], Awaitable[int]]
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count: strawberry.Private[CountFn]
+
+    @strawberry.field(description="All matching items, not just this page.")
+    async def total_count(self) -> int:
+        return await self.count()

@@ -1,0 +1,65 @@
+"""The people of the grid: workers and party branches. Their names and phones are personal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from hub.registry import records
+from hub.registry.records import WorkerRole
+from schema.directives import Personal, PersonalDataKind
+
+strawberry.enum(WorkerRole, description="网格长, 专职/兼职网格员, 微网格长.")
+
+
+def personal(kind: PersonalDataKind, description: str) -> Any:
+    return strawberry.field(description=description, directives=[Personal(kind=kind)])
+
+
+@strawberry.type(description="网格员: a person who staffs a grid.")
+class GridWorker:
+    role: WorkerRole
+    name: str = personal(PersonalDataKind.NAME, "Full name.")
+    phone: str = personal(PersonalDataKind.PHONE, "Mobile number.")
+    grid_code: str
+    micro_grid_code: str | None = strawberry.field(
+        description="For a micro-grid lead, the micro-grid they look after."
+    )
+
+    @classmethod
+    def of(cls, worker: records.GridWorker) -> GridWorker:
+        return cls(
+            role=worker.role,
+            name=worker.name,
+            phone=worker.phone,
+            grid_code=worker.grid_code,
+            micro_grid_code=worker.micro_grid_code,
+        )
+
+
+@strawberry.type(description="A contact person.")
+class Contact:
+    name: str = personal(PersonalDataKind.NAME, "Full name.")
+    phone: str = personal(PersonalDataKind.PHONE, "Mobile number.")
+
+
+@strawberry.type(description="网格党支部: a grid party branch; one may serve several grids.")
+class PartyBranch:
+    code: str
+    name: str
+    community_code: str
+    secretary: Contact = strawberry.field(description="支部书记.")
+    member_count: int = strawberry.field(description="Party members in the branch.")
+    grid_codes: list[str] = strawberry.field(description="The grids it serves.")
+
+    @classmethod
+    def of(cls, branch: records.PartyBranch) -> PartyBranch:
+        return cls(
+            code=branch.code,
+            name=branch.name,
+            community_code=branch.community_code,
+            secretary=Contact(name=branch.secretary_name, phone=branch.secretary_phone),
+            member_count=branch.member_count,
+            grid_codes=list(branch.grid_codes),
+        )

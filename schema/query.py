@@ -1,0 +1,112 @@
+"""The root query of the unified graph's core: the registry and the departments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from hub.registry import store
+from hub.registry.codes import RegionLevel
+from schema.context import Info
+from schema.departments import Department
+from schema.errors import BadUserInputError
+from schema.pagination import (
+    Connection,
+    Edge,
+    PageInfo,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+)
+from schema.regions import Community, Grid, MicroGrid, Region, load_region, parse_code, region_type
+
+
+@strawberry.type(description="Where a point lies.")
+class GridLocation:
+    grid: Grid
+    micro_grid: MicroGrid | None = strawberry.field(
+        description="Null where the grid has no micro-grid at that point."
+    )
+    community: Community
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A region of any level by its code; null if unknown.")
+    async def region(self, info: Info, code: str) -> Region | None:
+        parse_code(code)
+        return await load_region(info, code)
+
+    @strawberry.field(description="A grid by its 15-digit code; null if unknown.")
+    async def grid(self, info: Info, code: str) -> Grid | None:
+        if parse_code(code) is not RegionLevel.GRID:
+            raise BadUserInputError("a grid code has 15 digits", argument="code")
+        region = await load_region(info, code)
+        return region if isinstance(region, Grid) else None
+
+    @strawberry.field(
+        description="Regions of one level, in code order, optionally within "
+        "a region (a community's code gives its grids)."
+    )
+    async def grids(
+        self,
+        info: Info,
+        within: Annotated[
+            str | None, strawberry.argument(description="An ancestor's code.")
+        ] = None,
+        level: RegionLevel = RegionLevel.GRID,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Region]:
+        check_page_size(first, info.context.services.settings.graphql.max_page_size)
+        if within is not None:
+            parse_code(within, "within")
+        start = decode_cursor(after) if after else None
+        return await _region_page(info, level, within, start, first)
+
+    @strawberry.field(
+        name="gridAt",
+        description="The grid and micro-grid containing a WGS84 point; null outside every grid.",
+    )
+    async def grid_at(self, info: Info, lat: float, lon: float) -> GridLocation | None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise BadUserInputError("lat must be within ±90 and lon within ±180")
+        placement = info.context.services.registry.locate(lat, lon)
+        if placement is None:
+            return None
+        codes = [placement.grid, placement.community, placement.micro_grid or placement.grid]
+        grid, community, micro = await info.context.loaders.region.load_many(codes)
+        micro = micro if placement.micro_grid else None
+        if grid is None or community is None:  # the index is ahead of a deleted region
+            return None
+        return GridLocation(
+            grid=region_type(grid),  # type: ignore[arg-type]
+            micro_grid=region_type(micro) if micro else None,  # type: ignore[arg-type]
+            community=region_type(community),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="The departments that take grid events.")
+    def departments(self, info: Info) -> list[Department]:
+        return [Department.of(d) for d in info.context.services.departments]
+
+
+async def _region_page(
+    info: Info, level: RegionLevel, within: str | None, after: str | None, first: int
+) -> Connection[Region]:
+    database = info.context.services.database
+    async with database.session() as session:
+        rows = await store.page(session, level, within, after, first + 1)
+
+    async def count() -> int:
+        async with database.session() as session:
+            return await store.count(session, level, within)
+
+    edges = [Edge(cursor=encode_cursor(r.code), node=region_type(r)) for r in rows[:first]]
+    page_info = PageInfo(
+        has_next_page=len(rows) > first,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, page_info=page_info, count=count)

@@ -1,0 +1,21 @@
+"""The root subscription of the unified graph's core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from schema.context import Info
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        name="registryRevision",
+        description="The registry's revision now, then each time an import changes it; "
+        "maps refetch their grids when it moves.",
+    )
+    async def registry_revision(self, info: Info) -> AsyncGenerator[int, None]:
+        async for revision in info.context.services.registry.revisions():
+            yield revision

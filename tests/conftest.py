@@ -1,0 +1,109 @@
+"""Shared fixtures: the demo town, migrated databases on both backends, and the app."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.db import migrate
+from hub.db.engine import Database
+from hub.demo.town import generate_town
+from hub.registry.importer import import_document
+from tests.support.databases import fresh_postgres_database
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def town_document() -> dict[str, Any]:
+    return generate_town()
+
+
+@pytest.fixture
+def town(town_document: dict[str, Any]) -> dict[str, Any]:
+    """A copy each test may change freely."""
+    return copy.deepcopy(town_document)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty, migrated database: SQLite, and PostgreSQL when the suite has one."""
+    if request.param == "sqlite":
+        db = Database(sqlite_url(tmp_path / "hub.db"))
+        await migrate.upgrade(db)
+        yield db
+        await db.aclose()
+        return
+    async with fresh_postgres_database() as url:
+        db = Database(url)
+        await migrate.upgrade(db)
+        yield db
+        await db.aclose()
+
+
+@pytest.fixture(scope="session")
+def town_database_file(
+    tmp_path_factory: pytest.TempPathFactory, town_document: dict[str, Any]
+) -> Path:
+    """A SQLite file holding the imported demo town, built once per session."""
+    path = tmp_path_factory.mktemp("town") / "town.db"
+
+    async def build() -> None:
+        db = Database(sqlite_url(path))
+        await migrate.upgrade(db)
+        await import_document(db, town_document, "demo town")
+        await db.aclose()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def town_settings(tmp_path: Path, town_database_file: Path) -> Settings:
+    path = tmp_path / "hub.db"
+    shutil.copy(town_database_file, path)
+    return Settings(database_url=sqlite_url(path))
+
+
+@pytest.fixture
+async def app(town_settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(town_settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)

@@ -1,0 +1,110 @@
+"""The ``hub`` command, as an operator uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hub.cli import app
+from hub.paths import PUBLISHED_SDL
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HUB_LOG_LEVEL", "WARNING")
+    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    return tmp_path
+
+
+def hub(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def town_file(env: Path) -> Path:
+    path = env / "town.geojson"
+    code, out, _ = hub("grids", "generate", "--output", str(path))
+    assert code == 0, out
+    assert out == f"wrote 600 regions to {path}\n"
+    return path
+
+
+def test_upgrade_then_import_then_show(env: Path, town_file: Path) -> None:
+    assert hub("db", "upgrade")[:2] == (0, "database at revision 0001\n")
+    code, out, _ = hub("grids", "import", str(town_file))
+    assert code == 0
+    assert out.startswith("imported 600 regions, ")
+    assert out.endswith("41 party branches; registry revision 1\n")
+    code, out, _ = hub("grids", "show", "330199001001001")
+    assert code == 0
+    assert "330199001001001" in out
+    assert "(GRID)" in out
+    assert "LEADER" in out
+    assert "网格党支部" in out
+
+
+def test_a_bad_file_is_refused_with_its_reasons_and_changes_nothing(
+    env: Path, town_file: Path
+) -> None:
+    hub("db", "upgrade")
+    town = json.loads(town_file.read_text(encoding="utf-8"))
+    town["features"][5]["properties"]["parent"] = "999999"
+    bad = env / "bad.geojson"
+    bad.write_text(json.dumps(town), encoding="utf-8")
+    code, _, err = hub("grids", "import", str(bad))
+    assert code == 2
+    assert "import rejected, 1 error(s)" in err
+    assert "parent must be" in err
+    assert hub("grids", "show", "330199001")[0] == 1
+
+
+def test_a_file_that_is_not_json_is_refused(env: Path) -> None:
+    hub("db", "upgrade")
+    junk = env / "junk.geojson"
+    junk.write_text("<kml/>", encoding="utf-8")
+    code, _, err = hub("grids", "import", str(junk))
+    assert code == 2
+    assert "cannot read junk.geojson as JSON" in err
+
+
+def test_show_names_bad_and_unknown_codes(env: Path) -> None:
+    hub("db", "upgrade")
+    assert hub("grids", "show", "12x")[0] == 2
+    code, _, err = hub("grids", "show", "330199001")
+    assert code == 1
+    assert "no region 330199001" in err
+
+
+def test_schema_print_is_the_published_contract(env: Path) -> None:
+    code, out, _ = hub("schema", "print")
+    assert code == 0
+    assert out == PUBLISHED_SDL.read_text(encoding="utf-8")
+
+
+def test_a_config_file_is_read_and_the_environment_wins(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = env / "hub.toml"
+    config.write_text(
+        f'database_url = "sqlite+aiosqlite:///{env / "from-toml.db"}"\n[graphql]\nmax_depth = 5\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("HUB_DATABASE_URL")
+    assert hub("--config", str(config), "db", "upgrade")[0] == 0
+    assert (env / "from-toml.db").exists()
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{env / 'from-env.db'}")
+    assert hub("--config", str(config), "db", "upgrade")[0] == 0
+    assert (env / "from-env.db").exists()
+
+
+def test_a_missing_config_file_is_an_error(env: Path) -> None:
+    code, _, err = hub("--config", str(env / "absent.toml"), "db", "upgrade")
+    assert code == 2
+    assert "config file not found" in err

@@ -1,0 +1,115 @@
+"""``hub serve`` as a real process behind uvicorn, queried over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def hub_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+        "HUB_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    town = tmp_path / "town.geojson"
+    for args in (
+        ("db", "upgrade"),
+        ("grids", "generate", "-o", str(town)),
+        ("grids", "import", str(town)),
+    ):
+        done = hub_command(*args, env=env)
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "serve", "--port", str(port)],
+        env={**env, "HUB_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"hub serve exited early:\n{process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("hub serve did not become healthy in 30 s")
+
+
+def test_the_served_hub_answers_over_http_and_stops_cleanly(
+    server: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, process = server
+    with httpx.Client(base_url=base, timeout=10) as http:
+        count = http.post("/graphql", json={"query": "{ grids(first: 100) { totalCount } }"})
+        assert count.json() == {"data": {"grids": {"totalCount": 83}}}
+        outside = http.get(
+            "/graphql", params={"query": "{ gridAt(lat: 0, lon: 0) { grid { code } } }"}
+        )
+        assert outside.json() == {"data": {"gridAt": None}}
+        assert http.get("/readyz").json()["checks"] == {"database": "ok"}
+    process.send_signal(signal.SIGINT)
+    # A clean stop: shutdown completes, then uvicorn re-raises the signal, so the exit
+    # status says "stopped by Ctrl-C" (130) as a shell expects.
+    assert process.wait(timeout=15) in (0, 130, -signal.SIGINT)
+    output = process.stdout.read() if process.stdout else ""
+    assert "Application shutdown complete" in output
+    assert "Traceback" not in output
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(env: dict[str, str]) -> None:
+    done = hub_command("serve", "--port", str(free_port()), env=env)
+    assert done.returncode == 1
+    assert "run `hub db upgrade`" in done.stderr

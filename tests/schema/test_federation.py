@@ -1,0 +1,83 @@
+"""Federation: the published SDL, and ``_entities`` batched through one loader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from hub.paths import PUBLISHED_SDL
+from schema import print_sdl
+from tests.conftest import GraphQLClient
+
+ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+    __typename ... on Grid { code name leader { role } } ... on Community { code name } } }"""
+
+
+def test_the_published_sdl_is_the_printed_one() -> None:
+    assert PUBLISHED_SDL.read_text(encoding="utf-8") == print_sdl(), (
+        "contracts/graph/schema.graphql is stale: run `hub schema print --publish`"
+    )
+
+
+async def test_service_sdl_is_the_published_contract(gql: GraphQLClient) -> None:
+    body = await gql("{ _service { sdl } }")
+    sdl = body["data"]["_service"]["sdl"]
+    assert sdl.strip() == PUBLISHED_SDL.read_text(encoding="utf-8").strip()
+    assert 'type Grid implements Region @key(fields: "code")' in sdl
+    assert 'interface Region @key(fields: "code")' in sdl
+
+
+@pytest.fixture
+def statements(app: Starlette) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = app.state.services.database.engine.sync_engine
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_entities_resolve_in_one_batched_query(
+    gql: GraphQLClient, statements: list[str]
+) -> None:
+    grids = [{"__typename": "Grid", "code": f"330199001{c:03d}001"} for c in range(1, 11)]
+    communities = [{"__typename": "Community", "code": f"330199001{c:03d}"} for c in range(1, 11)]
+    body = await gql(ENTITIES, r=grids + communities)
+    entities = body["data"]["_entities"]
+    assert [e["code"] for e in entities] == [r["code"] for r in grids + communities]
+    assert {e["__typename"] for e in entities[:10]} == {"Grid"}
+    assert all(e["leader"]["role"] == "LEADER" for e in entities[:10])
+    region_reads = [s for s in statements if "FROM regions" in s]
+    worker_reads = [s for s in statements if "FROM grid_workers" in s]
+    assert len(region_reads) == 1, region_reads
+    assert len(worker_reads) == 1, worker_reads
+
+
+async def test_entities_of_the_wrong_type_or_unknown_are_null(gql: GraphQLClient) -> None:
+    body = await gql(
+        ENTITIES,
+        r=[
+            {"__typename": "Grid", "code": "330199001001"},
+            {"__typename": "Grid", "code": "330199001099001"},
+            {"__typename": "Grid", "code": "not-a-code"},
+        ],
+    )
+    assert body["data"]["_entities"] == [None, None, None]
+
+
+async def test_the_region_interface_resolves_to_its_concrete_type(gql: GraphQLClient) -> None:
+    body = await gql(ENTITIES, r=[{"__typename": "Region", "code": "330199001001001"}])
+    assert body["data"]["_entities"] == [
+        {
+            "__typename": "Grid",
+            "code": "330199001001001",
+            "name": body["data"]["_entities"][0]["name"],
+            "leader": {"role": "LEADER"},
+        }
+    ]
