@@ -13,15 +13,26 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
-from schema.query import Query
+from schema.query import RegistryQuery
 from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
-from schema.subscription import Subscription
+from schema.subscription import RegistrySubscription
+
+# Each feature contributes one fragment per root type; the schema merges them.
+QUERY_PARTS: tuple[type, ...] = (RegistryQuery,)
+MUTATION_PARTS: tuple[type, ...] = ()
+SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription,)
+ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
+
+
+def _root(name: str, parts: tuple[type, ...]) -> type | None:
+    return merge_types(name, parts) if parts else None
 
 
 def build_schema(limits: GraphQLLimits | None = None, metrics: Metrics | None = None) -> HubSchema:
@@ -38,9 +49,10 @@ def build_schema(limits: GraphQLLimits | None = None, metrics: Metrics | None = 
         lambda: AddValidationRules(rules),
     ]
     schema = HubSchema(
-        query=Query,
-        subscription=Subscription,
-        types=list(REGION_TYPES),
+        query=_root("Query", QUERY_PARTS),
+        mutation=_root("Mutation", MUTATION_PARTS),
+        subscription=_root("Subscription", SUBSCRIPTION_PARTS),
+        types=list(ENTITY_TYPES),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -1,4 +1,4 @@
-"""The root query of the unified graph's core: the registry and the departments."""
+"""Root query fields of the graph's core: the registry and the departments."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class GridLocation:
 
 
 @strawberry.type
-class Query:
+class RegistryQuery:
     @strawberry.field(description="A region of any level by its code; null if unknown.")
     async def region(self, info: Info, code: str) -> Region | None:
         parse_code(code)

@@ -1,4 +1,4 @@
-"""The root subscription of the unified graph's core."""
+"""Root subscription fields of the graph's core."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from schema.context import Info
 
 
 @strawberry.type
-class Subscription:
+class RegistrySubscription:
     @strawberry.subscription(
         name="registryRevision",
         description="The registry's revision now, then each time an import changes it; "
