@@ -19,7 +19,9 @@ class PersonalDataKind(Enum):
 
 @strawberry.schema_directive(
     locations=[Location.FIELD_DEFINITION],
-    description="The field holds personal data: it may be masked, and reading it is audited.",
+    description="The field holds personal data: it may be masked, and reading it is audited. "
+    "`department` owns the data: reading it unmasked takes the scope pii:read:<department>.",
 )
 class Personal:
     kind: PersonalDataKind
+    department: str = "registry"

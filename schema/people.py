@@ -13,8 +13,11 @@ from schema.directives import Personal, PersonalDataKind
 strawberry.enum(WorkerRole, description="网格长, 专职/兼职网格员, 微网格长.")
 
 
-def personal(kind: PersonalDataKind, description: str) -> Any:
-    return strawberry.field(description=description, directives=[Personal(kind=kind)])
+def personal(kind: PersonalDataKind, description: str, department: str = "registry") -> Any:
+    """A field holding personal data of ``department`` (the grid registry by default)."""
+    return strawberry.field(
+        description=description, directives=[Personal(kind=kind, department=department)]
+    )
 
 
 @strawberry.type(description="网格员: a person who staffs a grid.")

@@ -113,3 +113,43 @@ def test_serve_refuses_a_database_that_is_not_migrated(env: dict[str, str]) -> N
     done = hub_command("serve", "--port", str(free_port()), env=env)
     assert done.returncode == 1
     assert "run `hub db upgrade`" in done.stderr
+
+
+def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        with httpx.Client(base_url=base, timeout=10) as http:
+            count = http.post("/graphql", json={"query": "{ grids(first: 100) { totalCount } }"})
+            assert count.json() == {"data": {"grids": {"totalCount": 83}}}
+            inside = http.post(
+                "/graphql",
+                json={
+                    "query": "{ gridAt(lat: 30.312, lon: 120.053) "
+                    "{ grid { code } microGrid { code } } }"
+                },
+            )
+            found = inside.json()["data"]["gridAt"]
+            assert found["microGrid"]["code"].startswith(found["grid"]["code"])
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+        output = process.stdout.read() if process.stdout else ""
+        assert "GraphiQL: http://127.0.0.1:" in output
+        assert output.count("{ ") >= 3  # the example queries
+        assert (tmp_path / "var" / "hub.db").exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
