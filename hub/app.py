@@ -31,7 +31,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     graphql = Gate(GraphQLEndpoint(schema, services), services.security)
     routes: list[BaseRoute] = [Route(path, e) for path, e in probes(services).items()]
     routes += [
-        Route("/metrics", Gate(request_response(metrics_endpoint(services)), services.security, scope=METRICS)),
+        Route(
+            "/metrics",
+            Gate(request_response(metrics_endpoint(services)), services.security, scope=METRICS),
+        ),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]

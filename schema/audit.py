@@ -67,7 +67,7 @@ class AuditQuery:
     async def audit_log(
         self,
         info: Info,
-        filter: AuditLogFilter | None = None,  # noqa: A002 - the issue names it so
+        filter: AuditLogFilter | None = None,
         first: int = 50,
         after: int = 0,
     ) -> list[AuditEntry]:

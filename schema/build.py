@@ -53,7 +53,9 @@ def build_schema(
         depth_limit(limits.max_depth),
         alias_limit(limits.max_aliases),
     ]
-    guard = GraphSecurity(security or SecuritySettings(), dev=dev, cache_size=limits.document_cache_size)
+    guard = GraphSecurity(
+        security or SecuritySettings(), dev=dev, cache_size=limits.document_cache_size
+    )
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=limits.document_cache_size),
         lambda: ValidationCache(maxsize=limits.document_cache_size),

@@ -3,7 +3,7 @@
     HubError                        raised on purpose; the message is for the client
      ├─ BadUserInputError           BAD_USER_INPUT: an argument is malformed or out of range
      ├─ UnauthenticatedError        UNAUTHENTICATED: no credentials, or ones that fail (HTTP 401)
-     ├─ ForbiddenError              FORBIDDEN: the principal lacks a scope, or the record is not theirs
+     ├─ ForbiddenError              FORBIDDEN: a scope is missing, or the record is not theirs
      ├─ PurposeRequiredError        PURPOSE_REQUIRED: unmasked personal data needs X-Purpose
      ├─ RateLimitedError            RATE_LIMITED: the principal's request budget is spent (HTTP 429)
      ├─ CostLimitExceededError      COST_LIMIT_EXCEEDED: the estimated cost is over the budget

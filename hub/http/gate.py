@@ -139,7 +139,7 @@ async def _refuse_error(send: Send, error: HubError) -> None:
     await _refuse(send, _STATUS.get(code, 400), code.value, str(error), error.extensions, headers)
 
 
-async def _refuse(  # noqa: PLR0913 - one response, several parts
+async def _refuse(
     send: Send,
     status: int,
     code: str,

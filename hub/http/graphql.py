@@ -14,8 +14,8 @@ credentials is closed with 4403.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -50,9 +50,11 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
     async def on_ws_connect(self, context: HubContext) -> UnsetType | dict[str, object] | None:
         params = {
-            str(k).lower(): v for k, v in (context.connection_params or {}).items() if isinstance(v, str)
+            str(k).lower(): v
+            for k, v in (context.connection_params or {}).items()
+            if isinstance(v, str)
         }
-        upgrade = context.request.headers if context.request is not None else {}
+        upgrade: Mapping[str, str] = context.request.headers if context.request else {}
         credential = credential_from(params) or credential_from(upgrade)
         if credential is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
@@ -62,7 +64,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
             raise ConnectionRejectionError(error.extensions) from error
         context.credential = credential
         context.purpose = params.get("x-purpose") or upgrade.get("x-purpose") or None
-        return UNSET
+        return cast("UnsetType", UNSET)
 
 
 def context_of(

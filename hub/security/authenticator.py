@@ -55,7 +55,7 @@ class Authenticator:
         """For long-lived connections: whether the credential would be accepted now."""
         try:
             await self.authenticate(credential)
-        except Exception:  # noqa: BLE001 - any refusal ends the subscription
+        except Exception:
             return False
         return True
 
@@ -96,7 +96,11 @@ class Authenticator:
             scopes = self.roles.scopes(roles, department)
         except RoleError as error:
             raise refuse(str(error)) from error
-        direct = {s for s in _strings(claims.get("scope") or claims.get("scp")) if s in self.roles.vocabulary}
+        direct = {
+            s
+            for s in _strings(claims.get("scope") or claims.get("scp"))
+            if s in self.roles.vocabulary
+        }
         grid_scoped = self.roles.grid_scoped(roles)
         if grid_scoped and not grids:
             raise refuse("a grid worker's token must name their grids")

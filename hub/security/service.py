@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class SecurityConfigError(ValueError):
 class Security:
     settings: SecuritySettings
     dev: bool
+    database: Database
     roles: Roles
     keys: ApiKeyStore
     tokens: TokenValidator
@@ -40,7 +42,12 @@ class Security:
 
     @classmethod
     def create(
-        cls, settings: SecuritySettings, database: Database, departments: Iterable[str], *, dev: bool
+        cls,
+        settings: SecuritySettings,
+        database: Database,
+        departments: Iterable[str],
+        *,
+        dev: bool,
     ) -> Security:
         roles = load_roles(departments)
         keys = ApiKeyStore(database, roles)
@@ -49,6 +56,7 @@ class Security:
         return cls(
             settings=settings,
             dev=dev,
+            database=database,
             roles=roles,
             keys=keys,
             tokens=tokens,
@@ -69,10 +77,8 @@ class Security:
         checks: dict[str, str] = {}
         for issuer, key_set in self.tokens.key_sets.items():
             if not key_set.keys:
-                try:
+                with contextlib.suppress(Exception):  # reported below: the probe fails closed
                     await asyncio.wait_for(key_set.fetch(), timeout=5)
-                except Exception:  # noqa: BLE001 - reported, and the probe fails closed
-                    pass
             checks[f"jwks {issuer}"] = "ok" if key_set.keys else "unreachable"
         return checks
 

@@ -26,6 +26,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -188,6 +189,7 @@ class _Analysis:
         root: OperationType | None,
         sized: tuple[tuple[str, Size], ...],
     ) -> list[CostNode]:
+        condition: NamedTypeNode | None
         if isinstance(selection, FragmentSpreadNode):
             fragment = self.fragments.get(selection.name.value)
             if fragment is None:
@@ -216,12 +218,14 @@ class _Analysis:
             return []
         named = get_named_type(graphql_field.type)
         rules = self.rules(parent, name)
-        for rule in rules:
-            self.require(rule)
+        for each in rules:
+            self.require(each)
         self.require_type(named)
         rule = rules[0] if rules else None
         list_size = rule.list_size if rule else None
-        own_size = self.size(node, graphql_field, list_size) if _is_list(graphql_field.type) else size
+        own_size = (
+            self.size(node, graphql_field, list_size) if _is_list(graphql_field.type) else size
+        )
         sized = self.sized_children(node, graphql_field, list_size)
         children = self.selections(node.selection_set, named, None, sized)
         weight = self.weight(rule, named, root)
@@ -231,9 +235,11 @@ class _Analysis:
 
     def rules(self, parent: GraphQLNamedType, name: str) -> list[FieldRule]:
         """The field's rule, and on an interface also each implementation's: fail closed."""
-        owners = [parent, *self.plan.possible_types(parent)] if not isinstance(
-            parent, GraphQLObjectType
-        ) else [parent]
+        owners = (
+            [parent, *self.plan.possible_types(parent)]
+            if not isinstance(parent, GraphQLObjectType)
+            else [parent]
+        )
         return [r for owner in owners if (r := self.plan.rule(owner.name, name)) is not None]
 
     def require(self, rule: FieldRule) -> None:
@@ -248,7 +254,9 @@ class _Analysis:
             if scopes and graphql_type.name not in self.requirements:
                 self.requirements[graphql_type.name] = Requirement(graphql_type.name, scopes)
 
-    def weight(self, rule: FieldRule | None, named: GraphQLNamedType, root: OperationType | None) -> int:
+    def weight(
+        self, rule: FieldRule | None, named: GraphQLNamedType, root: OperationType | None
+    ) -> int:
         if rule is not None and rule.weight is not None:
             return rule.weight
         if root is OperationType.MUTATION:

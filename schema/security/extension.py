@@ -41,7 +41,8 @@ class SecurityExtension(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context: HubContext = execution.context
-        assert execution.graphql_document is not None and execution.query is not None
+        assert execution.graphql_document is not None
+        assert execution.query is not None
         plan = self.plans.get(execution.query, execution.operation_name, execution.graphql_document)
         try:
             self.check(plan, context, execution.variables)

@@ -23,6 +23,7 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLType,
     default_field_resolver,
     get_named_type,
     is_list_type,
@@ -37,6 +38,7 @@ from schema.security.operation import current_operation
 from schema.security.plan import PersonalRule, RowKey, SecurityPlan
 
 Resolver = Callable[..., Any]
+Info = GraphQLResolveInfo[Any]
 NOT_YOURS = "not within the grids this principal may see"
 
 
@@ -54,7 +56,9 @@ def install(plan: SecurityPlan) -> None:
                 _wrap(graphql_field, _rows(graphql_field, plan))
             if graphql_type is schema.mutation_type:
                 _wrap(graphql_field, _audited(graphql_field, f"{name}.{field_name}", plan))
-    for graphql_field in (schema.subscription_type.fields if schema.subscription_type else {}).values():
+    for graphql_field in (
+        schema.subscription_type.fields if schema.subscription_type else {}
+    ).values():
         graphql_field.subscribe = _subscription(graphql_field.subscribe, plan)
 
 
@@ -99,7 +103,7 @@ def _personal(
         operation.read(coordinate, record_key(root, plan))
         return value
 
-    def guarded(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+    def guarded(root: Any, info: Info, **arguments: Any) -> Any:
         value = resolve(root, info, **arguments)
         principal = info.context.principal
         if isawaitable(value):
@@ -120,7 +124,7 @@ def _rows(graphql_field: GraphQLField, plan: SecurityPlan) -> Resolver:
     resolve = _original(graphql_field)
     shape = _Shape(graphql_field)
 
-    def guarded(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+    def guarded(root: Any, info: Info, **arguments: Any) -> Any:
         value = resolve(root, info, **arguments)
         principal: Principal | None = info.context.principal
         if principal is None or principal.grids.unrestricted:
@@ -146,11 +150,10 @@ class _Shape:
     """What the field's type allows in place of a record the principal may not see."""
 
     def __init__(self, graphql_field: GraphQLField) -> None:
-        outer = graphql_field.type
-        self.nullable = not is_non_null_type(outer)
-        inner = outer if self.nullable else outer.of_type  # type: ignore[attr-defined]
+        inner = _unwrap_non_null(graphql_field.type)
+        self.nullable = inner is graphql_field.type
         self.is_list = is_list_type(inner)
-        self.items_nullable = self.is_list and not is_non_null_type(inner.of_type)  # type: ignore[attr-defined]
+        self.items_nullable = self.is_list and not is_non_null_type(getattr(inner, "of_type", None))
 
     def filter(self, value: Any, scope: GridScope, plan: SecurityPlan) -> Any:
         if value is None:
@@ -166,11 +169,18 @@ class _Shape:
         raise ForbiddenError(NOT_YOURS)
 
 
+def _unwrap_non_null(graphql_type: GraphQLType) -> GraphQLType:
+    if is_non_null_type(graphql_type):
+        inner: GraphQLType = getattr(graphql_type, "of_type", graphql_type)
+        return inner
+    return graphql_type
+
+
 # -- subscriptions and mutations --------------------------------------------------------
 
 
 def _subscription(subscribe: Resolver | None, plan: SecurityPlan) -> Resolver:
-    async def guarded(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> AsyncIterator[Any]:
+    async def guarded(root: Any, info: Info, **arguments: Any) -> AsyncIterator[Any]:
         assert subscribe is not None
         source = subscribe(root, info, **arguments)
         if isawaitable(source):
@@ -181,7 +191,7 @@ def _subscription(subscribe: Resolver | None, plan: SecurityPlan) -> Resolver:
 
 
 async def _rechecked(
-    source: AsyncIterable[Any], info: GraphQLResolveInfo, plan: SecurityPlan
+    source: AsyncIterable[Any], info: Info, plan: SecurityPlan
 ) -> AsyncIterator[Any]:
     context = info.context
     async for event in source:
@@ -197,7 +207,7 @@ async def _rechecked(
 def _audited(graphql_field: GraphQLField, coordinate: str, plan: SecurityPlan) -> Resolver:
     resolve = _original(graphql_field)
 
-    async def guarded(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+    async def guarded(root: Any, info: Info, **arguments: Any) -> Any:
         operation = current_operation()
         try:
             value = resolve(root, info, **arguments)

@@ -1,10 +1,10 @@
 """Masking personal data, one rule per kind, the same on every path.
 
-    NAME        张三明 → 张*明, 张三 → 张*, 欧阳娜娜 → 欧**娜
-    PHONE       13812341234 → 138****1234
-    ID_NUMBER   330102199001011234 → 3301**********1234
-    ADDRESS     kept to the building: 文一西路88号3幢2单元501室 → 文一西路88号3幢***
-    HEALTH      withheld entirely: ***
+NAME        张三明 → 张*明, 张三 → 张*, 欧阳娜娜 → 欧**娜
+PHONE       13812341234 → 138****1234
+ID_NUMBER   330102199001011234 → 3301**********1234
+ADDRESS     kept to the building: 文一西路88号3幢2单元501室 → 文一西路88号3幢***
+HEALTH      withheld entirely: ***
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from schema.directives import PersonalDataKind
 
 HIDDEN = "***"
-# The building-level part of an address: what follows it (unit, floor, room) is below building level.
+# The building-level part of an address; what follows (unit, floor, room) lies below it.
 _BUILDING = re.compile(r"^(.*?(?:\d+(?:幢|栋|号楼|座)|[A-Za-z]座))")
 
 

@@ -48,7 +48,7 @@ class AuditLog:
             batch, self._pending = self._pending, []
             try:
                 await self.write([entry for entries, _ in batch for entry in entries])
-            except Exception as error:  # noqa: BLE001 - every waiter learns of it
+            except Exception as error:
                 log.exception("audit append failed; the requests waiting on it fail too")
                 for _, done in batch:
                     if not done.done():

@@ -25,7 +25,7 @@ class AuditFilter:
     field: str | None = None
     record: str | None = None  # a record key, matched anywhere in the entry's record list
 
-    def statement(self) -> Select[tuple[AuditEntryRow]]:
+    def statement(self) -> Select[AuditEntryRow]:
         statement = select(AuditEntryRow)
         if self.since is not None:
             statement = statement.where(AuditEntryRow.at >= self.since)

@@ -15,6 +15,7 @@ from websockets.typing import Subprotocol
 from hub.app import create_app
 from hub.config import Settings
 from tests.support.live import live_server
+from tests.support.principals import bearer
 
 COUNT = "{ grids(first: 1) { totalCount } }"
 
@@ -108,7 +109,7 @@ async def ws_receive(ws: ClientConnection) -> Any:
 
 
 async def test_websocket_subscription_sees_each_registry_revision(
-    town_settings: Settings, town_document: dict[str, Any]
+    town_settings: Settings, town_document: dict[str, Any], keys: dict[str, str]
 ) -> None:
     app = create_app(town_settings)
     async with (
@@ -117,7 +118,7 @@ async def test_websocket_subscription_sees_each_registry_revision(
             f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as ws,
     ):
-        await ws_call(ws, {"type": "connection_init"})
+        await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["public"])})
         assert await ws_receive(ws) == {"type": "connection_ack"}
         await ws_call(
             ws,
@@ -143,14 +144,14 @@ async def test_websocket_subscription_sees_each_registry_revision(
         await ws_call(ws, {"id": "1", "type": "complete"})
 
 
-async def test_websocket_runs_queries_too(town_settings: Settings) -> None:
+async def test_websocket_runs_queries_too(town_settings: Settings, keys: dict[str, str]) -> None:
     async with (
         live_server(create_app(town_settings)) as address,
         connect(
             f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as ws,
     ):
-        await ws_call(ws, {"type": "connection_init"})
+        await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["public"])})
         await ws_receive(ws)
         await ws_call(ws, {"id": "q", "type": "subscribe", "payload": {"query": COUNT}})
         assert (await ws_receive(ws))["payload"] == {"data": {"grids": {"totalCount": 83}}}
@@ -176,11 +177,11 @@ async def test_readyz_fails_closed_when_the_database_is_gone(tmp_path: Any) -> N
 
 
 async def test_metrics_count_operations_and_errors(
-    app: Starlette, client: httpx.AsyncClient
+    app: Starlette, client: httpx.AsyncClient, keys: dict[str, str]
 ) -> None:
     await client.post("/graphql", json={"query": COUNT, "operationName": None})
     await client.post("/graphql", json={"query": "query Broken { nope }"})
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=bearer(keys["monitoring"]))).text
     assert 'hub_graphql_requests_total{operation="anonymous",outcome="ok"} 1.0' in text
     assert (
         'hub_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED",operation="Broken"} 1.0' in text
