@@ -160,11 +160,31 @@ class _Shape:
             return None
         if self.is_list:
             if self.items_nullable:
-                return [item if visible(item, scope, plan) else None for item in value]
-            return [item for item in value if visible(item, scope, plan)]
+                return [self._item(item, scope, plan) for item in value]
+            return [
+                self._item(item, scope, plan)
+                for item in value
+                if isawaitable(item) or visible(item, scope, plan)
+            ]
         if visible(value, scope, plan):
             return value
         if self.nullable:
+            return None
+        raise ForbiddenError(NOT_YOURS)
+
+    def _item(self, item: Any, scope: GridScope, plan: SecurityPlan) -> Any:
+        """An item of a list; one still to be resolved (``_entities``) is checked once it is."""
+        if isawaitable(item):
+            return self._item_later(item, scope, plan)
+        if visible(item, scope, plan):
+            return item
+        return None  # only reached for nullable items: the others were dropped
+
+    async def _item_later(self, item: Awaitable[Any], scope: GridScope, plan: SecurityPlan) -> Any:
+        value = await item
+        if value is None or visible(value, scope, plan):
+            return value
+        if self.items_nullable:
             return None
         raise ForbiddenError(NOT_YOURS)
 
