@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -242,7 +243,7 @@ async def test_hub_audit_export_writes_a_range_an_auditor_can_recheck(
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     entries = [line for line in lines if line["type"] == "entry"]
     assert [e["seq"] for e in entries] == list(range(6, 26))
-    assert all(b["prevHash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b["prevHash"] == a["hash"] for a, b in itertools.pairwise(entries))
     checkpoints = [line for line in lines if line["type"] == "checkpoint"]
     assert [c["seq"] for c in checkpoints] == [10, 20]
     verifier = Signer.from_hex(KEY).verifier
