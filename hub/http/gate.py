@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,7 +82,7 @@ class Gate:
 
     async def admit(self, scope: Scope, headers: Headers) -> Admission:
         client = _client(scope)
-        purpose = headers.get("x-purpose") or None
+        purpose = purpose_from(headers.get("x-purpose"))
         credential = credential_from(headers)
         if credential is None:
             if self.security.dev and self.required_scope is None:
@@ -94,6 +95,11 @@ class Gate:
         if wait > 0:
             raise RateLimitedError(wait)
         return Admission(principal, credential, purpose, client)
+
+
+def purpose_from(header: str | None) -> str | None:
+    """``X-Purpose``; percent-encoded UTF-8 (``%E5%B7%A1%E6%9F%A5``) for text beyond ASCII."""
+    return unquote(header).strip() or None if header else None
 
 
 def _forbidden(scope: str) -> HubError:

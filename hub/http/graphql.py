@@ -26,7 +26,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.schema import StreamResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from hub.http.gate import SCOPE_KEY, Admission
+from hub.http.gate import SCOPE_KEY, Admission, purpose_from
 from hub.security.authenticator import credential_from
 from hub.services import Services
 from schema import HubContext, HubError, HubSchema
@@ -63,7 +63,7 @@ class HubGraphQL(GraphQL[HubContext, None]):
         except HubError as error:
             raise ConnectionRejectionError(error.extensions) from error
         context.credential = credential
-        context.purpose = params.get("x-purpose") or upgrade.get("x-purpose") or None
+        context.purpose = purpose_from(params.get("x-purpose") or upgrade.get("x-purpose"))
         return cast("UnsetType", UNSET)
 
 

@@ -223,15 +223,14 @@ class _Analysis:
         self.require_type(named)
         rule = rules[0] if rules else None
         list_size = rule.list_size if rule else None
-        own_size = (
-            self.size(node, graphql_field, list_size) if _is_list(graphql_field.type) else size
-        )
+        if size is None and _is_list(graphql_field.type):  # a parent's sizedFields wins
+            size = self.size(node, graphql_field, list_size)
         sized = self.sized_children(node, graphql_field, list_size)
         children = self.selections(node.selection_set, named, None, sized)
         weight = self.weight(rule, named, root)
         if not children and weight == 0:
             return []
-        return [CostNode(weight, own_size, tuple(children))]
+        return [CostNode(weight, size, tuple(children))]
 
     def rules(self, parent: GraphQLNamedType, name: str) -> list[FieldRule]:
         """The field's rule, and on an interface also each implementation's: fail closed."""
