@@ -222,14 +222,14 @@ async def test_the_hub_keeps_serving_others_while_refusing_a_flood(
         ) as http,
     ):
 
-        async def flood(key: str, query: str, count: int) -> list[int]:
+        async def flood(key: str, query: str, count: int) -> list[tuple[int, str | None]]:
             answers = await asyncio.gather(
                 *(
                     http.post("/graphql", json={"query": query}, headers=bearer(key))
                     for _ in range(count)
                 )
             )
-            return [a.status_code for a in answers]
+            return [(a.status_code, _code(a)) for a in answers]
 
         async def served() -> list[float]:
             latencies = []
@@ -243,8 +243,14 @@ async def test_the_hub_keeps_serving_others_while_refusing_a_flood(
                 await asyncio.sleep(0.05)
             return latencies
 
-        rated, deepened, latencies = await asyncio.gather(
+        rated, deep_refused, latencies = await asyncio.gather(
             flood(keys["public"], COUNT, 300), flood(keys["handler"], deep, 5), served()
         )
-    assert rated.count(429) >= 250  # the flood is refused, cheaply, before any parsing
+    assert rated.count((429, "RATE_LIMITED")) >= 250  # refused cheaply, before any parsing
+    assert deep_refused == [(200, "DEPTH_LIMIT_EXCEEDED")] * 5
     assert max(latencies) < 1.0, latencies
+
+
+def _code(answer: httpx.Response) -> str | None:
+    errors = answer.json().get("errors")
+    return str(errors[0]["extensions"]["code"]) if errors else None
