@@ -214,7 +214,7 @@ async def test_the_hub_keeps_serving_others_while_refusing_a_flood(
     town_settings: Settings, keys: dict[str, str]
 ) -> None:
     app = create_app(settings_with(town_settings, rate_limit=RateLimit(per_second=5, burst=5)))
-    deep = '{ region(code: "330199") { ' + "parent { " * 14 + "code" + " }" * 15
+    deep = '{ region(code: "330199") { ' + "parent { " * 14 + "code" + " }" * 16
     async with (
         live_server(app) as address,
         httpx.AsyncClient(
