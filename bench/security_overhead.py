@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from hub.app import create_app
 from hub.config import Settings
@@ -74,9 +75,9 @@ def unsecured(app: Starlette) -> Starlette:
     """The same app and services, with the schema built without security and no gate."""
     services = app.state.services
     schema = build_schema(services.settings.graphql, services.metrics, secure=False)
-    bare = Starlette(routes=[])
-    bare.router.add_route("/graphql", GraphQLEndpoint(schema, services), methods=["POST"])
-    return bare
+    return Starlette(
+        routes=[Route("/graphql", GraphQLEndpoint(schema, services), methods=["POST"])]
+    )
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def mutations(monkeypatch: pytest.MonkeyPatch) -> None:
 
     @strawberry.type
     class Renaming:
-        @strawberry.federation.mutation(requires_scopes=[["grid:read"]])
+        @strawberry.federation.mutation(requires_scopes=[["grid:read"]])  # type: ignore[untyped-decorator]
         async def rename(self, info: Info, code: str, name: str) -> str:
             if not name:
                 raise BadUserInputError("a name is needed", argument="name")

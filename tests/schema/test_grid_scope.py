@@ -127,7 +127,7 @@ def feed(monkeypatch: pytest.MonkeyPatch) -> asyncio.Queue[str]:
 
     @strawberry.type
     class WorkerFeed:
-        @strawberry.subscription(name="workerFeed")
+        @strawberry.subscription(name="workerFeed")  # type: ignore[untyped-decorator]
         async def worker_feed(self, info: Info) -> AsyncGenerator[GridWorker, None]:
             while True:
                 code = await codes.get()

@@ -125,9 +125,7 @@ async def test_reordered_entries_are_named(database: Database) -> None:
         await session.flush()
         for seq, other in ((5, rows[6]), (6, rows[5])):  # swap their places in the chain
             session.add(_copy(other, seq))
-    seq, problem = await check(database)
-    assert seq == 5
-    assert problem == "does not follow the entry before it"
+    assert await check(database) == (5, "does not follow the entry before it")
 
 
 async def test_a_truncated_tail_is_named(database: Database) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import jwt
@@ -90,7 +91,7 @@ def now() -> int:
     ],
 )
 async def test_a_bad_token_is_refused_with_its_reason(
-    http: httpx.AsyncClient, provider: IdentityProvider, claims: dict[str, object], reason: str
+    http: httpx.AsyncClient, provider: IdentityProvider, claims: dict[str, Any], reason: str
 ) -> None:
     response = await ask(http, provider.token(roles=["command"], **claims))
     assert response.status_code == 401
@@ -112,9 +113,9 @@ async def test_a_token_signed_by_another_key_is_refused(
 async def test_shared_secret_and_unsigned_tokens_are_refused(
     http: httpx.AsyncClient, provider: IdentityProvider, algorithm: str
 ) -> None:
-    claims = {"iss": provider.issuer, "aud": "grid-hub", "sub": "x", "roles": ["command"]}
-    claims |= {"iat": now(), "exp": now() + 60}
-    key = "a-guessed-secret-that-is-long-enough-for-hmac" if algorithm == "HS256" else None
+    claims: dict[str, Any] = {"iss": provider.issuer, "aud": "grid-hub", "sub": "x"}
+    claims |= {"roles": ["command"], "iat": now(), "exp": now() + 60}
+    key = "a-guessed-secret-that-is-long-enough-for-hmac" if algorithm == "HS256" else ""
     token = jwt.encode(claims, key, algorithm=algorithm, headers={"kid": provider.kid})
     response = await ask(http, token)
     assert response.status_code == 401
