@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from hub.security.audit import Action, AuditFilter, page
+from hub.security.audit import ENTRY_FIELDS, Action, AuditFilter, page
 from hub.security.tables import AuditEntryRow
 from schema.context import Info
 from schema.pagination import check_page_size
@@ -31,19 +31,8 @@ class AuditEntry:
 
     @classmethod
     def of(cls, row: AuditEntryRow) -> AuditEntry:
-        return cls(
-            seq=row.seq,
-            at=row.at,
-            action=row.action,
-            principal=row.principal,
-            operation=row.operation,
-            field=row.field,
-            record=row.record,
-            client=row.client,
-            purpose=row.purpose,
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+        columns = ("seq", *ENTRY_FIELDS, "prev_hash", "hash")
+        return cls(**{name: getattr(row, name) for name in columns})
 
 
 @strawberry.input(description="Every given condition must hold.")

@@ -13,8 +13,7 @@ import httpx
 import pytest
 import strawberry
 from starlette.applications import Starlette
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
 
 from hub.app import create_app
 from hub.config import Settings
@@ -22,7 +21,7 @@ from schema import Info, build
 from schema.people import GridWorker
 from tests.conftest import GraphQLClient
 from tests.hub.http.test_transports import parse_events, ws_call, ws_receive
-from tests.support.live import live_server
+from tests.support.live import graphql_ws, live_server
 from tests.support.principals import GRID_A, GRID_B, bearer
 
 COMMUNITY_A, COMMUNITY_B = GRID_A[:12], GRID_B[:12]
@@ -150,9 +149,7 @@ async def test_a_subscription_delivers_only_own_grid_events(
     app = create_app(town_settings)
     async with (
         live_server(app) as address,
-        connect(
-            f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-        ) as ws,
+        graphql_ws(address) as ws,
     ):
         await subscribe(ws, keys["grid_worker"], "subscription { workerFeed { gridCode name } }")
         await asyncio.sleep(0.1)
@@ -171,9 +168,7 @@ async def test_a_revoked_key_ends_its_subscription(
     app = create_app(settings)
     async with (
         live_server(app) as address,
-        connect(
-            f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-        ) as ws,
+        graphql_ws(address) as ws,
     ):
         await subscribe(ws, keys["public"], "subscription { workerFeed { gridCode name } }")
         await asyncio.sleep(0.1)

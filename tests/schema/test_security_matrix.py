@@ -15,14 +15,12 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from websockets.asyncio.client import connect
-from websockets.typing import Subprotocol
 
 from hub.security.principal import Principal, PrincipalKind
 from schema import HubContext
 from schema.security.plan import SecurityPlan
 from tests.hub.http.test_transports import parse_events, ws_call, ws_receive
-from tests.support.live import live_server
+from tests.support.live import graphql_ws, live_server
 from tests.support.matrix import Outcome, PersonalPath, expected, masked, personal_paths
 from tests.support.principals import DEFAULT_ROLES, GRID_A, GRID_B, bearer
 
@@ -151,40 +149,25 @@ def test_the_matrix_covers_every_personal_field(plan: SecurityPlan) -> None:
     assert len(cases(plan)) == len(ROLES) * len(paths) * len(ENTRIES) * 2
 
 
-async def test_over_http_post(
-    app: Starlette, plan: SecurityPlan, keys: dict[str, str], raw: dict[Any, Any]
+@pytest.mark.parametrize("stream", [False, True], ids=["post", "server-sent-events"])
+async def test_over_http(
+    app: Starlette, plan: SecurityPlan, keys: dict[str, str], raw: dict[Any, Any], stream: bool
 ) -> None:
     transport = httpx.ASGITransport(app=app)
+    accept = {"accept": "text/event-stream"} if stream else {}
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
 
         async def ask(role: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
             response = await http.post(
                 "/graphql",
                 json={"query": query, "variables": variables},
-                headers=bearer(keys[role], purpose="matrix"),
+                headers={**bearer(keys[role], purpose="matrix"), **accept},
             )
-            body: dict[str, Any] = response.json()
-            return body
-
-        assert await run_matrix(app, plan, keys, raw, ask) == []
-
-
-async def test_over_server_sent_events(
-    app: Starlette, plan: SecurityPlan, keys: dict[str, str], raw: dict[Any, Any]
-) -> None:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
-
-        async def ask(role: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-            response = await http.post(
-                "/graphql",
-                json={"query": query, "variables": variables},
-                headers={**bearer(keys[role], purpose="matrix"), "accept": "text/event-stream"},
-            )
+            if not stream:
+                return dict(response.json())
             (kind, payload), complete = parse_events(response.text)
             assert (kind, complete) == ("next", ("complete", None))
-            body: dict[str, Any] = payload
-            return body
+            return dict(payload)
 
         assert await run_matrix(app, plan, keys, raw, ask) == []
 
@@ -195,9 +178,7 @@ async def test_over_websocket(
     async with live_server(app) as address:
         sockets = {}
         for role in ROLES:
-            ws = await connect(
-                f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-            ).__aenter__()
+            ws = await graphql_ws(address).__aenter__()
             await ws_call(
                 ws, {"type": "connection_init", "payload": bearer(keys[role], purpose="matrix")}
             )

@@ -10,11 +10,12 @@ from hub.security.audit.chain import (
     new_signing_key,
 )
 from hub.security.audit.log import AuditLog
-from hub.security.audit.read import AuditFilter, export, page
+from hub.security.audit.read import ENTRY_FIELDS, AuditFilter, entry_of, export, page
 from hub.security.audit.verify import Finding, Report, verify
 
 __all__ = [
     "DEV_SIGNING_KEY",
+    "ENTRY_FIELDS",
     "Action",
     "AuditFilter",
     "AuditLog",
@@ -24,6 +25,7 @@ __all__ = [
     "Signer",
     "Verifier",
     "clip",
+    "entry_of",
     "export",
     "new_signing_key",
     "page",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy import Select, select
 
 from hub.db.engine import Database
+from hub.security.audit.chain import Entry
 from hub.security.tables import AuditCheckpointRow, AuditEntryRow
 
 PAGE = 1000
+ENTRY_FIELDS = tuple(field.name for field in fields(Entry))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,11 @@ async def export(database: Database, where: AuditFilter, out: TextIO) -> tuple[i
     for checkpoint in checkpoints:
         out.write(json.dumps(_checkpoint_line(checkpoint)) + "\n")
     return count, len(checkpoints)
+
+
+def entry_of(row: AuditEntryRow) -> Entry:
+    """What a stored row says happened, as the chain hashed it."""
+    return Entry(**{name: getattr(row, name) for name in ENTRY_FIELDS})
 
 
 def _entry_line(row: AuditEntryRow) -> dict[str, Any]:

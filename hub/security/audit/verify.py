@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from hub.db.engine import Database
-from hub.security.audit.chain import GENESIS, Entry, Verifier, entry_hash
+from hub.security.audit.chain import GENESIS, Verifier, entry_hash
+from hub.security.audit.read import entry_of
 from hub.security.tables import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 
 PAGE = 5000
@@ -63,7 +64,7 @@ def _check_entry(
         return Finding(last_seq + 1, f"missing (the next stored entry is {row.seq})")
     if row.prev_hash != last_hash:
         return Finding(row.seq, "does not follow the entry before it")
-    if entry_hash(row.seq, _entry(row), row.prev_hash) != row.hash:
+    if entry_hash(row.seq, entry_of(row), row.prev_hash) != row.hash:
         return Finding(row.seq, "altered: its hash does not match its content")
     signed = checkpoints.get(row.seq)
     if signed is not None and signed.hash != row.hash:
@@ -119,16 +120,3 @@ async def _entries(database: Database) -> AsyncIterator[AuditEntryRow]:
         if len(page) < PAGE:
             return
         after = page[-1].seq
-
-
-def _entry(row: AuditEntryRow) -> Entry:
-    return Entry(
-        at=row.at,
-        action=row.action,
-        principal=row.principal,
-        operation=row.operation,
-        field=row.field,
-        record=row.record,
-        client=row.client,
-        purpose=row.purpose,
-    )

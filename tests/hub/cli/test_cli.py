@@ -6,26 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from hub.cli import app
 from hub.db import migrate
 from hub.paths import PUBLISHED_SDL
-
-runner = CliRunner()
+from tests.support.cli import hub, point_at
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HUB_LOG_LEVEL", "WARNING")
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    point_at(monkeypatch, f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
     return tmp_path
-
-
-def hub(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
 
 from hub.app import create_app
 from hub.config import Settings
-from tests.support.live import live_server
+from tests.support.live import graphql_ws, live_server
 from tests.support.principals import bearer
 
 COUNT = "{ grids(first: 1) { totalCount } }"
@@ -114,9 +113,7 @@ async def test_websocket_subscription_sees_each_registry_revision(
     app = create_app(town_settings)
     async with (
         live_server(app) as address,
-        connect(
-            f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-        ) as ws,
+        graphql_ws(address) as ws,
     ):
         await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["public"])})
         assert await ws_receive(ws) == {"type": "connection_ack"}
@@ -147,9 +144,7 @@ async def test_websocket_subscription_sees_each_registry_revision(
 async def test_websocket_runs_queries_too(town_settings: Settings, keys: dict[str, str]) -> None:
     async with (
         live_server(create_app(town_settings)) as address,
-        connect(
-            f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-        ) as ws,
+        graphql_ws(address) as ws,
     ):
         await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["public"])})
         await ws_receive(ws)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 import strawberry
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from hub.cli import app as cli
 from hub.db.engine import Database
 from hub.departments import load_departments
 from hub.security.roles import RoleError, load_roles
@@ -20,6 +17,7 @@ from schema.directives import PersonalDataKind
 from schema.people import personal
 from schema.security.masking import mask
 from schema.security.plan import SchemaDeclarationError, SecurityPlan
+from tests.support.cli import ahub, point_at
 
 DEPARTMENTS = [d.code for d in load_departments()]
 
@@ -102,20 +100,13 @@ def test_personal_on_an_object_field_is_refused_at_build() -> None:
 
 @pytest.fixture
 def env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    monkeypatch.setenv("HUB_DATABASE_URL", database.url)
-    monkeypatch.setenv("HUB_LOG_LEVEL", "WARNING")
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    point_at(monkeypatch, database.url)
     return database
 
 
-def hub(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 async def test_keys_are_created_shown_once_stored_hashed_and_revoked(env: Database) -> None:
-    code, out, _ = await asyncio.to_thread(
-        hub, "keys", "create", "police-dispatch", "--role", "handler", "--department", "police"
+    code, out, _ = await ahub(
+        "keys", "create", "police-dispatch", "--role", "handler", "--department", "police"
     )
     assert code == 0
     key_id, secret = out.split()[2], out.splitlines()[-1]
@@ -124,28 +115,28 @@ async def test_keys_are_created_shown_once_stored_hashed_and_revoked(env: Databa
         rows = list(await session.scalars(select(ApiKeyRow)))
     assert [r.id for r in rows] == [key_id]
     assert secret not in str([vars(r) for r in rows])  # only its hash is stored
-    listed = (await asyncio.to_thread(hub, "keys", "list"))[1]
+    listed = (await ahub("keys", "list"))[1]
     assert key_id in listed
     assert "active" in listed
     assert secret not in listed
-    assert (await asyncio.to_thread(hub, "keys", "revoke", key_id))[0] == 0
-    assert "revoked" in (await asyncio.to_thread(hub, "keys", "list"))[1]
-    code, _, err = await asyncio.to_thread(hub, "keys", "create", "x", "--role", "handler")
+    assert (await ahub("keys", "revoke", key_id))[0] == 0
+    assert "revoked" in (await ahub("keys", "list"))[1]
+    code, _, err = await ahub("keys", "create", "x", "--role", "handler")
     assert (code, "needs a department" in err) == (2, True)
-    code, _, err = await asyncio.to_thread(hub, "keys", "create", "w", "--role", "grid_worker")
+    code, _, err = await ahub("keys", "create", "w", "--role", "grid_worker")
     assert (code, "name them" in err) == (2, True)
-    verified = (await asyncio.to_thread(hub, "audit", "verify"))[1]
+    verified = (await ahub("audit", "verify"))[1]
     assert verified == "audit chain intact: 2 entries, 0 checkpoints\n"  # create and revoke
 
 
 async def test_documents_are_registered_by_hash(env: Database, tmp_path: Path) -> None:
     document = tmp_path / "count.graphql"
     document.write_text("query Count { grids { totalCount } }", encoding="utf-8")
-    code, out, _ = await asyncio.to_thread(hub, "documents", "register", str(document))
+    code, out, _ = await ahub("documents", "register", str(document))
     assert code == 0
     assert out.splitlines()[1].startswith("sha256:")
-    again = (await asyncio.to_thread(hub, "documents", "register", str(document)))[1]
+    again = (await ahub("documents", "register", str(document)))[1]
     assert again.startswith("already registered")
     broken = tmp_path / "broken.graphql"
     broken.write_text("query {", encoding="utf-8")
-    assert (await asyncio.to_thread(hub, "documents", "register", str(broken)))[0] == 2
+    assert (await ahub("documents", "register", str(broken)))[0] == 2

@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, text, update
-from typer.testing import CliRunner
 
-from hub.cli import app as cli
 from hub.db.engine import Database
-from hub.security.audit import AuditLog, Entry, Signer, new_signing_key, verify
+from hub.security.audit import (
+    ENTRY_FIELDS,
+    AuditLog,
+    Entry,
+    Signer,
+    entry_of,
+    new_signing_key,
+    verify,
+)
 from hub.security.tables import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
+from tests.support.cli import ahub, point_at
 
 KEY = new_signing_key()
 
@@ -173,28 +180,13 @@ async def rewrite_from(database: Database, start: int) -> None:
             if row.seq == start:
                 row.purpose = "rewritten"
             row.prev_hash = previous
-            fields = Entry(
-                row.at, row.action, row.principal, row.operation, row.field, row.record,
-                row.client, row.purpose,
-            )  # fmt: skip
-            row.hash = previous = entry_hash(row.seq, fields, previous)
+            row.hash = previous = entry_hash(row.seq, entry_of(row), previous)
         await session.execute(update(AuditHeadRow).values(hash=previous))
 
 
 def _copy(row: AuditEntryRow, seq: int) -> AuditEntryRow:
-    return AuditEntryRow(
-        seq=seq,
-        at=row.at,
-        action=row.action,
-        principal=row.principal,
-        operation=row.operation,
-        field=row.field,
-        record=row.record,
-        client=row.client,
-        purpose=row.purpose,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    columns = (*ENTRY_FIELDS, "prev_hash", "hash")
+    return AuditEntryRow(seq=seq, **{name: getattr(row, name) for name in columns})
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -202,25 +194,17 @@ def _copy(row: AuditEntryRow, seq: int) -> AuditEntryRow:
 
 @pytest.fixture
 def env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    monkeypatch.setenv("HUB_DATABASE_URL", database.url)
-    monkeypatch.setenv("HUB_SECURITY__AUDIT_SIGNING_KEY", KEY)
-    monkeypatch.setenv("HUB_LOG_LEVEL", "WARNING")
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    point_at(monkeypatch, database.url, HUB_SECURITY__AUDIT_SIGNING_KEY=KEY)
     return database
-
-
-def hub(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 async def test_hub_audit_verify_names_the_first_bad_entry(env: Database) -> None:
     await filled(env)
-    code, out, _ = await asyncio.to_thread(hub, "audit", "verify")
+    code, out, _ = await ahub("audit", "verify")
     assert (code, out) == (0, "audit chain intact: 30 entries, 3 checkpoints\n")
     async with env.session() as session, session.begin():
         await session.execute(delete(AuditEntryRow).where(AuditEntryRow.seq == 12))
-    code, _, err = await asyncio.to_thread(hub, "audit", "verify")
+    code, _, err = await ahub("audit", "verify")
     assert code == 1
     assert "audit chain broken at entry 12: missing (the next stored entry is 13)" in err
     assert "(11 good before it)" in err
@@ -231,8 +215,7 @@ async def test_hub_audit_export_writes_a_range_an_auditor_can_recheck(
 ) -> None:
     await filled(env)
     out = tmp_path / "audit.jsonl"
-    code, _, err = await asyncio.to_thread(
-        hub,
+    code, _, err = await ahub(
         "audit", "export", "--from", "2026-11-30T08:00:05", "--to", "2026-11-30T08:00:25",
         "--output", str(out),
     )  # fmt: skip
