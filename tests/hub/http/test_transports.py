@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -167,6 +168,8 @@ async def test_readyz_fails_closed_when_the_database_is_gone(tmp_path: Any) -> N
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         ready = await http.get("/readyz")
+    await app.state.services.aclose()  # no lifespan ran: close what the app opened
+    await asyncio.to_thread(_join_sqlite_workers)  # the failed connect's thread ends in this loop
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "unreachable"}
 
@@ -183,3 +186,9 @@ async def test_metrics_count_operations_and_errors(
     )
     assert 'hub_http_requests_total{method="POST",route="/graphql",status="200"} 2.0' in text
     assert "hub_graphql_request_duration_seconds_bucket" in text
+
+
+def _join_sqlite_workers() -> None:
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout=5)
