@@ -6,6 +6,7 @@ import asyncio
 import copy
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,17 @@ def town_settings(tmp_path: Path, town_database_file: Path) -> Settings:
     return Settings(database_url=sqlite_url(path))
 
 
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Starlette]:
+    """The app with its lifespan started, as a server would run it."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
 @pytest.fixture
 async def app(town_settings: Settings) -> AsyncIterator[Starlette]:
-    application = create_app(town_settings)
-    async with application.router.lifespan_context(application):
+    async with running(town_settings) as application:
         yield application
 
 

@@ -18,6 +18,7 @@ from hub.app import create_app
 from hub.config import Mode, Settings
 from hub.security.audit import new_signing_key
 from hub.security.settings import RateLimit, SecuritySettings
+from tests.conftest import running
 from tests.hub.http.test_transports import ws_call, ws_receive
 from tests.support.live import graphql_ws, live_server
 from tests.support.principals import bearer
@@ -34,15 +35,13 @@ def settings_with(town_settings: Settings, **security: object) -> Settings:
 
 @pytest.fixture
 async def limited(town_settings: Settings) -> AsyncIterator[Starlette]:
-    app = create_app(
-        settings_with(
-            town_settings,
-            max_cost=300,
-            rate_limit=RateLimit(per_second=0.5, burst=3),
-            max_body_bytes=4096,
-        )
+    settings = settings_with(
+        town_settings,
+        max_cost=300,
+        rate_limit=RateLimit(per_second=0.5, burst=3),
+        max_body_bytes=4096,
     )
-    async with app.router.lifespan_context(app):
+    async with running(settings) as app:
         yield app
 
 
@@ -135,8 +134,7 @@ async def production(town_settings: Settings) -> AsyncIterator[Starlette]:
             "security": SecuritySettings(audit_signing_key=SecretStr(new_signing_key())),
         }
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    async with running(settings) as app:
         yield app
 
 

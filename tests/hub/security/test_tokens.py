@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from hub.app import create_app
 from hub.config import Settings
 from hub.security.settings import IssuerSettings, SecuritySettings
+from tests.conftest import running
 from tests.support.identity import IdentityProvider, identity_provider, issuer_settings
 from tests.support.principals import GRID_A, GRID_B
 
@@ -33,8 +34,7 @@ async def app(town_settings: Settings, provider: IdentityProvider) -> AsyncItera
     security = SecuritySettings(
         issuers=[IssuerSettings(**issuer_settings(provider))], jwks_min_refetch_seconds=0
     )
-    application = create_app(town_settings.model_copy(update={"security": security}))
-    async with application.router.lifespan_context(application):
+    async with running(town_settings.model_copy(update={"security": security})) as application:
         yield application
 
 
