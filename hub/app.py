@@ -9,22 +9,32 @@ from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute, request_response
 
 from hub.config import Settings, load_settings
+from hub.http.gate import Gate
 from hub.http.graphql import GraphQLEndpoint
 from hub.http.middleware import RequestLog
-from hub.http.probes import probes
+from hub.http.probes import METRICS, metrics_endpoint, probes
 from hub.services import Services
 from schema import build_schema
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     services = services or Services.create(settings or load_settings())
-    schema = build_schema(services.settings.graphql, services.metrics)
-    graphql = GraphQLEndpoint(schema, services)
+    schema = build_schema(
+        services.settings.graphql,
+        services.metrics,
+        security=services.settings.security,
+        dev=services.settings.dev,
+    )
+    graphql = Gate(GraphQLEndpoint(schema, services), services.security)
     routes: list[BaseRoute] = [Route(path, e) for path, e in probes(services).items()]
     routes += [
+        Route(
+            "/metrics",
+            Gate(request_response(metrics_endpoint(services)), services.security, scope=METRICS),
+        ),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]

@@ -10,3 +10,5 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 PUBLISHED_SDL = CONTRACTS_DIR / "graph" / "schema.graphql"
 DEPARTMENTS_FILE = CONTRACTS_DIR / "taxonomy" / "departments.yaml"
+SCOPES_FILE = CONTRACTS_DIR / "security" / "scopes.yaml"
+ROLES_FILE = CONTRACTS_DIR / "security" / "roles.yaml"

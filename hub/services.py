@@ -9,6 +9,7 @@ from hub.db.engine import Database
 from hub.departments import Department, load_departments
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
+from hub.security.service import Security
 
 
 @dataclass
@@ -17,12 +18,18 @@ class Services:
     database: Database
     registry: Registry
     departments: list[Department]
+    security: Security
     metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         database = Database(settings.database_url)
-        return cls(settings, database, Registry(database), load_departments())
+        departments = load_departments()
+        security = Security.create(
+            settings.security, database, [d.code for d in departments], dev=settings.dev
+        )
+        return cls(settings, database, Registry(database), departments, security)
 
     async def aclose(self) -> None:
+        await self.security.aclose()
         await self.database.aclose()

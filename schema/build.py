@@ -17,15 +17,18 @@ from strawberry.tools import merge_types
 
 from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
+from hub.security.settings import SecuritySettings
+from schema.audit import AuditQuery
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
 from schema.query import RegistryQuery
 from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
+from schema.security import GraphSecurity
 from schema.subscription import RegistrySubscription
 
 # Each feature contributes one fragment per root type; the schema merges them.
-QUERY_PARTS: tuple[type, ...] = (RegistryQuery,)
+QUERY_PARTS: tuple[type, ...] = (RegistryQuery, AuditQuery)
 MUTATION_PARTS: tuple[type, ...] = ()
 SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription,)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
@@ -35,19 +38,32 @@ def _root(name: str, parts: tuple[type, ...]) -> type | None:
     return merge_types(name, parts) if parts else None
 
 
-def build_schema(limits: GraphQLLimits | None = None, metrics: Metrics | None = None) -> HubSchema:
+def build_schema(
+    limits: GraphQLLimits | None = None,
+    metrics: Metrics | None = None,
+    *,
+    security: SecuritySettings | None = None,
+    dev: bool = True,
+    secure: bool = True,
+) -> HubSchema:
+    """The schema with its limits and security; ``secure=False`` only to benchmark without."""
     limits = limits or GraphQLLimits()
     # Built once: the validation cache is keyed by the rule classes themselves.
     rules: list[type[ASTValidationRule]] = [
         depth_limit(limits.max_depth),
         alias_limit(limits.max_aliases),
     ]
+    guard = GraphSecurity(
+        security or SecuritySettings(), dev=dev, cache_size=limits.document_cache_size
+    )
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=limits.document_cache_size),
         lambda: ValidationCache(maxsize=limits.document_cache_size),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
     ]
+    if secure:
+        extensions.append(guard.extension)
     schema = HubSchema(
         query=_root("Query", QUERY_PARTS),
         mutation=_root("Mutation", MUTATION_PARTS),
@@ -57,6 +73,9 @@ def build_schema(limits: GraphQLLimits | None = None, metrics: Metrics | None = 
         config=StrawberryConfig(scalar_map=SCALARS),
     )
     schema.metrics = metrics
+    schema.secure = secure
+    if secure:
+        guard.install(schema)
     return schema
 
 

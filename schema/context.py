@@ -1,17 +1,27 @@
-"""What every resolver can reach through ``info.context``."""
+"""What every resolver can reach through ``info.context``.
+
+``principal`` is who is asking (None only for dev-mode anonymous introspection);
+connectors configured to forward the caller's identity read it here, through
+``hub.security.principal.forwarded_identity``. The credential itself stays here and
+never goes upstream.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from hub.services import Services
+from hub.security.principal import Principal
+from schema.errors import RateLimitedError
 from schema.loaders import Loaders
+
+if TYPE_CHECKING:  # the services build the schema's security, so they import the graph
+    from hub.services import Services
 
 
 @dataclass
@@ -19,10 +29,29 @@ class HubContext:
     services: Services
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
+    principal: Principal | None = None
+    credential: str | None = field(default=None, repr=False)
+    purpose: str | None = None
+    client: str = ""
+    rate_charged: bool = False  # the HTTP gate charged this request's token already
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.database)
+
+    def charge_rate_limit(self) -> None:
+        if self.rate_charged or self.principal is None:
+            return
+        wait = self.services.security.limiter.take(self.principal.id)
+        if wait > 0:
+            raise RateLimitedError(wait)
+
+    async def still_authorised(self) -> bool:
+        """Whether the credential this context was opened with is still accepted."""
+        if self.credential is None:
+            return False
+        return await self.services.security.authenticator.still_valid(self.credential)
 
 
 Info: TypeAlias = strawberry.Info[HubContext, None]

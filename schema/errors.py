@@ -1,7 +1,13 @@
 """Typed GraphQL errors: every error a client sees carries ``extensions.code``.
 
-    HubError                    raised by resolvers on purpose; message is for the client
-     └─ BadUserInputError       BAD_USER_INPUT: an argument is malformed or out of range
+    HubError                        raised on purpose; the message is for the client
+     ├─ BadUserInputError           BAD_USER_INPUT: an argument is malformed or out of range
+     ├─ UnauthenticatedError        UNAUTHENTICATED: no credentials, or ones that fail (HTTP 401)
+     ├─ ForbiddenError              FORBIDDEN: a scope is missing, or the record is not theirs
+     ├─ PurposeRequiredError        PURPOSE_REQUIRED: unmasked personal data needs X-Purpose
+     ├─ RateLimitedError            RATE_LIMITED: the principal's request budget is spent (HTTP 429)
+     ├─ CostLimitExceededError      COST_LIMIT_EXCEEDED: the estimated cost is over the budget
+     └─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
 
 Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation id
 (see ``classify``); the detail goes to the log only.
@@ -10,6 +16,7 @@ Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation
 from __future__ import annotations
 
 import logging
+import math
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +33,12 @@ class ErrorCode(StrEnum):
     DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
     TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - a code, not a secret
     ALIAS_LIMIT_EXCEEDED = "ALIAS_LIMIT_EXCEEDED"
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    RATE_LIMITED = "RATE_LIMITED"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -41,6 +54,35 @@ class HubError(Exception):
 
 class BadUserInputError(HubError):
     code = ErrorCode.BAD_USER_INPUT
+
+
+class UnauthenticatedError(HubError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class ForbiddenError(HubError):
+    code = ErrorCode.FORBIDDEN
+
+
+class PurposeRequiredError(HubError):
+    code = ErrorCode.PURPOSE_REQUIRED
+
+
+class RateLimitedError(HubError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(f"rate limit reached; retry after {seconds} s", retryAfter=seconds)
+        self.retry_after = seconds
+
+
+class CostLimitExceededError(HubError):
+    code = ErrorCode.COST_LIMIT_EXCEEDED
+
+
+class PersistedQueryNotFoundError(HubError):
+    code = ErrorCode.PERSISTED_QUERY_NOT_FOUND
 
 
 def classify(error: GraphQLError, operation: str | None) -> GraphQLError:

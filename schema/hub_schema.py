@@ -1,8 +1,11 @@
-"""The hub's schema class: every result, on every transport, leaves typed and counted.
+"""The hub's schema class: every result, on every transport, leaves typed, audited, counted.
 
 Errors are classified here rather than in an extension because a parse error raised
 by the parser cache escapes the extensions' operation hook; ``execute`` and ``stream``
-are the two doors every transport (HTTP, WebSocket, SSE) goes through.
+are the two doors every transport (HTTP, WebSocket, SSE) goes through. The same two
+doors resolve trusted documents before parsing, and write the operation's audit
+entries before its result leaves: a result whose evidence could not be written is
+withheld.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -19,7 +22,11 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.observability.metrics import Metrics
-from schema.errors import ErrorCode, classify
+from schema.errors import ErrorCode, HubError, classify
+from schema.security.operation import CURRENT, current_operation
+
+if TYPE_CHECKING:  # the security services import the graph's errors
+    from hub.security.service import Security
 
 MAX_OPERATION_NAME = 64  # longer client-chosen names would bloat the metric labels
 # Metric labels only: the name of the first operation, without parsing the document.
@@ -28,6 +35,7 @@ _FIRST_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z]
 
 class HubSchema(strawberry.federation.Schema):
     metrics: Metrics | None = None
+    secure: bool = True  # False only for benchmarks of the bare graph
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -45,15 +53,22 @@ class HubSchema(strawberry.federation.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         started = time.perf_counter()
-        result = await super().execute(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            allowed_operation_types,
-            operation_extensions,
-        )
+        CURRENT.set(None)
+        try:
+            query = await self._trusted(query, operation_extensions, context_value)
+        except HubError as error:
+            result = _refused(error)
+        else:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+            result = await self._audited(result, context_value)
         self._finish(result, _label(query, operation_name), started)
         return result
 
@@ -67,6 +82,11 @@ class HubSchema(strawberry.federation.Schema):
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> StreamResult:
+        CURRENT.set(None)
+        try:
+            query = await self._trusted(query, operation_extensions, context_value)
+        except HubError as error:
+            return self._finish_each(_one(_refused(error)), _label(query, operation_name), None)
         results = await super().stream(
             query,
             variable_values,
@@ -76,21 +96,53 @@ class HubSchema(strawberry.federation.Schema):
             operation_extensions,
             allowed_operation_types,
         )
-        return self._finish_each(results, _label(query, operation_name))
+        return self._finish_each(results, _label(query, operation_name), context_value)
 
-    async def _finish_each(self, results: StreamResult, operation_name: str | None) -> StreamResult:
+    async def _finish_each(
+        self, results: StreamResult, operation_name: str | None, context: Any
+    ) -> StreamResult:
         started = time.perf_counter()
         async for result in results:
             if isinstance(result, ExecutionResult):
+                result = await self._audited(result, context)  # noqa: PLW2901
                 self._finish(result, operation_name, started)
             yield result
             started = time.perf_counter()
+
+    async def _trusted(
+        self, query: str | None, extensions: dict[str, Any] | None, context: Any
+    ) -> str | None:
+        if not self.secure:
+            return query
+        security: Security = context.services.security
+        return await security.documents.resolve(
+            query, extensions, enforce=security.trusted_documents_only
+        )
+
+    async def _audited(self, result: ExecutionResult, context: Any) -> ExecutionResult:
+        operation = current_operation()
+        entries = operation.take_entries() if operation else []
+        if not entries:
+            return result
+        try:
+            await context.services.security.audit.append(entries)
+        except Exception as error:
+            return _refused(error)
+        return result
 
     def _finish(self, result: ExecutionResult, operation_name: str | None, started: float) -> None:
         if result.errors:
             result.errors = [classify(error, operation_name) for error in result.errors]
         if self.metrics is not None:
             _observe(self.metrics, result, operation_name, time.perf_counter() - started)
+
+
+def _refused(error: Exception) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
+
+
+async def _one(result: ExecutionResult) -> StreamResult:
+    yield result
 
 
 def _label(query: str | None, operation_name: str | None) -> str:

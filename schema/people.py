@@ -45,6 +45,7 @@ class GridWorker:
 class Contact:
     name: str = personal(PersonalDataKind.NAME, "Full name.")
     phone: str = personal(PersonalDataKind.PHONE, "Mobile number.")
+    record_key: strawberry.Private[str]  # how the audit trail names whose contact this is
 
 
 @strawberry.type(description="网格党支部: a grid party branch; one may serve several grids.")
@@ -62,7 +63,11 @@ class PartyBranch:
             code=branch.code,
             name=branch.name,
             community_code=branch.community_code,
-            secretary=Contact(name=branch.secretary_name, phone=branch.secretary_phone),
+            secretary=Contact(
+                name=branch.secretary_name,
+                phone=branch.secretary_phone,
+                record_key=f"PartyBranch:{branch.code}",
+            ),
             member_count=branch.member_count,
             grid_codes=list(branch.grid_codes),
         )

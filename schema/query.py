@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
@@ -20,6 +21,9 @@ from schema.pagination import (
     encode_cursor,
 )
 from schema.regions import Community, Grid, MicroGrid, Region, load_region, parse_code, region_type
+from schema.security import grid_scope, list_size
+
+GRID_READ = [["grid:read"]]
 
 
 @strawberry.type(description="Where a point lies.")
@@ -33,21 +37,28 @@ class GridLocation:
 
 @strawberry.type
 class RegistryQuery:
-    @strawberry.field(description="A region of any level by its code; null if unknown.")
+    @strawberry.federation.field(
+        description="A region of any level by its code; null if unknown.",
+        requires_scopes=GRID_READ,
+    )
     async def region(self, info: Info, code: str) -> Region | None:
         parse_code(code)
         return await load_region(info, code)
 
-    @strawberry.field(description="A grid by its 15-digit code; null if unknown.")
+    @strawberry.federation.field(
+        description="A grid by its 15-digit code; null if unknown.", requires_scopes=GRID_READ
+    )
     async def grid(self, info: Info, code: str) -> Grid | None:
         if parse_code(code) is not RegionLevel.GRID:
             raise BadUserInputError("a grid code has 15 digits", argument="code")
         region = await load_region(info, code)
         return region if isinstance(region, Grid) else None
 
-    @strawberry.field(
+    @strawberry.federation.field(
         description="Regions of one level, in code order, optionally within "
-        "a region (a community's code gives its grids)."
+        "a region (a community's code gives its grids).",
+        requires_scopes=GRID_READ,
+        directives=[list_size(slicing=["first"], sized=["edges"])],
     )
     async def grids(
         self,
@@ -63,11 +74,12 @@ class RegistryQuery:
         if within is not None:
             parse_code(within, "within")
         start = decode_cursor(after) if after else None
-        return await _region_page(info, level, within, start, first)
+        return await _region_page(info, _Page(level, within, start, first, grid_scope(info).roots))
 
-    @strawberry.field(
+    @strawberry.federation.field(
         name="gridAt",
         description="The grid and micro-grid containing a WGS84 point; null outside every grid.",
+        requires_scopes=GRID_READ,
     )
     async def grid_at(self, info: Info, lat: float, lon: float) -> GridLocation | None:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -86,26 +98,40 @@ class RegistryQuery:
             community=region_type(community),  # type: ignore[arg-type]
         )
 
-    @strawberry.field(description="The departments that take grid events.")
+    @strawberry.federation.field(
+        description="The departments that take grid events.",
+        requires_scopes=GRID_READ,
+        directives=[list_size(assumed=15)],
+    )
     def departments(self, info: Info) -> list[Department]:
         return [Department.of(d) for d in info.context.services.departments]
 
 
-async def _region_page(
-    info: Info, level: RegionLevel, within: str | None, after: str | None, first: int
-) -> Connection[Region]:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    level: RegionLevel
+    within: str | None
+    after: str | None
+    first: int
+    visible: tuple[str, ...] | None  # a grid-scoped principal's grids; None for everyone else
+
+
+async def _region_page(info: Info, asked: _Page) -> Connection[Region]:
     database = info.context.services.database
+    first = asked.first
     async with database.session() as session:
-        rows = await store.page(session, level, within, after, first + 1)
+        rows = await store.page(
+            session, asked.level, asked.within, asked.after, first + 1, visible=asked.visible
+        )
 
     async def count() -> int:
         async with database.session() as session:
-            return await store.count(session, level, within)
+            return await store.count(session, asked.level, asked.within, visible=asked.visible)
 
     edges = [Edge(cursor=encode_cursor(r.code), node=region_type(r)) for r in rows[:first]]
     page_info = PageInfo(
         has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
+        has_previous_page=asked.after is not None,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )

@@ -18,6 +18,7 @@ from schema.context import Info
 from schema.errors import BadUserInputError
 from schema.people import GridWorker, PartyBranch
 from schema.scalars import GeoJSON
+from schema.security import list_size
 
 strawberry.enum(
     RegionLevel, description="District → street/town → community/village → grid → micro-grid."
@@ -31,7 +32,12 @@ class GeoPoint:
     lon: float
 
 
-@strawberry.federation.interface(keys=["code"], description="A region at any level.")
+GRID_READ = [["grid:read"]]
+
+
+@strawberry.federation.interface(
+    keys=["code"], description="A region at any level.", requires_scopes=GRID_READ
+)
 class Region:
     code: str = strawberry.field(description="Hierarchical code: 6, 9, 12, 15 or 18 digits.")
     name: str
@@ -50,12 +56,17 @@ class Region:
         code = self.record.parent_code
         return await load_region(info, code) if code else None
 
-    @strawberry.field(description="The enclosing regions, district first.")
+    @strawberry.field(
+        description="The enclosing regions, district first.", directives=[list_size(assumed=4)]
+    )
     async def ancestors(self, info: Info) -> list[Region]:
         found = await info.context.loaders.region.load_many(lineage(self.code)[:-1])
         return [region_type(r) for r in found if r]
 
-    @strawberry.field(description="The regions one level down, in code order.")
+    @strawberry.field(
+        description="The regions one level down, in code order.",
+        directives=[list_size(assumed=15)],
+    )
     async def children(self, info: Info) -> list[Region]:
         return [region_type(r) for r in await info.context.loaders.children.load(self.code)]
 
@@ -91,46 +102,59 @@ async def _children_as(info: Info, code: str, kind: type[T]) -> list[T]:
     return [cast("T", region_type(r)) for r in await info.context.loaders.children.load(code)]
 
 
-@strawberry.federation.type(keys=["code"], description="区/县: a district.")
+@strawberry.federation.type(
+    keys=["code"], description="区/县: a district.", requires_scopes=GRID_READ
+)
 class District(Region):
-    @strawberry.field(description="Its streets and towns.")
+    @strawberry.field(description="Its streets and towns.", directives=[list_size(assumed=15)])
     async def streets(self, info: Info) -> list[Street]:
         return await _children_as(info, self.code, Street)
 
 
-@strawberry.federation.type(keys=["code"], description="街道/镇: a street or town.")
+@strawberry.federation.type(
+    keys=["code"], description="街道/镇: a street or town.", requires_scopes=GRID_READ
+)
 class Street(Region):
     @strawberry.field
     async def district(self, info: Info) -> District:
         return await _load_as(info, self.code[:6], District)
 
-    @strawberry.field(description="Its communities and villages (总网格).")
+    @strawberry.field(
+        description="Its communities and villages (总网格).", directives=[list_size(assumed=15)]
+    )
     async def communities(self, info: Info) -> list[Community]:
         return await _children_as(info, self.code, Community)
 
 
-@strawberry.federation.type(keys=["code"], description="社区/村: a community or village.")
+@strawberry.federation.type(
+    keys=["code"], description="社区/村: a community or village.", requires_scopes=GRID_READ
+)
 class Community(Region):
     @strawberry.field
     async def street(self, info: Info) -> Street:
         return await _load_as(info, self.code[:9], Street)
 
-    @strawberry.field
+    @strawberry.field(directives=[list_size(assumed=15)])
     async def grids(self, info: Info) -> list[Grid]:
         return await _children_as(info, self.code, Grid)
 
 
-@strawberry.federation.type(keys=["code"], description="网格: a grid of 300–500 households.")
+@strawberry.federation.type(
+    keys=["code"], description="网格: a grid of 300–500 households.", requires_scopes=GRID_READ
+)
 class Grid(Region):
     @strawberry.field
     async def community(self, info: Info) -> Community:
         return await _load_as(info, self.code[:12], Community)
 
-    @strawberry.field(name="microGrids")
+    @strawberry.field(name="microGrids", directives=[list_size(assumed=10)])
     async def micro_grids(self, info: Info) -> list[MicroGrid]:
         return await _children_as(info, self.code, MicroGrid)
 
-    @strawberry.field(description="网格员: the grid's staff, optionally of one role.")
+    @strawberry.field(
+        description="网格员: the grid's staff, optionally of one role.",
+        directives=[list_size(assumed=10)],
+    )
     async def workers(self, info: Info, role: WorkerRole | None = None) -> list[GridWorker]:
         staff = await info.context.loaders.workers.load(self.code)
         return [GridWorker.of(w) for w in staff if role is None or w.role is role]
@@ -146,7 +170,9 @@ class Grid(Region):
         return PartyBranch.of(branch) if branch else None
 
 
-@strawberry.federation.type(keys=["code"], description="微网格: one or a few buildings.")
+@strawberry.federation.type(
+    keys=["code"], description="微网格: one or a few buildings.", requires_scopes=GRID_READ
+)
 class MicroGrid(Region):
     address: str | None = strawberry.field(description="Building-level address.")
 

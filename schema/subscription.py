@@ -11,10 +11,12 @@ from schema.context import Info
 
 @strawberry.type
 class RegistrySubscription:
-    @strawberry.subscription(
+    @strawberry.federation.field(
         name="registryRevision",
         description="The registry's revision now, then each time an import changes it; "
         "maps refetch their grids when it moves.",
+        is_subscription=True,
+        requires_scopes=[["grid:read"]],
     )
     async def registry_revision(self, info: Info) -> AsyncGenerator[int, None]:
         async for revision in info.context.services.registry.revisions():

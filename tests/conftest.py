@@ -6,6 +6,7 @@ import asyncio
 import copy
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from hub.db.engine import Database
 from hub.demo.town import generate_town
 from hub.registry.importer import import_document
 from tests.support.databases import fresh_postgres_database
+from tests.support.principals import bearer, make_keys
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -56,20 +58,32 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 @pytest.fixture(scope="session")
-def town_database_file(
+def town_and_keys(
     tmp_path_factory: pytest.TempPathFactory, town_document: dict[str, Any]
-) -> Path:
-    """A SQLite file holding the imported demo town, built once per session."""
+) -> tuple[Path, dict[str, str]]:
+    """A SQLite file holding the imported demo town and a key per test principal."""
     path = tmp_path_factory.mktemp("town") / "town.db"
 
-    async def build() -> None:
+    async def build() -> dict[str, str]:
         db = Database(sqlite_url(path))
         await migrate.upgrade(db)
         await import_document(db, town_document, "demo town")
+        keys = await make_keys(db)
         await db.aclose()
+        return keys
 
-    asyncio.run(build())
-    return path
+    return path, asyncio.run(build())
+
+
+@pytest.fixture(scope="session")
+def town_database_file(town_and_keys: tuple[Path, dict[str, str]]) -> Path:
+    return town_and_keys[0]
+
+
+@pytest.fixture(scope="session")
+def keys(town_and_keys: tuple[Path, dict[str, str]]) -> dict[str, str]:
+    """API keys in the town database, by principal: see tests/support/principals.py."""
+    return town_and_keys[1]
 
 
 @pytest.fixture
@@ -79,15 +93,33 @@ def town_settings(tmp_path: Path, town_database_file: Path) -> Settings:
     return Settings(database_url=sqlite_url(path))
 
 
-@pytest.fixture
-async def app(town_settings: Settings) -> AsyncIterator[Starlette]:
-    application = create_app(town_settings)
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Starlette]:
+    """The app with its lifespan started, as a server would run it."""
+    application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
 
 
 @pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def app(town_settings: Settings) -> AsyncIterator[Starlette]:
+    async with running(town_settings) as application:
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette, keys: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """Authenticated as the command centre, with a purpose: it sees personal data."""
+    transport = httpx.ASGITransport(app=app)
+    headers = bearer(keys["command"], purpose="tests")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hub.test", headers=headers
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+async def anonymous(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         yield http

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import db, grids, schema_cmd, serve
+from hub.cli import audit_cmd, db, documents, grids, keys, schema_cmd, serve
 from hub.cli.common import State
 
 app = typer.Typer(
@@ -32,6 +32,9 @@ app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(grids.app, name="grids")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(keys.app, name="keys")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(documents.app, name="documents")
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import socket
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,7 +15,11 @@ import typer
 
 from hub.config import Settings, load_settings
 from hub.db.engine import Database
+from hub.db.types import utcnow
+from hub.departments import load_departments
 from hub.observability.logs import configure_logging
+from hub.security.audit import Action, Entry, clip
+from hub.security.service import Security, SecurityConfigError
 
 T = TypeVar("T")
 
@@ -52,3 +58,41 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code)
+
+
+@asynccontextmanager
+async def security(settings: Settings) -> AsyncIterator[Security]:
+    """The security services over their own database handle, for one command."""
+    async with database(settings) as db:
+        try:
+            services = Security.create(
+                settings.security, db, [d.code for d in load_departments()], dev=settings.dev
+            )
+        except SecurityConfigError as error:
+            raise fail(str(error), code=2) from error
+        try:
+            yield services
+        finally:
+            await services.aclose()
+
+
+async def audit_admin(
+    services: Security,
+    operation: str,
+    record: str,
+    purpose: str = "",
+    action: Action = Action.ADMIN,
+    field: str = "",
+) -> None:
+    """Every change made with the ``hub`` command, and every unmasked read, is audited too."""
+    entry = Entry(
+        at=utcnow(),
+        action=action.value,
+        principal=f"cli:{getpass.getuser()}",
+        operation=operation,
+        field=field,
+        record=record,
+        client=clip(socket.gethostname()),
+        purpose=clip(purpose),
+    )
+    await services.audit.write([entry])

@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import database, fail, run, state
+from hub.cli.common import audit_admin, fail, run, security, state
 from hub.config import Settings
 from hub.demo.town import DEFAULT_SEED, TownSpec, generate_town
 from hub.registry import records, store
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
 from hub.registry.importer import ImportResult, import_document, read_document
 from hub.registry.problems import ImportRejectedError
+from hub.security.audit import Action
+from schema.security.masking import mask_name, mask_phone
 
 app = typer.Typer(help="The grid registry.", no_args_is_help=True)
 
@@ -30,8 +32,10 @@ def import_file(
     settings = state(context).settings()
 
     async def go() -> ImportResult:
-        async with database(settings) as db:
-            return await import_document(db, read_document(file), source=file.name)
+        async with security(settings) as services:
+            result = await import_document(services.database, read_document(file), source=file.name)
+            await audit_admin(services, "grids import", f"RegistryRevision:{result.revision}")
+            return result
 
     try:
         result = run(go())
@@ -49,21 +53,30 @@ def import_file(
 def show(
     context: typer.Context,
     code: Annotated[str, typer.Argument(help="A region code of any level.")],
+    purpose: Annotated[
+        str | None, typer.Option(help="Why you need its people's names and phones unmasked.")
+    ] = None,
 ) -> None:
-    """Describe one region: its place in the tree, its counts and, for a grid, its people."""
+    """Describe one region: its place in the tree, its counts and, for a grid, its people.
+
+    Names and phone numbers are masked unless a --purpose is given; an unmasked read is
+    written to the audit trail, as it would be through the graph.
+    """
     try:
         level = level_of(code)
     except InvalidCodeError as error:
         raise fail(str(error), code=2) from error
     settings = state(context).settings()
-    details = run(_details(settings, code, level))
+    details = run(_details(settings, code, level, purpose))
     if details is None:
         raise fail(f"no region {code}")
     typer.echo("\n".join(details))
 
 
-async def _details(settings: Settings, code: str, level: RegionLevel) -> list[str] | None:
-    async with database(settings) as db, db.session() as session:
+async def _details(
+    settings: Settings, code: str, level: RegionLevel, purpose: str | None
+) -> list[str] | None:
+    async with security(settings) as services, services.database.session() as session:
         found = await store.regions(session, [code])
         if code not in found:
             return None
@@ -73,7 +86,12 @@ async def _details(settings: Settings, code: str, level: RegionLevel) -> list[st
             lines += _describe_people(
                 (await store.workers(session, [code])).get(code, []),
                 (await store.branches_of_grids(session, [code])).get(code),
+                masked=purpose is None,
             )
+            if purpose is not None:
+                await audit_admin(
+                    services, "grids show", f"GridWorker@{code}", purpose, Action.PII_READ
+                )
         return lines
 
 
@@ -90,16 +108,19 @@ def _describe(region: records.Region, children: int) -> list[str]:
 
 
 def _describe_people(
-    workers: list[records.GridWorker], branch: records.PartyBranch | None
+    workers: list[records.GridWorker], branch: records.PartyBranch | None, *, masked: bool
 ) -> list[str]:
+    name, phone = (mask_name, mask_phone) if masked else (str, str)
     lines = [f"  workers:     {len(workers)}"]
     lines += [
-        f"    {w.role:<16} {w.name}  {w.phone}" for w in workers if w.role != "MICRO_GRID_LEAD"
+        f"    {w.role:<16} {name(w.name)}  {phone(w.phone)}"
+        for w in workers
+        if w.role != "MICRO_GRID_LEAD"
     ]
     if branch:
         lines.append(
             f"  party branch: {branch.name} ({branch.member_count} members, "
-            f"secretary {branch.secretary_name})"
+            f"secretary {name(branch.secretary_name)})"
         )
     return lines
 

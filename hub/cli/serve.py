@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from hub.db import migrate
 from hub.demo.town import generate_town
 from hub.registry import store
 from hub.registry.codes import RegionLevel
+from hub.security.keys import KeyRequest
 from hub.services import Services
 
 HostOption = Annotated[str | None, typer.Option(help="Interface to listen on.")]
@@ -53,8 +55,21 @@ async def _demo(services: Services) -> None:
             f"generated the demo town: {result.regions} regions, "
             f"{result.workers} grid workers, {result.branches} party branches"
         )
-    typer.echo(await _banner(services))
+    typer.echo(await _banner(services, await _demo_key(services)))
     await _run_server(services)
+
+
+DEMO_KEY_NAME = "demo"
+
+
+async def _demo_key(services: Services) -> str:
+    """A fresh command-centre key for this run; the last run's is revoked (dev mode only)."""
+    keys = services.security.keys
+    for old in await keys.list():
+        if old.name == DEMO_KEY_NAME and old.revoked_at is None:
+            await keys.revoke(old.id)
+    _, secret = await keys.create(KeyRequest(DEMO_KEY_NAME, ("command", "auditor")))
+    return secret
 
 
 async def _run_server(services: Services) -> None:
@@ -74,15 +89,22 @@ def _with_address(settings: Settings, host: str | None, port: int | None) -> Set
     return settings.model_copy(update=update)
 
 
-async def _banner(services: Services) -> str:
+async def _banner(services: Services, key: str) -> str:
     async with services.database.session() as session:
         sample = await store.page(session, RegionLevel.MICRO_GRID, None, None, 1)
         street = await store.page(session, RegionLevel.STREET, None, None, 1)
     lat, lon = (sample[0].centroid_lat, sample[0].centroid_lon) if sample else (0.0, 0.0)
     street_code = street[0].code if street else "330199001"
     url = f"http://{services.settings.host}:{services.settings.port}/graphql"
+    headers = json.dumps({"Authorization": f"Bearer {key}", "X-Purpose": "demo"})
     return f"""
 GraphiQL: {url}
+
+Anonymous requests may only read the schema. Paste these into GraphiQL's Headers tab
+(a command-centre and auditor key, made for this run; X-Purpose because the answers
+hold names and phone numbers, and each such read goes into the audit trail):
+
+  {headers}
 
 Try these:
 
@@ -95,6 +117,8 @@ Try these:
 
   {{ region(code: "{street_code}") {{ name
       ... on Street {{ communities {{ name households grids {{ code name }} }} }} }} }}
+
+  {{ auditLog(first: 10) {{ seq action principal field record purpose }} }}
 
 Ctrl-C stops the hub.
 """

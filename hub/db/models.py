@@ -98,3 +98,7 @@ class RegistryImportRow(Base):
     source: Mapped[str] = mapped_column(String(200))
     region_count: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+# Feature tables live beside their feature; importing them here lets Alembic see them.
+import hub.security.tables  # noqa: E402, F401

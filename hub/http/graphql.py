@@ -3,23 +3,33 @@
 Strawberry serves everything but SSE. SSE follows the graphql-sse protocol's
 distinct-connections mode: a request that accepts ``text/event-stream`` gets one
 ``next`` event per result and a final ``complete``.
+
+HTTP requests arrive admitted by the gate (``hub.http.gate``). A WebSocket
+authenticates in ``connection_init``: its payload may carry ``Authorization`` (or
+``X-API-Key``) and ``X-Purpose`` as a browser cannot set headers on the upgrade; the
+upgrade request's own headers are the fallback. A connection without valid
+credentials is closed with 4403.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.schema import StreamResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from hub.http.gate import SCOPE_KEY, Admission, purpose_from
+from hub.security.authenticator import credential_from
 from hub.services import Services
-from schema import HubContext, HubSchema
+from schema import HubContext, HubError, HubSchema
 
 EVENT_STREAM = "text/event-stream"
 
@@ -36,7 +46,45 @@ class HubGraphQL(GraphQL[HubContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> HubContext:
-        return HubContext(self.services, request, response)
+        return context_of(self.services, request, response)
+
+    async def on_ws_connect(self, context: HubContext) -> UnsetType | dict[str, object] | None:
+        params = {
+            str(k).lower(): v
+            for k, v in (context.connection_params or {}).items()
+            if isinstance(v, str)
+        }
+        upgrade: Mapping[str, str] = context.request.headers if context.request else {}
+        credential = credential_from(params) or credential_from(upgrade)
+        if credential is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        try:
+            context.principal = await self.services.security.authenticator.authenticate(credential)
+        except HubError as error:
+            raise ConnectionRejectionError(error.extensions) from error
+        context.credential = credential
+        context.purpose = purpose_from(params.get("x-purpose") or upgrade.get("x-purpose"))
+        return cast("UnsetType", UNSET)
+
+
+def context_of(
+    services: Services, request: Request | WebSocket, response: Response | WebSocket | None
+) -> HubContext:
+    """The context of an admitted HTTP request, or of a WebSocket before it authenticates."""
+    admission: Admission | None = request.scope.get(SCOPE_KEY)
+    client = request.client.host if request.client else ""
+    if admission is None:
+        return HubContext(services, request, response, client=client)
+    return HubContext(
+        services,
+        request,
+        response,
+        principal=admission.principal,
+        credential=admission.credential,
+        purpose=admission.purpose,
+        client=admission.client,
+        rate_charged=True,
+    )
 
 
 class GraphQLEndpoint:
@@ -62,7 +110,7 @@ class GraphQLEndpoint:
         results = await self.schema.stream(
             params["query"],
             variable_values=params.get("variables"),
-            context_value=HubContext(self.services, request),
+            context_value=context_of(self.services, request, None),
             operation_name=params.get("operationName"),
         )
         return StreamingResponse(

@@ -1,4 +1,10 @@
-"""Health, readiness and metrics endpoints: what orchestrators and Prometheus read."""
+"""Health, readiness and metrics endpoints: what orchestrators and Prometheus read.
+
+``/healthz`` and ``/readyz`` answer anyone: an orchestrator probes without credentials,
+and neither says more than ok or which dependency is down. ``/metrics`` names
+operations and error rates, so it needs the scope ``metrics:read`` (the ``monitoring``
+role); it is mounted behind the gate in ``hub.app``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from hub.services import Services
 log = logging.getLogger(__name__)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+METRICS = "metrics:read"
 
 
 def probes(services: Services) -> dict[str, Endpoint]:
@@ -28,6 +35,7 @@ def probes(services: Services) -> dict[str, Endpoint]:
         except Exception as error:
             log.warning("readiness: database unreachable", extra={"error": str(error)})
             checks["database"] = "unreachable"
+        checks.update(await services.security.readiness())
         ready = all(status == "ok" for status in checks.values())
         body = {
             "status": "ready" if ready else "not ready",
@@ -36,9 +44,13 @@ def probes(services: Services) -> dict[str, Endpoint]:
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    return {"/healthz": healthz, "/readyz": readyz}
+
+
+def metrics_endpoint(services: Services) -> Endpoint:
     async def metrics(_: Request) -> Response:
         return Response(
             services.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
 
-    return {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
+    return metrics

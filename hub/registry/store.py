@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db.models import (
@@ -72,26 +72,47 @@ async def page(
     within: str | None,
     after: str | None,
     limit: int,
+    *,
+    visible: Sequence[str] | None = None,
 ) -> list[records.Region]:
-    """Regions of ``level`` under ``within``, in code order, starting after ``after``."""
-    statement = select(*_REGION_COLUMNS).where(*_scope(level, within))
+    """Regions of ``level`` under ``within``, in code order, starting after ``after``.
+
+    ``visible`` limits them to those subtrees and the regions above them (a grid
+    worker's grids); None means no limit.
+    """
+    statement = select(*_REGION_COLUMNS).where(*_scope(level, within, visible))
     if after is not None:
         statement = statement.where(RegionRow.code > after)
     result = await session.execute(statement.order_by(RegionRow.code).limit(limit))
     return [_region(row) for row in result]
 
 
-async def count(session: AsyncSession, level: RegionLevel, within: str | None) -> int:
-    statement = select(func.count()).select_from(RegionRow).where(*_scope(level, within))
+async def count(
+    session: AsyncSession,
+    level: RegionLevel,
+    within: str | None,
+    *,
+    visible: Sequence[str] | None = None,
+) -> int:
+    statement = select(func.count()).select_from(RegionRow).where(*_scope(level, within, visible))
     return int(await session.scalar(statement) or 0)
 
 
-def _scope(level: RegionLevel, within: str | None) -> list[ColumnElement[bool]]:
+def _scope(
+    level: RegionLevel, within: str | None, visible: Sequence[str] | None = None
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [RegionRow.level == level.value]
     if within:
-        # Codes are prefixes of their descendants' codes; a range scan uses the key.
-        conditions += [RegionRow.code >= within, RegionRow.code < within + ":"]
+        conditions.append(_subtree(within))
+    if visible is not None:
+        above = {root[:n] for root in visible for n in range(6, len(root), 3)}
+        conditions.append(or_(RegionRow.code.in_(above), *(_subtree(r) for r in visible)))
     return conditions
+
+
+def _subtree(code: str) -> ColumnElement[bool]:
+    # Codes are prefixes of their descendants' codes; a range scan uses the key.
+    return and_(RegionRow.code >= code, RegionRow.code < code + ":")
 
 
 async def workers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.principals import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +47,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def key(tmp_path: Path, env: dict[str, str]) -> str:
+    """A public-view key, made with ``hub keys create`` after the town is imported."""
     town = tmp_path / "town.geojson"
     for args in (
         ("db", "upgrade"),
@@ -53,6 +57,13 @@ def server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, subproces
     ):
         done = hub_command(*args, env=env)
         assert done.returncode == 0, done.stderr
+    created = hub_command("keys", "create", "serve test", "--role", "public", env=env)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.splitlines()[-1]
+
+
+@pytest.fixture
+def server(key: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", "--port", str(port)],
@@ -89,10 +100,12 @@ def wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None:
 
 
 def test_the_served_hub_answers_over_http_and_stops_cleanly(
-    server: tuple[str, subprocess.Popen[str]],
+    server: tuple[str, subprocess.Popen[str]], key: str
 ) -> None:
     base, process = server
-    with httpx.Client(base_url=base, timeout=10) as http:
+    with httpx.Client(base_url=base, timeout=10, headers=bearer(key)) as http:
+        anonymous = httpx.post(f"{base}/graphql", json={"query": "{ departments { code } }"})
+        assert anonymous.status_code == 401
         count = http.post("/graphql", json={"query": "{ grids(first: 100) { totalCount } }"})
         assert count.json() == {"data": {"grids": {"totalCount": 83}}}
         outside = http.get(
@@ -115,6 +128,17 @@ def test_serve_refuses_a_database_that_is_not_migrated(env: dict[str, str]) -> N
     assert "run `hub db upgrade`" in done.stderr
 
 
+def demo_headers(process: subprocess.Popen[str]) -> tuple[str, dict[str, str]]:
+    """What ``hub demo`` printed up to its GraphiQL headers (a key for this run, a purpose)."""
+    assert process.stdout is not None
+    seen = ""
+    for line in process.stdout:
+        seen += line
+        if '"Authorization"' in line:
+            return seen, json.loads(line)
+    pytest.fail(f"hub demo printed no headers:\n{seen}")
+
+
 def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
@@ -129,7 +153,9 @@ def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process)
-        with httpx.Client(base_url=base, timeout=10) as http:
+        banner, headers = demo_headers(process)
+        assert headers["X-Purpose"]
+        with httpx.Client(base_url=base, timeout=10, headers=headers) as http:
             count = http.post("/graphql", json={"query": "{ grids(first: 100) { totalCount } }"})
             assert count.json() == {"data": {"grids": {"totalCount": 83}}}
             inside = http.post(
@@ -141,9 +167,14 @@ def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
             )
             found = inside.json()["data"]["gridAt"]
             assert found["microGrid"]["code"].startswith(found["grid"]["code"])
+            leader = http.post(
+                "/graphql",
+                json={"query": '{ grid(code: "330199001001001") { leader { name phone } } }'},
+            )
+            assert "*" not in leader.json()["data"]["grid"]["leader"]["phone"]
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
-        output = process.stdout.read() if process.stdout else ""
+        output = banner + (process.stdout.read() if process.stdout else "")
         assert "GraphiQL: http://127.0.0.1:" in output
         assert output.count("{ ") >= 3  # the example queries
         assert (tmp_path / "var" / "hub.db").exists()

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from hub.app import create_app
 from hub.config import GraphQLLimits, Settings
 from tests.conftest import GraphQLClient
+from tests.support.principals import bearer
 
 
 async def test_a_syntax_error_is_a_parse_failure(gql: GraphQLClient) -> None:
@@ -57,13 +58,15 @@ async def test_too_many_aliases_are_refused(gql: GraphQLClient) -> None:
     assert body["errors"][0]["extensions"]["code"] == "ALIAS_LIMIT_EXCEEDED"
 
 
-async def test_limits_are_configurable(town_settings: Settings) -> None:
+async def test_limits_are_configurable(town_settings: Settings, keys: dict[str, str]) -> None:
     settings = town_settings.model_copy(update={"graphql": GraphQLLimits(max_depth=2)})
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://hub.test",
+            headers=bearer(keys["public"]),
         ) as http,
     ):
         shallow = GraphQLClient(http)

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from starlette.types import ASGIApp
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 
 @asynccontextmanager
@@ -26,3 +28,8 @@ async def live_server(app: ASGIApp) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+def graphql_ws(address: str) -> connect:
+    """A graphql-transport-ws client connection to the hub at ``address``."""
+    return connect(f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")])

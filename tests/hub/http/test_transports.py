@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.asyncio.client import ClientConnection
 
 from hub.app import create_app
 from hub.config import Settings
-from tests.support.live import live_server
+from tests.support.live import graphql_ws, live_server
+from tests.support.principals import bearer
 
 COUNT = "{ grids(first: 1) { totalCount } }"
 
@@ -108,16 +109,14 @@ async def ws_receive(ws: ClientConnection) -> Any:
 
 
 async def test_websocket_subscription_sees_each_registry_revision(
-    town_settings: Settings, town_document: dict[str, Any]
+    town_settings: Settings, town_document: dict[str, Any], keys: dict[str, str]
 ) -> None:
     app = create_app(town_settings)
     async with (
         live_server(app) as address,
-        connect(
-            f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-        ) as ws,
+        graphql_ws(address) as ws,
     ):
-        await ws_call(ws, {"type": "connection_init"})
+        await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["public"])})
         assert await ws_receive(ws) == {"type": "connection_ack"}
         await ws_call(
             ws,
@@ -143,14 +142,12 @@ async def test_websocket_subscription_sees_each_registry_revision(
         await ws_call(ws, {"id": "1", "type": "complete"})
 
 
-async def test_websocket_runs_queries_too(town_settings: Settings) -> None:
+async def test_websocket_runs_queries_too(town_settings: Settings, keys: dict[str, str]) -> None:
     async with (
         live_server(create_app(town_settings)) as address,
-        connect(
-            f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-        ) as ws,
+        graphql_ws(address) as ws,
     ):
-        await ws_call(ws, {"type": "connection_init"})
+        await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["public"])})
         await ws_receive(ws)
         await ws_call(ws, {"id": "q", "type": "subscribe", "payload": {"query": COUNT}})
         assert (await ws_receive(ws))["payload"] == {"data": {"grids": {"totalCount": 83}}}
@@ -171,19 +168,27 @@ async def test_readyz_fails_closed_when_the_database_is_gone(tmp_path: Any) -> N
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         ready = await http.get("/readyz")
+    await app.state.services.aclose()  # no lifespan ran: close what the app opened
+    await asyncio.to_thread(_join_sqlite_workers)  # the failed connect's thread ends in this loop
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "unreachable"}
 
 
 async def test_metrics_count_operations_and_errors(
-    app: Starlette, client: httpx.AsyncClient
+    app: Starlette, client: httpx.AsyncClient, keys: dict[str, str]
 ) -> None:
     await client.post("/graphql", json={"query": COUNT, "operationName": None})
     await client.post("/graphql", json={"query": "query Broken { nope }"})
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=bearer(keys["monitoring"]))).text
     assert 'hub_graphql_requests_total{operation="anonymous",outcome="ok"} 1.0' in text
     assert (
         'hub_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED",operation="Broken"} 1.0' in text
     )
     assert 'hub_http_requests_total{method="POST",route="/graphql",status="200"} 2.0' in text
     assert "hub_graphql_request_duration_seconds_bucket" in text
+
+
+def _join_sqlite_workers() -> None:
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout=5)

@@ -1,0 +1,154 @@
+"""What authorisation and masking cost on one query: the same app with the checks on
+and off, in one run, in-process (ASGI, so HTTP parsing is included but no network).
+
+Four rows, each ``--requests`` POSTs from ``--concurrency`` clients after a warm-up:
+
+    off             the schema built without security (no gate, no plan, no guards)
+    on, unmasked    command centre with a purpose: scopes checked, names audited
+    on, masked      public view: scopes checked, every personal field masked
+    on, grid scope  a grid worker: rows filtered to their grid as well
+
+    python -m bench.security_overhead [--query FILE] [--variables JSON]
+                                      [--requests N] [--concurrency C]
+
+The default query reads the registry's people; give the four-department query (after
+the connector and bus branches merge) with ``--query``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.db import migrate
+from hub.db.engine import Database
+from hub.demo.town import generate_town
+from hub.http.graphql import GraphQLEndpoint
+from hub.registry.importer import import_document
+from hub.security.keys import KeyRequest
+from schema import build_schema
+
+DEFAULT_QUERY = """query People($community: String!) {
+  grids(within: $community, first: 20) { edges { node { code name ... on Grid {
+    leader { name phone } workers { role name phone }
+    partyBranch { name secretary { name phone } } } } } } }"""
+DEFAULT_VARIABLES = {"community": "330199001001"}
+GRID = "330199001001001"
+
+
+async def prepared(folder: Path) -> Settings:
+    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    database = Database(url)
+    await migrate.upgrade(database)
+    await import_document(database, generate_town(), "bench")
+    await database.aclose()
+    settings = Settings(database_url=url, log_level="WARNING")
+    settings.security.rate_limit.per_second = 1e9
+    settings.security.rate_limit.burst = 10**9
+    return settings
+
+
+async def make_keys(app: Starlette) -> dict[str, str]:
+    keys = app.state.services.security.keys
+    requests = {
+        "on, unmasked": KeyRequest("bench command", ("command",)),
+        "on, masked": KeyRequest("bench public", ("public",)),
+        "on, grid scope": KeyRequest("bench worker", ("grid_worker",), grids=(GRID,)),
+    }
+    return {label: (await keys.create(request))[1] for label, request in requests.items()}
+
+
+def unsecured(app: Starlette) -> Starlette:
+    """The same app and services, with the schema built without security and no gate."""
+    services = app.state.services
+    schema = build_schema(services.settings.graphql, services.metrics, secure=False)
+    return Starlette(
+        routes=[Route("/graphql", GraphQLEndpoint(schema, services), methods=["POST"])]
+    )
+
+
+@dataclass(frozen=True)
+class Load:
+    body: dict[str, Any]
+    requests: int
+    concurrency: int
+
+
+async def timed(app: Starlette, load: Load, headers: dict[str, str]) -> tuple[list[float], float]:
+    """Latencies of ``load.requests`` POSTs from ``load.concurrency`` clients, and wall time."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        for _ in range(20):  # warm the caches: parser, validation, plans, principals
+            first = await http.post("/graphql", json=load.body, headers=headers)
+        if "errors" in first.json():
+            raise SystemExit(f"the query failed: {first.json()['errors']}")
+        latencies: list[float] = []
+
+        async def client(count: int) -> None:
+            for _ in range(count):
+                started = time.perf_counter()
+                await http.post("/graphql", json=load.body, headers=headers)
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        share = load.requests // load.concurrency
+        await asyncio.gather(*(client(share) for _ in range(load.concurrency)))
+        return latencies, time.perf_counter() - started
+
+
+async def main(load: Load) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = await prepared(Path(folder))
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            keys = await make_keys(app)
+            rows = {"off": await timed(unsecured(app), load, {})}
+            for label, key in keys.items():
+                headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
+                rows[label] = await timed(app, load, headers)
+    print(f"{load.requests} requests from {load.concurrency} concurrent client(s)")
+    report(rows)
+
+
+def report(rows: dict[str, tuple[list[float], float]]) -> None:
+    base = statistics.median(rows["off"][0])
+    print(f"{'':16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'overhead p50':>13}")
+    for label, (latencies, wall) in rows.items():
+        latencies.sort()
+        p50 = statistics.median(latencies)
+        p99 = latencies[int(len(latencies) * 0.99) - 1]
+        extra = f"{(p50 - base) * 1000:+.2f} ms {(p50 / base - 1) * 100:+.0f}%"
+        rate = len(latencies) / wall
+        print(f"{label:16} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {rate:8.0f} {extra:>13}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--query", type=Path, help="a .graphql file (default: registry people)")
+    parser.add_argument("--variables", type=json.loads, help="JSON object of variables")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=1)
+    arguments = parser.parse_args()
+    text = arguments.query.read_text(encoding="utf-8") if arguments.query else DEFAULT_QUERY
+    given = (
+        arguments.variables
+        if arguments.variables is not None
+        else ({} if arguments.query else DEFAULT_VARIABLES)
+    )
+    body = {"query": text, "variables": given}
+    asyncio.run(main(Load(body, arguments.requests, arguments.concurrency)))

@@ -1,0 +1,122 @@
+"""The audit chain's arithmetic: what an entry is, how it is hashed, how checkpoints sign.
+
+Each entry's hash is SHA-256 over its previous entry's hash and a canonical encoding of
+its own fields, sequence number included. Editing, deleting or reordering any entry
+therefore breaks the hash of that entry or of the one after it. A checkpoint is an
+Ed25519 signature over (seq, hash): whoever rewrites the chain up to a checkpoint also
+needs the signing key, which the database never holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import astuple, dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+GENESIS = "0" * 64
+MAX_TEXT = 500  # operation names, purposes, client addresses are cut to this
+
+
+class Action(StrEnum):
+    PII_READ = "pii.read"  # personal data was returned unmasked
+    MUTATION = "mutation"  # a state-changing GraphQL operation
+    MUTATION_REFUSED = "mutation.refused"  # one that was attempted and failed
+    AUDIT_READ = "audit.read"  # an auditor read the trail itself
+    ADMIN = "admin"  # keys, trusted documents, imports: changes made with the `hub` command
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What happened; the chain adds where it stands (seq, hashes)."""
+
+    at: datetime
+    action: str
+    principal: str
+    operation: str
+    field: str
+    record: str
+    client: str
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    seq: int
+    entry: Entry
+    prev_hash: str
+    hash: str
+
+
+def entry_hash(seq: int, entry: Entry, prev_hash: str) -> str:
+    fields = [seq, entry.at.isoformat(), *astuple(entry)[1:], prev_hash]
+    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def seal(entries: list[Entry], after_seq: int, after_hash: str) -> list[Sealed]:
+    sealed, previous = [], after_hash
+    for offset, entry in enumerate(entries, start=1):
+        digest = entry_hash(after_seq + offset, entry, previous)
+        sealed.append(Sealed(after_seq + offset, entry, previous, digest))
+        previous = digest
+    return sealed
+
+
+def checkpoint_message(seq: int, digest: str) -> bytes:
+    return f"grid-hub audit checkpoint\n{seq}\n{digest}".encode()
+
+
+class Signer:
+    """Signs checkpoints; ``key_id`` names the key so a verifier knows which one to use."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self.private_key = private_key
+        self.verifier = Verifier(private_key.public_key())
+
+    @classmethod
+    def from_hex(cls, text: str) -> Signer:
+        return cls(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(text.strip())))
+
+    @property
+    def key_id(self) -> str:
+        return self.verifier.key_id
+
+    def sign(self, seq: int, digest: str) -> str:
+        return self.private_key.sign(checkpoint_message(seq, digest)).hex()
+
+
+class Verifier:
+    def __init__(self, public_key: Ed25519PublicKey) -> None:
+        self.public_key = public_key
+        raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.key_id = hashlib.sha256(raw).hexdigest()[:16]
+
+    def verify(self, seq: int, digest: str, signature: str) -> bool:
+        try:
+            self.public_key.verify(bytes.fromhex(signature), checkpoint_message(seq, digest))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+def clip(text: str | None) -> str:
+    return (text or "")[:MAX_TEXT]
+
+
+# Dev mode only: a fixed, published key, so the demo's chain verifies across restarts.
+# Production refuses to start without HUB_SECURITY__AUDIT_SIGNING_KEY.
+DEV_SIGNING_KEY = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+
+
+def new_signing_key() -> str:
+    """A fresh Ed25519 private key as hex, for ``hub audit keygen``."""
+    return Ed25519PrivateKey.generate().private_bytes_raw().hex()

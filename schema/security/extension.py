@@ -1,0 +1,106 @@
+"""The checks made once per operation, after validation and before anything resolves.
+
+In order: a principal (anonymous introspection only in dev mode), introspection only
+in dev mode or for admins, the rate limit (for transports that have not charged it
+already), every scope the document needs, a purpose when personal data would be
+returned unmasked, and the cost estimate. The document's needs come from its cached
+``DocumentPlan``; the principal's from the request. Refusals are typed ``HubError``s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
+
+from schema.errors import (
+    CostLimitExceededError,
+    ForbiddenError,
+    HubError,
+    PurposeRequiredError,
+    RateLimitedError,
+    UnauthenticatedError,
+)
+from schema.security.document import DocumentPlan, DocumentPlans
+from schema.security.operation import CURRENT, OperationState
+
+if TYPE_CHECKING:
+    from schema.context import HubContext
+
+ADMIN = "admin"
+
+
+class SecurityExtension(SchemaExtension):
+    def __init__(self, *, plans: DocumentPlans, max_cost: int, dev: bool) -> None:
+        self.plans = plans
+        self.max_cost = max_cost
+        self.dev = dev
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context: HubContext = execution.context
+        assert execution.graphql_document is not None
+        assert execution.query is not None
+        plan = self.plans.get(execution.query, execution.operation_name, execution.graphql_document)
+        try:
+            self.check(plan, context, execution.variables)
+        except HubError as error:
+            _answer_http(context, error)
+            raise
+        principal = context.principal
+        CURRENT.set(
+            OperationState(
+                label=execution.operation_name or "anonymous",
+                principal=principal.id if principal else "anonymous",
+                client=context.client,
+                purpose=context.purpose or "",
+            )
+        )
+        yield
+
+    def check(
+        self, plan: DocumentPlan, context: HubContext, variables: dict[str, Any] | None
+    ) -> None:
+        principal = context.principal
+        if principal is None:
+            if self.dev and plan.introspection_only:
+                return  # GraphiQL may load the schema before the user pastes a key
+            raise UnauthenticatedError("not authenticated: send an API key or a token")
+        if plan.introspection and not self.dev and ADMIN not in principal.scopes:
+            raise ForbiddenError("introspection is off in production; use _service { sdl }")
+        context.charge_rate_limit()
+        unmet = plan.unmet(principal.scopes)
+        if unmet is not None:
+            raise ForbiddenError(
+                f"{unmet.coordinate} needs the scope {unmet.describe()}",
+                field=unmet.coordinate,
+                requiredScopes=[sorted(group) for group in unmet.scopes],
+            )
+        unmasked = {d for d in plan.personal_departments if f"pii:read:{d}" in principal.scopes}
+        if unmasked and not context.purpose:
+            raise PurposeRequiredError(
+                "reading personal data unmasked needs a purpose: send the X-Purpose header",
+                departments=sorted(unmasked),
+            )
+        cost = plan.cost(variables)
+        if cost > self.max_cost:
+            raise CostLimitExceededError(
+                f"estimated cost {cost} exceeds the limit of {self.max_cost}",
+                cost=cost,
+                limit=self.max_cost,
+            )
+
+
+def _answer_http(context: HubContext, error: HubError) -> None:
+    """Over plain HTTP, refusals that have a status of their own get it."""
+    response = context.response
+    if not isinstance(response, Response):
+        return
+    if isinstance(error, UnauthenticatedError):
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="grid-hub"'
+    elif isinstance(error, RateLimitedError):
+        response.status_code = 429
+        response.headers["Retry-After"] = str(error.retry_after)

@@ -1,0 +1,44 @@
+"""One API key per default role, made in the test town's database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.db.engine import Database
+from hub.departments import load_departments
+from hub.security.keys import ApiKeyStore, KeyRequest
+from hub.security.roles import load_roles
+
+GRID_A = "330199001001001"  # a grid worker's own grid
+GRID_B = "330199001002001"  # another community's grid: never theirs
+
+
+@dataclass(frozen=True, slots=True)
+class TestPrincipal:
+    name: str
+    request: KeyRequest
+
+
+PRINCIPALS = (
+    TestPrincipal("command", KeyRequest("command centre", ("command",))),
+    TestPrincipal("handler", KeyRequest("police handler", ("handler",), department="police")),
+    TestPrincipal("grid_worker", KeyRequest("worker of A", ("grid_worker",), grids=(GRID_A,))),
+    TestPrincipal("public", KeyRequest("public view", ("public",))),
+    TestPrincipal("auditor", KeyRequest("auditor", ("auditor",))),
+    TestPrincipal("monitoring", KeyRequest("prometheus", ("monitoring",))),
+    TestPrincipal("admin", KeyRequest("administrator", ("admin",))),
+)
+DEFAULT_ROLES = ("command", "handler", "grid_worker", "public", "auditor")
+
+
+async def make_keys(database: Database) -> dict[str, str]:
+    """The key of each test principal, by name."""
+    store = ApiKeyStore(database, load_roles([d.code for d in load_departments()]))
+    return {p.name: (await store.create(p.request))[1] for p in PRINCIPALS}
+
+
+def bearer(key: str, purpose: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    if purpose:
+        headers["X-Purpose"] = purpose
+    return headers
