@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connectors.sdk import Connectors
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.departments import Department, load_departments
@@ -17,12 +18,16 @@ class Services:
     database: Database
     registry: Registry
     departments: list[Department]
+    connectors: Connectors
     metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         database = Database(settings.database_url)
-        return cls(settings, database, Registry(database), load_departments())
+        metrics = Metrics()
+        connectors = Connectors.create(settings.connectors, metrics.registry)
+        return cls(settings, database, Registry(database), load_departments(), connectors, metrics)
 
     async def aclose(self) -> None:
+        await self.connectors.aclose()
         await self.database.aclose()

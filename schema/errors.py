@@ -1,7 +1,8 @@
 """Typed GraphQL errors: every error a client sees carries ``extensions.code``.
 
     HubError                    raised by resolvers on purpose; message is for the client
-     └─ BadUserInputError       BAD_USER_INPUT: an argument is malformed or out of range
+     ├─ BadUserInputError       BAD_USER_INPUT: an argument is malformed or out of range
+     └─ UpstreamError           UPSTREAM_*: a department system failed (connectors.sdk.errors)
 
 Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation id
 (see ``classify``); the detail goes to the log only.
@@ -10,33 +11,15 @@ Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
-from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from ulid import ULID
 
+from hub.errors import ErrorCode, HubError
+
 log = logging.getLogger("hub.graphql")
 
-
-class ErrorCode(StrEnum):
-    BAD_USER_INPUT = "BAD_USER_INPUT"
-    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-    DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
-    TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - a code, not a secret
-    ALIAS_LIMIT_EXCEEDED = "ALIAS_LIMIT_EXCEEDED"
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-
-
-class HubError(Exception):
-    """An error meant for the client, with a machine-readable code."""
-
-    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.extensions: dict[str, Any] = {"code": self.code.value, **details}
+__all__ = ["BadUserInputError", "ErrorCode", "HubError", "classify"]
 
 
 class BadUserInputError(HubError):

@@ -1,0 +1,147 @@
+"""An upstream system's OpenAPI contract, compiled once into validators.
+
+Every component schema and every operation's response schema gets a validator when
+the contract is loaded, at start; an answer is checked against its operation's
+schema for the status it came with before anything reads it. OpenAPI 3.1 schemas are
+JSON Schema 2020-12 already; 3.0's ``nullable`` is rewritten into it on load, so one
+validator class serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+_BASE = "urn:hub:contract"
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    # jsonschema checks date-time only with an optional package; ISO 8601 is enough here.
+    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """Where an instance breaks a schema; it names no value, since values may be personal."""
+
+    schema: str
+    where: str  # a JSON path into the instance
+    keyword: str  # the schema keyword that failed: type, required, format, …
+
+    def __str__(self) -> str:
+        return f"{self.where} fails {self.keyword!r} of {self.schema}"
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    responses: dict[int, str]  # status → JSON pointer of its schema in the document
+
+
+class Contract:
+    def __init__(self, document: dict[str, Any], source: str = "<memory>") -> None:
+        self.source = source
+        self.document = _as_2020_12(document) if _is_openapi_30(document) else document
+        resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(_BASE, resource)
+        self.operations = _operations(self.document)
+        self._validators: dict[object, Draft202012Validator] = {
+            **{name: self._compile(f"/components/schemas/{name}") for name in self.schemas},
+            **{
+                (op.operation_id, status): self._compile(pointer)
+                for op in self.operations.values()
+                for status, pointer in op.responses.items()
+            },
+        }
+
+    @classmethod
+    def load(cls, path: Path) -> Contract:
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name)
+
+    @cached_property
+    def schemas(self) -> list[str]:
+        return sorted(self.document.get("components", {}).get("schemas", {}))
+
+    def operation(self, operation_id: str) -> Operation:
+        try:
+            return self.operations[operation_id]
+        except KeyError:
+            raise KeyError(f"{self.source} has no operation {operation_id!r}") from None
+
+    def validate(self, schema: str, instance: object) -> Violation | None:
+        """The first way ``instance`` breaks component ``schema``; None when it conforms."""
+        return self._check(schema, schema, instance)
+
+    def validate_response(self, operation_id: str, status: int, body: object) -> Violation | None:
+        """The first way ``body`` breaks the answer ``operation_id`` promises for ``status``."""
+        return self._check((operation_id, status), f"{operation_id} {status}", body)
+
+    def _check(self, key: object, label: str, instance: object) -> Violation | None:
+        validator = self._validators.get(key)
+        if validator is None:
+            raise KeyError(f"{self.source} has no schema for {label}")
+        if validator.is_valid(instance):  # the fast path: no error objects built
+            return None
+        error = next(iter(validator.iter_errors(instance)))
+        return Violation(label, error.json_path, str(error.validator))
+
+    def _compile(self, pointer: str) -> Draft202012Validator:
+        return Draft202012Validator(
+            {"$ref": f"{_BASE}#{pointer}"}, registry=self._registry, format_checker=_FORMATS
+        )
+
+
+def _operations(document: dict[str, Any]) -> dict[str, Operation]:
+    found: dict[str, Operation] = {}
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "operationId" in operation:
+                base = f"/paths/{_escape(path)}/{method}/responses"
+                responses = {
+                    int(status): f"{base}/{status}/content/{_escape(media)}/schema"
+                    for status, answer in operation.get("responses", {}).items()
+                    if status.isdigit()
+                    for media, content in answer.get("content", {}).items()
+                    if "schema" in content
+                }
+                op_id = operation["operationId"]
+                found[op_id] = Operation(op_id, method.upper(), path, responses)
+    return found
+
+
+def _escape(token: str) -> str:
+    """A JSON pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _is_openapi_30(document: dict[str, Any]) -> bool:
+    return str(document.get("openapi", "")).startswith("3.0")
+
+
+def _as_2020_12(node: Any) -> Any:
+    """OpenAPI 3.0's ``nullable: true`` as JSON Schema's null type, everywhere in ``node``."""
+    if isinstance(node, list):
+        return [_as_2020_12(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _as_2020_12(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is not True:
+        return converted
+    if isinstance(converted.get("type"), str):
+        converted["type"] = [converted["type"], "null"]
+        if "enum" in converted:
+            converted["enum"] = [*converted["enum"], None]
+        return converted
+    return {"anyOf": [converted, {"type": "null"}]}
