@@ -10,6 +10,7 @@ retried with tenacity (exponential backoff with jitter, or the upstream's
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from email.utils import parsedate_to_datetime
@@ -22,7 +23,6 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_any,
-    wait_exponential_jitter,
 )
 from tenacity.stop import stop_base
 
@@ -201,13 +201,14 @@ class _Past(stop_base):
 
 
 def _wait(base: float) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(initial=base, max=MAX_BACKOFF, jitter=base)
+    """Exponential backoff with full jitter on top, or what ``Retry-After`` asked for."""
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, UpstreamRateLimitedError) and error.retry_after is not None:
             return error.retry_after
-        return backoff(state)
+        exponential = min(MAX_BACKOFF, base * 2 ** (state.attempt_number - 1))
+        return exponential + random.uniform(0, base)  # noqa: S311 - jitter, not a secret
 
     return wait
 
