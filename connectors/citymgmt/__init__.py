@@ -1,0 +1,1 @@
+"""citymgmt department system: connector and simulator."""

@@ -1,0 +1,1 @@
+"""health department system: connector and simulator."""

@@ -1,0 +1,1 @@
+"""petition department system: connector and simulator."""
