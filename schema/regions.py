@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 
 import strawberry
 
+from connectors.sdk.graph import grid_mixins
 from hub.registry import records
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of, lineage
 from hub.registry.records import WorkerRole
@@ -120,8 +121,12 @@ class Community(Region):
         return await _children_as(info, self.code, Grid)
 
 
+# Each connector contributes a mixin of Grid fields (its department's records here).
+GRID_MIXINS: tuple[type, ...] = grid_mixins()
+
+
 @strawberry.federation.type(keys=["code"], description="网格: a grid of 300–500 households.")
-class Grid(Region):
+class Grid(Region, *GRID_MIXINS):  # type: ignore[misc] # mypy cannot follow composed bases
     @strawberry.field
     async def community(self, info: Info) -> Community:
         return await _load_as(info, self.code[:12], Community)

@@ -61,6 +61,7 @@ from connectors.sdk.registry import ENTRY_POINT_GROUP, discover, load_object
 from connectors.sdk.runtime import Connectors, Health, Status, UpstreamSession
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
+from connectors.sdk.workorders import refused, work_order_ref
 from connectors.settings import ConnectorSettings, ConnectorsSettings
 
 __all__ = [
@@ -124,5 +125,7 @@ __all__ = [
     "local_time",
     "paginate",
     "place",
+    "refused",
     "scope_of",
+    "work_order_ref",
 ]

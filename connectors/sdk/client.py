@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -65,6 +65,7 @@ class UpstreamClient:
             settings.breaker_failures, settings.breaker_reset_seconds, clock
         )
         self.window = CallWindow()
+        self.auth = auth
         self._metrics = metrics
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -87,11 +88,14 @@ class UpstreamClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
+        accept: Collection[int] = (),
     ) -> httpx.Response:
-        """The response to a call that succeeded or answered 404; anything else raises."""
+        """The response to a call that succeeded, answered 404, or answered one of
+        ``accept`` (a refusal the caller reads); anything else raises."""
 
         async def attempt() -> httpx.Response:
-            return await self._attempt(method, path, deadline, params, json, headers)
+            response, started = await self._attempt(method, path, deadline, params, json, headers)
+            return self._judge(response, started, accept)
 
         if not idempotent:
             return await attempt()
@@ -112,7 +116,8 @@ class UpstreamClient:
         params: Params | None,
         json: Any,
         headers: Mapping[str, str] | None,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, float]:
+        """One attempt's response and when it started; failures to answer raise."""
         if not self.breaker.allow():
             raise self._refuse("circuit breaker is open", retryIn=round(self.breaker.retry_in, 3))
         timeout = min(self.settings.timeout_seconds, deadline.remaining)
@@ -134,11 +139,13 @@ class UpstreamClient:
         except BaseException:
             self.breaker.released()  # cancelled: no verdict on the upstream
             raise
-        return self._judge(response, started)
+        return response, started
 
-    def _judge(self, response: httpx.Response, started: float) -> httpx.Response:
+    def _judge(
+        self, response: httpx.Response, started: float, accept: Collection[int]
+    ) -> httpx.Response:
         status = response.status_code
-        if status < 400 or status == httpx.codes.NOT_FOUND:
+        if status < 400 or status == httpx.codes.NOT_FOUND or status in accept:
             self._verdict(started, "ok", up=True)
             return response
         if status == httpx.codes.TOO_MANY_REQUESTS:
@@ -207,7 +214,7 @@ def _wait(base: float) -> Callable[[RetryCallState], float]:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, UpstreamRateLimitedError) and error.retry_after is not None:
             return error.retry_after
-        exponential = min(MAX_BACKOFF, base * 2 ** (state.attempt_number - 1))
+        exponential: float = min(MAX_BACKOFF, base * 2.0 ** (state.attempt_number - 1))
         return exponential + random.uniform(0, base)  # noqa: S311 - jitter, not a secret
 
     return wait

@@ -5,9 +5,8 @@
         title = "公安警情系统"
         contract_file = CONTRACTS / "police.openapi.yaml"
         statuses_file = HERE / "statuses.yaml"
-        streams = (Incidents, PatrolUnits)
+        streams = (Incidents,)
         grid_scheme = "police"
-        grid_fields = "connectors.police.graph:PoliceGridFields"
 
         def authenticate(self) -> httpx.Auth:
             return ApiKeyAuth(self.secret("api_key"))
@@ -24,7 +23,7 @@ import logging
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -34,7 +33,7 @@ from urllib.parse import quote
 import httpx
 
 from connectors.sdk.cache import TTLCache
-from connectors.sdk.calls import Call
+from connectors.sdk.calls import SERVICE_SCOPE, Call
 from connectors.sdk.client import Sleep, UpstreamClient
 from connectors.sdk.contract import Contract
 from connectors.sdk.errors import (
@@ -82,11 +81,10 @@ class Connector(ABC):
     title: ClassVar[str]
     contract_file: ClassVar[Path]
     statuses_file: ClassVar[Path | None] = None
+    status_schema: ClassVar[str | None] = None  # the contract's enum of its statuses
     streams: ClassVar[tuple[type[Stream], ...]] = ()
     grid_scheme: ClassVar[str | None] = None  # the crosswalk's name for its grid scheme
-    grid_fields: ClassVar[str | None] = None  # "module:Class", the fields it adds to Grid
-    query_fields: ClassVar[str | None] = None  # "module:Class", the root fields it adds
-    health_path: ClassVar[str | None] = None
+    probe_operation: ClassVar[str | None] = None  # a cheap GET that says the system is up
 
     @abstractmethod
     def authenticate(self) -> httpx.Auth | None:
@@ -98,10 +96,11 @@ class Connector(ABC):
         metrics: ConnectorMetrics | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        clock: Any = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.settings = settings
+        self.clock = clock  # monotonic seconds; auth flows that cache tokens should use it
         self.contract = load_contract(self.contract_file)
         self.statuses = load_statuses(self.statuses_file) if self.statuses_file else StatusMap({})
         self.cache: TTLCache[Answer] = TTLCache(
@@ -142,6 +141,20 @@ class Connector(ABC):
         if not self.settings.enabled:
             return ConnectorState.DISABLED
         return ConnectorState.MISCONFIGURED if self.problem else ConnectorState.ENABLED
+
+    def service_call(self) -> Call:
+        """A call made for the hub itself (the bus, the CLI), within this connector's budget."""
+        return Call.within(self.settings.budget_seconds, SERVICE_SCOPE)
+
+    async def probe(self) -> float:
+        """Seconds one cheap call took; raises the typed error of a system that is not up."""
+        self.ensure_enabled()
+        if self.probe_operation is None:
+            raise NotImplementedError(f"{self.name} names no probe_operation")
+        path = self.contract.operation(self.probe_operation).path
+        started = time.perf_counter()
+        await self.get(path, {}, self.probe_operation, self.service_call(), fresh=True)
+        return time.perf_counter() - started
 
     def stream(self, name: str) -> type[Stream]:
         return self._streams[name]
@@ -197,17 +210,22 @@ class Connector(ABC):
             raise ContractViolationError(self.name, f"no record at {stream.item_record_path}")
         return record
 
-    async def get(self, path: str, params: Params, operation: str, call: Call) -> Answer:
-        """A validated answer to a GET; a 404 breaks the contract here."""
-        answer = await self.lookup(path, params, operation, call)
+    async def get(
+        self, path: str, params: Params, operation: str, call: Call, fresh: bool = False
+    ) -> Answer:
+        """A validated answer to a GET; a 404 breaks the contract here. ``fresh`` skips
+        the cache, for answers that must be new (a change feed, a probe)."""
+        answer = await self.lookup(path, params, operation, call, fresh)
         if answer is None:
             raise ContractViolationError(self.name, f"answered 404 to {operation}")
         return answer
 
-    async def lookup(self, path: str, params: Params, operation: str, call: Call) -> Answer | None:
+    async def lookup(
+        self, path: str, params: Params, operation: str, call: Call, fresh: bool = False
+    ) -> Answer | None:
         """A validated answer to a GET, or None for a 404; cached per caller scope."""
         key = (path, _frozen(params), call.scope)
-        cached = self.cache.get(key)
+        cached = None if fresh else self.cache.get(key)
         if cached is not None:
             return cached
         response = await self.client.request("GET", path, call.deadline, params=params)
@@ -216,6 +234,31 @@ class Connector(ABC):
         answer = (self.decode(response, operation), response.headers)
         self.cache.put(key, answer)
         return answer
+
+    async def send(
+        self,
+        operation: str,
+        body: Any,
+        call: Call,
+        *,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
+        path: str | None = None,
+    ) -> tuple[int, Any]:
+        """A write: its status and validated answer. A refusal (422) is answered, not
+        raised; the call is retried only when ``idempotent`` (an idempotency key sent)."""
+        self.ensure_enabled()
+        spec = self.contract.operation(operation)
+        response = await self.client.request(
+            spec.method,
+            path or spec.path,
+            call.deadline,
+            json=body,
+            headers=headers,
+            idempotent=idempotent,
+            accept=(httpx.codes.UNPROCESSABLE_ENTITY,),
+        )
+        return response.status_code, self.decode(response, operation)
 
     def decode(self, response: httpx.Response, operation: str) -> Any:
         """The body of ``response``, if it is JSON the contract allows ``operation`` to send."""

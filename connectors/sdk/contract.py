@@ -9,6 +9,7 @@ validator class serves both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -42,12 +43,17 @@ class Violation:
         return f"{self.where} fails {self.keyword!r} of {self.schema}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     method: str
     path: str
     responses: dict[int, str]  # status → JSON pointer of its schema in the document
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        parts = re.split(r"\{[^}]+\}", self.path)
+        return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
 class Contract:
@@ -79,6 +85,16 @@ class Contract:
             return self.operations[operation_id]
         except KeyError:
             raise KeyError(f"{self.source} has no operation {operation_id!r}") from None
+
+    def match(self, method: str, path: str) -> Operation | None:
+        """The operation a concrete request (``GET /api/v1/incidents/JQ1``) is an instance of."""
+        matching = [
+            operation
+            for operation in self.operations.values()
+            if operation.method == method.upper() and operation.pattern.fullmatch(path)
+        ]
+        # a literal segment beats a parameter: /incidents/changes is not incident "changes"
+        return min(matching, key=lambda operation: operation.path.count("{"), default=None)
 
     def validate(self, schema: str, instance: object) -> Violation | None:
         """The first way ``instance`` breaks component ``schema``; None when it conforms."""

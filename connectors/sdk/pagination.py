@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,7 +21,7 @@ from connectors.sdk.paths import dig
 
 Token = str | int
 Record = dict[str, Any]
-Params = dict[str, str | list[str]]  # a list repeats the parameter
+Params = Mapping[str, str | list[str]]  # a list repeats the parameter
 
 
 @dataclass(frozen=True, slots=True)

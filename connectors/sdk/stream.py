@@ -20,12 +20,15 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from connectors.sdk.mapping import Mapping, Record
-from connectors.sdk.pagination import Paginator, Params
+from connectors.sdk.pagination import Paginator
 from connectors.sdk.paths import dig
 
 
 class Stream:
     name: ClassVar[str]
+    description: ClassVar[str] = ""  # for the graph field
+    graph_name: ClassVar[str | None] = None  # the Grid field listing these records, if any
+    lookup_name: ClassVar[str | None] = None  # the root field finding one by id, if any
     operation: ClassVar[str]  # the contract's operationId of the list call
     records_path: ClassVar[str] = "items"
     primary_key: ClassVar[str] = "id"
@@ -42,7 +45,7 @@ class Stream:
     item_record_path: ClassVar[str] = ""  # where the record is in that answer
 
     @classmethod
-    def window(cls, since: datetime | None, until: datetime | None) -> Params:
+    def window(cls, since: datetime | None, until: datetime | None) -> dict[str, str | list[str]]:
         """A time window in the upstream's parameters; override for another syntax."""
         bounds = ((cls.since_param, since), (cls.until_param, until))
         return {name: moment.isoformat() for name, moment in bounds if name and moment}

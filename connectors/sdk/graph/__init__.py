@@ -4,6 +4,7 @@ Kept apart from ``connectors.sdk`` because it builds on the schema package, whil
 schema, when it is composed, discovers connectors through ``connectors.sdk``.
 """
 
+from connectors.sdk.graph.compose import grid_mixins, query_mixins
 from connectors.sdk.graph.records import DepartmentRecord, RecordFilter
 from connectors.sdk.graph.resolvers import grid_field, grid_records, lookup_field, record_by_key
 from connectors.sdk.graph.status import ConnectorsQuery, ConnectorStatus
@@ -14,7 +15,9 @@ __all__ = [
     "DepartmentRecord",
     "RecordFilter",
     "grid_field",
+    "grid_mixins",
     "grid_records",
     "lookup_field",
+    "query_mixins",
     "record_by_key",
 ]

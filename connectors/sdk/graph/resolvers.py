@@ -45,7 +45,7 @@ _SEPARATOR = "|"
 
 
 def grid_field(
-    connector: type[Connector], stream: type[Stream], node: type, description: str
+    connector: type[Connector], stream: type[Stream], node: Any, description: str
 ) -> Any:
     """A ``Grid`` field listing ``stream``'s records in the grid, as ``node`` objects."""
 
@@ -60,14 +60,14 @@ def grid_field(
             info, connector.name, stream, root.code, where=where, first=first, after=after
         )
 
-    resolve.__annotations__["return"] = Connection[node] | None  # type: ignore[valid-type]
+    resolve.__annotations__["return"] = Connection[node] | None
     return strawberry.federation.field(
         resolver=resolve, description=description, requires_scopes=[[_scope(connector)]]
     )
 
 
 def lookup_field(
-    connector: type[Connector], stream: type[Stream], node: type, description: str
+    connector: type[Connector], stream: type[Stream], node: Any, description: str
 ) -> Any:
     """A root field answering one of ``stream``'s records by its id, or null."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,8 @@ import httpx
 from connectors.sdk import (
     TIMESTAMP,
     ApiKeyAuth,
+    BreakerState,
+    CircuitBreaker,
     Connector,
     ConnectorSettings,
     CursorPaginator,
@@ -40,8 +42,12 @@ class Items(Stream):
     paginator = CursorPaginator(cursor_path="next", param="after")
     mapping = Mapping(
         Item,
-        {"id": "id", "occurred_at": field("at", TIMESTAMP), "area": "area",
-         "note": field("note", optional=True)},
+        {
+            "id": "id",
+            "occurred_at": field("at", TIMESTAMP),
+            "area": "area",
+            "note": field("note", optional=True),
+        },
     )
     grid_param = "area"
     department_grid = "area"
@@ -63,7 +69,10 @@ def item(number: int, **changes: Any) -> dict[str, Any]:
     return {"id": f"i{number}", "at": "2026-09-01T08:00:00+08:00", "area": "A1", **changes}
 
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = (
+    Callable[[httpx.Request], httpx.Response]
+    | Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
+)
 
 
 def settings(**changes: Any) -> ConnectorSettings:
@@ -75,9 +84,7 @@ def settings(**changes: Any) -> ConnectorSettings:
     return ConnectorSettings.model_validate({**base, **changes})
 
 
-def connector(
-    handler: Handler, sleeps: list[float] | None = None, **changes: Any
-) -> FakeConnector:
+def connector(handler: Handler, sleeps: list[float] | None = None, **changes: Any) -> FakeConnector:
     """The fake connector over ``handler``; waits between retries are recorded, not slept."""
     waited = sleeps if sleeps is not None else []
 
@@ -89,5 +96,13 @@ def connector(
 
 
 def answer(body: Any, status: int = 200, **headers: str) -> httpx.Response:
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={
-        "content-type": "application/json", **headers})
+    return httpx.Response(
+        status,
+        content=json.dumps(body).encode(),
+        headers={"content-type": "application/json", **headers},
+    )
+
+
+def state_of(breaker: CircuitBreaker) -> BreakerState:
+    """The state now (a function, so type checkers do not carry one reading to the next)."""
+    return breaker.state

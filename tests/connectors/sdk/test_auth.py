@@ -95,9 +95,7 @@ async def test_a_refusing_token_endpoint_raises_a_typed_error() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": "invalid_client"})
 
-    async with httpx.AsyncClient(
-        transport=httpx.MockTransport(refuse), auth=oauth([0.0])
-    ) as http:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse), auth=oauth([0.0])) as http:
         with pytest.raises(TokenRequestError) as refused:
             await http.get("http://up.test/cases")
     assert refused.value.status == 401
