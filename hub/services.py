@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from connectors.sdk import Connectors
 from hub.config import Settings
+from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
 from hub.departments import Department, load_departments
 from hub.observability.metrics import Metrics
@@ -20,6 +21,10 @@ class Services:
     departments: list[Department]
     connectors: Connectors
     metrics: Metrics = field(default_factory=Metrics)
+    crosswalk: Crosswalk = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.crosswalk = Crosswalk(self.database, [d.code for d in self.departments])
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
