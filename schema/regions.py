@@ -16,6 +16,7 @@ from hub.registry import records
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of, lineage
 from hub.registry.records import WorkerRole
 from schema.context import Info
+from schema.crosswalk import CrosswalkEntry, crosswalk_entries
 from schema.errors import BadUserInputError
 from schema.people import GridWorker, PartyBranch
 from schema.scalars import GeoJSON
@@ -149,6 +150,14 @@ class Grid(Region, *GRID_MIXINS):  # type: ignore[misc] # mypy cannot follow com
     async def party_branch(self, info: Info) -> PartyBranch | None:
         branch = await info.context.loaders.branch_of_grid.load(self.code)
         return PartyBranch.of(branch) if branch else None
+
+    @strawberry.federation.field(
+        requires_scopes=[["grid:read"]],
+        description="多网合一: department grids overlapping this grid, by department, "
+        "largest share first; optionally of one department.",
+    )
+    def crosswalk(self, info: Info, department: str | None = None) -> list[CrosswalkEntry]:
+        return crosswalk_entries(info, self.code, department)
 
 
 @strawberry.federation.type(keys=["code"], description="微网格: one or a few buildings.")
