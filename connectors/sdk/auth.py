@@ -88,7 +88,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         if self._stale():
             async with self._lock:
                 if self._stale():
-                    self._store((yield self._token_request()))
+                    await self._store((yield self._token_request()))
         token = self._token
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
@@ -96,7 +96,7 @@ class OAuth2ClientCredentials(httpx.Auth):
             return
         async with self._lock:
             if self._token == token:  # nobody refreshed it meanwhile
-                self._store((yield self._token_request()))
+                await self._store((yield self._token_request()))
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
@@ -110,7 +110,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         request = httpx.Request("POST", self._token_url, data=form)
         return next(self._credentials.auth_flow(request))
 
-    def _store(self, response: httpx.Response) -> None:
+    async def _store(self, response: httpx.Response) -> None:
+        await response.aread()  # overriding async_auth_flow leaves reading bodies to us
         if response.status_code != httpx.codes.OK:
             raise TokenRequestError(response.status_code)
         try:

@@ -128,7 +128,12 @@ class UpstreamClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await self._http.request(
-                    method, path, params=params, json=json, headers=headers, timeout=timeout
+                    method,
+                    path,
+                    params=params or None,  # httpx drops a URL's own query for any params
+                    json=json,
+                    headers=headers,
+                    timeout=timeout,
                 )
         except (TimeoutError, httpx.TimeoutException):
             raise self._timed_out(started, timeout) from None

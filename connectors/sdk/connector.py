@@ -45,6 +45,7 @@ from connectors.sdk.mapping import Record
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Page, PageRequest, Params, Token, paginate
 from connectors.sdk.paths import dig
+from connectors.sdk.placement import GridScheme
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
 from connectors.settings import ConnectorSettings
@@ -107,6 +108,7 @@ class Connector(ABC):
             settings.cache_ttl_seconds, settings.cache_entries, clock
         )
         self.problem: str | None = None if settings.base_url else "no base URL is set"
+        self.scheme: GridScheme | None = None  # the crosswalk to the unified grids, once known
         self.client = UpstreamClient(
             self.name,
             settings,
@@ -155,6 +157,11 @@ class Connector(ABC):
         started = time.perf_counter()
         await self.get(path, {}, self.probe_operation, self.service_call(), fresh=True)
         return time.perf_counter() - started
+
+    def crosswalk(self) -> GridScheme:
+        if self.scheme is None:
+            raise UpstreamUnavailableError(self.name, "has no crosswalk to the unified grids")
+        return self.scheme
 
     def stream(self, name: str) -> type[Stream]:
         return self._streams[name]

@@ -1,8 +1,9 @@
 """Paths into decoded JSON: ``"data.records"``, ``"code.coding.0.code"``,
 ``"extension[url=urn:yunxi:health:service-area].valueString"``.
 
-A segment is a key, a list index, or ``[key=value]``: the first list item whose
-``key`` is ``value`` (how FHIR extensions are found). The declarative parts of a
+A segment is a key, a list index, ``*`` (every item of a list: ``"entry.*.resource"``),
+or ``[key=value]``: the first list item whose ``key`` is ``value`` (how FHIR
+extensions are found). The declarative parts of a
 stream name where things are with these, as Singer's ``records_jsonpath`` does,
 without a JSONPath engine on the hot path; a path is parsed once and remembered.
 """
@@ -32,7 +33,14 @@ def _segments(path: str) -> tuple[Segment, ...]:
 
 def dig(value: Any, path: str, default: Any = None) -> Any:
     """The value at ``path``, or ``default`` where the path leads nowhere."""
-    for segment in _segments(path):
+    return _dig(value, _segments(path), default)
+
+
+def _dig(value: Any, segments: tuple[Segment, ...], default: Any) -> Any:
+    for at, segment in enumerate(segments):
+        if segment == "*":
+            items = value if isinstance(value, list) else []
+            return [_dig(item, segments[at + 1 :], default) for item in items]
         value = _step(value, segment)
         if value is _NOWHERE:
             return default

@@ -21,7 +21,6 @@ from strawberry.dataloader import DataLoader
 from connectors.sdk.breaker import BreakerState
 from connectors.sdk.calls import Call
 from connectors.sdk.connector import Connector, ConnectorState
-from connectors.sdk.errors import UpstreamUnavailableError
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.placement import GridScheme
 from connectors.sdk.registry import discover
@@ -56,7 +55,6 @@ class Connectors:
     def __init__(self, connectors: Sequence[Connector], settings: ConnectorsSettings) -> None:
         self.settings = settings
         self._by_name = {connector.name: connector for connector in connectors}
-        self._schemes: dict[str, GridScheme] = {}
 
     @classmethod
     def create(
@@ -89,14 +87,9 @@ class Connectors:
         return self._by_name[name]
 
     def use_schemes(self, schemes: Mapping[str, GridScheme]) -> None:
-        """The crosswalk, by grid scheme name; replaced whenever it is recomputed."""
-        self._schemes = dict(schemes)
-
-    def scheme(self, connector: Connector) -> GridScheme:
-        scheme = self._schemes.get(connector.grid_scheme or connector.name)
-        if scheme is None:
-            raise UpstreamUnavailableError(connector.name, "has no crosswalk to the unified grids")
-        return scheme
+        """The crosswalk, by grid scheme name; given again whenever it is recomputed."""
+        for connector in self:
+            connector.scheme = schemes.get(connector.grid_scheme or connector.name)
 
     def call(self, scope: str) -> Call:
         return Call.within(self.settings.query_budget_seconds, scope)

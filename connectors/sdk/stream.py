@@ -40,6 +40,7 @@ class Stream:
     location: ClassVar[tuple[str, str] | None] = None  # record paths of (lat, lon)
     since_param: ClassVar[str | None] = None  # the upstream's "at or after" time filter
     until_param: ClassVar[str | None] = None  # and its "before"
+    has_lifecycle: ClassVar[bool] = True  # its statuses are in the connector's statuses.yaml
     key_pattern: ClassVar[re.Pattern[str] | None] = None  # what an id looks like, if known
     item_operation: ClassVar[str | None] = None  # the operationId of one record by its key
     item_record_path: ClassVar[str] = ""  # where the record is in that answer

@@ -129,7 +129,7 @@ async def _load_grids(
 ) -> list[list[DepartmentRecord]]:
     connector = session.connectors[name]
     connector.ensure_enabled()
-    scheme = session.connectors.scheme(connector)
+    scheme = connector.crosswalk()
     params = stream.window(where.since, where.until)
     if stream.grid_param is not None:
         codes = scheme.department_codes(grid_codes)
@@ -152,7 +152,7 @@ async def _load_keys(
     connector.ensure_enabled()
     found = await asyncio.gather(*(connector.fetch_one(stream, key, session.call) for key in keys))
     records = [record for record in found if record is not None]
-    scheme = session.connectors.scheme(connector)
+    scheme = connector.crosswalk()
     placed = {stream.key(p.record): p for p in place(stream, records, session.index(), scheme)}
     return [to_node(connector, stream, placed[key]) if key in placed else None for key in keys]
 
@@ -172,7 +172,9 @@ def to_node(connector: Connector, stream: type[Stream], placed: Placed) -> Any:
         grid_code=placed.grid_code,
         department_grid=stream.grid_of(placed.record),
         approximate=placed.approximate,
-        lifecycle_status=connector.statuses.lifecycle(fields["status"]),
+        lifecycle_status=(
+            connector.statuses.lifecycle(fields["status"]) if stream.has_lifecycle else None
+        ),
     )
 
 

@@ -158,6 +158,7 @@ def test_paths_follow_keys_indexes_and_selectors() -> None:
         ],
     }
     assert dig(record, "code.coding.0.code") == "a"
+    assert dig(record, "extension.*.url") == ["urn:x:area", "http://hl7.org/geo"]
     assert dig(record, "extension[url=urn:x:area].valueString") == "YXWS-01"
     assert (
         dig(record, "extension[url=http://hl7.org/geo].extension[url=latitude].valueDecimal") == 1.5
