@@ -9,18 +9,22 @@ from typing import Any
 
 import httpx
 
+from connectors.petition.communities import Communities
 from connectors.petition.graph import Petition
 from connectors.sdk import (
     TEXT_LIST,
     TIMESTAMP,
     Connector,
+    Crosswalk,
     CursorPaginator,
+    GridScheme,
     Mapping,
     Stream,
     field,
     refused,
     work_order_ref,
 )
+from hub.db.engine import Database
 from hub.paths import CONTRACTS_DIR
 from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
 
@@ -83,6 +87,9 @@ class PetitionConnector(Connector):
 
     def authenticate(self) -> httpx.Auth:
         return httpx.BasicAuth(self.secret("username"), self.secret("password"))
+
+    async def load_scheme(self, crosswalk: Crosswalk, database: Database) -> GridScheme:
+        return await Communities.load(database)  # the hotline files orders by community
 
     async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
         """Idempotent on ``externalNo``, which carries the grid event's id."""

@@ -56,7 +56,7 @@ from connectors.sdk.pagination import (
     paginate,
 )
 from connectors.sdk.paths import dig
-from connectors.sdk.placement import GridScheme, Placed, place
+from connectors.sdk.placement import Crosswalk, CrosswalkScheme, GridScheme, Placed, place
 from connectors.sdk.registry import ENTRY_POINT_GROUP, discover, load_object
 from connectors.sdk.runtime import Connectors, Health, Status, UpstreamSession
 from connectors.sdk.statuses import StatusMap
@@ -86,6 +86,8 @@ __all__ = [
     "ConnectorsSettings",
     "Contract",
     "ContractViolationError",
+    "Crosswalk",
+    "CrosswalkScheme",
     "CursorPaginator",
     "Deadline",
     "Field",

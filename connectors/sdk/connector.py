@@ -45,10 +45,11 @@ from connectors.sdk.mapping import Record
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Page, PageRequest, Params, Token, paginate
 from connectors.sdk.paths import dig
-from connectors.sdk.placement import GridScheme
+from connectors.sdk.placement import Crosswalk, CrosswalkScheme, GridScheme
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
 from connectors.settings import ConnectorSettings
+from hub.db.engine import Database
 
 log = logging.getLogger("hub.connectors")
 
@@ -157,6 +158,11 @@ class Connector(ABC):
         started = time.perf_counter()
         await self.get(path, {}, self.probe_operation, self.service_call(), fresh=True)
         return time.perf_counter() - started
+
+    async def load_scheme(self, crosswalk: Crosswalk, database: Database) -> GridScheme:
+        """How this system's grids meet the unified ones: by default its department's part
+        of the hub's crosswalk. Override for a system that files records another way."""
+        return CrosswalkScheme(crosswalk, self.grid_scheme or self.department)
 
     def crosswalk(self) -> GridScheme:
         if self.scheme is None:

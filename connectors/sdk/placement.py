@@ -14,6 +14,7 @@ from typing import Protocol
 
 from connectors.sdk.mapping import Record
 from connectors.sdk.stream import Stream
+from hub.crosswalk.records import ApproximatePlacement
 from hub.registry.spatial import SpatialIndex
 
 
@@ -27,6 +28,29 @@ class GridScheme(Protocol):
     def main_grid(self, department_code: str) -> str | None:
         """The unified grid holding the largest share of a department grid's area."""
         ...
+
+
+class Crosswalk(Protocol):
+    """The hub's crosswalk (``hub.crosswalk.Crosswalk``), as far as placement needs it."""
+
+    def department_codes(self, department: str, region_codes: Iterable[str]) -> list[str]: ...
+
+    def best_grid(self, department: str, department_code: str) -> ApproximatePlacement | None: ...
+
+
+class CrosswalkScheme:
+    """One department's part of the hub's crosswalk, read as it is now (it is refreshed)."""
+
+    def __init__(self, crosswalk: Crosswalk, department: str) -> None:
+        self._crosswalk = crosswalk
+        self._department = department
+
+    def department_codes(self, grid_codes: Iterable[str]) -> list[str]:
+        return self._crosswalk.department_codes(self._department, grid_codes)
+
+    def main_grid(self, department_code: str) -> str | None:
+        found = self._crosswalk.best_grid(self._department, department_code)
+        return found.grid_code if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ batch within a request and never share answers across requests.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -22,10 +23,12 @@ from connectors.sdk.breaker import BreakerState
 from connectors.sdk.calls import Call
 from connectors.sdk.connector import Connector, ConnectorState
 from connectors.sdk.metrics import ConnectorMetrics
-from connectors.sdk.placement import GridScheme
+from connectors.sdk.placement import Crosswalk
 from connectors.sdk.registry import discover
 from connectors.sdk.stats import Summary
 from connectors.settings import ConnectorsSettings
+from hub.db.engine import Database
+from hub.registry.service import Registry
 from hub.registry.spatial import SpatialIndex
 
 log = logging.getLogger("hub.connectors")
@@ -86,10 +89,24 @@ class Connectors:
     def __getitem__(self, name: str) -> Connector:
         return self._by_name[name]
 
-    def use_schemes(self, schemes: Mapping[str, GridScheme]) -> None:
-        """The crosswalk, by grid scheme name; given again whenever it is recomputed."""
+    async def attach(self, crosswalk: Crosswalk, database: Database) -> None:
+        """Give every connector its way to the unified grids; again when the registry moves."""
         for connector in self:
-            connector.scheme = schemes.get(connector.grid_scheme or connector.name)
+            connector.scheme = await connector.load_scheme(crosswalk, database)
+
+    async def watch(
+        self, registry: Registry, crosswalk: Crosswalk, database: Database, interval: float
+    ) -> None:
+        """Attach again whenever the registry's revision moves; runs until cancelled."""
+        seen = registry.revision
+        while True:
+            await asyncio.sleep(interval)
+            if registry.revision != seen:
+                seen = registry.revision
+                try:
+                    await self.attach(crosswalk, database)
+                except Exception:
+                    log.exception("could not attach the connectors to the new registry")
 
     def call(self, scope: str) -> Call:
         return Call.within(self.settings.query_budget_seconds, scope)
