@@ -524,7 +524,8 @@ def _seeded_flags(rng: random.Random, data: HealthData, end: datetime) -> dict[s
         if area is None:
             continue
         kind, display, _ = rng.choices(ALERT_TYPES, [w for _, _, w in ALERT_TYPES])[0]
-        start = moment_in_history(rng, end, HISTORY_DAYS)
+        # The first is recent, so the town always has an active alert to show.
+        start = moment_in_history(rng, end, 3 if not flags else HISTORY_DAYS)
         closes = start + timedelta(days=rng.uniform(3, 10))
         cases = rng.randint(3, 12)
         flags.append(
