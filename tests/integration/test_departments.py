@@ -1,0 +1,179 @@
+"""The unified graph over the four department simulators, over real HTTP.
+
+One query asks for a community's grids with each department's records: it is answered
+with at most one upstream request per connector, degrades to the other three when one
+system fails, and recovers when the system does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
+from hub.app import create_app
+from hub.config import Settings
+from hub.demo.departments import departments, lay_crosswalk, pointed_at
+from tests.conftest import GraphQLClient
+
+pytestmark = pytest.mark.integration
+
+COMMUNITY = "330199001001"
+FIELDS = ("incidents", "cityCases", "petitions", "healthFollowUps")
+DEPARTMENT_OF = dict(zip(FIELDS, ("police", "citymgmt", "petition", "health"), strict=True))
+QUERY = """query Community($code: String!, $since: DateTime!) {
+  region(code: $code) { ... on Community { grids { code
+    incidents(where: {since: $since}, first: 5) {
+      totalCount edges { node { id gridCode approximate status lifecycleStatus } } }
+    cityCases(where: {since: $since}, first: 5) {
+      totalCount edges { node { id gridCode approximate status } } }
+    petitions(where: {since: $since}, first: 5) {
+      totalCount edges { node { id gridCode approximate status } } }
+    healthFollowUps(where: {since: $since}, first: 5) {
+      totalCount edges { node { id gridCode approximate status } } }
+  } } } }"""
+
+
+@dataclass
+class Departments:
+    urls: dict[str, str]
+    admin: dict[str, httpx.AsyncClient]
+
+    async def data_requests(self) -> dict[str, int]:
+        """API requests each simulator has counted, the token endpoint aside."""
+        counts = {}
+        for name, admin in self.admin.items():
+            routes = (await admin.get("/_admin/stats")).json()["routes"]
+            counts[name] = sum(n for route, n in routes.items() if "/oauth/" not in route)
+        return counts
+
+    async def reset(self) -> None:
+        for admin in self.admin.values():
+            await admin.post("/_admin/stats/reset")
+
+    async def fail(self, name: str) -> None:
+        await self.admin[name].post("/_admin/faults", json={"error_rate": 1.0})
+
+    async def heal(self, name: str) -> None:
+        await self.admin[name].delete("/_admin/faults")
+
+
+@pytest.fixture
+async def systems(town_document: dict[str, Any]) -> AsyncIterator[Departments]:
+    async with departments(town_document) as urls:
+        admin = {
+            name: httpx.AsyncClient(base_url=url, headers={"X-Admin-Token": DEFAULT_ADMIN_TOKEN})
+            for name, url in urls.items()
+        }
+        yield Departments(urls, admin)
+        for client in admin.values():
+            await client.aclose()
+
+
+@pytest.fixture
+async def hub(
+    town_settings: Settings, systems: Departments, town_document: dict[str, Any]
+) -> AsyncIterator[GraphQLClient]:
+    settings = pointed_at(town_settings, systems.urls)
+    settings.connectors.query_budget_seconds = 2.0
+    for name in systems.urls:
+        settings.connectors.of(name).breaker_reset_seconds = 0.5
+        settings.connectors.of(name).breaker_failures = 2
+    app: Starlette = create_app(settings)
+    services = app.state.services
+    async with app.router.lifespan_context(app):
+        await lay_crosswalk(services.crosswalk, town_document)
+        await services.connectors.attach(services.crosswalk, services.database)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            yield GraphQLClient(http)
+
+
+def since() -> str:
+    return (datetime.now(UTC) - timedelta(days=3)).isoformat()
+
+
+def grids_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    grids: list[dict[str, Any]] = body["data"]["region"]["grids"]
+    return grids
+
+
+async def test_one_query_costs_one_request_per_connector(
+    hub: GraphQLClient, systems: Departments
+) -> None:
+    await systems.reset()
+    body = await hub(QUERY, code=COMMUNITY, since=since())
+    assert "errors" not in body, body["errors"]
+    grids = grids_of(body)
+    assert len(grids) >= 5
+    for field in FIELDS:
+        total = sum(grid[field]["totalCount"] for grid in grids)
+        assert total > 0, f"no {field} in the community: the test would prove nothing"
+        for grid in grids:
+            assert all(e["node"]["gridCode"] == grid["code"] for e in grid[field]["edges"])
+    assert await systems.data_requests() == dict.fromkeys(systems.urls, 1)
+
+
+async def test_a_failed_department_leaves_the_others_within_the_budget(
+    hub: GraphQLClient, systems: Departments
+) -> None:
+    await systems.fail("citymgmt")
+    started = time.perf_counter()
+    body = await hub(QUERY, code=COMMUNITY, since=since())
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0
+    grids = grids_of(body)
+    assert all(grid["cityCases"] is None for grid in grids)
+    for field in ("incidents", "petitions", "healthFollowUps"):
+        assert all(grid[field] is not None for grid in grids)
+    errors = body["errors"]
+    assert {e["extensions"]["code"] for e in errors} == {"UPSTREAM_UNAVAILABLE"}
+    assert {e["extensions"]["connector"] for e in errors} == {"citymgmt"}
+    assert {e["path"][-1] for e in errors} == {"cityCases"}
+    assert "secret" not in str(errors)
+
+
+async def test_the_breaker_opens_then_recovers_when_the_system_does(
+    hub: GraphQLClient, systems: Departments
+) -> None:
+    await systems.fail("police")
+    for _ in range(2):
+        await hub(QUERY, code=COMMUNITY, since=since())
+    status = await hub("{ connectors { name breaker health } }")
+    police = next(c for c in status["data"]["connectors"] if c["name"] == "police")
+    assert (police["breaker"], police["health"]) == ("OPEN", "DOWN")
+    await systems.reset()
+    body = await hub(QUERY, code=COMMUNITY, since=since())
+    assert (await systems.data_requests())["police"] == 0  # refused at home
+    assert {e["extensions"]["breaker"] for e in body["errors"]} == {"OPEN"}
+    await systems.heal("police")
+    await asyncio.sleep(0.5)  # the breaker's reset time, on the real clock
+    body = await hub(QUERY, code=COMMUNITY, since=since())
+    assert "errors" not in body
+    status = await hub("{ connectors { name breaker health } }")
+    police = next(c for c in status["data"]["connectors"] if c["name"] == "police")
+    assert police["breaker"] == "CLOSED"
+
+
+async def test_a_record_is_found_by_its_id_in_its_grid(hub: GraphQLClient) -> None:
+    body = await hub(QUERY, code=COMMUNITY, since=since())
+    grid = next(g for g in grids_of(body) if g["incidents"]["edges"])
+    incident = grid["incidents"]["edges"][0]["node"]
+    found = await hub(
+        "query($id: ID!) { incident(id: $id) { id gridCode caller: callerName } }",
+        id=incident["id"],
+    )
+    assert found["data"]["incident"]["id"] == incident["id"]
+    assert found["data"]["incident"]["gridCode"] == incident["gridCode"]
+    missing = await hub('{ incident(id: "JQ99999999999999") { id } }')
+    assert missing["data"]["incident"] is None
+    bad = await hub('{ incident(id: "nope") { id } }')
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
