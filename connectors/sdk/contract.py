@@ -126,15 +126,33 @@ def _operations(document: dict[str, Any]) -> dict[str, Operation]:
             if isinstance(operation, dict) and "operationId" in operation:
                 base = f"/paths/{_escape(path)}/{method}/responses"
                 responses = {
-                    int(status): f"{base}/{status}/content/{_escape(media)}/schema"
+                    int(status): pointer
                     for status, answer in operation.get("responses", {}).items()
                     if status.isdigit()
-                    for media, content in answer.get("content", {}).items()
-                    if "schema" in content
+                    and (pointer := _schema_pointer(document, f"{base}/{status}", answer))
                 }
                 op_id = operation["operationId"]
                 found[op_id] = Operation(op_id, method.upper(), path, responses)
     return found
+
+
+def _schema_pointer(document: dict[str, Any], pointer: str, answer: Any) -> str | None:
+    """Where the schema of a response is, following a ``$ref`` to a shared response."""
+    if isinstance(answer, dict) and isinstance(answer.get("$ref"), str):
+        pointer = answer["$ref"].removeprefix("#")
+        answer = _resolve(document, pointer)
+    content = answer.get("content", {}) if isinstance(answer, dict) else {}
+    for media, body in content.items():
+        if "schema" in body:
+            return f"{pointer}/content/{_escape(media)}/schema"
+    return None
+
+
+def _resolve(document: dict[str, Any], pointer: str) -> Any:
+    node: Any = document
+    for token in pointer.strip("/").split("/"):
+        node = node.get(token.replace("~1", "/").replace("~0", "~"), {})
+    return node
 
 
 def _escape(token: str) -> str:
