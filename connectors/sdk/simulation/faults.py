@@ -7,7 +7,7 @@ restarting it, and turns it back with one DELETE.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +35,7 @@ class Faults(BaseModel):
     malformed: bool = False
     contract_break: bool = False
     rate_limit: RateLimitOverride | None = None
-    paths: list[str] = Field(default_factory=list)
+    paths: list[Annotated[str, Field(pattern="^/")]] = Field(default_factory=list)
 
     def affects(self, path: str) -> bool:
         return not self.paths or any(path.startswith(prefix) for prefix in self.paths)
