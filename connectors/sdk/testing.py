@@ -27,13 +27,16 @@ from typing import Any
 
 import httpx
 import pytest
+import strawberry
 from starlette.types import ASGIApp
+from strawberry.tools import merge_types
 
 from connectors.sdk.auth import OAuth2ClientCredentials
 from connectors.sdk.breaker import BreakerState
 from connectors.sdk.calls import Call
 from connectors.sdk.connector import Connector
 from connectors.sdk.errors import UpstreamError, UpstreamUnavailableError
+from connectors.sdk.graph import grid_mixins, query_mixins
 from connectors.sdk.mapping import Record
 from connectors.sdk.paths import dig
 from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
@@ -185,6 +188,20 @@ def connector_test_class(  # noqa: C901 - one suite, many short tests
             unmapped = [s for s in schema["enum"] if made.statuses.lifecycle(s) is None]
             assert unmapped == [], f"statuses.yaml lacks {unmapped}"
 
+        def test_its_fields_compose_into_the_graph(self) -> None:
+            sdl = composed_sdl(connector)
+            scope = f'@requiresScopes(scopes: [["dept:read:{connector.department}"]])'
+            for stream in streams:
+                for name in (stream.graph_name, stream.lookup_name):
+                    if name:
+                        assert f"  {_camel(name)}(" in sdl, f"{name} is not in the graph"
+            assert sdl.count(scope) == sum(
+                bool(s.graph_name) + bool(s.lookup_name) for s in streams
+            )
+            fields = [line for line in sdl.splitlines() if line.startswith("  ")]
+            personal = [line for line in fields if "@personal(" in line]
+            assert all(f'department: "{connector.department}"' in line for line in personal)
+
         def test_contract_examples_validate_and_map(self) -> None:
             made = connector(ConnectorSettings())
             found = _examples_of(examples)
@@ -316,3 +333,20 @@ async def _authenticated(made: Connector, stream: type[Stream]) -> None:
 
 def _state(made: Connector) -> BreakerState:
     return made.client.breaker.state
+
+
+def composed_sdl(connector: type[Connector]) -> str:
+    """The SDL of a small schema holding just ``connector``'s contributions."""
+    grid = strawberry.type(
+        type("Grid", grid_mixins([connector]), {"__annotations__": {"code": str}})
+    )
+    root = strawberry.type(
+        type("GridRoot", (), {"__annotations__": {"grid": grid | None}, "grid": None})
+    )
+    query = merge_types("Query", (root, *query_mixins([connector])))
+    return strawberry.federation.Schema(query=query).as_str()
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)

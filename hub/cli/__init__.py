@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import db, grids, schema_cmd, serve
+from hub.cli import connectors_cmd, db, grids, schema_cmd, serve
 from hub.cli.common import State
 
 app = typer.Typer(
@@ -32,6 +32,8 @@ app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(grids.app, name="grids")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(connectors_cmd.listing, name="connectors")
+app.add_typer(connectors_cmd.making, name="connector")
 
 
 def main() -> None:
