@@ -6,35 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from hub.cli import app
 from hub.db import migrate
 from hub.paths import PUBLISHED_SDL
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("HUB_LOG_LEVEL", "WARNING")
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
-    return tmp_path
-
-
-def hub(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def town_file(env: Path) -> Path:
-    path = env / "town.geojson"
-    code, out, _ = hub("grids", "generate", "--output", str(path))
-    assert code == 0, out
-    assert out == f"wrote 600 regions to {path}\n"
-    return path
+from tests.support.cli import hub
 
 
 def test_upgrade_then_import_then_show(env: Path, town_file: Path) -> None:
