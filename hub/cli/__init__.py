@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import connectors_cmd, db, grids, schema_cmd, serve
+from hub.cli import connectors_cmd, crosswalk, db, grids, schema_cmd, serve
 from hub.cli.common import State
 
 app = typer.Typer(
