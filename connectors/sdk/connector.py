@@ -125,7 +125,7 @@ class Connector(ABC):
         try:
             return self.authenticate()
         except MissingCredentialError as missing:
-            self.problem = f"credential {missing.args[0]} is not set"
+            self.problem = self.problem or f"credential {missing.args[0]} is not set"
             return None
 
     def secret(self, key: str) -> str:

@@ -24,7 +24,7 @@ def list_connectors(
     settings = state(context).settings()
     connectors = Connectors.create(settings.connectors, classes=discover())
     rows = run(_rows(connectors, probe))
-    typer.echo(f"{'NAME':<12}{'DEPARTMENT':<12}{'STATE':<15}{'HEALTH':<28}BASE URL")
+    typer.echo(f"{'NAME':<12}{'DEPARTMENT':<12}{'STATE':<15}{'HEALTH':<36} BASE URL")
     for row in rows:
         typer.echo(row)
 
@@ -41,7 +41,7 @@ async def _row(connector: Connector, probe: bool) -> str:
     url = connector.settings.base_url or "-"
     return (
         f"{connector.name:<12}{connector.department:<12}{connector.state.value:<15}"
-        f"{health:<28}{url}"
+        f"{health:<36} {url}"
     )
 
 

@@ -12,14 +12,18 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from typer.testing import CliRunner
 
+from connectors.police import simulator as police
 from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
 from hub.app import create_app
+from hub.cli import app
 from hub.config import Settings
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
 from tests.conftest import GraphQLClient
@@ -177,3 +181,123 @@ async def test_a_record_is_found_by_its_id_in_its_grid(hub: GraphQLClient) -> No
     assert missing["data"]["incident"] is None
     bad = await hub('{ incident(id: "nope") { id } }')
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+GRID = "330199001001001"
+ONE_GRID = (
+    """query($since: DateTime!, $after: String, $where: RecordFilter) {
+  grid(code: "%s") { incidents(where: $where, first: 2, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id occurredAt status lifecycleStatus category } } }
+  cityCases(where: {since: $since}) { totalCount } } }"""
+    % GRID
+)
+
+
+async def test_a_hanging_system_costs_the_budget_and_no_more(
+    hub: GraphQLClient, systems: Departments
+) -> None:
+    await systems.admin["police"].post("/_admin/faults", json={"hang": True})
+    started = time.perf_counter()
+    body = await hub(ONE_GRID, since=since(), where={"since": since()})
+    assert time.perf_counter() - started < 2.5  # the budget is 2 s
+    assert body["data"]["grid"]["incidents"] is None
+    assert body["data"]["grid"]["cityCases"] is not None
+    assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_TIMEOUT"
+    await systems.heal("police")
+
+
+async def test_an_answer_breaking_the_contract_is_a_typed_error(
+    hub: GraphQLClient, systems: Departments
+) -> None:
+    for fault in ({"contract_break": True}, {"malformed": True}):
+        await systems.admin["police"].post("/_admin/faults", json=fault)
+        body = await hub(ONE_GRID, since=since(), where={"since": since()})
+        assert body["data"]["grid"]["incidents"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_CONTRACT_VIOLATION"
+        assert body["errors"][0]["extensions"]["connector"] == "police"
+    await systems.heal("police")
+
+
+async def test_pages_of_a_grid_follow_their_cursors(hub: GraphQLClient) -> None:
+    where = {"since": (datetime.now(UTC) - timedelta(days=30)).isoformat()}
+    first = await hub(ONE_GRID, since=since(), where=where)
+    incidents = first["data"]["grid"]["incidents"]
+    assert incidents["totalCount"] > 2
+    assert incidents["pageInfo"]["hasNextPage"]
+    after = incidents["pageInfo"]["endCursor"]
+    second = await hub(ONE_GRID, since=since(), where=where, after=after)
+    ids = [e["node"]["id"] for e in incidents["edges"]]
+    more = [e["node"]["id"] for e in second["data"]["grid"]["incidents"]["edges"]]
+    assert not set(ids) & set(more)
+    times = [e["node"]["occurredAt"] for e in incidents["edges"]]
+    assert times == sorted(times, reverse=True)
+
+
+async def test_filters_narrow_by_status_category_and_lifecycle(hub: GraphQLClient) -> None:
+    where: dict[str, Any] = {"since": (datetime.now(UTC) - timedelta(days=30)).isoformat()}
+    body = await hub(ONE_GRID, since=since(), where={**where, "status": ["CLOSED"]})
+    nodes = [e["node"] for e in body["data"]["grid"]["incidents"]["edges"]]
+    assert nodes
+    assert {n["status"] for n in nodes} == {"CLOSED"}
+    assert {n["lifecycleStatus"] for n in nodes} == {"CLOSED"}
+    body = await hub(ONE_GRID, since=since(), where={**where, "lifecycle": ["RESOLVED"]})
+    nodes = [e["node"] for e in body["data"]["grid"]["incidents"]["edges"]]
+    assert {n["status"] for n in nodes} <= {"HANDLED"}
+    body = await hub(ONE_GRID, since=since(), where={**where, "category": ["NO_SUCH"]})
+    assert body["data"]["grid"]["incidents"]["totalCount"] == 0
+
+
+async def test_bad_arguments_are_typed_errors(hub: GraphQLClient) -> None:
+    naive = await hub(ONE_GRID, since=since(), where={"since": "2026-09-01T00:00:00"})
+    assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    cursor = await hub(ONE_GRID, since=since(), where={}, after="not-a-cursor")
+    assert cursor["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_disabled_connector_keeps_its_fields_and_says_so(
+    town_settings: Settings, systems: Departments, town_document: dict[str, Any]
+) -> None:
+    settings = pointed_at(town_settings, systems.urls)
+    settings.connectors.of("health").enabled = False
+    app: Starlette = create_app(settings)
+    services = app.state.services
+    async with app.router.lifespan_context(app):
+        await lay_crosswalk(services.crosswalk, town_document)
+        await services.connectors.attach(services.crosswalk, services.database)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            body = await GraphQLClient(http)(QUERY, code=COMMUNITY, since=since())
+    grids = grids_of(body)
+    assert all(grid["healthFollowUps"] is None for grid in grids)
+    assert all(grid["incidents"] is not None for grid in grids)
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"CONNECTOR_DISABLED"}
+
+
+async def test_metrics_count_calls_and_show_breakers(hub: GraphQLClient) -> None:
+    await hub(QUERY, code=COMMUNITY, since=since())
+    text = (await hub.http.get("/metrics")).text
+    assert 'hub_upstream_breaker_state{connector="police"} 0.0' in text
+    assert 'hub_upstream_calls_total{connector="health",outcome="ok"}' in text
+
+
+async def test_hub_connectors_list_probes_each_system(
+    systems: Departments, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HUB_CONNECTORS__POLICE__BASE_URL", systems.urls["police"])
+    monkeypatch.setenv("HUB_CONNECTORS__POLICE__CREDENTIALS__API_KEY", police.DEMO_API_KEY)
+    monkeypatch.setenv("HUB_CONNECTORS__HEALTH__ENABLED", "false")
+    monkeypatch.setenv("HUB_CONNECTORS__PETITION__BASE_URL", systems.urls["petition"])
+    monkeypatch.setenv("HUB_CONNECTORS__PETITION__CREDENTIALS__USERNAME", "nobody")
+    monkeypatch.setenv("HUB_CONNECTORS__PETITION__CREDENTIALS__PASSWORD", "wrong")
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["connectors", "list"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[1:]}
+    assert "ENABLED" in rows["police"]
+    assert " UP " in rows["police"]
+    assert systems.urls["police"] in rows["police"]
+    assert "DOWN UPSTREAM_UNAVAILABLE" in rows["petition"]
+    assert "DISABLED" in rows["health"]
+    assert "no base URL is set" in rows["citymgmt"]
+    assert "wrong" not in result.output
