@@ -184,14 +184,11 @@ async def test_a_record_is_found_by_its_id_in_its_grid(hub: GraphQLClient) -> No
 
 
 GRID = "330199001001001"
-ONE_GRID = (
-    """query($since: DateTime!, $after: String, $where: RecordFilter) {
-  grid(code: "%s") { incidents(where: $where, first: 2, after: $after) {
+ONE_GRID = """query($since: DateTime!, $after: String, $where: RecordFilter, $grid: String!) {
+  grid(code: $grid) { incidents(where: $where, first: 2, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node { id occurredAt status lifecycleStatus category } } }
   cityCases(where: {since: $since}) { totalCount } } }"""
-    % GRID
-)
 
 
 async def test_a_hanging_system_costs_the_budget_and_no_more(
@@ -199,7 +196,7 @@ async def test_a_hanging_system_costs_the_budget_and_no_more(
 ) -> None:
     await systems.admin["police"].post("/_admin/faults", json={"hang": True})
     started = time.perf_counter()
-    body = await hub(ONE_GRID, since=since(), where={"since": since()})
+    body = await hub(ONE_GRID, grid=GRID, since=since(), where={"since": since()})
     assert time.perf_counter() - started < 2.5  # the budget is 2 s
     assert body["data"]["grid"]["incidents"] is None
     assert body["data"]["grid"]["cityCases"] is not None
@@ -212,7 +209,7 @@ async def test_an_answer_breaking_the_contract_is_a_typed_error(
 ) -> None:
     for fault in ({"contract_break": True}, {"malformed": True}):
         await systems.admin["police"].post("/_admin/faults", json=fault)
-        body = await hub(ONE_GRID, since=since(), where={"since": since()})
+        body = await hub(ONE_GRID, grid=GRID, since=since(), where={"since": since()})
         assert body["data"]["grid"]["incidents"] is None
         assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_CONTRACT_VIOLATION"
         assert body["errors"][0]["extensions"]["connector"] == "police"
@@ -221,12 +218,12 @@ async def test_an_answer_breaking_the_contract_is_a_typed_error(
 
 async def test_pages_of_a_grid_follow_their_cursors(hub: GraphQLClient) -> None:
     where = {"since": (datetime.now(UTC) - timedelta(days=30)).isoformat()}
-    first = await hub(ONE_GRID, since=since(), where=where)
+    first = await hub(ONE_GRID, grid=GRID, since=since(), where=where)
     incidents = first["data"]["grid"]["incidents"]
     assert incidents["totalCount"] > 2
     assert incidents["pageInfo"]["hasNextPage"]
     after = incidents["pageInfo"]["endCursor"]
-    second = await hub(ONE_GRID, since=since(), where=where, after=after)
+    second = await hub(ONE_GRID, grid=GRID, since=since(), where=where, after=after)
     ids = [e["node"]["id"] for e in incidents["edges"]]
     more = [e["node"]["id"] for e in second["data"]["grid"]["incidents"]["edges"]]
     assert not set(ids) & set(more)
@@ -236,22 +233,22 @@ async def test_pages_of_a_grid_follow_their_cursors(hub: GraphQLClient) -> None:
 
 async def test_filters_narrow_by_status_category_and_lifecycle(hub: GraphQLClient) -> None:
     where: dict[str, Any] = {"since": (datetime.now(UTC) - timedelta(days=30)).isoformat()}
-    body = await hub(ONE_GRID, since=since(), where={**where, "status": ["CLOSED"]})
+    body = await hub(ONE_GRID, grid=GRID, since=since(), where={**where, "status": ["CLOSED"]})
     nodes = [e["node"] for e in body["data"]["grid"]["incidents"]["edges"]]
     assert nodes
     assert {n["status"] for n in nodes} == {"CLOSED"}
     assert {n["lifecycleStatus"] for n in nodes} == {"CLOSED"}
-    body = await hub(ONE_GRID, since=since(), where={**where, "lifecycle": ["RESOLVED"]})
+    body = await hub(ONE_GRID, grid=GRID, since=since(), where={**where, "lifecycle": ["RESOLVED"]})
     nodes = [e["node"] for e in body["data"]["grid"]["incidents"]["edges"]]
     assert {n["status"] for n in nodes} <= {"HANDLED"}
-    body = await hub(ONE_GRID, since=since(), where={**where, "category": ["NO_SUCH"]})
+    body = await hub(ONE_GRID, grid=GRID, since=since(), where={**where, "category": ["NO_SUCH"]})
     assert body["data"]["grid"]["incidents"]["totalCount"] == 0
 
 
 async def test_bad_arguments_are_typed_errors(hub: GraphQLClient) -> None:
-    naive = await hub(ONE_GRID, since=since(), where={"since": "2026-09-01T00:00:00"})
+    naive = await hub(ONE_GRID, grid=GRID, since=since(), where={"since": "2026-09-01T00:00:00"})
     assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    cursor = await hub(ONE_GRID, since=since(), where={}, after="not-a-cursor")
+    cursor = await hub(ONE_GRID, grid=GRID, since=since(), where={}, after="not-a-cursor")
     assert cursor["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, entry_points
 
 import pytest
 
@@ -26,12 +26,12 @@ def fresh_discovery() -> Iterator[None]:
 
 @pytest.fixture
 def with_third_party(monkeypatch: pytest.MonkeyPatch) -> None:
-    installed = list(registry_module.entry_points(group="hub.connectors"))
+    installed = list(entry_points(group="hub.connectors"))
 
-    def entry_points(group: str) -> list[EntryPoint]:
+    def with_fake(group: str) -> list[EntryPoint]:
         return [*installed, THIRD_PARTY] if group == "hub.connectors" else []
 
-    monkeypatch.setattr(registry_module, "entry_points", entry_points)
+    monkeypatch.setattr(registry_module, "entry_points", with_fake)
 
 
 def names() -> list[str]:
