@@ -15,7 +15,7 @@ from typing import Any
 from connectors.sdk.simulation.admin import RecordNotFoundError
 from connectors.sdk.simulation.clock import Clock, beijing_local
 from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.records import DailyNumbers, moment_in_history, person
+from connectors.sdk.simulation.records import DailyNumbers, Step, moment_in_history, person
 from connectors.sdk.simulation.town import FeatureCollection, Place, SchemeIndex, TownMap
 from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 from hub.demo.names import ROADS
@@ -119,14 +119,6 @@ SOURCES = (("监督员上报", 55), ("公众举报", 15), ("12345转办", 15), (
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
-    status: str
-    at: datetime
-    unit: str
-    remark: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Case:
     id: str
     category: str
@@ -197,10 +189,7 @@ def case_json(case: Case, now: datetime) -> dict[str, Any]:
         "external_ref": case.external_ref,
         "closed_at": beijing_local(closed) if closed else None,
         "version": case.version,
-        "flow": [
-            {"status": s.status, "at": beijing_local(s.at), "unit": s.unit, "remark": s.remark}
-            for s in case.flow
-        ],
+        "flow": [step.as_json(beijing_local) for step in case.flow],
     }
 
 

@@ -163,6 +163,11 @@ class Task:
     notes: tuple[tuple[str, datetime], ...] = ()
     identifiers: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def when(self) -> datetime:
+        """What its date search parameter (authored-on) is about."""
+        return self.authored
+
 
 @dataclass(frozen=True, slots=True)
 class Flag:
@@ -179,6 +184,11 @@ class Flag:
     end: datetime | None
     updated: datetime
     version: int
+
+    @property
+    def when(self) -> datetime:
+        """What its date search parameter (date) is about."""
+        return self.start
 
 
 def _meta(version: int, updated: datetime) -> dict[str, str]:

@@ -62,6 +62,20 @@ ISSUE_CODES = {
 R = TypeVar("R", Task, Flag)
 
 
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """What one resource type's search understands."""
+
+    kind: str
+    statuses: Sequence[str]
+    codes: Sequence[str]
+    date: str  # the name of its date parameter
+
+
+TASK_SEARCH = _Vocabulary("Task", TASKS.statuses, list(TYPE_BY_CODE), "authored-on")
+FLAG_SEARCH = _Vocabulary("Flag", FLAGS.statuses, [code for code, _, _ in ALERT_TYPES], "date")
+
+
 class HealthErrors:
     """A FHIR ``OperationOutcome`` with one issue."""
 
@@ -127,30 +141,33 @@ class _Search:
     sort: str
 
     @classmethod
-    def of(
-        cls, request: Request, statuses: Sequence[str], codes: Sequence[str], date_name: str
-    ) -> _Search:
-        sorts = (f"-{date_name}", "_lastUpdated")
+    def of(cls, request: Request, vocabulary: _Vocabulary) -> _Search:
+        sorts = (f"-{vocabulary.date}", "_lastUpdated")
         sort = request.query_params.get("_sort", sorts[0])
         if sort not in sorts:
             raise bad_request(f"_sort must be {sorts[0]} or _lastUpdated")
         return cls(
             areas=frozenset(values(request, "service-area")),
-            statuses=frozenset(choices(request, "status", statuses)),
-            codes=frozenset(choices(request, "code", codes)),
-            dates=_bounds(request, date_name),
+            statuses=frozenset(choices(request, "status", vocabulary.statuses)),
+            codes=frozenset(choices(request, "code", vocabulary.codes)),
+            dates=_bounds(request, vocabulary.date),
             updated=_bounds(request, "_lastUpdated"),
             sort=sort,
         )
 
-    def matches(self, area: str, status: str, code: str, when: datetime, updated: datetime) -> bool:
+    def matches(self, record: Task | Flag) -> bool:
         return (
-            (not self.areas or area in self.areas)
-            and (not self.statuses or status in self.statuses)
-            and (not self.codes or code in self.codes)
-            and all(bound.admits(when) for bound in self.dates)
-            and all(bound.admits(updated) for bound in self.updated)
+            (not self.areas or record.area in self.areas)
+            and (not self.statuses or record.status in self.statuses)
+            and (not self.codes or record.kind in self.codes)
+            and all(bound.admits(record.when) for bound in self.dates)
+            and all(bound.admits(record.updated) for bound in self.updated)
         )
+
+    def ordered(self, records: list[R]) -> list[R]:
+        if self.sort == "_lastUpdated":
+            return sorted(records, key=lambda r: r.updated)
+        return sorted(records, key=lambda r: (r.when, r.id), reverse=True)
 
     def key(self) -> list[Any]:
         bounds = [[b.prefix, b.moment.isoformat()] for b in (*self.dates, *self.updated)]
@@ -260,20 +277,10 @@ class HealthSystem:
         return fhir(found)
 
     async def search_tasks(self, request: Request) -> Response:
-        search = _Search.of(request, TASKS.statuses, list(TYPE_BY_CODE), "authored-on")
-        matched = [
-            t
-            for t in self.data.tasks.values()
-            if search.matches(t.area, t.status, t.kind, t.authored, t.updated)
-        ]
-        ordered = _sorted(matched, search.sort, lambda t: t.authored)
-        return fhir(_bundle(request, ordered, search.key(), self._task))
+        return _search(request, self.data.tasks, TASK_SEARCH, self._task)
 
     async def read_task(self, request: Request) -> Response:
-        found = self.data.tasks.get(request.path_params["id"])
-        if found is None:
-            raise SimulatorError(404, f"Task/{request.path_params['id']} is not known")
-        return fhir(self._task(found))
+        return _read(request, self.data.tasks, TASK_SEARCH, self._task)
 
     async def create_task(self, request: Request) -> Response:
         identifier = _conditional(request.headers.get("If-None-Exist"))
@@ -293,21 +300,10 @@ class HealthSystem:
         return fhir(self._task(task), 201, {"Location": f"Task/{task.id}/_history/1"})
 
     async def search_flags(self, request: Request) -> Response:
-        codes = [code for code, _, _ in ALERT_TYPES]
-        search = _Search.of(request, FLAGS.statuses, codes, "date")
-        matched = [
-            f
-            for f in self.data.flags.values()
-            if search.matches(f.area, f.status, f.kind, f.start, f.updated)
-        ]
-        ordered = _sorted(matched, search.sort, lambda f: f.start)
-        return fhir(_bundle(request, ordered, search.key(), self._flag))
+        return _search(request, self.data.flags, FLAG_SEARCH, self._flag)
 
     async def read_flag(self, request: Request) -> Response:
-        found = self.data.flags.get(request.path_params["id"])
-        if found is None:
-            raise SimulatorError(404, f"Flag/{request.path_params['id']} is not known")
-        return fhir(self._flag(found))
+        return _read(request, self.data.flags, FLAG_SEARCH, self._flag)
 
     def _task(self, task: Task) -> dict[str, Any]:
         return task_json(task, self.data.areas)
@@ -332,10 +328,27 @@ def _new_task(body: _TaskCreate, identifier: tuple[str, str], lon: float, lat: f
     )
 
 
-def _sorted(records: list[R], sort: str, when: Callable[[R], datetime]) -> list[R]:
-    if sort == "_lastUpdated":
-        return sorted(records, key=lambda r: r.updated)
-    return sorted(records, key=lambda r: (when(r), r.id), reverse=True)
+def _search(
+    request: Request,
+    records: Mapping[str, R],
+    vocabulary: _Vocabulary,
+    as_json: Callable[[R], dict[str, Any]],
+) -> Response:
+    search = _Search.of(request, vocabulary)
+    matched = search.ordered([r for r in records.values() if search.matches(r)])
+    return fhir(_bundle(request, matched, search.key(), as_json))
+
+
+def _read(
+    request: Request,
+    records: Mapping[str, R],
+    vocabulary: _Vocabulary,
+    as_json: Callable[[R], dict[str, Any]],
+) -> Response:
+    found = records.get(request.path_params["id"])
+    if found is None:
+        raise SimulatorError(404, f"{vocabulary.kind}/{request.path_params['id']} is not known")
+    return fhir(as_json(found))
 
 
 def _bundle(

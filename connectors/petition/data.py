@@ -18,6 +18,7 @@ from connectors.sdk.simulation.clock import Clock, beijing_iso
 from connectors.sdk.simulation.course import Course
 from connectors.sdk.simulation.records import (
     DailyNumbers,
+    Step,
     id_number,
     moment_in_history,
     person,
@@ -134,14 +135,6 @@ LOCATED_CHANNELS = ("WEB", "WECHAT", "HUB")
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
-    status: str
-    at: datetime
-    unit: str
-    remark: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Reply:
     content: str
     replier: str
@@ -229,10 +222,7 @@ def order_json(order: WorkOrder) -> dict[str, Any]:
         "externalNo": order.external_no,
         "updatedAt": beijing_iso(order.updated_at),
         "finishedAt": beijing_iso(finished) if finished else None,
-        "history": [
-            {"status": s.status, "at": beijing_iso(s.at), "unit": s.unit, "remark": s.remark}
-            for s in order.history
-        ],
+        "history": [step.as_json(beijing_iso) for step in order.history],
     }
 
 

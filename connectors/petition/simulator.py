@@ -9,7 +9,7 @@ an idempotent create on ``externalNo``, replies, evaluations and a change log.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -246,22 +246,25 @@ class PetitionSystem:
         return ok(entries, next_cursor=encode_token(last, "changes"), has_more=more)
 
     async def reply(self, request: Request) -> Response:
-        order = self._get(request)
         body = parse_body(_Reply, await request.body())
-        try:
-            order = self.data.reply(order.id, body.content, body.replier, self.clock)
-        except InvalidStateError as error:
-            raise SimulatorError(409, str(error)) from None
-        return ok(order_json(order))
+        return self._act(
+            request, lambda order: self.data.reply(order, body.content, body.replier, self.clock)
+        )
 
     async def evaluate(self, request: Request) -> Response:
-        order = self._get(request)
         body = parse_body(_Evaluation, await request.body())
+        return self._act(
+            request,
+            lambda order: self.data.evaluate(order, body.satisfaction, body.comment, self.clock),
+        )
+
+    def _act(self, request: Request, act: Callable[[str], WorkOrder]) -> Response:
+        """One step a caller takes on an order; 409 when its status does not allow it."""
+        order = self._get(request)
         try:
-            order = self.data.evaluate(order.id, body.satisfaction, body.comment, self.clock)
+            return ok(order_json(act(order.id)))
         except InvalidStateError as error:
             raise SimulatorError(409, str(error)) from None
-        return ok(order_json(order))
 
     def _get(self, request: Request) -> WorkOrder:
         found = self.data.orders.get(request.path_params["id"])

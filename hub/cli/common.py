@@ -7,15 +7,24 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import typer
 
 from hub.config import Settings, load_settings
 from hub.db.engine import Database
 from hub.observability.logs import configure_logging
+from hub.registry.problems import ImportRejectedError, Problem
 
 T = TypeVar("T")
+
+
+class Imported(Protocol):
+    @property
+    def warnings(self) -> list[Problem]: ...
+
+
+ImportedT = TypeVar("ImportedT", bound=Imported)
 
 
 @dataclass
@@ -52,3 +61,14 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code)
+
+
+def run_import(coroutine: Coroutine[Any, Any, ImportedT]) -> ImportedT:
+    """Run an import: a rejected file exits 2 with every reason; warnings go to stderr."""
+    try:
+        result = run(coroutine)
+    except ImportRejectedError as rejected:
+        raise fail(str(rejected), code=2) from rejected
+    for warning in result.warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    return result

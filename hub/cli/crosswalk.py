@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import database, fail, run, state
+from hub.cli.common import database, fail, run, run_import, state
 from hub.config import Settings
 from hub.crosswalk import CrosswalkEntry, CrosswalkIndex, SchemeImportResult, import_scheme
 from hub.crosswalk import store as crosswalk_store
 from hub.departments import load_departments
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
 from hub.registry.importer import read_document
-from hub.registry.problems import ImportRejectedError
 
 app = typer.Typer(help="The spatial crosswalk (多网合一).", no_args_is_help=True)
 
@@ -39,12 +38,7 @@ def import_file(
         async with database(settings) as db:
             return await import_scheme(db, department, read_document(file), file.name, departments)
 
-    try:
-        result = run(go())
-    except ImportRejectedError as rejected:
-        raise fail(str(rejected), code=2) from rejected
-    for warning in result.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    result = run_import(go())
     typer.echo(
         f"imported {result.grids} {department} grids, {result.entries} overlaps with unified "
         f"grids; crosswalk revision {result.revision}"

@@ -8,13 +8,12 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import database, fail, run, state
+from hub.cli.common import database, fail, run, run_import, state
 from hub.config import Settings
 from hub.demo.town import DEFAULT_SEED, TownSpec, generate_town
 from hub.registry import records, store
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
 from hub.registry.importer import ImportResult, import_document, read_document
-from hub.registry.problems import ImportRejectedError
 
 app = typer.Typer(help="The grid registry.", no_args_is_help=True)
 
@@ -33,12 +32,7 @@ def import_file(
         async with database(settings) as db:
             return await import_document(db, read_document(file), source=file.name)
 
-    try:
-        result = run(go())
-    except ImportRejectedError as rejected:
-        raise fail(str(rejected), code=2) from rejected
-    for warning in result.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    result = run_import(go())
     typer.echo(
         f"imported {result.regions} regions, {result.workers} grid workers, "
         f"{result.branches} party branches; registry revision {result.revision}"

@@ -19,6 +19,7 @@ from hub.registry.geo import (
     polygon_from_geojson,
     rounding_noise_sqm,
 )
+from hub.registry.parse import features_of
 from hub.registry.problems import Report
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
@@ -33,7 +34,7 @@ class _Properties(BaseModel):
 
 def parse_scheme(document: Any, report: Report) -> list[DepartmentGrid]:
     grids: dict[str, DepartmentGrid] = {}
-    for index, feature in enumerate(_features(document, report)):
+    for index, feature in enumerate(features_of(document, report)):
         grid = _grid(index, feature, report)
         if grid is None:
             continue
@@ -44,17 +45,6 @@ def parse_scheme(document: Any, report: Report) -> list[DepartmentGrid]:
     parsed = list(grids.values())
     _check_overlaps(parsed, report)
     return parsed
-
-
-def _features(document: Any, report: Report) -> list[Any]:
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        report.error("the file must be a GeoJSON FeatureCollection")
-        return []
-    features = document.get("features")
-    if not isinstance(features, list) or not features:
-        report.error("the FeatureCollection has no features")
-        return []
-    return features
 
 
 def _grid(index: int, feature: Any, report: Report) -> DepartmentGrid | None:

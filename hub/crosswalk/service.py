@@ -6,7 +6,6 @@ of the newest scheme import) moves, as the registry's spatial index does.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -16,6 +15,7 @@ from hub.crosswalk.importer import SchemeImportResult, import_scheme
 from hub.crosswalk.index import CrosswalkIndex
 from hub.crosswalk.records import ApproximatePlacement, CrosswalkEntry
 from hub.db.engine import Database
+from hub.polling import keep_refreshed
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,4 @@ class Crosswalk:
 
     async def watch(self, interval: float) -> None:
         """Poll for imports made elsewhere; runs until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("crosswalk refresh failed; keeping the current index")
+        await keep_refreshed(self.refresh, interval, "crosswalk")

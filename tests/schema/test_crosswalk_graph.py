@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from starlette.applications import Starlette
 
 from connectors.sdk.simulation.demo import demo_schemes
@@ -26,19 +24,6 @@ async def laid(app: Starlette, town_document: dict[str, Any]) -> Starlette:
     for department, scheme in demo_schemes(town_document).items():
         await crosswalk.import_scheme(department, scheme, department)
     return app
-
-
-@pytest.fixture
-def statements(laid: Starlette) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = laid.state.services.database.engine.sync_engine
-
-    def record(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_a_grid_lists_the_department_grids_over_it(
@@ -69,7 +54,7 @@ async def test_one_department_or_a_typed_error(laid: Starlette, gql: GraphQLClie
 
 
 async def test_eighty_three_grids_read_the_crosswalk_without_the_database(
-    gql: GraphQLClient, statements: list[str]
+    laid: Starlette, gql: GraphQLClient, statements: list[str]
 ) -> None:
     body = await gql(
         "{ grids(first: 100) { edges { node { ... on Grid { code crosswalk { code } } } } } }"

@@ -63,29 +63,27 @@ class Recorder:
             method, path, params=params, json=json_body, headers=headers
         )
         response = await self.client.send(request, auth=auth or self.client.auth)
+        sent = {
+            "method": method,
+            "path": request.url.path,
+            "query": dict(params or {}),
+            "headers": dict(headers or {}),
+            "body": json_body,
+        }
+        self.write(name, title, sent, response)
+        return response
+
+    def write(self, name: str, title: str, sent: dict[str, Any], response: httpx.Response) -> None:
+        """One exchange to its own file: what was sent, and what came back."""
+        kept = {k: response.headers[k] for k in KEPT_RESPONSE_HEADERS if k in response.headers}
         exchange = {
             "name": title,
-            "request": {
-                "method": method,
-                "path": request.url.path,
-                "query": dict(params or {}),
-                "headers": dict(headers or {}),
-                "body": json_body,
-            },
-            "response": {
-                "status": response.status_code,
-                "headers": {
-                    k: response.headers[k] for k in KEPT_RESPONSE_HEADERS if k in response.headers
-                },
-                "body": _body(response),
-            },
+            "request": sent,
+            "response": {"status": response.status_code, "headers": kept, "body": _body(response)},
         }
-        path_out = self.folder / f"{name}.json"
-        path_out.write_text(
-            json.dumps(exchange, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        self.written.append(path_out)
-        return response
+        path = self.folder / f"{name}.json"
+        path.write_text(json.dumps(exchange, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        self.written.append(path)
 
     async def admin(self, method: str, path: str, body: Any = None) -> None:
         response = await self.client.request(method, path, json=body, headers=ADMIN)
@@ -355,26 +353,14 @@ async def record_health(record: Recorder) -> None:
 
 async def _record_form(record: Recorder, name: str, title: str, form: dict[str, str]) -> None:
     response = await record.client.post("/oauth/token", data=form, auth=NoAuth())
-    exchange = {
-        "name": title,
-        "request": {
-            "method": "POST",
-            "path": "/oauth/token",
-            "query": {},
-            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-            "body": {**form, "client_secret": "<the client's secret>"},
-        },
-        "response": {
-            "status": response.status_code,
-            "headers": {
-                k: response.headers[k] for k in KEPT_RESPONSE_HEADERS if k in response.headers
-            },
-            "body": _body(response),
-        },
+    sent = {
+        "method": "POST",
+        "path": "/oauth/token",
+        "query": {},
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        "body": {**form, "client_secret": "<the client's secret>"},
     }
-    path = record.folder / f"{name}.json"
-    path.write_text(json.dumps(exchange, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    record.written.append(path)
+    record.write(name, title, sent, response)
 
 
 class _Bearer(httpx.Auth):

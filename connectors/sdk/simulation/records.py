@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from connectors.sdk.simulation.clock import BEIJING
 from hub.demo import names
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a record's course: the status reached, when, by which unit, and why."""
+
+    status: str
+    at: datetime
+    unit: str
+    remark: str | None = None
+
+    def as_json(self, write_time: Callable[[datetime], str]) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "at": write_time(self.at),
+            "unit": self.unit,
+            "remark": self.remark,
+        }
 
 
 class DailyNumbers:

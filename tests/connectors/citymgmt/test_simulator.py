@@ -3,20 +3,17 @@ tree's time limits, offset paging, expiring tokens, creates and the version feed
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
-from starlette.applications import Starlette
 
 from connectors.citymgmt.data import CASES, CATEGORY_BY_CODE, deadline_after
 from connectors.citymgmt.scheme import unit_grids
 from connectors.citymgmt.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, create_app
 from connectors.sdk.auth import OAuth2ClientCredentials
 from connectors.sdk.simulation import BEIJING, ManualClock, SchemeIndex, SimulatorSettings
-from tests.support.simulators import BASE_URL, admin, client
+from tests.support.simulators import BASE_URL, admin, client, simulator_fixtures
 
 CASE = {
     "category_code": "0501",
@@ -28,21 +25,7 @@ CASE = {
 AS_OF = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def shared(town_document: dict[str, Any]) -> Starlette:
-    return create_app(town=town_document)
-
-
-@pytest.fixture
-async def reader(shared: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("citymgmt", shared) as http:
-        yield http
-
-
-@pytest.fixture
-async def http(town_document: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("citymgmt", create_app(town=town_document)) as http:
-        yield http
+shared, reader, http = simulator_fixtures("citymgmt", create_app)
 
 
 def local(text: str) -> datetime:

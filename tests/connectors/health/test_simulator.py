@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from shapely.geometry import shape
-from starlette.applications import Starlette
 
 from connectors.health.scheme import service_areas
 from connectors.health.simulator import create_app
 from connectors.sdk.simulation import SchemeIndex
-from tests.support.simulators import admin, client
+from tests.support.simulators import admin, simulator_fixtures
 
 GEOLOCATION = "http://hl7.org/fhir/StructureDefinition/geolocation"
 TASK = {
@@ -37,25 +35,11 @@ TASK = {
 }
 
 
+shared, reader, http = simulator_fixtures("health", create_app)
+
+
 def condition(value: str) -> dict[str, str]:
     return {"If-None-Exist": f"identifier=urn:grid-hub:event|{value}"}
-
-
-@pytest.fixture(scope="module")
-def shared(town_document: dict[str, Any]) -> Starlette:
-    return create_app(town=town_document)
-
-
-@pytest.fixture
-async def reader(shared: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("health", shared) as http:
-        yield http
-
-
-@pytest.fixture
-async def http(town_document: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("health", create_app(town=town_document)) as http:
-        yield http
 
 
 async def follow(http: httpx.AsyncClient, url: str, **params: Any) -> list[dict[str, Any]]:

@@ -3,17 +3,15 @@ idempotent creates on externalNo, replies, ratings and the change log."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from shapely.geometry import Point, shape
-from starlette.applications import Starlette
 
 from connectors.petition.data import ORDERS
 from connectors.petition.simulator import create_app
-from tests.support.simulators import admin, client
+from tests.support.simulators import admin, simulator_fixtures
 
 ORDER = {
     "externalNo": "01JTEST0000000000000000001",
@@ -26,21 +24,7 @@ ORDER = {
 }
 
 
-@pytest.fixture(scope="module")
-def shared(town_document: dict[str, Any]) -> Starlette:
-    return create_app(town=town_document)
-
-
-@pytest.fixture
-async def reader(shared: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("petition", shared) as http:
-        yield http
-
-
-@pytest.fixture
-async def http(town_document: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("petition", create_app(town=town_document)) as http:
-        yield http
+shared, reader, http = simulator_fixtures("petition", create_app)
 
 
 async def walk(http: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:

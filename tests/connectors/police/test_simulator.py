@@ -3,19 +3,17 @@ and change log, as the contract describes them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from connectors.police.data import INCIDENTS
 from connectors.police.scheme import police_grids
 from connectors.police.simulator import create_app
 from connectors.sdk.simulation import SchemeIndex, SimulatorSettings
-from tests.support.simulators import admin, client, contract
+from tests.support.simulators import admin, contract, simulator_fixtures
 
 ORDER = {
     "category": "NOISE",
@@ -27,23 +25,7 @@ AS_OF = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 ALL_GRIDS = ",".join(f"JG-YX-{n:02d}" for n in range(1, 21))
 
 
-@pytest.fixture(scope="module")
-def shared(town_document: dict[str, Any]) -> Starlette:
-    """For tests that only read."""
-    return create_app(town=town_document)
-
-
-@pytest.fixture
-async def http(town_document: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    """A fresh system, for tests that write."""
-    async with client("police", create_app(town=town_document)) as http:
-        yield http
-
-
-@pytest.fixture
-async def reader(shared: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with client("police", shared) as http:
-        yield http
+shared, reader, http = simulator_fixtures("police", create_app)
 
 
 def test_twenty_police_grids_tile_the_town(town_document: dict[str, Any]) -> None:
