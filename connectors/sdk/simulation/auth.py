@@ -162,8 +162,10 @@ class OAuth2ClientCredentials:
             client[1], self._clients.get(client[0], secrets.token_hex(8))
         ):
             return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
+        now = self._clock.now()
+        self._tokens = {t: held for t, held in self._tokens.items() if held[1] > now}
         token = secrets.token_urlsafe(32)
-        self._tokens[token] = (client[0], self._clock.now() + self._ttl)
+        self._tokens[token] = (client[0], now + self._ttl)
         body = {
             "access_token": token,
             "token_type": "Bearer",
