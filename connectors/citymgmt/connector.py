@@ -109,8 +109,7 @@ class CityManagementConnector(Connector):
         """Cases changed after version ``cursor``, oldest change first; the cursor is the
         last version seen."""
         params = {"since_version": cursor or "0", "order": "version_asc", "limit": "200"}
-        path = self.contract.operation("listCases").path
-        body, _ = await self.get(path, params, "listCases", self.service_call(), fresh=True)
+        body = await self.read_fresh("listCases", params)
         cases = body["results"]
         changes = [self._change(case) for case in cases]
         return changes, str(cases[-1]["version"]) if cases else cursor

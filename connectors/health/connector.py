@@ -166,8 +166,7 @@ class HealthConnector(Connector):
         params: dict[str, Any] = {"_sort": "_lastUpdated", "_count": "100"}
         if cursor:
             params["_lastUpdated"] = f"gt{cursor}"
-        path = self.contract.operation("searchTasks").path
-        body, _ = await self.get(path, params, "searchTasks", self.service_call(), fresh=True)
+        body = await self.read_fresh("searchTasks", params)
         tasks = [entry["resource"] for entry in body["entry"]]
         changes = [self._change(task) for task in tasks]
         return changes, tasks[-1]["meta"]["lastUpdated"] if tasks else cursor

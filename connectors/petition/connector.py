@@ -124,9 +124,7 @@ class PetitionConnector(Connector):
 
     async def changes(self, cursor: str | None) -> tuple[list[UpstreamChange], str | None]:
         params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
-        path = self.contract.operation("listWorkOrderChanges").path
-        call = self.service_call()
-        body, _ = await self.get(path, params, "listWorkOrderChanges", call, fresh=True)
+        body = await self.read_fresh("listWorkOrderChanges", params)
         return [self._change(entry) for entry in body["data"]], body["next_cursor"]
 
     def _change(self, entry: dict[str, Any]) -> UpstreamChange:

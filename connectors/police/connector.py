@@ -106,8 +106,7 @@ class PoliceConnector(Connector):
 
     async def changes(self, cursor: str | None) -> tuple[list[UpstreamChange], str | None]:
         params = {"size": "100", **({"since": cursor} if cursor else {})}
-        path = self.contract.operation("listIncidentChanges").path
-        body, _ = await self.get(path, params, "listIncidentChanges", self.service_call())
+        body = await self.read_fresh("listIncidentChanges", params)
         page = body["data"]
         return [self._change(entry) for entry in page["changes"]], page["nextCursor"]
 

@@ -151,13 +151,19 @@ class Connector(ABC):
 
     async def probe(self) -> float:
         """Seconds one cheap call took; raises the typed error of a system that is not up."""
-        self.ensure_enabled()
         if self.probe_operation is None:
             raise NotImplementedError(f"{self.name} names no probe_operation")
-        path = self.contract.operation(self.probe_operation).path
         started = time.perf_counter()
-        await self.get(path, {}, self.probe_operation, self.service_call(), fresh=True)
+        await self.read_fresh(self.probe_operation)
         return time.perf_counter() - started
+
+    async def read_fresh(self, operation: str, params: Params | None = None) -> Any:
+        """The validated body of a GET made for the hub itself, never from the cache:
+        a change feed's next page, a probe."""
+        self.ensure_enabled()
+        path = self.contract.operation(operation).path
+        body, _ = await self.get(path, params or {}, operation, self.service_call(), fresh=True)
+        return body
 
     async def load_scheme(self, crosswalk: Crosswalk, database: Database) -> GridScheme:
         """How this system's grids meet the unified ones: by default its department's part

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,6 +83,19 @@ async def systems(town_document: dict[str, Any]) -> AsyncIterator[Departments]:
             await client.aclose()
 
 
+@asynccontextmanager
+async def serving(settings: Settings, town: dict[str, Any]) -> AsyncIterator[GraphQLClient]:
+    """The hub on ``settings``, its crosswalk laid from the simulators' schemes."""
+    app: Starlette = create_app(settings)
+    services = app.state.services
+    async with app.router.lifespan_context(app):
+        await lay_crosswalk(services.crosswalk, town)
+        await services.connectors.attach(services.crosswalk, services.database)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            yield GraphQLClient(http)
+
+
 @pytest.fixture
 async def hub(
     town_settings: Settings, systems: Departments, town_document: dict[str, Any]
@@ -91,14 +105,8 @@ async def hub(
     for name in systems.urls:
         settings.connectors.of(name).breaker_reset_seconds = 0.5
         settings.connectors.of(name).breaker_failures = 2
-    app: Starlette = create_app(settings)
-    services = app.state.services
-    async with app.router.lifespan_context(app):
-        await lay_crosswalk(services.crosswalk, town_document)
-        await services.connectors.attach(services.crosswalk, services.database)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
-            yield GraphQLClient(http)
+    async with serving(settings, town_document) as client:
+        yield client
 
 
 def since() -> str:
@@ -257,14 +265,8 @@ async def test_a_disabled_connector_keeps_its_fields_and_says_so(
 ) -> None:
     settings = pointed_at(town_settings, systems.urls)
     settings.connectors.of("health").enabled = False
-    app: Starlette = create_app(settings)
-    services = app.state.services
-    async with app.router.lifespan_context(app):
-        await lay_crosswalk(services.crosswalk, town_document)
-        await services.connectors.attach(services.crosswalk, services.database)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
-            body = await GraphQLClient(http)(QUERY, code=COMMUNITY, since=since())
+    async with serving(settings, town_document) as client:
+        body = await client(QUERY, code=COMMUNITY, since=since())
     grids = grids_of(body)
     assert all(grid["healthFollowUps"] is None for grid in grids)
     assert all(grid["incidents"] is not None for grid in grids)

@@ -34,7 +34,6 @@ from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
     Edge,
-    PageInfo,
     check_page_size,
     decode_cursor,
     encode_cursor,
@@ -97,13 +96,14 @@ async def grid_records(  # noqa: PLR0913 - the field's arguments, passed on
     check_page_size(first, info.context.services.settings.graphql.max_page_size)
     where = where or RecordFilter()
     where.check()
-    start = _position(after) if after else None
+    if after:
+        _position(after)  # a bad cursor is refused before anything is fetched
     session = info.context.upstream
     loader = session.loader(
         ("grid", connector, stream.name, where.key()),
         lambda: DataLoader(partial(_load_grids, session, connector, stream, where)),
     )
-    return _page(await loader.load(grid_code), first, start)
+    return _page(await loader.load(grid_code), first, after)
 
 
 async def record_by_key(
@@ -196,8 +196,10 @@ def _position(cursor: str) -> tuple[float, str]:
 
 
 def _page(
-    records: list[DepartmentRecord], first: int, after: tuple[float, str] | None
+    records: list[DepartmentRecord], first: int, cursor: str | None
 ) -> Connection[DepartmentRecord]:
+    """Page ``first`` records after ``cursor`` (None: from the newest)."""
+    after = _position(cursor) if cursor else None
     rest = [r for r in records if _order(r) < after] if after else records
     edges = [Edge(cursor=_cursor(r), node=r) for r in rest[:first]]
     total = len(records)
@@ -205,10 +207,4 @@ def _page(
     async def count() -> int:
         return total
 
-    page_info = PageInfo(
-        has_next_page=len(rest) > first,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return Connection(edges=edges, page_info=page_info, count=count)
+    return Connection.of(edges, len(rest) > first, cursor, count)
