@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 import strawberry
 from starlette.types import ASGIApp
 from strawberry.tools import merge_types
+from ulid import ULID
 
 from connectors.sdk.auth import OAuth2ClientCredentials
 from connectors.sdk.breaker import BreakerState
@@ -39,10 +40,18 @@ from connectors.sdk.errors import UpstreamError, UpstreamUnavailableError
 from connectors.sdk.graph import grid_mixins, query_mixins
 from connectors.sdk.mapping import Record
 from connectors.sdk.paths import dig
+from connectors.sdk.placement import GridScheme
 from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
 from connectors.sdk.simulation.server import serve
 from connectors.sdk.stream import Stream
 from connectors.settings import ConnectorSettings
+from hub.workorders import (
+    ChangeFeed,
+    UpstreamChange,
+    WorkOrder,
+    WorkOrderRefusedError,
+    WorkOrderSink,
+)
 
 ADMIN_HEADER = "X-Admin-Token"
 Maker = Callable[..., Connector]
@@ -124,7 +133,7 @@ def examples(folder: Path) -> list[Example]:
     return found
 
 
-def connector_test_class(  # noqa: C901 - one suite, many short tests
+def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; keyword-only knobs
     connector: type[Connector],
     *,
     simulator: Callable[[], ASGIApp],
@@ -132,11 +141,13 @@ def connector_test_class(  # noqa: C901 - one suite, many short tests
     examples: Path,
     window_days: int = 7,
     page_size: int = 10,
+    work_orders: WorkOrderCases | None = None,
 ) -> type:
     """A pytest class with the standard suite for ``connector`` against ``simulator``.
 
     ``window_days`` bounds the records the pagination test walks; ``page_size`` is small
-    so that walk takes several pages.
+    so that walk takes several pages. ``work_orders``, for a connector that takes work
+    orders from the bus, adds the tests of its ``WorkOrderSink`` and ``ChangeFeed``.
     """
     app_of = cache(simulator)  # one seeded simulator per suite: building one takes a while
     streams = [s for s in connector.streams if s.graph_name or s.lookup_name]
@@ -293,8 +304,67 @@ def connector_test_class(  # noqa: C901 - one suite, many short tests
                     node = stream.mapping.to_node(record, **_placement(made))
                     assert stream.mapping.mismatches(record, node) == [], stream.key(record)
 
-    StandardConnectorTests.__name__ = f"Test{connector.__name__}Standard"
-    return StandardConnectorTests
+    class WorkOrderTests:
+        """The ``WorkOrderSink`` and ``ChangeFeed`` the bus relies on."""
+
+        cases: ClassVar[WorkOrderCases]
+
+        def sink(self, make: Maker) -> Any:
+            made = make()
+            made.scheme = self.cases.scheme
+            return made
+
+        async def test_an_order_is_created_once_per_event(self, make: Maker) -> None:
+            sink: WorkOrderSink = self.sink(make)
+            event = str(ULID())
+            first = await sink.create_work_order(self.cases.accepted(event))
+            again = await sink.create_work_order(self.cases.accepted(event))
+            assert first == again
+            assert first.system == connector.name
+
+        async def test_a_refused_order_is_not_worth_retrying(self, make: Maker) -> None:
+            sink: WorkOrderSink = self.sink(make)
+            with pytest.raises(WorkOrderRefusedError):
+                await sink.create_work_order(self.cases.refused(str(ULID())))
+
+        async def test_the_change_feed_reports_a_created_order(self, make: Maker) -> None:
+            made = self.sink(make)
+            event = str(ULID())
+            created = await made.create_work_order(self.cases.accepted(event))
+            change = await _find_change(made, event, self.cases.feed_pages)
+            assert change.upstream_id == created.id
+            assert made.statuses.lifecycle(change.status) is not None, change.status
+
+    if work_orders is None:
+        suite: type = StandardConnectorTests
+    else:
+        WorkOrderTests.cases = work_orders
+        suite = type("Suite", (StandardConnectorTests, WorkOrderTests), {})
+    suite.__name__ = f"Test{connector.__name__}Standard"
+    return suite
+
+
+@dataclass(frozen=True)
+class WorkOrderCases:
+    """Orders to drive a connector's ``WorkOrderSink`` and ``ChangeFeed`` with."""
+
+    accepted: Callable[[str], WorkOrder]  # an order the system takes, for an event id
+    refused: Callable[[str], WorkOrder]  # one it refuses as not its business
+    scheme: GridScheme | None = None  # for a connector that needs the crosswalk to file it
+    feed_pages: int = 60  # how far the change feed may be walked to find an order
+
+
+async def _find_change(feed: ChangeFeed, event: str, pages: int) -> UpstreamChange:
+    cursor = None
+    for _ in range(pages):
+        changes, following = await feed.changes(cursor)
+        found = [change for change in changes if change.event_id == event]
+        if found:
+            return found[0]
+        if not changes or following == cursor:
+            break
+        cursor = following
+    raise AssertionError(f"the change feed never reported event {event}")
 
 
 def _examples_of(folder: Path) -> list[Example]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from connectors.citymgmt import CityManagementConnector, simulator
-from connectors.sdk.testing import connector_test_class
+from connectors.sdk.testing import WorkOrderCases, connector_test_class
 from hub.paths import CONTRACTS_DIR
+from tests.connectors.orders import order
 
 TestCityManagement = connector_test_class(
     CityManagementConnector,
@@ -14,4 +15,8 @@ TestCityManagement = connector_test_class(
         "client_secret": simulator.DEMO_CLIENT_SECRET,
     },
     examples=CONTRACTS_DIR / "upstream" / "citymgmt" / "examples",
+    work_orders=WorkOrderCases(
+        accepted=lambda event: order(event, "citymgmt", "0103"),
+        refused=lambda event: order(event, "citymgmt", "9999"),
+    ),
 )
