@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache, partial
 from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -60,6 +61,7 @@ ISSUE_CODES = {
     504: "transient",
 }
 R = TypeVar("R", Task, Flag)
+RENDERED = 4096  # wire forms kept: every record of a busy page, many times over
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,9 @@ class HealthSystem:
         self.clock = settings.clock
         areas = service_areas(town, settings.seed)
         self.data = HealthData(town, areas, settings.seed, settings.history_end())
+        # Wire forms are rendered once per version of a record and shared: never change them.
+        self._task = lru_cache(maxsize=RENDERED)(partial(task_json, areas=self.data.areas))
+        self._flag = lru_cache(maxsize=RENDERED)(partial(flag_json, areas=self.data.areas))
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -304,12 +309,6 @@ class HealthSystem:
 
     async def read_flag(self, request: Request) -> Response:
         return _read(request, self.data.flags, FLAG_SEARCH, self._flag)
-
-    def _task(self, task: Task) -> dict[str, Any]:
-        return task_json(task, self.data.areas)
-
-    def _flag(self, flag: Flag) -> dict[str, Any]:
-        return flag_json(flag, self.data.areas)
 
 
 def _new_task(body: _TaskCreate, identifier: tuple[str, str], lon: float, lat: float) -> NewTask:

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from connectors.police.scheme import STATION
@@ -30,6 +31,7 @@ from connectors.sdk.simulation.town import (
 HISTORY_DAYS = 90
 INCIDENTS = 1500
 PATROL_UNITS = 24
+RENDERED = 4096  # wire forms kept: every record of a busy page, many times over
 
 
 class Status(StrEnum):
@@ -189,7 +191,9 @@ class PatrolUnit:
     reported_at: datetime
 
 
+@lru_cache(maxsize=RENDERED)
 def incident_json(incident: Incident) -> dict[str, Any]:
+    """The wire form, rendered once per version of a record: never change what it returns."""
     caller = incident.caller
     return {
         "id": incident.id,
