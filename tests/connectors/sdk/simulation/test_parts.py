@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -198,3 +199,12 @@ def test_moments_in_history_stay_in_the_window() -> None:
     night = sum(1 for m in moments if 0 <= m.astimezone(BEIJING).hour < 5)
     evening = sum(1 for m in moments if 18 <= m.astimezone(BEIJING).hour < 23)
     assert evening > 3 * night
+
+
+@pytest.mark.parametrize("package", ["connectors.sdk.simulation", "hub.crosswalk"])
+def test_public_names_are_sorted_and_all_there(package: str) -> None:
+    module = importlib.import_module(package)
+    names = list(module.__all__)
+    # isort's order, as ruff keeps it: CONSTANTS, then Classes, then functions
+    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[0].isupper(), n))
+    assert all(hasattr(module, name) for name in names)
