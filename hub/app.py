@@ -52,15 +52,25 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.registry.refresh()
-        watcher = asyncio.create_task(
-            services.registry.watch(services.settings.registry_refresh_seconds)
-        )
+        await services.crosswalk.refresh()
+        await services.connectors.attach(services.crosswalk, services.database)
+        interval = services.settings.registry_refresh_seconds
+        watchers = [
+            asyncio.create_task(services.registry.watch(interval)),
+            asyncio.create_task(services.crosswalk.watch(interval)),
+            asyncio.create_task(
+                services.connectors.watch(
+                    services.registry, services.crosswalk, services.database, interval
+                )
+            ),
+        ]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for watcher in watchers:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await services.aclose()
 
     return lifespan

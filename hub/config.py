@@ -18,6 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.settings import ConnectorsSettings
 from hub.security.settings import SecuritySettings
 
 CONFIG_FILE_VARIABLE = "HUB_CONFIG"
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     registry_refresh_seconds: float = Field(default=5.0, gt=0)
     graphql: GraphQLLimits = GraphQLLimits()
     security: SecuritySettings = SecuritySettings()
+    connectors: ConnectorsSettings = ConnectorsSettings()
 
     @classmethod
     def settings_customise_sources(

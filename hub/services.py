@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connectors.sdk import Connectors
 from hub.config import Settings
+from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
 from hub.departments import Department, load_departments
 from hub.observability.metrics import Metrics
@@ -19,17 +21,26 @@ class Services:
     registry: Registry
     departments: list[Department]
     security: Security
+    connectors: Connectors
     metrics: Metrics = field(default_factory=Metrics)
+    crosswalk: Crosswalk = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.crosswalk = Crosswalk(self.database, [d.code for d in self.departments])
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         database = Database(settings.database_url)
         departments = load_departments()
+        metrics = Metrics()
         security = Security.create(
             settings.security, database, [d.code for d in departments], dev=settings.dev
         )
-        return cls(settings, database, Registry(database), departments, security)
+        connectors = Connectors.create(settings.connectors, metrics.registry)
+        registry = Registry(database)
+        return cls(settings, database, registry, departments, security, connectors, metrics)
 
     async def aclose(self) -> None:
+        await self.connectors.aclose()
         await self.security.aclose()
         await self.database.aclose()

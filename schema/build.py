@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from connectors.sdk.graph import ConnectorsQuery, query_mixins
 from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
 from hub.security.settings import SecuritySettings
@@ -28,7 +29,8 @@ from schema.security import GraphSecurity
 from schema.subscription import RegistrySubscription
 
 # Each feature contributes one fragment per root type; the schema merges them.
-QUERY_PARTS: tuple[type, ...] = (RegistryQuery, AuditQuery)
+# Connectors contribute theirs through discovery (connectors.sdk.graph).
+QUERY_PARTS: tuple[type, ...] = (RegistryQuery, AuditQuery, ConnectorsQuery, *query_mixins())
 MUTATION_PARTS: tuple[type, ...] = ()
 SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription,)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES

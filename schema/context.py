@@ -9,6 +9,7 @@ never goes upstream.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from connectors.sdk import UpstreamSession, scope_of
 from hub.security.principal import Principal
 from schema.errors import RateLimitedError
 from schema.loaders import Loaders
@@ -52,6 +54,20 @@ class HubContext:
         if self.credential is None:
             return False
         return await self.services.security.authenticator.still_valid(self.credential)
+
+    @cached_property
+    def upstream(self) -> UpstreamSession:
+        """Department systems as this request sees them: its time budget starts on first use."""
+        call = self.services.connectors.call(scope_of(self._access_footprint()))
+        return UpstreamSession(self.services.connectors, lambda: self.services.registry.index, call)
+
+    def _access_footprint(self) -> str | None:
+        """What the caller may see; callers who may see the same share cached answers."""
+        if self.principal is None:
+            return None
+        roots = self.principal.grids.roots
+        grids = ",".join(sorted(roots)) if roots is not None else "*"
+        return f"{','.join(sorted(self.principal.scopes))}|{grids}"
 
 
 Info: TypeAlias = strawberry.Info[HubContext, None]

@@ -7,7 +7,8 @@
      ├─ PurposeRequiredError        PURPOSE_REQUIRED: unmasked personal data needs X-Purpose
      ├─ RateLimitedError            RATE_LIMITED: the principal's request budget is spent (HTTP 429)
      ├─ CostLimitExceededError      COST_LIMIT_EXCEEDED: the estimated cost is over the budget
-     └─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
+     ├─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
+     └─ UpstreamError               UPSTREAM_*: a department system failed (connectors.sdk.errors)
 
 Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation id
 (see ``classify``); the detail goes to the log only.
@@ -17,39 +18,26 @@ from __future__ import annotations
 
 import logging
 import math
-from enum import StrEnum
-from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from ulid import ULID
 
+from hub.errors import ErrorCode, HubError
+
 log = logging.getLogger("hub.graphql")
 
-
-class ErrorCode(StrEnum):
-    BAD_USER_INPUT = "BAD_USER_INPUT"
-    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-    DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
-    TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - a code, not a secret
-    ALIAS_LIMIT_EXCEEDED = "ALIAS_LIMIT_EXCEEDED"
-    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    FORBIDDEN = "FORBIDDEN"
-    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
-    RATE_LIMITED = "RATE_LIMITED"
-    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-
-
-class HubError(Exception):
-    """An error meant for the client, with a machine-readable code."""
-
-    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.extensions: dict[str, Any] = {"code": self.code.value, **details}
+__all__ = [
+    "BadUserInputError",
+    "CostLimitExceededError",
+    "ErrorCode",
+    "ForbiddenError",
+    "HubError",
+    "PersistedQueryNotFoundError",
+    "PurposeRequiredError",
+    "RateLimitedError",
+    "UnauthenticatedError",
+    "classify",
+]
 
 
 class BadUserInputError(HubError):

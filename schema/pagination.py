@@ -61,6 +61,19 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo
     count: strawberry.Private[CountFn]
 
+    @classmethod
+    def of(
+        cls, edges: list[Edge[NodeT]], has_next: bool, after: str | None, count: CountFn
+    ) -> Connection[NodeT]:
+        """A page of ``edges``, the one after the cursor ``after`` (None: the first)."""
+        page_info = PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return cls(edges=edges, page_info=page_info, count=count)
+
     @strawberry.field(description="All matching items, not just this page.")
     async def total_count(self) -> int:
         return await self.count()

@@ -15,7 +15,6 @@ from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
     Edge,
-    PageInfo,
     check_page_size,
     decode_cursor,
     encode_cursor,
@@ -129,10 +128,4 @@ async def _region_page(info: Info, asked: _Page) -> Connection[Region]:
             return await store.count(session, asked.level, asked.within, visible=asked.visible)
 
     edges = [Edge(cursor=encode_cursor(r.code), node=region_type(r)) for r in rows[:first]]
-    page_info = PageInfo(
-        has_next_page=len(rows) > first,
-        has_previous_page=asked.after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return Connection(edges=edges, page_info=page_info, count=count)
+    return Connection.of(edges, len(rows) > first, asked.after, count)

@@ -11,10 +11,12 @@ from typing import TypeVar, cast
 
 import strawberry
 
+from connectors.sdk.graph import grid_mixins
 from hub.registry import records
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of, lineage
 from hub.registry.records import WorkerRole
 from schema.context import Info
+from schema.crosswalk import CrosswalkEntry, crosswalk_entries
 from schema.errors import BadUserInputError
 from schema.people import GridWorker, PartyBranch
 from schema.scalars import GeoJSON
@@ -139,10 +141,14 @@ class Community(Region):
         return await _children_as(info, self.code, Grid)
 
 
+# Each connector contributes a mixin of Grid fields (its department's records here).
+GRID_MIXINS: tuple[type, ...] = grid_mixins()
+
+
 @strawberry.federation.type(
     keys=["code"], description="网格: a grid of 300–500 households.", requires_scopes=GRID_READ
 )
-class Grid(Region):
+class Grid(Region, *GRID_MIXINS):  # type: ignore[misc] # mypy cannot follow composed bases
     @strawberry.field
     async def community(self, info: Info) -> Community:
         return await _load_as(info, self.code[:12], Community)
@@ -168,6 +174,14 @@ class Grid(Region):
     async def party_branch(self, info: Info) -> PartyBranch | None:
         branch = await info.context.loaders.branch_of_grid.load(self.code)
         return PartyBranch.of(branch) if branch else None
+
+    @strawberry.federation.field(
+        requires_scopes=GRID_READ,
+        description="多网合一: department grids overlapping this grid, by department, "
+        "largest share first; optionally of one department.",
+    )
+    def crosswalk(self, info: Info, department: str | None = None) -> list[CrosswalkEntry]:
+        return crosswalk_entries(info, self.code, department)
 
 
 @strawberry.federation.type(

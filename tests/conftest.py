@@ -21,6 +21,7 @@ from hub.db.engine import Database
 from hub.demo.town import generate_town
 from hub.registry.importer import import_document
 from tests.support.databases import fresh_postgres_database
+from tests.support.departments import Departments, simulated_departments
 from tests.support.principals import bearer, make_keys
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -139,3 +140,10 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+async def systems(town_document: dict[str, Any]) -> AsyncIterator[Departments]:
+    """The four department simulators on loopback ports."""
+    async with simulated_departments(town_document) as running_systems:
+        yield running_systems

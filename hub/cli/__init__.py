@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import audit_cmd, db, documents, grids, keys, schema_cmd, serve
+from hub.cli import (
+    audit_cmd,
+    connectors_cmd,
+    crosswalk,
+    db,
+    documents,
+    grids,
+    keys,
+    schema_cmd,
+    serve,
+)
 from hub.cli.common import State
 
 app = typer.Typer(
@@ -31,10 +41,13 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(grids.app, name="grids")
+app.add_typer(crosswalk.app, name="crosswalk")
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(documents.app, name="documents")
+app.add_typer(connectors_cmd.listing, name="connectors")
+app.add_typer(connectors_cmd.making, name="connector")
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import typer
 
@@ -18,10 +18,19 @@ from hub.db.engine import Database
 from hub.db.types import utcnow
 from hub.departments import load_departments
 from hub.observability.logs import configure_logging
+from hub.registry.problems import ImportRejectedError, Problem
 from hub.security.audit import Action, Entry, clip
 from hub.security.service import Security, SecurityConfigError
 
 T = TypeVar("T")
+
+
+class Imported(Protocol):
+    @property
+    def warnings(self) -> list[Problem]: ...
+
+
+ImportedT = TypeVar("ImportedT", bound=Imported)
 
 
 @dataclass
@@ -96,3 +105,14 @@ async def audit_admin(
         purpose=clip(purpose),
     )
     await services.audit.write([entry])
+
+
+def run_import(coroutine: Coroutine[Any, Any, ImportedT]) -> ImportedT:
+    """Run an import: a rejected file exits 2 with every reason; warnings go to stderr."""
+    try:
+        result = run(coroutine)
+    except ImportRejectedError as rejected:
+        raise fail(str(rejected), code=2) from rejected
+    for warning in result.warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    return result

@@ -8,13 +8,12 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import audit_admin, fail, run, security, state
+from hub.cli.common import audit_admin, fail, run, run_import, security, state
 from hub.config import Settings
 from hub.demo.town import DEFAULT_SEED, TownSpec, generate_town
 from hub.registry import records, store
 from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
 from hub.registry.importer import ImportResult, import_document, read_document
-from hub.registry.problems import ImportRejectedError
 from hub.security.audit import Action
 from schema.security.masking import mask_name, mask_phone
 
@@ -37,12 +36,7 @@ def import_file(
             await audit_admin(services, "grids import", f"RegistryRevision:{result.revision}")
             return result
 
-    try:
-        result = run(go())
-    except ImportRejectedError as rejected:
-        raise fail(str(rejected), code=2) from rejected
-    for warning in result.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    result = run_import(go())
     typer.echo(
         f"imported {result.regions} regions, {result.workers} grid workers, "
         f"{result.branches} party branches; registry revision {result.revision}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from hub.app import create_app
 from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.db import migrate
+from hub.demo.departments import departments, lay_crosswalk, pointed_at
 from hub.demo.town import generate_town
 from hub.registry import store
 from hub.registry.codes import RegionLevel
@@ -39,24 +41,29 @@ async def _serve(services: Services) -> None:
 
 
 def demo(context: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
-    """Run the hub on the demo town: generated into the database on first run."""
+    """Run the hub on the demo town, with the four department systems simulated beside it
+    on loopback ports; the town is generated into the database on first run."""
     overrides = {} if "HUB_LOG_FORMAT" in os.environ else {"log_format": "console"}
     settings = _with_address(state(context).settings(**overrides), host, port)
-    run(_demo(Services.create(settings)))
+    run(_demo(settings))
 
 
-async def _demo(services: Services) -> None:
-    await migrate.upgrade(services.database)
-    async with services.database.session() as session:
-        empty = await store.revision(session) == 0
-    if empty:
-        result = await services.registry.import_document(generate_town(), source="demo town")
-        typer.echo(
-            f"generated the demo town: {result.regions} regions, "
-            f"{result.workers} grid workers, {result.branches} party branches"
-        )
-    typer.echo(await _banner(services, await _demo_key(services)))
-    await _run_server(services)
+async def _demo(settings: Settings) -> None:
+    town = generate_town()
+    async with departments(town) as urls:
+        services = Services.create(pointed_at(settings, urls))
+        await migrate.upgrade(services.database)
+        async with services.database.session() as session:
+            empty = await store.revision(session) == 0
+        if empty:
+            result = await services.registry.import_document(town, source="demo town")
+            typer.echo(
+                f"generated the demo town: {result.regions} regions, "
+                f"{result.workers} grid workers, {result.branches} party branches"
+            )
+        await lay_crosswalk(services.crosswalk, town)
+        typer.echo(await _banner(services, urls, await _demo_key(services)))
+        await _run_server(services)
 
 
 DEMO_KEY_NAME = "demo"
@@ -89,14 +96,17 @@ def _with_address(settings: Settings, host: str | None, port: int | None) -> Set
     return settings.model_copy(update=update)
 
 
-async def _banner(services: Services, key: str) -> str:
+async def _banner(services: Services, departments: dict[str, str], key: str) -> str:
     async with services.database.session() as session:
         sample = await store.page(session, RegionLevel.MICRO_GRID, None, None, 1)
         street = await store.page(session, RegionLevel.STREET, None, None, 1)
     lat, lon = (sample[0].centroid_lat, sample[0].centroid_lon) if sample else (0.0, 0.0)
     street_code = street[0].code if street else "330199001"
+    community_code = f"{street_code}001"
+    since = (datetime.now(UTC) - timedelta(days=7)).replace(microsecond=0).isoformat()
     url = f"http://{services.settings.host}:{services.settings.port}/graphql"
     headers = json.dumps({"Authorization": f"Bearer {key}", "X-Purpose": "demo"})
+    systems = "\n".join(f"  {name:<9} {address}" for name, address in departments.items())
     return f"""
 GraphiQL: {url}
 
@@ -105,6 +115,9 @@ Anonymous requests may only read the schema. Paste these into GraphiQL's Headers
 hold names and phone numbers, and each such read goes into the audit trail):
 
   {headers}
+
+Department systems (simulated):
+{systems}
 
 Try these:
 
@@ -117,6 +130,15 @@ Try these:
 
   {{ region(code: "{street_code}") {{ name
       ... on Street {{ communities {{ name households grids {{ code name }} }} }} }} }}
+
+  {{ region(code: "{community_code}") {{ name ... on Community {{ grids {{ code name
+      incidents(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ summary status }} }} }}
+      cityCases(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ status }} }} }}
+      petitions(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ title status }} }} }}
+      healthFollowUps(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ status }} }} }}
+  }} }} }} }}
+
+  {{ connectors {{ name health breaker latencyP50Ms errorRate }} }}
 
   {{ auditLog(first: 10) {{ seq action principal field record purpose }} }}
 

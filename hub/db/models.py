@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.db.types import UTCDateTime, utcnow
@@ -98,6 +98,62 @@ class RegistryImportRow(Base):
     source: Mapped[str] = mapped_column(String(200))
     region_count: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+# -- the spatial crosswalk (hub.crosswalk) ----------------------------------------------
+
+DEPARTMENT = String(24)
+DEPARTMENT_GRID_CODE = String(40)
+
+
+class CrosswalkImportRow(Base):
+    """One row per accepted department scheme; the newest id is the crosswalk's revision."""
+
+    __tablename__ = "crosswalk_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department: Mapped[str] = mapped_column(DEPARTMENT, index=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(200))
+    grid_count: Mapped[int] = mapped_column(Integer)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    registry_revision: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class DepartmentGridRow(Base):
+    """A department's own grid (警格, 单元网格, service area), as its scheme drew it."""
+
+    __tablename__ = "department_grids"
+
+    department: Mapped[str] = mapped_column(DEPARTMENT, primary_key=True)
+    code: Mapped[str] = mapped_column(DEPARTMENT_GRID_CODE, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    area_sqm: Mapped[float]
+    geometry: Mapped[str] = mapped_column(Text, deferred=True)
+
+
+class CrosswalkEntryRow(Base):
+    """How much a department grid and a unified grid overlap, as shares of each."""
+
+    __tablename__ = "crosswalk_entries"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["department", "department_code"],
+            ["department_grids.department", "department_grids.code"],
+            name="fk_crosswalk_entries_department_grid",
+            ondelete="CASCADE",
+        ),
+    )
+
+    department: Mapped[str] = mapped_column(DEPARTMENT, primary_key=True)
+    department_code: Mapped[str] = mapped_column(DEPARTMENT_GRID_CODE, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(
+        CODE, ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    overlap_sqm: Mapped[float]
+    department_share: Mapped[float]
+    grid_share: Mapped[float]
 
 
 # Feature tables live beside their feature; importing them here lets Alembic see them.

@@ -73,13 +73,14 @@ class Batch:
 
 def parse_feature_collection(document: Any, report: Report) -> Batch:
     batch = Batch()
-    features = _features(document, report)
+    features = features_of(document, report)
     for index, feature in enumerate(features):
         _parse_feature(index, feature, batch, report)
     return batch
 
 
-def _features(document: Any, report: Report) -> list[Any]:
+def features_of(document: Any, report: Report) -> list[Any]:
+    """The features of a GeoJSON FeatureCollection; none, and an error, for anything else."""
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         report.error("the file must be a GeoJSON FeatureCollection")
         return []

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hub.db.engine import Database
+from hub.polling import keep_refreshed
 from hub.registry import store
 from hub.registry.importer import ImportResult, import_document
 from hub.registry.spatial import Placement, SpatialIndex
@@ -52,12 +53,7 @@ class Registry:
 
     async def watch(self, interval: float) -> None:
         """Poll for imports made elsewhere; runs until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("registry refresh failed; keeping the current index")
+        await keep_refreshed(self.refresh, interval, "registry")
 
     async def revisions(self) -> AsyncIterator[int]:
         """The current revision, then every new one as it arrives."""

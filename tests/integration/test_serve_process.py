@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -139,7 +140,19 @@ def demo_headers(process: subprocess.Popen[str]) -> tuple[str, dict[str, str]]:
     pytest.fail(f"hub demo printed no headers:\n{seen}")
 
 
+# A community's grids with each department's records: from the simulators, over HTTP.
+DEPARTMENTS_QUERY = {
+    "query": """query($since: DateTime!) { region(code: "330199001001") { ... on Community {
+      grids { code incidents(where: {since: $since}) { totalCount }
+        cityCases(where: {since: $since}) { totalCount }
+        petitions(where: {since: $since}) { totalCount }
+        healthFollowUps(where: {since: $since}) { totalCount } } } } }""",
+    "variables": {"since": (datetime.now(UTC) - timedelta(days=7)).isoformat()},
+}
+
+
 def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
+    """The demo: the town, and the four department simulators beside the hub."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     process = subprocess.Popen(
@@ -172,11 +185,19 @@ def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
                 json={"query": '{ grid(code: "330199001001001") { leader { name phone } } }'},
             )
             assert "*" not in leader.json()["data"]["grid"]["leader"]["phone"]
+            departments = http.post("/graphql", json=DEPARTMENTS_QUERY).json()
+        assert "errors" not in departments, departments
+        grids = departments["data"]["region"]["grids"]
+        for field in ("incidents", "cityCases", "petitions", "healthFollowUps"):
+            assert sum(grid[field]["totalCount"] for grid in grids) > 0, field
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
         output = banner + (process.stdout.read() if process.stdout else "")
         assert "GraphiQL: http://127.0.0.1:" in output
-        assert output.count("{ ") >= 3  # the example queries
+        assert output.count("{ ") >= 5  # the example queries
+        assert "healthFollowUps(where:" in output  # the one over the department systems
+        for department in ("police", "citymgmt", "petition", "health"):
+            assert f"  {department:<9} http://127.0.0.1:" in output
         assert (tmp_path / "var" / "hub.db").exists()
     finally:
         if process.poll() is None:

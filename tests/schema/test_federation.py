@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import event
-from starlette.applications import Starlette
-
 from hub.paths import PUBLISHED_SDL
 from schema import print_sdl
 from tests.conftest import GraphQLClient
@@ -28,19 +22,6 @@ async def test_service_sdl_is_the_published_contract(gql: GraphQLClient) -> None
     assert sdl.strip() == PUBLISHED_SDL.read_text(encoding="utf-8").strip()
     assert 'type Grid implements Region @key(fields: "code")' in sdl
     assert 'interface Region @key(fields: "code")' in sdl
-
-
-@pytest.fixture
-def statements(app: Starlette) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = app.state.services.database.engine.sync_engine
-
-    def record(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_entities_resolve_in_one_batched_query(

@@ -8,7 +8,7 @@ refused with FORBIDDEN, or hidden (null) outside a grid worker's grids.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +16,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from hub.config import Settings
+from hub.demo.departments import pointed_at
 from hub.security.principal import Principal, PrincipalKind
 from schema import HubContext
 from schema.security.plan import SecurityPlan
 from tests.hub.http.test_transports import parse_events, ws_call, ws_receive
+from tests.support.departments import Departments, wired_app
 from tests.support.live import graphql_ws, live_server
 from tests.support.matrix import Outcome, PersonalPath, expected, masked, personal_paths
 from tests.support.principals import DEFAULT_ROLES, GRID_A, GRID_B, bearer
@@ -49,6 +52,15 @@ class Case:
     path: PersonalPath
     entry: str
     code: str
+
+
+@pytest.fixture
+async def app(
+    town_settings: Settings, systems: Departments, town_document: dict[str, Any]
+) -> AsyncIterator[Starlette]:
+    """The hub wired to the department simulators: their records carry personal data too."""
+    async with wired_app(pointed_at(town_settings, systems.urls), town_document) as application:
+        yield application
 
 
 @pytest.fixture

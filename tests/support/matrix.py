@@ -54,18 +54,17 @@ class PersonalPath:
         return inner
 
     def value(self, data: object) -> object:
-        """The personal value in a result shaped like ``selection()``, through lists."""
-        for step in self.steps:
-            data = _first(data)
-            data = data.get(step.field) if isinstance(data, dict) else None
-        data = _first(data)
-        return data.get(self.field) if isinstance(data, dict) else None
+        """The first stored personal value in a result shaped like ``selection()``,
+        looking through every list item (not every record holds every personal field)."""
+        return _first_value(data, (*(step.field for step in self.steps), self.field))
 
 
-def _first(value: object) -> object:
-    if isinstance(value, list):
-        return next((item for item in value if item is not None), None)
-    return value
+def _first_value(data: object, keys: tuple[str, ...]) -> object:
+    if isinstance(data, list):
+        return next((v for item in data if (v := _first_value(item, keys)) is not None), None)
+    if not keys:
+        return data
+    return _first_value(data.get(keys[0]), keys[1:]) if isinstance(data, dict) else None
 
 
 def personal_paths(plan: SecurityPlan) -> list[PersonalPath]:
@@ -123,13 +122,16 @@ class Outcome:
 
 
 def expected(plan: SecurityPlan, path: PersonalPath, principal: Principal, code: str) -> str:
-    if not principal.grids.reaches(code):
-        return Outcome.HIDDEN
+    # Scopes are checked on the document before it runs; rows only as it runs.
     for type_name, field in path.coordinates:
         rule = plan.rule(type_name, field)
-        needs = [*(rule.scopes if rule else ()), *plan.type_scopes.get(type_name, ())]
-        if needs and not any(group <= principal.scopes for group in needs):
-            return Outcome.REFUSED
+        # A field's own @requiresScopes and its type's must both be met; each is a
+        # choice of scope groups, one of which suffices.
+        for needs in (rule.scopes if rule else (), plan.type_scopes.get(type_name, ())):
+            if needs and not any(group <= principal.scopes for group in needs):
+                return Outcome.REFUSED
+    if not principal.grids.reaches(code):
+        return Outcome.HIDDEN
     return Outcome.VISIBLE if path.rule.scope in principal.scopes else Outcome.MASKED
 
 

@@ -1,8 +1,8 @@
 """security: API keys, trusted documents, the hash-chained audit log
 
 Revision ID: 0004
-Revises: 0001
-Create Date: 2026-11-30
+Revises: 0002
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from hub.db.types import UTCDateTime
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,140 @@
+"""The 12345 hotline (信访/12345): HTTP Basic, opaque cursors, orders located by community."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from connectors.petition.communities import Communities
+from connectors.petition.graph import Petition
+from connectors.sdk import (
+    TEXT_LIST,
+    TIMESTAMP,
+    Connector,
+    Crosswalk,
+    CursorPaginator,
+    GridScheme,
+    Mapping,
+    Stream,
+    field,
+    refused,
+    work_order_ref,
+)
+from hub.db.engine import Database
+from hub.paths import CONTRACTS_DIR
+from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
+
+HERE = Path(__file__).parent
+APPEAL_TYPE = "投诉"  # what a grid event is to the hotline: a complaint to be handled
+
+
+class WorkOrders(Stream):
+    name = "workorders"
+    graph_name = "petitions"
+    lookup_name = "petition"
+    description = "12345 and petition work orders in this grid, newest first."
+    operation = "listWorkOrders"
+    item_operation = "getWorkOrder"
+    item_record_path = "data"
+    records_path = "data"
+    paginator = CursorPaginator("next_cursor", param="cursor", size_param="limit", size=100)
+    # Orders have no grid: the system files them by community name, the crosswalk's code.
+    grid_param = department_grid = "community"
+    location = ("location.lat", "location.lng")
+    since_param, until_param = "startTime", "endTime"
+    key_pattern = re.compile(r"GD[0-9]{14}")
+    mapping = Mapping(
+        Petition,
+        {
+            "id": "id",
+            "occurred_at": field("acceptedAt", TIMESTAMP),
+            "category": "category.code",
+            "status": "status",
+            "channel": "channel",
+            "appeal_type": "appealType",
+            "category_name": "category.name",
+            "title": "title",
+            "content": "content",
+            "community": "community",
+            "address": "address",
+            "citizen_name": field("citizen.name", optional=True),
+            "citizen_phone": field("citizen.phone", optional=True),
+            "citizen_id_number": field("citizen.idNumber", optional=True),
+            "lead_unit": field("leadUnit", optional=True),
+            "co_units": field("coUnits", TEXT_LIST),
+            "deadline": field("deadline", TIMESTAMP),
+            "satisfaction": field("satisfaction", optional=True),
+            "return_reason": field("returnReason", optional=True),
+            "updated_at": field("updatedAt", TIMESTAMP),
+            "finished_at": field("finishedAt", TIMESTAMP, optional=True),
+        },
+    )
+
+
+class PetitionConnector(Connector):
+    name = department = "petition"
+    title = "12345政务服务便民热线 工单系统"
+    contract_file = CONTRACTS_DIR / "upstream" / "petition.openapi.yaml"
+    statuses_file = HERE / "statuses.yaml"
+    status_schema = "Status"
+    streams = (WorkOrders,)
+    grid_scheme = "petition"
+    probe_operation = "listCommunities"
+
+    def authenticate(self) -> httpx.Auth:
+        return httpx.BasicAuth(self.secret("username"), self.secret("password"))
+
+    async def load_scheme(self, crosswalk: Crosswalk, database: Database) -> GridScheme:
+        return await Communities.load(database)  # the hotline files orders by community
+
+    async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
+        """Idempotent on ``externalNo``, which carries the grid event's id."""
+        body: dict[str, Any] = {
+            "externalNo": order.event_id,
+            "appealType": APPEAL_TYPE,
+            "category": order.category,
+            "title": order.title[:100],
+            "content": order.description,
+            "community": self._community(order),
+            "address": order.location.address or order.title[:200],
+            "location": {"lng": order.location.lon, "lat": order.location.lat},
+        }
+        if order.deadline is not None:
+            body["deadline"] = order.deadline.isoformat()
+        if order.reporter_name and order.reporter_phone:
+            body["citizen"] = {"name": order.reporter_name, "phone": order.reporter_phone}
+        status, answer = await self.send(
+            "createWorkOrder", body, self.service_call(), idempotent=True
+        )
+        if status == httpx.codes.UNPROCESSABLE_ENTITY:
+            raise refused(answer["errorCode"], answer["errorMessage"])
+        return work_order_ref(self, answer["data"]["id"])
+
+    def _community(self, order: WorkOrder) -> str:
+        """The hotline's name for the community of the order's unified grid."""
+        grid = order.location.grid_code
+        names = self.crosswalk().department_codes([grid]) if grid else []
+        if not names:
+            raise WorkOrderRefusedError("OUT_OF_AREA: the order's grid is in no community")
+        return names[0]
+
+    async def changes(self, cursor: str | None) -> tuple[list[UpstreamChange], str | None]:
+        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        body = await self.read_fresh("listWorkOrderChanges", params)
+        return [self._change(entry) for entry in body["data"]], body["next_cursor"]
+
+    def _change(self, entry: dict[str, Any]) -> UpstreamChange:
+        return UpstreamChange(
+            system=self.name,
+            upstream_id=entry["workOrderId"],
+            status=entry["status"],
+            occurred_at=datetime.fromisoformat(entry["changedAt"]),
+            event_id=entry["externalNo"],
+            note=entry["note"],
+            kind="created" if entry["type"] == "CREATED" else "status",
+            record=entry["workOrder"],
+        )

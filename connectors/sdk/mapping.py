@@ -1,0 +1,122 @@
+"""From an upstream record to a graph object, declared field by field.
+
+    Mapping(Incident, {"id": "incidentNo", "reported_at": field("reportedAt", TIMESTAMP)})
+
+Each graph attribute names where its value is in the record (a dotted path) and a
+codec: how to read it, and how to write it back. Writing back is what lets the
+standard test class check that a mapping round-trips on the contract's examples, so
+a wrong path or a lossy conversion fails a test instead of shipping nulls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any, Generic, TypeVar
+
+from connectors.sdk.paths import dig
+
+NodeT = TypeVar("NodeT")
+Record = dict[str, Any]
+
+
+class MappingError(ValueError):
+    """A record the contract allowed but the mapping cannot read (the contract is too loose)."""
+
+
+def _same(raw: Any, written: Any) -> bool:
+    return bool(raw == written)
+
+
+def _same_instant(raw: Any, written: Any) -> bool:
+    return raw == written or (
+        isinstance(raw, str) and isinstance(written, str) and _instant(raw) == _instant(written)
+    )
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise MappingError(f"timestamp without a time zone: {text!r}")
+    return value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    read: Callable[[Any], Any]
+    write: Callable[[Any], Any]
+    same: Callable[[Any, Any], bool] = _same  # is the written value the raw one?
+
+
+def local_time(zone: tzinfo, pattern: str = "%Y-%m-%d %H:%M:%S") -> Codec:
+    """Times a system writes without a zone, in the zone it always means."""
+
+    def read(text: Any) -> datetime:
+        return datetime.strptime(str(text), pattern).replace(tzinfo=zone)
+
+    def write(value: datetime) -> str:
+        return value.astimezone(zone).strftime(pattern)
+
+    return Codec(read, write)
+
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+AS_IS = Codec(_identity, _identity)
+TEXT = Codec(str, _identity)
+TIMESTAMP = Codec(_instant, lambda value: value.isoformat(), _same_instant)
+TEXT_LIST = Codec(lambda value: [str(item) for item in value], _identity)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    path: str
+    codec: Codec = AS_IS
+    optional: bool = False
+
+    def read(self, record: Record) -> Any:
+        raw = dig(record, self.path)
+        if raw is None:
+            if self.optional:
+                return None
+            raise MappingError(f"{self.path} is missing")
+        try:
+            return self.codec.read(raw)
+        except (TypeError, ValueError) as error:
+            raise MappingError(f"{self.path}: {error}") from error
+
+    def round_trips(self, record: Record, value: Any) -> bool:
+        raw = dig(record, self.path)
+        written = None if value is None else self.codec.write(value)
+        return self.codec.same(raw, written)
+
+
+def field(path: str, codec: Codec = AS_IS, optional: bool = False) -> Field:
+    return Field(path, codec, optional)
+
+
+class Mapping(Generic[NodeT]):
+    """How records become ``node_type`` objects; the hub adds the placement fields."""
+
+    def __init__(self, node_type: Callable[..., NodeT], fields: MappingABC[str, Field | str]):
+        self.node_type = node_type
+        self.fields = {name: f if isinstance(f, Field) else Field(f) for name, f in fields.items()}
+
+    def read(self, record: Record) -> dict[str, Any]:
+        return {name: f.read(record) for name, f in self.fields.items()}
+
+    def to_node(self, record: Record, **placement: Any) -> NodeT:
+        return self.node_type(**self.read(record), **placement)
+
+    def mismatches(self, record: Record, node: object) -> list[str]:
+        """The attributes of ``node`` that do not write back to ``record`` as they came."""
+        return [
+            name
+            for name, f in self.fields.items()
+            if not f.round_trips(record, getattr(node, name))
+        ]

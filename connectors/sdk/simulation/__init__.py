@@ -1,0 +1,99 @@
+"""A small toolkit for writing simulators of department systems.
+
+A simulator is a real HTTP server that behaves like a department's system: its own
+auth, pagination, error format and grid scheme, plus the misbehaviour tests need
+(faults, rate limits) and the controls they drive it with (``/_admin``). A system
+gives ``routes()``, ``advance()`` and ``progress()``; ``simulator_app`` adds the rest:
+
+    app = simulator_app(system, auth=ApiKeyAuth({"key": "client"}),
+                        style=MyErrors(), settings=SimulatorSettings())
+
+    async with serve({"police": app}) as urls:
+        ...  # urls["police"] == "http://127.0.0.1:<port>"
+"""
+
+from connectors.sdk.simulation.admin import CannotAdvanceError, RecordNotFoundError
+from connectors.sdk.simulation.app import (
+    DEFAULT_ADMIN_TOKEN,
+    DEFAULT_SEED,
+    SimulatorSettings,
+    System,
+    simulator_app,
+)
+from connectors.sdk.simulation.auth import (
+    ApiKeyAuth,
+    Authenticator,
+    BasicAuth,
+    HmacAuth,
+    OAuth2ClientCredentials,
+    hmac_signature,
+    request_target,
+    string_to_sign,
+)
+from connectors.sdk.simulation.bodies import parse_body
+from connectors.sdk.simulation.changes import ChangeLog
+from connectors.sdk.simulation.clock import (
+    BEIJING,
+    Clock,
+    ManualClock,
+    beijing_iso,
+    beijing_local,
+    fhir_instant,
+)
+from connectors.sdk.simulation.course import Course
+from connectors.sdk.simulation.errors import ErrorStyle, SimulatorError
+from connectors.sdk.simulation.faults import Faults, break_contract
+from connectors.sdk.simulation.limits import RateLimiter
+from connectors.sdk.simulation.paging import by_offset, by_page, decode_token, encode_token
+from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
+from connectors.sdk.simulation.records import DailyNumbers, Step
+from connectors.sdk.simulation.server import serve
+from connectors.sdk.simulation.town import Place, SchemeIndex, TownMap, scheme_feature
+
+__all__ = [
+    "BEIJING",
+    "DEFAULT_ADMIN_TOKEN",
+    "DEFAULT_SEED",
+    "ApiKeyAuth",
+    "Authenticator",
+    "BasicAuth",
+    "CannotAdvanceError",
+    "ChangeLog",
+    "Clock",
+    "Course",
+    "DailyNumbers",
+    "ErrorStyle",
+    "Faults",
+    "HmacAuth",
+    "ManualClock",
+    "OAuth2ClientCredentials",
+    "Place",
+    "RateLimiter",
+    "RecordNotFoundError",
+    "SchemeIndex",
+    "SimulatorError",
+    "SimulatorSettings",
+    "Step",
+    "System",
+    "TownMap",
+    "bad_request",
+    "beijing_iso",
+    "beijing_local",
+    "break_contract",
+    "by_offset",
+    "by_page",
+    "choices",
+    "decode_token",
+    "encode_token",
+    "fhir_instant",
+    "hmac_signature",
+    "integer",
+    "parse_body",
+    "request_target",
+    "scheme_feature",
+    "serve",
+    "simulator_app",
+    "string_to_sign",
+    "time_param",
+    "values",
+]

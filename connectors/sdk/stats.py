@@ -1,0 +1,40 @@
+"""Recent calls to one upstream: latency percentiles and error rate over a window."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    calls: int
+    error_rate: float  # 0..1 over the window
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+class CallWindow:
+    """The last ``size`` calls, so a recovered upstream looks healthy again soon."""
+
+    def __init__(self, size: int = 200) -> None:
+        self._calls: deque[tuple[float, bool]] = deque(maxlen=size)
+
+    def record(self, seconds: float, ok: bool) -> None:
+        self._calls.append((seconds, ok))
+
+    def summary(self) -> Summary:
+        if not self._calls:
+            return Summary(calls=0, error_rate=0.0, p50_ms=None, p95_ms=None)
+        latencies = sorted(seconds for seconds, _ in self._calls)
+        errors = sum(1 for _, ok in self._calls if not ok)
+        return Summary(
+            calls=len(latencies),
+            error_rate=errors / len(latencies),
+            p50_ms=_percentile(latencies, 0.50) * 1000,
+            p95_ms=_percentile(latencies, 0.95) * 1000,
+        )
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

@@ -1,0 +1,22 @@
+"""The city-management connector: the standard suite against its simulator."""
+
+from __future__ import annotations
+
+from connectors.citymgmt import CityManagementConnector, simulator
+from connectors.sdk.testing import WorkOrderCases, connector_test_class
+from hub.paths import CONTRACTS_DIR
+from tests.connectors.orders import order
+
+TestCityManagement = connector_test_class(
+    CityManagementConnector,
+    simulator=simulator.create_app,
+    credentials={
+        "client_id": simulator.DEMO_CLIENT_ID,
+        "client_secret": simulator.DEMO_CLIENT_SECRET,
+    },
+    examples=CONTRACTS_DIR / "upstream" / "citymgmt" / "examples",
+    work_orders=WorkOrderCases(
+        accepted=lambda event: order(event, "citymgmt", "0103"),
+        refused=lambda event: order(event, "citymgmt", "9999"),
+    ),
+)

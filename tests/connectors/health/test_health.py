@@ -1,0 +1,19 @@
+"""The community-health connector: the standard suite against its simulator."""
+
+from __future__ import annotations
+
+from connectors.health import HealthConnector, simulator
+from connectors.sdk.testing import WorkOrderCases, connector_test_class
+from hub.paths import CONTRACTS_DIR
+from tests.connectors.orders import order
+
+TestHealth = connector_test_class(
+    HealthConnector,
+    simulator=simulator.create_app,
+    credentials={"key_id": simulator.DEMO_KEY_ID, "secret": simulator.DEMO_KEY_SECRET},
+    examples=CONTRACTS_DIR / "upstream" / "health" / "examples",
+    work_orders=WorkOrderCases(
+        accepted=lambda event: order(event, "health", "elderly-alone"),
+        refused=lambda event: order(event, "health", "no-such-visit"),
+    ),
+)

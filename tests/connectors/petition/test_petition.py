@@ -1,0 +1,20 @@
+"""The 12345 hotline connector: the standard suite against its simulator."""
+
+from __future__ import annotations
+
+from connectors.petition import PetitionConnector, simulator
+from connectors.sdk.testing import WorkOrderCases, connector_test_class
+from hub.paths import CONTRACTS_DIR
+from tests.connectors.orders import OneCommunity, order
+
+TestPetition = connector_test_class(
+    PetitionConnector,
+    simulator=simulator.create_app,
+    credentials={"username": simulator.DEMO_USER, "password": simulator.DEMO_PASSWORD},
+    examples=CONTRACTS_DIR / "upstream" / "petition" / "examples",
+    work_orders=WorkOrderCases(
+        accepted=lambda event: order(event, "petition", "HB01"),
+        refused=lambda event: order(event, "petition", "ZZ99"),
+        scheme=OneCommunity(),
+    ),
+)

@@ -1,0 +1,19 @@
+"""The police connector: the standard suite against the police simulator."""
+
+from __future__ import annotations
+
+from connectors.police import PoliceConnector, simulator
+from connectors.sdk.testing import WorkOrderCases, connector_test_class
+from hub.paths import CONTRACTS_DIR
+from tests.connectors.orders import order
+
+TestPolice = connector_test_class(
+    PoliceConnector,
+    simulator=simulator.create_app,
+    credentials={"api_key": simulator.DEMO_API_KEY},
+    examples=CONTRACTS_DIR / "upstream" / "police" / "examples",
+    work_orders=WorkOrderCases(
+        accepted=lambda event: order(event, "police", "THEFT"),
+        refused=lambda event: order(event, "police", "NOT_POLICE_BUSINESS"),
+    ),
+)
