@@ -5,14 +5,15 @@ Four rows, each ``--requests`` POSTs from ``--concurrency`` clients after a warm
 
     off             the schema built without security (no gate, no plan, no guards)
     on, unmasked    command centre with a purpose: scopes checked, names audited
-    on, masked      public view: scopes checked, every personal field masked
-    on, grid scope  a grid worker: rows filtered to their grid as well
+    on, masked      wall display: scopes checked, every personal field masked
 
     python -m bench.security_overhead [--query FILE] [--variables JSON]
                                       [--requests N] [--concurrency C]
 
-The default query reads the registry's people; give the four-department query (after
-the connector and bus branches merge) with ``--query``.
+The default query is the four-department query: a community's grids with police
+incidents, city cases, petitions and health follow-ups, from the department simulators
+over loopback HTTP (started here, as ``hub demo`` does), plus the registry's people.
+``--query FILE`` measures another.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,18 +37,28 @@ from hub.app import create_app
 from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database
+from hub.demo.departments import departments, lay_crosswalk, pointed_at
 from hub.demo.town import generate_town
 from hub.http.graphql import GraphQLEndpoint
 from hub.registry.importer import import_document
 from hub.security.keys import KeyRequest
 from schema import build_schema
 
-DEFAULT_QUERY = """query People($community: String!) {
+DEFAULT_QUERY = """query FourDepartments($community: String!, $since: DateTime!) {
   grids(within: $community, first: 20) { edges { node { code name ... on Grid {
-    leader { name phone } workers { role name phone }
-    partyBranch { name secretary { name phone } } } } } } }"""
-DEFAULT_VARIABLES = {"community": "330199001001"}
-GRID = "330199001001001"
+    leader { name phone } partyBranch { name secretary { name phone } }
+    incidents(where: {since: $since}, first: 5) { totalCount
+      edges { node { summary status callerName callerPhone } } }
+    cityCases(where: {since: $since}, first: 5) { totalCount
+      edges { node { status reporterName } } }
+    petitions(where: {since: $since}, first: 5) { totalCount
+      edges { node { title status citizenName citizenPhone } } }
+    healthFollowUps(where: {since: $since}, first: 5) { totalCount
+      edges { node { status residentName condition } } } } } } } }"""
+DEFAULT_VARIABLES = {
+    "community": "330199001001",
+    "since": (datetime.now(UTC) - timedelta(days=7)).replace(microsecond=0).isoformat(),
+}
 
 
 async def prepared(folder: Path) -> Settings:
@@ -65,8 +77,7 @@ async def make_keys(app: Starlette) -> dict[str, str]:
     keys = app.state.services.security.keys
     requests = {
         "on, unmasked": KeyRequest("bench command", ("command",)),
-        "on, masked": KeyRequest("bench public", ("public",)),
-        "on, grid scope": KeyRequest("bench worker", ("grid_worker",), grids=(GRID,)),
+        "on, masked": KeyRequest("bench dashboard", ("dashboard",)),
     }
     return {label: (await keys.create(request))[1] for label, request in requests.items()}
 
@@ -110,15 +121,24 @@ async def timed(app: Starlette, load: Load, headers: dict[str, str]) -> tuple[li
 
 
 async def main(load: Load) -> None:
+    town = generate_town()
     with tempfile.TemporaryDirectory() as folder:
         settings = await prepared(Path(folder))
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            keys = await make_keys(app)
-            rows = {"off": await timed(unsecured(app), load, {})}
-            for label, key in keys.items():
-                headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
-                rows[label] = await timed(app, load, headers)
+        async with departments(town) as urls:
+            await measure(pointed_at(settings, urls), town, load)
+
+
+async def measure(settings: Settings, town: dict[str, Any], load: Load) -> None:
+    app = create_app(settings)
+    services = app.state.services
+    async with app.router.lifespan_context(app):
+        await lay_crosswalk(services.crosswalk, town)
+        await services.connectors.attach(services.crosswalk, services.database)
+        keys = await make_keys(app)
+        rows = {"off": await timed(unsecured(app), load, {})}
+        for label, key in keys.items():
+            headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
+            rows[label] = await timed(app, load, headers)
     print(f"{load.requests} requests from {load.concurrency} concurrent client(s)")
     report(rows)
 

@@ -24,11 +24,12 @@ PRINCIPALS = (
     TestPrincipal("handler", KeyRequest("police handler", ("handler",), department="police")),
     TestPrincipal("grid_worker", KeyRequest("worker of A", ("grid_worker",), grids=(GRID_A,))),
     TestPrincipal("public", KeyRequest("public view", ("public",))),
+    TestPrincipal("dashboard", KeyRequest("wall display", ("dashboard",))),
     TestPrincipal("auditor", KeyRequest("auditor", ("auditor",))),
     TestPrincipal("monitoring", KeyRequest("prometheus", ("monitoring",))),
     TestPrincipal("admin", KeyRequest("administrator", ("admin",))),
 )
-DEFAULT_ROLES = ("command", "handler", "grid_worker", "public", "auditor")
+DEFAULT_ROLES = ("command", "handler", "grid_worker", "public", "dashboard", "auditor")
 
 
 async def make_keys(database: Database) -> dict[str, str]:
