@@ -10,3 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 PUBLISHED_SDL = CONTRACTS_DIR / "graph" / "schema.graphql"
 DEPARTMENTS_FILE = CONTRACTS_DIR / "taxonomy" / "departments.yaml"
+TAXONOMY_FILE = CONTRACTS_DIR / "taxonomy" / "categories.yaml"
+ROUTING_RULES_FILE = CONTRACTS_DIR / "taxonomy" / "routing.yaml"
+EVENT_SCHEMAS_DIR = CONTRACTS_DIR / "events"
+ASYNCAPI_FILE = CONTRACTS_DIR / "asyncapi.yaml"

@@ -6,6 +6,8 @@ import asyncio
 import copy
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +16,22 @@ import pytest
 from starlette.applications import Starlette
 
 from hub.app import create_app
+from hub.bus import Topics
+from hub.bus.backend import Backend
 from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.demo.town import generate_town
 from hub.registry.importer import import_document
+from tests.support.buses import backend_for, fresh_topics
 from tests.support.databases import fresh_postgres_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BUS_BACKENDS = [
+    "embedded-sqlite",
+    pytest.param("embedded-postgres", marks=pytest.mark.postgres),
+    pytest.param("kafka", marks=pytest.mark.kafka),
+]
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +63,42 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         await migrate.upgrade(db)
         yield db
         await db.aclose()
+
+
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[Database]:
+    db = Database(url)
+    try:
+        await migrate.upgrade(db)
+        yield db
+    finally:
+        await db.aclose()
+
+
+@dataclass
+class BusEnv:
+    """A bus backend with the database beside it (the outbox, the ledger)."""
+
+    kind: str
+    database: Database
+    backend: Backend
+    topics: Topics
+
+
+@pytest.fixture(params=BUS_BACKENDS)
+async def bus_env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BusEnv]:
+    """Every bus backend: the embedded log on SQLite and PostgreSQL, and real Kafka."""
+    kind: str = request.param
+    async with AsyncExitStack() as stack:
+        if kind == "embedded-postgres":
+            url = await stack.enter_async_context(fresh_postgres_database())
+        else:
+            url = sqlite_url(tmp_path / "bus.db")
+        db = await stack.enter_async_context(migrated(url))
+        backend = await stack.enter_async_context(
+            backend_for("kafka" if kind == "kafka" else "embedded", db)
+        )
+        yield BusEnv(kind, db, backend, fresh_topics())
 
 
 @pytest.fixture(scope="session")

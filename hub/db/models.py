@@ -98,3 +98,8 @@ class RegistryImportRow(Base):
     source: Mapped[str] = mapped_column(String(200))
     region_count: Mapped[int] = mapped_column(Integer)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+# The bus and ledger tables live in their own module; importing it here registers
+# them on Base.metadata, which Alembic compares against.
+from hub.db import bus_models  # noqa: E402, F401

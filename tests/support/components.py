@@ -25,3 +25,12 @@ def postgres_url() -> str:
         unavailable("PostgreSQL", "HUB_TEST_POSTGRES_URL is not set; run scripts/postgres")
     assert url is not None
     return url
+
+
+def kafka_bootstrap() -> str:
+    """The test broker's address (scripts/test exports it)."""
+    bootstrap = os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP")
+    if not bootstrap:
+        unavailable("Kafka", "HUB_TEST_KAFKA_BOOTSTRAP is not set; run scripts/kafka")
+    assert bootstrap is not None
+    return bootstrap
