@@ -42,6 +42,7 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.registry.refresh()
+        await services.bus.start()
         watcher = asyncio.create_task(
             services.registry.watch(services.settings.registry_refresh_seconds)
         )

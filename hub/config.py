@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hub.bus.settings import BusSettings
+
 CONFIG_FILE_VARIABLE = "HUB_CONFIG"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/hub.db"
 
@@ -52,6 +54,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="json", pattern="^(json|console)$")
     registry_refresh_seconds: float = Field(default=5.0, gt=0)
     graphql: GraphQLLimits = GraphQLLimits()
+    bus: BusSettings = BusSettings()
 
     @classmethod
     def settings_customise_sources(

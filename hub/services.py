@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hub.config import Settings
 from hub.db.engine import Database
 from hub.departments import Department, load_departments
+from hub.eventbus import EventBus
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 
@@ -17,12 +18,19 @@ class Services:
     database: Database
     registry: Registry
     departments: list[Department]
-    metrics: Metrics = field(default_factory=Metrics)
+    bus: EventBus
+    metrics: Metrics
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         database = Database(settings.database_url)
-        return cls(settings, database, Registry(database), load_departments())
+        registry = Registry(database)
+        departments = load_departments()
+        metrics = Metrics()
+        codes = [d.code for d in departments]
+        bus = EventBus(settings.bus, database, registry, codes, metrics)
+        return cls(settings, database, registry, departments, bus, metrics)
 
     async def aclose(self) -> None:
+        await self.bus.stop()
         await self.database.aclose()

@@ -36,8 +36,13 @@ def derived_id(parent: str, salt: str) -> str:
     Outputs computed from one input get the same ids however often the input is
     redelivered, so consumers that are idempotent on the id see each output once.
     """
-    milliseconds = ULID.from_str(parent).milliseconds
-    randomness = hashlib.sha256(f"{parent}/{salt}".encode()).digest()[:10]
+    return stable_id(ULID.from_str(parent).datetime, f"{parent}/{salt}")
+
+
+def stable_id(at: datetime, key: str) -> str:
+    """A ULID fixed by a moment and a key: the same upstream change always gets the same id."""
+    milliseconds = int(at.timestamp() * 1000)
+    randomness = hashlib.sha256(key.encode()).digest()[:10]
     return str(ULID.from_bytes(milliseconds.to_bytes(6, "big") + randomness))
 
 

@@ -49,11 +49,17 @@ async def enqueue(connection: AsyncConnection, messages: Sequence[Message]) -> N
 
 
 class OutboxRelay:
-    def __init__(self, database: Database, backend: Backend, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        database: Database,
+        backend: Backend,
+        batch_size: int = 500,
+        written: Signal | None = None,
+    ) -> None:
         self.database = database
         self.backend = backend
         self.batch_size = batch_size
-        self.written = Signal()  # intake fires it after each commit
+        self.written = written or Signal()  # writers fire it after each commit
         self._local = asyncio.Lock()
 
     async def run(self) -> None:

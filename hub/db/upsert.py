@@ -35,3 +35,13 @@ async def insert_missing(
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     result = await connection.execute(insert(table).on_conflict_do_nothing(), list(rows))
     return int(result.rowcount)
+
+
+async def upsert_row(
+    connection: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]
+) -> None:
+    """Insert one row or update it in place, in the caller's transaction."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(row)
+    updates = {name: statement.excluded[name] for name in row if name not in keys}
+    await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))

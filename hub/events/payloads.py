@@ -15,8 +15,11 @@ from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from hub.bus.wire import Wire
 from hub.events.types import (
+    DEPARTMENT_FEED_TYPES,
     Channel,
+    DispatchType,
     Disposition,
+    GridEventType,
     OrderRole,
     OriginKind,
     Severity,
@@ -117,8 +120,10 @@ class Progressed(Lifecycle):
 
 class Returned(Lifecycle):
     department: DepartmentCode
+    role: OrderRole
     reason: str = Field(max_length=500)
     refused_by: list[DepartmentCode] = Field(description="Every department that refused it.")
+    order: WorkOrderRequested = Field(description="The refused order, for reassignment.")
 
 
 class Escalated(Lifecycle):
@@ -142,8 +147,9 @@ class WorkOrderRequested(Wire):
     """A dispatch item: create an order in the department's system."""
 
     event_id: EventId
-    department: DepartmentCode
+    department: DepartmentCode = Field(description="Whose order this is.")
     role: OrderRole
+    lead: DepartmentCode
     disposition: Disposition
     category: CategoryCode
     severity: Severity
@@ -155,8 +161,14 @@ class WorkOrderRequested(Wire):
     photos: list[AnyHttpUrl] = Field(default_factory=list)
     time_limit: TimeLimit
     deadline: datetime | None = None
-    co_handlers: list[DepartmentCode] = Field(default_factory=list)
+    co_handlers: list[DepartmentCode] = Field(
+        default_factory=list, description="Every co-handler of the event."
+    )
     refused_by: list[DepartmentCode] = Field(default_factory=list)
+
+    @property
+    def departments(self) -> list[str]:
+        return [self.lead, *self.co_handlers]
 
 
 class NoticeIssued(Wire):
@@ -183,6 +195,32 @@ class DepartmentRecord(Wire):
     )
     title: str = ""
     description: str = ""
-    place: Place | None = None
+    place: Place = Field(description="Where it is; an affected grid's centre if it has no point.")
     grids: list[GridCode] = Field(default_factory=list, description="Every grid it affects.")
     event_id: EventId | None = Field(default=None, description="The grid event it began as.")
+
+
+Returned.model_rebuild()
+
+LIFECYCLE_PAYLOADS: dict[GridEventType, type[Lifecycle]] = {
+    GridEventType.REPORTED: Reported,
+    GridEventType.ROUTED: Routed,
+    GridEventType.ACCEPTED: Accepted,
+    GridEventType.PROGRESSED: Progressed,
+    GridEventType.RESOLVED: Progressed,
+    GridEventType.RETURNED: Returned,
+    GridEventType.ESCALATED: Escalated,
+    GridEventType.VERIFIED: Verified,
+    GridEventType.RATED: Rated,
+    GridEventType.CLOSED: Progressed,
+    GridEventType.MERGED: Merged,
+}
+"""The data model of each step of a grid event's life."""
+
+PAYLOADS: dict[str, type[Wire]] = {
+    **{t.value: model for t, model in LIFECYCLE_PAYLOADS.items()},
+    DispatchType.WORK_ORDER.value: WorkOrderRequested,
+    DispatchType.NOTICE.value: NoticeIssued,
+    **{t.value: DepartmentRecord for t in DEPARTMENT_FEED_TYPES},
+}
+"""Every CloudEvent type the hub publishes, and the model of its data."""

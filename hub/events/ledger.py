@@ -1,0 +1,219 @@
+"""Reading and writing the ledger tables; every function takes the caller's connection."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.bus.cloudevent import CloudEvent
+from hub.db.bus_models import GridEventRow, TimelineRow, WorkOrderRow
+from hub.db.upsert import insert_missing
+from hub.events.filters import EventFilter
+from hub.events.payloads import Reported
+from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
+from hub.events.types import Channel, Disposition, GridEventType, OrderRole, Severity
+from hub.registry.records import Personal
+from hub.workorders import LifecycleStatus
+
+EVENTS = cast("Table", GridEventRow.__table__)
+TIMELINE = cast("Table", TimelineRow.__table__)
+ORDERS = cast("Table", WorkOrderRow.__table__)
+SUMMARY_FIELDS = {"event_id", "status", "category", "severity", "departments", "note"}
+
+
+# -- writes ----------------------------------------------------------------------------
+
+
+async def insert_reported(connection: AsyncConnection, event: CloudEvent, data: Reported) -> bool:
+    """The event's row and its first timeline entry, unless it is there already."""
+    row = {
+        "id": data.event_id,
+        "category": data.category,
+        "title": data.title,
+        "description": data.description,
+        "channel": data.channel.value,
+        "severity": data.severity.value,
+        "level": data.level,
+        "status": data.status.value,
+        "disposition": None,
+        "lead_department": None,
+        "co_departments": [],
+        "grid_code": event.gridid,
+        "micro_grid_code": data.micro_grid,
+        "lat": data.place.lat,
+        "lon": data.place.lon,
+        "address": data.place.address,
+        "reporter_name": data.reporter.name if data.reporter else None,
+        "reporter_phone": data.reporter.phone if data.reporter else None,
+        "photos": [str(url) for url in data.photos],
+        "origin": data.origin.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "time_limit": data.time_limit.model_dump(mode="json", by_alias=True),
+        "deadline": None,
+        "merged_into": None,
+        "reported_at": data.reported_at,
+        "updated_at": event.time,
+        "version": 1,
+    }
+    if not await insert_missing(connection, EVENTS, [row]):
+        return False
+    details = {"channel": data.channel.value, "origin": row["origin"]}
+    await insert_timeline(
+        connection, event, event_id=data.event_id, version=1, status=data.status,
+        department=None, details=details,
+    )  # fmt: skip
+    return True
+
+
+async def insert_timeline(  # noqa: PLR0913 - one column each
+    connection: AsyncConnection,
+    event: CloudEvent,
+    *,
+    event_id: str,
+    version: int,
+    status: LifecycleStatus,
+    department: str | None,
+    details: dict[str, Any],
+    note: str | None = None,
+) -> None:
+    await connection.execute(
+        TIMELINE.insert().values(
+            id=event.id,
+            event_id=event_id,
+            version=version,
+            type=event.type,
+            status=status.value,
+            occurred_at=event.time,
+            source=event.source,
+            department=department,
+            note=note,
+            details=details,
+        )
+    )
+
+
+async def known_ids(connection: AsyncConnection, ids: Collection[str]) -> set[str]:
+    """Which of these CloudEvents the ledger has applied already."""
+    if not ids:
+        return set()
+    found = await connection.execute(select(TIMELINE.c.id).where(TIMELINE.c.id.in_(ids)))
+    return set(found.scalars())
+
+
+# -- reads -----------------------------------------------------------------------------
+
+
+async def events(connection: AsyncConnection, ids: Collection[str]) -> dict[str, GridEventRecord]:
+    rows = await connection.execute(select(EVENTS).where(EVENTS.c.id.in_(ids)))
+    return {row.id: event_record(row) for row in rows}
+
+
+async def timelines(
+    connection: AsyncConnection, ids: Collection[str]
+) -> dict[str, list[TimelineEntry]]:
+    statement = (
+        select(TIMELINE)
+        .where(TIMELINE.c.event_id.in_(ids))
+        .order_by(TIMELINE.c.event_id, TIMELINE.c.version)
+    )
+    grouped: dict[str, list[TimelineEntry]] = defaultdict(list)
+    for row in await connection.execute(statement):
+        grouped[row.event_id].append(_entry(row))
+    return grouped
+
+
+async def orders(connection: AsyncConnection, ids: Collection[str]) -> dict[str, list[OrderRecord]]:
+    statement = select(ORDERS).where(ORDERS.c.event_id.in_(ids)).order_by(ORDERS.c.id)
+    grouped: dict[str, list[OrderRecord]] = defaultdict(list)
+    for row in await connection.execute(statement):
+        grouped[row.event_id].append(_order(row))
+    return grouped
+
+
+async def event_of_order(connection: AsyncConnection, system: str, upstream_id: str) -> str | None:
+    """The grid event a department's order belongs to."""
+    statement = select(ORDERS.c.event_id).where(
+        ORDERS.c.upstream_system == system, ORDERS.c.upstream_id == upstream_id
+    )
+    return cast("str | None", await connection.scalar(statement.limit(1)))
+
+
+async def page(
+    connection: AsyncConnection, where: EventFilter, before: str | None, limit: int
+) -> list[GridEventRecord]:
+    """Matching events, newest first (ids are ULIDs), starting below ``before``."""
+    statement = select(EVENTS).where(*where.conditions())
+    if before is not None:
+        statement = statement.where(EVENTS.c.id < before)
+    rows = await connection.execute(statement.order_by(EVENTS.c.id.desc()).limit(limit))
+    return [event_record(row) for row in rows]
+
+
+async def count(connection: AsyncConnection, where: EventFilter) -> int:
+    statement = select(func.count()).select_from(EVENTS).where(*where.conditions())
+    return int(await connection.scalar(statement) or 0)
+
+
+def event_record(row: Row[Any]) -> GridEventRecord:
+    return GridEventRecord(
+        id=row.id,
+        category=row.category,
+        title=row.title,
+        description=row.description,
+        channel=Channel(row.channel),
+        severity=Severity(row.severity),
+        level=row.level,
+        status=LifecycleStatus(row.status),
+        disposition=Disposition(row.disposition) if row.disposition else None,
+        lead_department=row.lead_department,
+        co_departments=tuple(row.co_departments),
+        grid_code=row.grid_code,
+        micro_grid_code=row.micro_grid_code,
+        lat=row.lat,
+        lon=row.lon,
+        address=_personal(row.address),
+        reporter_name=_personal(row.reporter_name),
+        reporter_phone=_personal(row.reporter_phone),
+        photos=tuple(row.photos),
+        origin=row.origin,
+        time_limit=row.time_limit,
+        deadline=row.deadline,
+        merged_into=row.merged_into,
+        reported_at=row.reported_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _personal(value: str | None) -> Personal | None:
+    return Personal(value) if value is not None else None
+
+
+def _entry(row: Row[Any]) -> TimelineEntry:
+    return TimelineEntry(
+        id=row.id,
+        event_id=row.event_id,
+        version=row.version,
+        type=GridEventType(row.type),
+        status=LifecycleStatus(row.status),
+        occurred_at=row.occurred_at,
+        source=row.source,
+        department=row.department,
+        note=row.note,
+        details=row.details,
+    )
+
+
+def _order(row: Row[Any]) -> OrderRecord:
+    return OrderRecord(
+        event_id=row.event_id,
+        department=row.department,
+        role=OrderRole(row.role),
+        upstream_system=row.upstream_system,
+        upstream_id=row.upstream_id,
+        upstream_url=row.upstream_url,
+        accepted_at=row.accepted_at,
+    )
