@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from hub.config import Settings
 from hub.db.engine import Database
@@ -30,6 +31,10 @@ class Services:
         codes = [d.code for d in departments]
         bus = EventBus(settings.bus, database, registry, codes, metrics)
         return cls(settings, database, registry, departments, bus, metrics)
+
+    @cached_property
+    def department_index(self) -> dict[str, Department]:
+        return {department.code: department for department in self.departments}
 
     async def aclose(self) -> None:
         await self.bus.stop()

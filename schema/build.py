@@ -17,6 +17,7 @@ from strawberry.tools import merge_types
 
 from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
+from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
 from schema.query import RegistryQuery
@@ -25,9 +26,9 @@ from schema.scalars import SCALARS
 from schema.subscription import RegistrySubscription
 
 # Each feature contributes one fragment per root type; the schema merges them.
-QUERY_PARTS: tuple[type, ...] = (RegistryQuery,)
-MUTATION_PARTS: tuple[type, ...] = ()
-SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription,)
+QUERY_PARTS: tuple[type, ...] = (RegistryQuery, EventQuery)
+MUTATION_PARTS: tuple[type, ...] = (EventMutation,)
+SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription, EventSubscription)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
 
 

@@ -1,7 +1,9 @@
 """Typed GraphQL errors: every error a client sees carries ``extensions.code``.
 
     HubError                    raised by resolvers on purpose; message is for the client
-     └─ BadUserInputError       BAD_USER_INPUT: an argument is malformed or out of range
+     ├─ BadUserInputError       BAD_USER_INPUT: an argument is malformed or out of range
+     │   └─ OutsideGridsError   LOCATION_OUTSIDE_GRIDS: a point no grid contains
+     └─ SubscriptionOverflowError  SUBSCRIPTION_OVERFLOW: a subscriber fell too far behind
 
 Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation id
 (see ``classify``); the detail goes to the log only.
@@ -27,6 +29,8 @@ class ErrorCode(StrEnum):
     TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - a code, not a secret
     ALIAS_LIMIT_EXCEEDED = "ALIAS_LIMIT_EXCEEDED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    LOCATION_OUTSIDE_GRIDS = "LOCATION_OUTSIDE_GRIDS"
+    SUBSCRIPTION_OVERFLOW = "SUBSCRIPTION_OVERFLOW"
 
 
 class HubError(Exception):
@@ -41,6 +45,16 @@ class HubError(Exception):
 
 class BadUserInputError(HubError):
     code = ErrorCode.BAD_USER_INPUT
+
+
+class OutsideGridsError(BadUserInputError):
+    code = ErrorCode.LOCATION_OUTSIDE_GRIDS
+
+
+class SubscriptionOverflowError(HubError):
+    """The stream was cut off; ``lastEventId`` says where to catch up from the ledger."""
+
+    code = ErrorCode.SUBSCRIPTION_OVERFLOW
 
 
 def classify(error: GraphQLError, operation: str | None) -> GraphQLError:

@@ -16,6 +16,8 @@ from hub.registry.codes import InvalidCodeError, RegionLevel, level_of, lineage
 from hub.registry.records import WorkerRole
 from schema.context import Info
 from schema.errors import BadUserInputError
+from schema.grid_events import READ, GridEvent, events_in_grid
+from schema.pagination import Connection
 from schema.people import GridWorker, PartyBranch
 from schema.scalars import GeoJSON
 
@@ -144,6 +146,12 @@ class Grid(Region):
     async def party_branch(self, info: Info) -> PartyBranch | None:
         branch = await info.context.loaders.branch_of_grid.load(self.code)
         return PartyBranch.of(branch) if branch else None
+
+    events: Connection[GridEvent] = strawberry.federation.field(
+        resolver=events_in_grid,
+        requires_scopes=READ,
+        description="The grid's events, newest first.",
+    )
 
 
 @strawberry.federation.type(keys=["code"], description="微网格: one or a few buildings.")

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub.bus.cloudevent import CloudEvent
 from hub.db.bus_models import GridEventRow, TimelineRow, WorkOrderRow
@@ -22,6 +22,7 @@ from hub.workorders import LifecycleStatus
 EVENTS = cast("Table", GridEventRow.__table__)
 TIMELINE = cast("Table", TimelineRow.__table__)
 ORDERS = cast("Table", WorkOrderRow.__table__)
+Executor = AsyncConnection | AsyncSession
 SUMMARY_FIELDS = {"event_id", "status", "category", "severity", "departments", "note"}
 
 
@@ -106,14 +107,12 @@ async def known_ids(connection: AsyncConnection, ids: Collection[str]) -> set[st
 # -- reads -----------------------------------------------------------------------------
 
 
-async def events(connection: AsyncConnection, ids: Collection[str]) -> dict[str, GridEventRecord]:
+async def events(connection: Executor, ids: Collection[str]) -> dict[str, GridEventRecord]:
     rows = await connection.execute(select(EVENTS).where(EVENTS.c.id.in_(ids)))
     return {row.id: event_record(row) for row in rows}
 
 
-async def timelines(
-    connection: AsyncConnection, ids: Collection[str]
-) -> dict[str, list[TimelineEntry]]:
+async def timelines(connection: Executor, ids: Collection[str]) -> dict[str, list[TimelineEntry]]:
     statement = (
         select(TIMELINE)
         .where(TIMELINE.c.event_id.in_(ids))
@@ -125,7 +124,7 @@ async def timelines(
     return grouped
 
 
-async def orders(connection: AsyncConnection, ids: Collection[str]) -> dict[str, list[OrderRecord]]:
+async def orders(connection: Executor, ids: Collection[str]) -> dict[str, list[OrderRecord]]:
     statement = select(ORDERS).where(ORDERS.c.event_id.in_(ids)).order_by(ORDERS.c.id)
     grouped: dict[str, list[OrderRecord]] = defaultdict(list)
     for row in await connection.execute(statement):
@@ -133,7 +132,7 @@ async def orders(connection: AsyncConnection, ids: Collection[str]) -> dict[str,
     return grouped
 
 
-async def event_of_order(connection: AsyncConnection, system: str, upstream_id: str) -> str | None:
+async def event_of_order(connection: Executor, system: str, upstream_id: str) -> str | None:
     """The grid event a department's order belongs to."""
     statement = select(ORDERS.c.event_id).where(
         ORDERS.c.upstream_system == system, ORDERS.c.upstream_id == upstream_id
@@ -142,7 +141,7 @@ async def event_of_order(connection: AsyncConnection, system: str, upstream_id: 
 
 
 async def page(
-    connection: AsyncConnection, where: EventFilter, before: str | None, limit: int
+    connection: Executor, where: EventFilter, before: str | None, limit: int
 ) -> list[GridEventRecord]:
     """Matching events, newest first (ids are ULIDs), starting below ``before``."""
     statement = select(EVENTS).where(*where.conditions())
@@ -152,7 +151,7 @@ async def page(
     return [event_record(row) for row in rows]
 
 
-async def count(connection: AsyncConnection, where: EventFilter) -> int:
+async def count(connection: Executor, where: EventFilter) -> int:
     statement = select(func.count()).select_from(EVENTS).where(*where.conditions())
     return int(await connection.scalar(statement) or 0)
 
