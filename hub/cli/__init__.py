@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli import db, grids, schema_cmd, serve
+from hub.cli import db, events, grids, schema_cmd, serve
 from hub.cli.common import State
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ def _options(
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
+app.add_typer(events.app, name="events")
 app.add_typer(grids.app, name="grids")
 app.add_typer(schema_cmd.app, name="schema")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from hub.app import create_app
 from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.db import migrate
+from hub.demo.reports import ReportGenerator
 from hub.demo.town import generate_town
 from hub.registry import store
 from hub.registry.codes import RegionLevel
@@ -36,14 +38,24 @@ async def _serve(services: Services) -> None:
     await _run_server(services)
 
 
-def demo(context: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+ReportsOption = Annotated[
+    float, typer.Option(help="Generated reports a minute (patrols, 12345 calls, storms); 0: none.")
+]
+
+
+def demo(
+    context: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    reports_per_minute: ReportsOption = 30,
+) -> None:
     """Run the hub on the demo town: generated into the database on first run."""
     overrides = {} if "HUB_LOG_FORMAT" in os.environ else {"log_format": "console"}
     settings = _with_address(state(context).settings(**overrides), host, port)
-    run(_demo(Services.create(settings)))
+    run(_demo(Services.create(settings), reports_per_minute))
 
 
-async def _demo(services: Services) -> None:
+async def _demo(services: Services, reports_per_minute: float) -> None:
     await migrate.upgrade(services.database)
     async with services.database.session() as session:
         empty = await store.revision(session) == 0
@@ -54,7 +66,22 @@ async def _demo(services: Services) -> None:
             f"{result.workers} grid workers, {result.branches} party branches"
         )
     typer.echo(await _banner(services))
-    await _run_server(services)
+    generator = await _report_generator(services, reports_per_minute)
+    try:
+        await _run_server(services)
+    finally:
+        if generator is not None:
+            generator.cancel()
+
+
+async def _report_generator(services: Services, per_minute: float) -> asyncio.Task[None] | None:
+    if per_minute <= 0:
+        return None
+    await services.registry.refresh()
+    async with services.database.session() as session:
+        places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
+    generator = ReportGenerator(services.bus.intake, places, per_minute)
+    return asyncio.create_task(generator.run())
 
 
 async def _run_server(services: Services) -> None:
@@ -95,6 +122,15 @@ Try these:
 
   {{ region(code: "{street_code}") {{ name
       ... on Street {{ communities {{ name households grids {{ code name }} }} }} }} }}
+
+  subscription {{ gridEvents(filter: {{ within: "{street_code}" }}) {{
+      step eventId gridCode status category departments note }} }}
+
+  {{ events(first: 5) {{ edges {{ node {{ id title status leadDepartment {{ name }}
+      timeline {{ step status occurredAt source }} }} }} }} }}
+
+Dispatch items wait on dept.<department>.dispatch until a department's connector
+(or its own Kafka consumer) takes them: watch them with `hub events tail`.
 
 Ctrl-C stops the hub.
 """

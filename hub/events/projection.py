@@ -54,22 +54,29 @@ class Projection:
         self.database = database
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
-        steps = [e for e in events if e.type in LIFECYCLE_TYPES]
-        if steps:
-            async with self.database.engine.begin() as connection:
-                done = await ledger.known_ids(connection, [e.id for e in steps])
-                for event in steps:
-                    if event.id not in done:
-                        done.add(event.id)
-                        await apply(connection, event)
+        await self.apply(events)
         return []
 
+    async def apply(self, events: Sequence[CloudEvent]) -> int:
+        """Apply the steps the ledger does not have yet; returns how many it had not."""
+        steps = [e for e in events if e.type in LIFECYCLE_TYPES]
+        if not steps:
+            return 0
+        applied = 0
+        async with self.database.engine.begin() as connection:
+            done = await ledger.known_ids(connection, [e.id for e in steps])
+            for event in steps:
+                if event.id not in done:
+                    done.add(event.id)
+                    applied += await apply(connection, event)
+        return applied
 
-async def apply(connection: AsyncConnection, event: CloudEvent) -> None:
+
+async def apply(connection: AsyncConnection, event: CloudEvent) -> int:
+    """Apply one step; 1 if it changed the ledger, else 0."""
     step_type = GridEventType(event.type)
     if step_type is GridEventType.REPORTED:
-        await ledger.insert_reported(connection, event, event.payload(Reported))
-        return
+        return int(await ledger.insert_reported(connection, event, event.payload(Reported)))
     step = event.payload(LIFECYCLE_PAYLOADS[step_type])
     found = await connection.execute(
         select(ledger.EVENTS.c.status, ledger.EVENTS.c.version).where(
@@ -82,7 +89,7 @@ async def apply(connection: AsyncConnection, event: CloudEvent) -> None:
         log.info(
             "step of an unknown event skipped", extra={"event": step.event_id, "type": event.type}
         )
-        return
+        return 0
     status = next_status(LifecycleStatus(current.status), step)
     if isinstance(step, Accepted):
         await _record_order(connection, event, step)
@@ -100,6 +107,7 @@ async def apply(connection: AsyncConnection, event: CloudEvent) -> None:
         connection, event, event_id=step.event_id, version=version, status=status,
         department=department, details=details, note=step.note,
     )  # fmt: skip
+    return 1
 
 
 def _changes(step: Lifecycle) -> dict[str, Any]:
