@@ -22,9 +22,12 @@ from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.demo.town import generate_town
+from hub.eventbus import EventBus
 from hub.registry.importer import import_document
+from hub.registry.service import Registry
 from tests.support.buses import backend_for, fresh_topics
 from tests.support.databases import fresh_postgres_database
+from tests.support.events import make_bus
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 BUS_BACKENDS = [
@@ -99,6 +102,24 @@ async def bus_env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             backend_for("kafka" if kind == "kafka" else "embedded", db)
         )
         yield BusEnv(kind, db, backend, fresh_topics())
+
+
+@dataclass
+class TownBus:
+    """The demo town in the bus's database, and a bus over it (not started)."""
+
+    env: BusEnv
+    registry: Registry
+    bus: EventBus
+
+
+@pytest.fixture
+async def town_bus(bus_env: BusEnv, town_document: dict[str, Any]) -> TownBus:
+    await import_document(bus_env.database, town_document, "demo town")
+    registry = Registry(bus_env.database)
+    await registry.refresh()
+    bus = make_bus(bus_env.database, bus_env.backend, bus_env.topics, registry)
+    return TownBus(bus_env, registry, bus)
 
 
 @pytest.fixture(scope="session")

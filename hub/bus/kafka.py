@@ -101,11 +101,27 @@ class KafkaBackend:
                         for t in missing
                     ]
                 )
+                await self._until_led(admin, missing)
                 log.info("created Kafka topics", extra={"topics": missing})
         except (KafkaError, OSError) as error:
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
         finally:
             await admin.close()
+
+    async def _until_led(self, admin: Any, topics: list[str], within: float = 30) -> None:
+        """Until every partition of new topics has a leader: a reader that looked earlier
+        would not know of every partition, and never read the ones it missed."""
+        async with asyncio.timeout(within):
+            while True:
+                described = await admin.describe_topics(topics)
+                led = [
+                    t for t in described
+                    if len(t["partitions"]) == self.settings.partitions
+                    and all(p["leader"] >= 0 for p in t["partitions"])
+                ]  # fmt: skip
+                if len(led) == len(topics):
+                    return
+                await asyncio.sleep(0.1)
 
     async def _publisher(self) -> Any:
         async with self._lock:
