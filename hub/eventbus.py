@@ -37,6 +37,12 @@ from hub.routing.rules import RulesFile
 log = logging.getLogger(__name__)
 
 
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """Bus tasks run until cancelled; one that ends otherwise is a bug worth a traceback."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a bus task died", exc_info=task.exception())
+
+
 def create_backend(settings: BusSettings, database: Database) -> Backend:
     if settings.backend is BackendKind.KAFKA:
         return KafkaBackend(settings.kafka)
@@ -80,7 +86,12 @@ class EventBus:
         found: list[Subscriber] = []
         if Role.ROUTER in roles:
             found.append(
-                Subscriber(topics.group("router"), (topics.grid_events,), each(self.router.handle))
+                Subscriber(
+                    topics.group("router"),
+                    (topics.grid_events,),
+                    each(self.router.handle),
+                    types=self.router.takes,
+                )
             )
         if Role.LEDGER in roles:
             found.append(
@@ -147,7 +158,9 @@ class EventBus:
                 await asyncio.sleep(backoff(failures))
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
-        self._tasks.append(asyncio.create_task(job))
+        task = asyncio.create_task(job)
+        task.add_done_callback(_report_failure)
+        self._tasks.append(task)
 
     async def stop(self) -> None:
         for task in self._tasks:

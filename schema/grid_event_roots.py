@@ -156,13 +156,11 @@ class EventMutation:
     async def report_event(self, info: Info, input: ReportEventInput) -> GridEvent:
         bus = info.context.services.bus
         try:
-            reported = await bus.intake.report(input.report())
+            record = await bus.intake.report(input.report())
         except OutsideEveryGrid as error:
             raise OutsideGridsError(str(error), argument="input.location") from error
         except ReportRejectedError as error:
             raise BadUserInputError(str(error), argument=f"input.{error.field}") from error
-        record = await info.context.loaders.grid_event.load(reported.event_id)
-        assert record is not None  # written in the same transaction that returned
         return GridEvent.of(record)
 
 

@@ -6,6 +6,7 @@ share a partition and keep their order.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import hashlib
 from dataclasses import dataclass
@@ -31,19 +32,41 @@ def new_id() -> str:
 
 
 def derived_id(parent: str, salt: str) -> str:
-    """A ULID fixed by its parent event and a salt.
+    """A ULID fixed by its parent event and a salt, in the parent's millisecond.
 
     Outputs computed from one input get the same ids however often the input is
     redelivered, so consumers that are idempotent on the id see each output once.
     """
-    return stable_id(ULID.from_str(parent).datetime, f"{parent}/{salt}")
+    return parent[:_TIME_CHARS] + _randomness(f"{parent}/{salt}")
 
 
 def stable_id(at: datetime, key: str) -> str:
     """A ULID fixed by a moment and a key: the same upstream change always gets the same id."""
-    milliseconds = int(at.timestamp() * 1000)
-    randomness = hashlib.sha256(key.encode()).digest()[:10]
-    return str(ULID.from_bytes(milliseconds.to_bytes(6, "big") + randomness))
+    return _encode(int(at.timestamp() * 1000), _TIME_CHARS) + _randomness(key)
+
+
+# A ULID is 48 bits of milliseconds then 80 bits of randomness, in Crockford's base32:
+# 10 characters, then 16. Encoding it here is a tenth of the cost of the ulid package,
+# and the router makes one id for every event it emits.
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TIME_CHARS = 10
+
+
+_FROM_RFC4648 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD)
+
+
+def _randomness(key: str) -> str:
+    """80 bits from the key: exactly 16 base32 characters, so the C codec does it."""
+    digest = hashlib.blake2b(key.encode(), digest_size=10).digest()
+    return base64.b32encode(digest).decode().translate(_FROM_RFC4648)
+
+
+def _encode(number: int, length: int) -> str:
+    characters = []
+    for _ in range(length):
+        characters.append(_CROCKFORD[number & 31])
+        number >>= 5
+    return "".join(reversed(characters))
 
 
 def format_time(moment: datetime) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from hub.bus.backend import BusUnavailableError, CommitConflictError
 from hub.bus.message import Message, Record
@@ -38,11 +39,56 @@ def _record(message: Any) -> Record:
     )
 
 
-async def _send_all(producer: Any, messages: Sequence[Message]) -> list[asyncio.Future[Any]]:
-    return [
-        await producer.send(m.topic, m.value, key=m.key.encode(), headers=list(m.headers))
-        for m in messages
-    ]
+MAX_BATCH_BYTES = 512 * 1024  # per partition and request: fewer, larger record batches
+
+
+class _Partitions:
+    """Which partition a key goes to: Kafka's default partitioner (murmur2 of the key), so
+    producers in other languages agree, computed once per topic and key."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, list[int]] = {}
+        self._chosen: dict[tuple[str, str], TopicPartition] = {}
+        self._partitioner = DefaultPartitioner()
+
+    async def of(self, producer: Any, topic: str, key: str) -> TopicPartition:
+        chosen = self._chosen.get((topic, key))
+        if chosen is None:
+            if topic not in self._counts:
+                self._counts[topic] = sorted(await producer.partitions_for(topic))
+            partitions = self._counts[topic]
+            partition = self._partitioner(key.encode(), partitions, partitions)
+            chosen = self._chosen[(topic, key)] = TopicPartition(topic, partition)
+        return chosen
+
+
+async def _send_all(
+    producer: Any, partitions: _Partitions, messages: Sequence[Message]
+) -> list[asyncio.Future[Any]]:
+    """Hand messages to the producer a record batch per partition at a time: a tenth of
+    the cost of one ``send`` per message. Each key keeps its order."""
+    batches: dict[TopicPartition, Any] = {}
+    sent: list[asyncio.Future[Any]] = []
+    for message in messages:
+        target = await partitions.of(producer, message.topic, message.key)
+        batch = batches.get(target)
+        if batch is None:
+            batch = batches[target] = producer.create_batch()
+        if not _append(batch, message):
+            sent.append(await producer.send_batch(batch, target.topic, partition=target.partition))
+            batch = batches[target] = producer.create_batch()
+            if not _append(batch, message):
+                raise ValueError(f"a message of {len(message.value)} bytes exceeds a batch")
+    for target, batch in batches.items():
+        sent.append(await producer.send_batch(batch, target.topic, partition=target.partition))
+    return sent
+
+
+def _append(batch: Any, message: Message) -> bool:
+    appended = batch.append(
+        timestamp=None, key=message.key.encode(), value=message.value, headers=list(message.headers)
+    )
+    return appended is not None
 
 
 async def _partitions(settings: KafkaSettings, topics: Sequence[str]) -> list[TopicPartition]:
@@ -59,6 +105,11 @@ async def _partitions(settings: KafkaSettings, topics: Sequence[str]) -> list[To
     )
 
 
+def _led(topic: dict[str, Any]) -> bool:
+    partitions = topic["partitions"]
+    return bool(partitions) and all(p["leader"] >= 0 for p in partitions)
+
+
 class KafkaBackend:
     name = "kafka"
 
@@ -66,6 +117,7 @@ class KafkaBackend:
         self.settings = settings
         self._producer: Any = None
         self._lock = asyncio.Lock()
+        self._partitions = _Partitions()
 
     def _client(self) -> dict[str, Any]:
         return {"bootstrap_servers": self.settings.bootstrap_servers}
@@ -111,17 +163,12 @@ class KafkaBackend:
     async def _until_led(self, admin: Any, topics: list[str], within: float = 30) -> None:
         """Until every partition of new topics has a leader: a reader that looked earlier
         would not know of every partition, and never read the ones it missed."""
-        async with asyncio.timeout(within):
-            while True:
-                described = await admin.describe_topics(topics)
-                led = [
-                    t for t in described
-                    if len(t["partitions"]) == self.settings.partitions
-                    and all(p["leader"] >= 0 for p in t["partitions"])
-                ]  # fmt: skip
-                if len(led) == len(topics):
-                    return
-                await asyncio.sleep(0.1)
+        try:
+            async with asyncio.timeout(within):
+                while not all(_led(t) for t in await admin.describe_topics(topics)):
+                    await asyncio.sleep(0.1)
+        except TimeoutError as error:
+            raise BusUnavailableError(f"new topics have no leaders after {within} s") from error
 
     async def _publisher(self) -> Any:
         async with self._lock:
@@ -131,6 +178,7 @@ class KafkaBackend:
                     client_id=self.settings.client_id,
                     enable_idempotence=True,  # retries never duplicate or reorder
                     linger_ms=self.settings.linger_ms,
+                    max_batch_size=MAX_BATCH_BYTES,
                 )
                 try:
                     await producer.start()
@@ -143,7 +191,7 @@ class KafkaBackend:
     async def publish(self, messages: Sequence[Message]) -> None:
         producer = await self._publisher()
         try:
-            await asyncio.gather(*await _send_all(producer, messages))
+            await asyncio.gather(*await _send_all(producer, self._partitions, messages))
         except (KafkaError, OSError) as error:
             raise BusUnavailableError(f"publishing to Kafka failed: {error}") from error
 
@@ -192,7 +240,9 @@ class KafkaGroupConsumer:
             client_id=settings.client_id,
             transactional_id=transactional_id,
             linger_ms=settings.linger_ms,
+            max_batch_size=MAX_BATCH_BYTES,
         )
+        self._partitions = _Partitions()
         self._generation = 0
 
     async def start(self) -> None:
@@ -224,7 +274,7 @@ class KafkaGroupConsumer:
                 raise CommitConflictError(f"{self.group}: partitions were reassigned")
             try:
                 async with self.producer.transaction():
-                    await _send_all(self.producer, outputs)
+                    await _send_all(self.producer, self._partitions, outputs)
                     if offsets:
                         await self.producer.send_offsets_to_transaction(offsets, self.group)
             except KafkaError as error:

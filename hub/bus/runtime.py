@@ -47,6 +47,13 @@ class Subscriber:
     topics: tuple[str, ...]
     handle: BatchHandler
     retry_forever: bool = False
+    types: frozenset[str] | None = None  # the CloudEvent types it takes; None: all
+
+    def takes(self, record: Record) -> bool:
+        """Whether to decode and handle it; others are passed over (and committed).
+        A record without a type is taken, to be dead-lettered as malformed."""
+        kind = record.header("ce_type")
+        return self.types is None or kind is None or kind in self.types
 
 
 def each(handler: EventHandler, *, concurrent_keys: bool = False) -> BatchHandler:
@@ -140,6 +147,7 @@ class Worker:
 
     async def outputs(self, records: Sequence[Record]) -> list[Message]:
         """What a batch produces: the handler's outputs and the dead letters, in order."""
+        records = [r for r in records if self.subscriber.takes(r)]
         decoded: list[CloudEvent | Message] = [self._decode(r) for r in records]
         events = [e for e in decoded if isinstance(e, CloudEvent)]
         letters = [m for m in decoded if isinstance(m, Message)]

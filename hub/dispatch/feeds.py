@@ -131,9 +131,13 @@ class FeedPoller:
             event_id=change.event_id,
         )
         return CloudEvent.of(
-            event_type, f"/connectors/{change.system}", grid, data,
-            id_=_change_id(spec, change), time=change.occurred_at,
-        )  # fmt: skip
+            event_type,
+            f"/connectors/{change.system}",
+            grid,
+            data,
+            id_=_change_id(spec, change),
+            time=change.occurred_at,
+        )
 
     async def _place(self, record: dict[str, Any]) -> tuple[Place | None, str | None, list[str]]:
         """Where a record is: its point, or the centre of the first grid it affects."""

@@ -124,7 +124,11 @@ class Dispatcher:
         self, event: CloudEvent, step_type: GridEventType, step: Accepted | Returned
     ) -> Message:
         out = CloudEvent.of(
-            step_type, self.source, event.gridid, step,
-            subject=step.event_id, id_=derived_id(event.id, step_type.step),
-        )  # fmt: skip
+            step_type,
+            self.source,
+            event.gridid,
+            step,
+            subject=step.event_id,
+            id_=derived_id(event.id, step_type.step),
+        )
         return out.message(self.topics.grid_events)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import fields
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, func, select
@@ -29,43 +30,75 @@ SUMMARY_FIELDS = {"event_id", "status", "category", "severity", "departments", "
 # -- writes ----------------------------------------------------------------------------
 
 
+def reported_record(event: CloudEvent, data: Reported) -> GridEventRecord:
+    """The ledger's record of a newly reported event."""
+    reporter = data.reporter
+    return GridEventRecord(
+        id=data.event_id,
+        category=data.category,
+        title=data.title,
+        description=data.description,
+        channel=data.channel,
+        severity=data.severity,
+        level=data.level,
+        status=data.status,
+        disposition=None,
+        lead_department=None,
+        co_departments=(),
+        grid_code=event.gridid,
+        micro_grid_code=data.micro_grid,
+        lat=data.place.lat,
+        lon=data.place.lon,
+        address=_personal(data.place.address),
+        reporter_name=_personal(reporter.name if reporter else None),
+        reporter_phone=_personal(reporter.phone if reporter else None),
+        photos=tuple(str(url) for url in data.photos),
+        origin=data.origin.model_dump(mode="json", by_alias=True, exclude_none=True),
+        time_limit=data.time_limit.model_dump(mode="json", by_alias=True),
+        deadline=None,
+        merged_into=None,
+        reported_at=data.reported_at,
+        updated_at=event.time,
+        version=1,
+    )
+
+
+def _event_row(record: GridEventRecord) -> dict[str, Any]:
+    row = {f.name: getattr(record, f.name) for f in fields(record)}
+    row["co_departments"] = list(record.co_departments)
+    row["photos"] = list(record.photos)
+    return row
+
+
+def _first_entry(event: CloudEvent, record: GridEventRecord) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "event_id": record.id,
+        "version": 1,
+        "type": event.type,
+        "status": record.status.value,
+        "occurred_at": event.time,
+        "source": event.source,
+        "department": None,
+        "note": None,
+        "details": {"channel": record.channel.value, "origin": record.origin},
+    }
+
+
+async def insert_reports(
+    connection: AsyncConnection, reports: Sequence[tuple[CloudEvent, GridEventRecord]]
+) -> None:
+    """New events, a row and a first timeline entry each, in one statement per table."""
+    await connection.execute(EVENTS.insert(), [_event_row(r) for _, r in reports])
+    await connection.execute(TIMELINE.insert(), [_first_entry(e, r) for e, r in reports])
+
+
 async def insert_reported(connection: AsyncConnection, event: CloudEvent, data: Reported) -> bool:
     """The event's row and its first timeline entry, unless it is there already."""
-    row = {
-        "id": data.event_id,
-        "category": data.category,
-        "title": data.title,
-        "description": data.description,
-        "channel": data.channel.value,
-        "severity": data.severity.value,
-        "level": data.level,
-        "status": data.status.value,
-        "disposition": None,
-        "lead_department": None,
-        "co_departments": [],
-        "grid_code": event.gridid,
-        "micro_grid_code": data.micro_grid,
-        "lat": data.place.lat,
-        "lon": data.place.lon,
-        "address": data.place.address,
-        "reporter_name": data.reporter.name if data.reporter else None,
-        "reporter_phone": data.reporter.phone if data.reporter else None,
-        "photos": [str(url) for url in data.photos],
-        "origin": data.origin.model_dump(mode="json", by_alias=True, exclude_none=True),
-        "time_limit": data.time_limit.model_dump(mode="json", by_alias=True),
-        "deadline": None,
-        "merged_into": None,
-        "reported_at": data.reported_at,
-        "updated_at": event.time,
-        "version": 1,
-    }
-    if not await insert_missing(connection, EVENTS, [row]):
+    record = reported_record(event, data)
+    if not await insert_missing(connection, EVENTS, [_event_row(record)]):
         return False
-    details = {"channel": data.channel.value, "origin": row["origin"]}
-    await insert_timeline(
-        connection, event, event_id=data.event_id, version=1, status=data.status,
-        department=None, details=details,
-    )  # fmt: skip
+    await connection.execute(TIMELINE.insert(), [_first_entry(event, record)])
     return True
 
 

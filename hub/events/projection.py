@@ -104,9 +104,15 @@ async def apply(connection: AsyncConnection, event: CloudEvent) -> int:
     )
     department = getattr(step, "department", None) or getattr(step, "lead", None)
     await ledger.insert_timeline(
-        connection, event, event_id=step.event_id, version=version, status=status,
-        department=department, details=details, note=step.note,
-    )  # fmt: skip
+        connection,
+        event,
+        event_id=step.event_id,
+        version=version,
+        status=status,
+        department=department,
+        details=details,
+        note=step.note,
+    )
     return 1
 
 

@@ -20,8 +20,11 @@ from hub.events.payloads import TimeLimit
 from hub.events.types import HandlingLevel, Severity, TimeUnit
 
 _SEGMENT = re.compile(r"^[a-z][a-z0-9_]*$")
-_UNITS = {"hours": TimeUnit.HOURS, "working_hours": TimeUnit.WORKING_HOURS,
-          "working_days": TimeUnit.WORKING_DAYS}  # fmt: skip
+_UNITS = {
+    "hours": TimeUnit.HOURS,
+    "working_hours": TimeUnit.WORKING_HOURS,
+    "working_days": TimeUnit.WORKING_DAYS,
+}
 
 
 class TaxonomyError(ValueError):
@@ -70,8 +73,13 @@ class _File(BaseModel):
     categories: list[_Node] = Field(min_length=1)
 
 
-_DEFAULTS: dict[str, Any] = {"co": [], "level": 1, "severity": Severity.LOW,
-                             "in_grid": False, "reportable": True}  # fmt: skip
+_DEFAULTS: dict[str, Any] = {
+    "co": [],
+    "level": 1,
+    "severity": Severity.LOW,
+    "in_grid": False,
+    "reportable": True,
+}
 _INHERITED = ("lead", "co", "time_limit", "level", "severity", "in_grid", "reportable")
 
 

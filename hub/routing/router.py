@@ -66,6 +66,7 @@ class Router:
         self.rules = rules
         self.topics = topics
         self.deadline = deadline
+        self.takes = frozenset({GridEventType.REPORTED, GridEventType.RETURNED, *FEED_TYPES})
 
     async def handle(self, event: CloudEvent) -> list[Message]:
         if event.type == GridEventType.REPORTED:
@@ -233,9 +234,14 @@ class Router:
             ),
         )
         opened = CloudEvent.of(
-            GridEventType.REPORTED, SOURCE, event.gridid, report,
-            subject=event_id, id_=event_id, time=event.time,
-        )  # fmt: skip
+            GridEventType.REPORTED,
+            SOURCE,
+            event.gridid,
+            report,
+            subject=event_id,
+            id_=event_id,
+            time=event.time,
+        )
         return opened.message(self.topics.grid_events)
 
     def _grid_notices(
@@ -244,11 +250,15 @@ class Router:
         """To the workers of each grid: the command centre's grid-worker app takes them."""
         return [
             CloudEvent.of(
-                DispatchType.NOTICE, SOURCE, grid, notice,
-                subject=notice.event_id, id_=derived_id(event.id, f"grid:{notice.rule}:{grid}"),
+                DispatchType.NOTICE,
+                SOURCE,
+                grid,
+                notice,
+                subject=notice.event_id,
+                id_=derived_id(event.id, f"grid:{notice.rule}:{grid}"),
             ).message(self.topics.dispatch(COMMAND))
             for grid in grids
-        ]  # fmt: skip
+        ]
 
     # -- shared ------------------------------------------------------------------------
 
@@ -282,7 +292,11 @@ class Router:
 
     def _step(self, event: CloudEvent, salt: str, step: Routed) -> Message:
         routed = CloudEvent.of(
-            GridEventType.ROUTED, SOURCE, event.gridid, step,
-            subject=step.event_id, id_=derived_id(event.id, salt),
-        )  # fmt: skip
+            GridEventType.ROUTED,
+            SOURCE,
+            event.gridid,
+            step,
+            subject=step.event_id,
+            id_=derived_id(event.id, salt),
+        )
         return routed.message(self.topics.grid_events)

@@ -59,7 +59,9 @@ async def test_report_to_resolution_over_kafka_seen_over_websocket(town_settings
         app.state.services.bus.links.add_feed(FeedSpec(client, "citymgmt", "case", statuses))
         async with (
             live_server(app) as hub,
-            connect(f"ws://{hub}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]) as ws,
+            connect(
+                f"ws://{hub}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+            ) as ws,
             httpx.AsyncClient(base_url=f"http://{hub}", timeout=10) as http,
         ):
             await ws.send(json.dumps({"type": "connection_init"}))
@@ -70,9 +72,17 @@ async def test_report_to_resolution_over_kafka_seen_over_websocket(town_settings
             await until_ready(app)
 
             lat, lon = INSIDE
-            variables = {"i": {"category": "municipal.manhole_cover", "description": "井盖缺失",
-                               "channel": "PATROL", "location": {"lat": lat, "lon": lon}}}  # fmt: skip
-            body = (await http.post("/graphql", json={"query": REPORT, "variables": variables})).json()
+            variables = {
+                "i": {
+                    "category": "municipal.manhole_cover",
+                    "description": "井盖缺失",
+                    "channel": "PATROL",
+                    "location": {"lat": lat, "lon": lon},
+                }
+            }
+            body = (
+                await http.post("/graphql", json={"query": REPORT, "variables": variables})
+            ).json()
             event_id = body["data"]["reportEvent"]["id"]
 
             seen = [await receive(ws) for _ in range(3)]

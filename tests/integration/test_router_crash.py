@@ -85,7 +85,9 @@ class Watcher:
 
     async def until(self, routed: int, within: float = 90) -> None:
         async with asyncio.timeout(within):
-            while len(self.routed()) < routed:
+            while True:
+                if len(self.routed()) >= routed:
+                    return
                 await asyncio.sleep(0.01)
 
 
@@ -123,14 +125,18 @@ def stop(process: subprocess.Popen[bytes]) -> str:
         return process.stderr.read().decode()
 
 
-async def test_a_killed_router_loses_and_doubles_nothing(town_settings: Settings, tmp_path: Path) -> None:
+async def test_a_killed_router_loses_and_doubles_nothing(
+    town_settings: Settings, tmp_path: Path
+) -> None:
     topics = fresh_topics()
     events = await reported_events(town_settings, topics, REPORTS)
     records: list[Record] = []
     async with kafka_backend(partitions=3) as backend:
         await backend.ensure_topics(topics.all(DEPARTMENTS))
         for start in range(0, REPORTS, 500):
-            await backend.publish([e.message(topics.grid_events) for e in events[start : start + 500]])
+            await backend.publish(
+                [e.message(topics.grid_events) for e in events[start : start + 500]]
+            )
         watcher = Watcher(records)
         reading = asyncio.create_task(
             watch(backend, [topics.grid_events, *map(topics.dispatch, DEPARTMENTS)], records)
@@ -148,7 +154,6 @@ async def test_a_killed_router_loses_and_doubles_nothing(town_settings: Settings
             errors = stop(second) + stop(first)
             reading.cancel()
         records = await read_all(backend, [topics.grid_events, *map(topics.dispatch, DEPARTMENTS)])
-
 
     assert routed_when_killed < REPORTS, "the router finished before it was killed"
     assert "Traceback" not in errors, errors

@@ -56,8 +56,12 @@ class CaseSystem:
         case = self.cases[request.path_params["case_id"]]
         case["status"] = (await request.json())["status"]
         self.changes.append(
-            {"id": case["id"], "eventId": case["eventId"], "status": case["status"],
-             "at": datetime.now(UTC).isoformat()}  # fmt: skip
+            {
+                "id": case["id"],
+                "eventId": case["eventId"],
+                "status": case["status"],
+                "at": datetime.now(UTC).isoformat(),
+            }
         )
         return JSONResponse(case)
 
@@ -79,7 +83,11 @@ class CaseSystemClient:
         response = await self.http.post(
             "/cases",
             headers={"Idempotency-Key": order.event_id},
-            json={"category": order.category, "title": order.title, "grid": order.location.grid_code},
+            json={
+                "category": order.category,
+                "title": order.title,
+                "grid": order.location.grid_code,
+            },
         )
         if response.status_code == 422:
             raise WorkOrderRefusedError(response.json()["error"])

@@ -47,7 +47,9 @@ class FakeSink:
             raise WorkOrderRefusedError("不属于本部门职责")
         self.orders.setdefault(order.event_id, order)
         number = list(self.orders).index(order.event_id) + 1
-        return UpstreamRef(system=f"{self.department}-fake", id=f"{self.department.upper()}-{number}")
+        return UpstreamRef(
+            system=f"{self.department}-fake", id=f"{self.department.upper()}-{number}"
+        )
 
 
 @dataclass

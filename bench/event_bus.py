@@ -1,0 +1,389 @@
+"""The event bus on real Kafka and on the embedded log, measured side by side.
+
+    python -m bench.event_bus [--kafka HOST:PORT] [--events 20000] [--rate 1000] [--seconds 10]
+
+For each backend (Kafka when a broker answers at --kafka or HUB_TEST_KAFKA_BOOTSTRAP,
+and the embedded log on SQLite):
+
+- route: the router alone on a backlog of reported events (exactly-once batches);
+- pipeline: report → route → dispatch with all stages running at once, from a
+  full outbox to every work order accepted by an instant department sink;
+- intake: reports/s into the ledger and outbox, direct and through GraphQL;
+- latency: reportEvent (GraphQL, in process) paced at --rate a second, to a
+  gridEvents subscriber, p50/p99 until it sees REPORTED and ROUTED; the whole hub
+  runs in this one process (relay, router, dispatch, ledger, live stream).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.app import create_app
+from hub.bus import (
+    BackendKind,
+    BusSettings,
+    CloudEvent,
+    KafkaBackend,
+    KafkaSettings,
+    Message,
+    Role,
+    Subscriber,
+    Worker,
+    each,
+    enqueue,
+)
+from hub.config import Settings
+from hub.db import migrate
+from hub.db.engine import Database
+from hub.demo.reports import FINDINGS, report_at
+from hub.demo.town import generate_town
+from hub.eventbus import EventBus
+from hub.events.intake import Report
+from hub.events.types import DispatchType
+from hub.observability.metrics import Metrics
+from hub.registry import store
+from hub.registry.codes import RegionLevel
+from hub.registry.importer import import_document
+from hub.registry.records import Region
+from hub.registry.service import Registry
+from hub.workorders import UpstreamRef, WorkOrder
+from schema.context import HubContext
+
+REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
+SUBSCRIBE = "subscription { gridEvents { step eventId } }"
+
+
+class InstantSink:
+    """A department system that answers at once: the bus's own cost, not the network's."""
+
+    def __init__(self, department: str, counter: Counter) -> None:
+        self.department = department
+        self.counter = counter
+
+    async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
+        self.counter.add()
+        return UpstreamRef(system="bench", id=order.event_id)
+
+
+@dataclass
+class Counter:
+    value: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add(self, amount: int = 1) -> None:
+        self.value += amount
+        self.changed.set()
+
+    async def reach(self, target: int) -> None:
+        while self.value < target:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), timeout=120)
+
+
+@dataclass
+class Setup:
+    name: str
+    settings: Settings
+    places: list[Region]
+
+
+async def town_database(folder: Path) -> tuple[Path, list[Region]]:
+    path = folder / "town.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await migrate.upgrade(database)
+    await import_document(database, generate_town(), "bench")
+    async with database.session() as session:
+        places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
+    await database.aclose()
+    return path, places
+
+
+def reports(places: Sequence[Region], count: int, seed: int = 1) -> list[Report]:
+    rng = random.Random(seed)
+    return [report_at(rng, rng.choice(FINDINGS), rng.choice(places)) for _ in range(count)]
+
+
+async def new_bus(settings: Settings, metrics: Metrics) -> tuple[EventBus, Database]:
+    database = Database(settings.database_url)
+    registry = Registry(database)
+    await registry.refresh()
+    departments = [
+        "command",
+        "police",
+        "citymgmt",
+        "petition",
+        "health",
+        "justice",
+        "emergency",
+        "housing",
+        "environment",
+        "market",
+        "civil",
+    ]
+    return EventBus(settings.bus, database, registry, departments, metrics), database
+
+
+def counting(
+    handler: Callable[[CloudEvent], Awaitable[list[Message]]], routed: Counter, orders: Counter
+) -> Callable[[CloudEvent], Awaitable[list[Message]]]:
+    async def handle(event: CloudEvent) -> list[Message]:
+        outputs = await handler(event)
+        if outputs and event.type == "gov.grid.event.reported":
+            routed.add()
+            orders.add(
+                sum(
+                    1
+                    for m in outputs
+                    if (dict(m.headers).get("ce_type") or b"").decode() == DispatchType.WORK_ORDER
+                )
+            )
+        return outputs
+
+    return handle
+
+
+def worker(bus: EventBus, subscriber: Subscriber) -> Worker:
+    return Worker(
+        bus.backend,
+        subscriber,
+        member="bench",
+        dead_letters=bus.topics.dead_letters,
+        batch_size=bus.settings.batch_size,
+        metrics=bus.metrics,
+    )
+
+
+async def fill_outbox(bus: EventBus, database: Database, batch: Sequence[Report]) -> None:
+    for start in range(0, len(batch), 1000):
+        messages = [
+            bus.intake.reported_event(r)[0].message(bus.topics.grid_events)
+            for r in batch[start : start + 1000]
+        ]
+        async with database.engine.begin() as connection:
+            await enqueue(connection, messages)
+
+
+async def measure_route(setup: Setup, count: int) -> float:
+    """The router alone on a backlog of ``count`` reported events: events/s."""
+    bus, database = await new_bus(setup.settings, Metrics())
+    routed, orders = Counter(), Counter()
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(database.aclose)
+        await bus.backend.start()
+        stack.push_async_callback(bus.backend.stop)
+        await bus.backend.ensure_topics(bus.topics.all(bus.departments))
+        await fill_outbox(bus, database, reports(setup.places, count))
+        await bus.relay.drain()
+        router = Subscriber(
+            bus.topics.group("router"),
+            (bus.topics.grid_events,),
+            each(counting(bus.router.handle, routed, orders)),
+        )
+        started = time.perf_counter()
+        task = asyncio.create_task(worker(bus, router).run())
+        await routed.reach(count)
+        elapsed = time.perf_counter() - started
+        task.cancel()
+    return count / elapsed
+
+
+async def measure_pipeline(setup: Setup, count: int) -> tuple[float, float, float]:
+    """Outbox → bus → router → dispatch → accepted, all at once: (relay, routed, accepted) /s."""
+    metrics = Metrics()
+    bus, database = await new_bus(setup.settings, metrics)
+    routed, orders, accepted = Counter(), Counter(), Counter()
+    for department in bus.departments:
+        bus.links.add_sink(InstantSink(department, accepted))
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(database.aclose)
+        await bus.backend.start()
+        stack.push_async_callback(bus.backend.stop)
+        await bus.backend.ensure_topics(bus.topics.all(bus.departments))
+        await fill_outbox(bus, database, reports(setup.places, count))
+        router = Subscriber(
+            bus.topics.group("router"),
+            (bus.topics.grid_events,),
+            each(counting(bus.router.handle, routed, orders)),
+        )
+        dispatchers = bus.subscribers({Role.DISPATCH})
+        started = time.perf_counter()
+        tasks = [asyncio.create_task(worker(bus, s).run()) for s in (router, *dispatchers)]
+        await bus.relay.drain()
+        relayed = time.perf_counter() - started
+        await routed.reach(count)
+        routed_at = time.perf_counter() - started
+        await accepted.reach(orders.value)
+        done = time.perf_counter() - started
+        for task in tasks:
+            task.cancel()
+    return count / relayed, count / routed_at, count / done
+
+
+async def measure_intake(setup: Setup, count: int) -> tuple[float, float]:
+    bus, database = await new_bus(setup.settings, Metrics())
+    batch = reports(setup.places, count, seed=2)
+    started = time.perf_counter()
+    for report in batch:
+        await bus.intake.report(report)
+    direct = count / (time.perf_counter() - started)
+    await database.aclose()
+    app = create_app(setup.settings)
+    schema, services = app.state.schema, app.state.services
+    await services.registry.refresh()
+    started = time.perf_counter()
+    for report in batch:
+        result = await schema.execute(
+            REPORT, variable_values=_variables(report), context_value=HubContext(services)
+        )
+        assert not result.errors, result.errors
+    graphql = count / (time.perf_counter() - started)
+    await services.aclose()
+    return direct, graphql
+
+
+def _variables(report: Report) -> dict[str, Any]:
+    return {
+        "i": {
+            "category": report.category,
+            "description": report.description,
+            "channel": report.channel.value,
+            "location": {"lat": report.lat, "lon": report.lon},
+        }
+    }
+
+
+async def measure_latency(setup: Setup, rate: float, seconds: float) -> dict[str, Any]:
+    """reportEvent → subscriber, with the whole hub in this process."""
+    app = create_app(setup.settings)
+    services, schema = app.state.services, app.state.schema
+    accepted = Counter()
+    for department in services.bus.departments:
+        services.bus.links.add_sink(InstantSink(department, accepted))
+    sent: dict[str, float] = {}
+    seen: dict[tuple[str, str], float] = {}
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(services.bus.live.ready.wait(), 60)
+        stream = await schema.subscribe(SUBSCRIBE, context_value=HubContext(services))
+
+        async def read() -> None:
+            async for result in stream:  # type: ignore[union-attr]
+                update = result.data["gridEvents"]
+                seen[(update["eventId"], update["step"])] = time.perf_counter()
+
+        reader = asyncio.create_task(read())
+        batch = reports(setup.places, int(rate * seconds), seed=3)
+
+        async def one(report: Report) -> None:
+            begin = time.perf_counter()
+            result = await schema.execute(
+                REPORT, variable_values=_variables(report), context_value=HubContext(services)
+            )
+            sent[result.data["reportEvent"]["id"]] = begin  # type: ignore[index]
+
+        started = time.perf_counter()
+        tasks = []
+        for index, report in enumerate(batch):
+            delay = started + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(report)))
+        await asyncio.gather(*tasks)
+        offered = len(batch) / (time.perf_counter() - started)
+        deadline = time.perf_counter() + 30
+        while len(seen) < 2 * len(sent) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        reader.cancel()
+    return {
+        "offered": offered,
+        **{step: _percentiles(sent, seen, step) for step in ("REPORTED", "ROUTED")},
+    }
+
+
+def _percentiles(sent: dict[str, float], seen: dict[tuple[str, str], float], step: str) -> str:
+    waits = sorted((seen[(i, step)] - t) * 1000 for i, t in sent.items() if (i, step) in seen)
+    if not waits:
+        return "none seen"
+    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+    return f"p50 {statistics.median(waits):6.1f} ms  p99 {p99:6.1f} ms  ({len(waits)}/{len(sent)} seen)"
+
+
+def settings_for(kind: str, database_file: Path, folder: Path, kafka: str | None) -> Settings:
+    path = folder / f"{kind}-{uuid.uuid4().hex[:8]}.db"  # a fresh file: no stale WAL beside it
+    shutil.copy(database_file, path)
+    bus = BusSettings(
+        backend=BackendKind.KAFKA if kind == "kafka" else BackendKind.EMBEDDED,
+        namespace=f"bench{uuid.uuid4().hex[:8]}.",
+        instance_id="bench",
+        kafka=KafkaSettings(bootstrap_servers=kafka or "127.0.0.1:9092", partitions=6),
+        batch_size=1000,
+    )
+    return Settings(database_url=f"sqlite+aiosqlite:///{path}", bus=bus, log_level="WARNING")
+
+
+async def kafka_answers(address: str | None) -> bool:
+    if not address:
+        return False
+    try:
+        await KafkaBackend(KafkaSettings(bootstrap_servers=address)).ping()
+    except Exception:
+        return False
+    return True
+
+
+async def run_backend(
+    kind: str, database_file: Path, places: list[Region], args: argparse.Namespace
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        fresh = lambda: Setup(kind, settings_for(kind, database_file, folder, args.kafka), places)  # noqa: E731
+        route = await measure_route(fresh(), args.events)
+        relay, routed, accepted = await measure_pipeline(fresh(), args.events)
+        direct, graphql = await measure_intake(fresh(), args.intake)
+        latency = await measure_latency(fresh(), args.rate, args.seconds)
+    print(f"\n== {kind} ==")
+    print(f"route (router alone, {args.events} backlog):       {route:9,.0f} events/s")
+    print(f"pipeline relay → router → dispatch, {args.events} events:")
+    print(
+        f"   relay {relay:,.0f}/s, all routed {routed:,.0f}/s, all orders accepted {accepted:,.0f} events/s"
+    )
+    print(f"intake: direct {direct:,.0f} reports/s, GraphQL reportEvent {graphql:,.0f} reports/s")
+    print(
+        f"latency at {args.rate:.0f}/s offered ({latency['offered']:.0f}/s achieved), reportEvent → subscriber:"
+    )
+    print(f"   REPORTED {latency['REPORTED']}")
+    print(f"   ROUTED   {latency['ROUTED']}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        database_file, places = await town_database(Path(scratch))
+        kinds = ["kafka"] if await kafka_answers(args.kafka) else []
+        if not kinds:
+            print(f"kafka: no broker at {args.kafka!r}; measuring the embedded backend only")
+        for kind in [*kinds, "embedded"]:
+            await run_backend(kind, database_file, places, args)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--kafka", default=os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP"))
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--intake", type=int, default=2_000)
+    parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--seconds", type=float, default=10)
+    asyncio.run(main(parser.parse_args()))
