@@ -313,16 +313,17 @@ class KafkaTail:
         await self._seek(partitions)
 
     async def _seek(self, partitions: list[TopicPartition]) -> None:
-        if self.since is None:
-            await self.consumer.seek_to_end(*partitions)
-            return
-        at = int(self.since.timestamp() * 1000)
-        found = await self.consumer.offsets_for_times(dict.fromkeys(partitions, at))
-        for partition, offset in found.items():
-            if offset is None:
-                await self.consumer.seek_to_end(partition)
-            else:
-                self.consumer.seek(partition, offset.offset)
+        """Explicit offsets, not seek_to_end: that one is resolved whenever its request
+        succeeds, and a retried request would skip what was written meanwhile."""
+        starts: dict[TopicPartition, int | None] = dict.fromkeys(partitions)
+        if self.since is not None:
+            at = int(self.since.timestamp() * 1000)
+            found = await self.consumer.offsets_for_times(dict.fromkeys(partitions, at))
+            starts = {p: (o.offset if o is not None else None) for p, o in found.items()}
+        at_end = [p for p, offset in starts.items() if offset is None]
+        ends = await self.consumer.end_offsets(at_end) if at_end else {}
+        for partition, offset in starts.items():
+            self.consumer.seek(partition, offset if offset is not None else ends[partition])
 
     async def stop(self) -> None:
         await self.consumer.stop()

@@ -153,9 +153,12 @@ async def test_a_killed_router_loses_and_doubles_nothing(
         finally:
             errors = stop(second) + stop(first)
             reading.cancel()
+        streamed = sorted((r.topic, r.partition, r.offset) for r in records)
         records = await read_all(backend, [topics.grid_events, *map(topics.dispatch, DEPARTMENTS)])
 
     assert routed_when_killed < REPORTS, "the router finished before it was killed"
+    # A reader that followed along saw exactly what a reader afterwards sees.
+    assert streamed == sorted((r.topic, r.partition, r.offset) for r in records)
     assert "Traceback" not in errors, errors
     routed = Watcher(records).routed()
     per_event = Counter(r.header("ce_subject") for r in routed)
