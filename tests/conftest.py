@@ -122,6 +122,20 @@ async def town_bus(bus_env: BusEnv, town_document: dict[str, Any]) -> TownBus:
     return TownBus(bus_env, registry, bus)
 
 
+@pytest.fixture
+async def embedded_town_bus(
+    tmp_path: Path, town_database_file: Path
+) -> AsyncIterator[TownBus]:
+    """The town bus on the embedded log in SQLite only: for tests about payloads, not backends."""
+    path = tmp_path / "hub.db"
+    shutil.copy(town_database_file, path)
+    async with migrated(sqlite_url(path)) as db, backend_for("embedded", db) as backend:
+        registry = Registry(db)
+        await registry.refresh()
+        env = BusEnv("embedded-sqlite", db, backend, fresh_topics())
+        yield TownBus(env, registry, make_bus(db, backend, env.topics, registry))
+
+
 @pytest.fixture(scope="session")
 def town_database_file(
     tmp_path_factory: pytest.TempPathFactory, town_document: dict[str, Any]

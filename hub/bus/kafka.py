@@ -165,7 +165,9 @@ class KafkaBackend:
         would not know of every partition, and never read the ones it missed."""
         try:
             async with asyncio.timeout(within):
-                while not all(_led(t) for t in await admin.describe_topics(topics)):
+                while True:
+                    if all(_led(t) for t in await admin.describe_topics(topics)):
+                        return
                     await asyncio.sleep(0.1)
         except TimeoutError as error:
             raise BusUnavailableError(f"new topics have no leaders after {within} s") from error

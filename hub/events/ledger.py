@@ -102,33 +102,6 @@ async def insert_reported(connection: AsyncConnection, event: CloudEvent, data: 
     return True
 
 
-async def insert_timeline(  # noqa: PLR0913 - one column each
-    connection: AsyncConnection,
-    event: CloudEvent,
-    *,
-    event_id: str,
-    version: int,
-    status: LifecycleStatus,
-    department: str | None,
-    details: dict[str, Any],
-    note: str | None = None,
-) -> None:
-    await connection.execute(
-        TIMELINE.insert().values(
-            id=event.id,
-            event_id=event_id,
-            version=version,
-            type=event.type,
-            status=status.value,
-            occurred_at=event.time,
-            source=event.source,
-            department=department,
-            note=note,
-            details=details,
-        )
-    )
-
-
 async def known_ids(connection: AsyncConnection, ids: Collection[str]) -> set[str]:
     """Which of these CloudEvents the ledger has applied already."""
     if not ids:

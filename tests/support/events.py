@@ -7,6 +7,7 @@ the event id, changes since a cursor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -137,3 +138,10 @@ async def collect(
 
 def types_of(records: Sequence[Record]) -> list[str]:
     return [r.header("ce_type") or "" for r in records]
+
+
+async def cancel(task: asyncio.Task[None]) -> None:
+    """Cancel and wait: a task left running would outlive the database it reads."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -12,7 +12,7 @@ from hub.events.payloads import Escalated
 from hub.events.types import Severity
 from hub.workorders import LifecycleStatus
 from tests.conftest import BusEnv
-from tests.support.events import collect
+from tests.support.events import cancel, collect
 
 GRID = "330199001006005"
 
@@ -32,7 +32,7 @@ async def run(env: BusEnv, subscriber: Subscriber, until: int, max_attempts: int
     try:
         records = await collect(env.backend, out, lambda found: len(found) >= until)
     finally:
-        task.cancel()
+        await cancel(task)
     return [Message(r.topic, r.key, r.value, r.headers) for r in records]
 
 
