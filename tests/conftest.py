@@ -123,9 +123,7 @@ async def town_bus(bus_env: BusEnv, town_document: dict[str, Any]) -> TownBus:
 
 
 @pytest.fixture
-async def embedded_town_bus(
-    tmp_path: Path, town_database_file: Path
-) -> AsyncIterator[TownBus]:
+async def embedded_town_bus(tmp_path: Path, town_database_file: Path) -> AsyncIterator[TownBus]:
     """The town bus on the embedded log in SQLite only: for tests about payloads, not backends."""
     path = tmp_path / "hub.db"
     shutil.copy(town_database_file, path)

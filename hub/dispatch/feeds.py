@@ -43,6 +43,8 @@ from hub.workorders import LifecycleStatus, UpstreamChange
 
 log = logging.getLogger(__name__)
 _FEED_TYPES = {t.value for t in DEPARTMENT_FEED_TYPES}
+# A department's own record is either new or done; its other steps are its business.
+RECORD_VERBS = {LifecycleStatus.RESOLVED: "closed", LifecycleStatus.CLOSED: "closed"}
 STEP_OF_STATUS = {
     LifecycleStatus.IN_PROGRESS: GridEventType.PROGRESSED,
     LifecycleStatus.RESOLVED: GridEventType.RESOLVED,
@@ -107,7 +109,10 @@ class FeedPoller:
 
     async def _department_event(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
         status = spec.statuses.get(change.status)
-        verb = spec.created_verb if change.kind == "created" else (status or "").lower()
+        if change.kind == "created":
+            verb = spec.created_verb
+        else:
+            verb = RECORD_VERBS.get(status) if status else None
         event_type = f"gov.{spec.department}.{spec.entity}.{verb}"
         if event_type not in _FEED_TYPES:
             return None  # a change the hub publishes no event for (e.g. an internal step)

@@ -37,9 +37,6 @@ class FeedSpec:
     statuses: Mapping[str, LifecycleStatus] = field(default_factory=dict)
     created_verb: str = "created"
 
-    def verbs(self) -> set[str]:
-        return {self.created_verb, *(s.value.lower() for s in self.statuses.values())}
-
 
 class LinkError(ValueError):
     """A sink or feed that the bus cannot use as registered."""

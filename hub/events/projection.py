@@ -40,8 +40,17 @@ log = logging.getLogger(__name__)
 LIFECYCLE_TYPES = frozenset(t.value for t in GridEventType)
 _DONE = {LifecycleStatus.RESOLVED, LifecycleStatus.VERIFIED, LifecycleStatus.CLOSED}
 _EARLY = {LifecycleStatus.ROUTED, LifecycleStatus.ACCEPTED, LifecycleStatus.IN_PROGRESS}
-_STATE = ("status", "version", "updated_at", "disposition", "lead_department",
-          "co_departments", "deadline", "level", "merged_into")  # fmt: skip
+_STATE = (
+    "status",
+    "version",
+    "updated_at",
+    "disposition",
+    "lead_department",
+    "co_departments",
+    "deadline",
+    "level",
+    "merged_into",
+)
 
 
 def next_status(current: LifecycleStatus, step: Lifecycle) -> LifecycleStatus:
@@ -112,8 +121,9 @@ class _Batch:
             log.info("step of an unknown event skipped", extra={"event": step.event_id})
             return
         status = next_status(LifecycleStatus(state["status"]), step)
-        state.update(_changes(step), status=status.value, version=state["version"] + 1,
-                     updated_at=event.time)  # fmt: skip
+        state.update(
+            _changes(step), status=status.value, version=state["version"] + 1, updated_at=event.time
+        )
         if isinstance(step, Accepted):
             self.orders.append(_order(event, step))
         self.timeline.append(_entry(event, step, state["version"], status))

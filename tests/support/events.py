@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.bus import Backend, BusSettings, Record, Role, Topics
+from sqlalchemy import select
+
+from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics
+from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
 from hub.departments import load_departments
 from hub.eventbus import EventBus
@@ -145,3 +148,23 @@ async def cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def outbox_events(database: Database) -> list[CloudEvent]:
+    """What waits in the outbox, oldest first, as CloudEvents."""
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(select(OutboxRow).order_by(OutboxRow.id))).all()
+    return [
+        CloudEvent.from_record(
+            Record(
+                row.topic,
+                0,
+                0,
+                row.key,
+                row.value,
+                tuple((n, v.encode()) for n, v in row.headers),
+                0,
+            )
+        )
+        for row in rows
+    ]

@@ -22,9 +22,16 @@ def record(event: CloudEvent) -> Record:
 
 
 def escalated() -> CloudEvent:
-    data = Escalated(event_id=new_id(), status=LifecycleStatus.ACCEPTED, category="city.litter",
-                     severity=Severity.LOW, level=2)  # fmt: skip
-    return CloudEvent.of("gov.grid.event.escalated", "/hub/timers", GRID, data, subject=data.event_id)
+    data = Escalated(
+        event_id=new_id(),
+        status=LifecycleStatus.ACCEPTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        level=2,
+    )
+    return CloudEvent.of(
+        "gov.grid.event.escalated", "/hub/timers", GRID, data, subject=data.event_id
+    )
 
 
 def test_attributes_travel_in_ce_headers_and_the_key_is_the_grid() -> None:
@@ -53,21 +60,36 @@ def test_a_message_decodes_to_the_same_event() -> None:
         ((("ce_type", b"x"),), "not a CloudEvents 1.0 message"),
         ((("ce_specversion", b"1.0"), ("ce_type", b"x")), "header ce_id is missing"),
         (
-            (("ce_specversion", b"1.0"), ("ce_id", b"a"), ("ce_type", b"x"), ("ce_source", b"/"),
-             ("ce_time", b"2026-01-01T00:00:00"), ("ce_gridid", b"1")),  # fmt: skip
+            (
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"a"),
+                ("ce_type", b"x"),
+                ("ce_source", b"/"),
+                ("ce_time", b"2026-01-01T00:00:00"),
+                ("ce_gridid", b"1"),
+            ),
             "time without a time zone",
         ),
     ],
 )
-def test_malformed_messages_are_refused_with_the_reason(headers: tuple[tuple[str, bytes], ...], reason: str) -> None:
+def test_malformed_messages_are_refused_with_the_reason(
+    headers: tuple[tuple[str, bytes], ...], reason: str
+) -> None:
     with pytest.raises(MalformedEventError, match=reason):
         CloudEvent.from_record(Record("t", 0, 0, "k", b"{}", headers, 0))
 
 
 def test_data_that_breaks_the_contract_is_refused() -> None:
     event = escalated()
-    broken = CloudEvent(event.id, event.type, event.source, event.time, event.gridid, event.subject,
-                        event.data.replace(b'"level":2', b'"level":9'))  # fmt: skip
+    broken = CloudEvent(
+        event.id,
+        event.type,
+        event.source,
+        event.time,
+        event.gridid,
+        event.subject,
+        event.data.replace(b'"level":2', b'"level":9'),
+    )
     with pytest.raises(MalformedEventError, match="level"):
         broken.payload(Escalated)
 

@@ -18,16 +18,29 @@ GRID = "330199001006005"
 
 
 def step(level: int) -> Message:
-    data = Escalated(event_id="01KBZ0000000000000000000AA", status=LifecycleStatus.ACCEPTED,
-                     category="city.litter", severity=Severity.LOW, level=min(level, 4))  # fmt: skip
+    data = Escalated(
+        event_id="01KBZ0000000000000000000AA",
+        status=LifecycleStatus.ACCEPTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        level=min(level, 4),
+    )
     return CloudEvent.of("gov.grid.event.escalated", "/t", GRID, data).message("in")
 
 
-async def run(env: BusEnv, subscriber: Subscriber, until: int, max_attempts: int = 3) -> list[Message]:
+async def run(
+    env: BusEnv, subscriber: Subscriber, until: int, max_attempts: int = 3
+) -> list[Message]:
     """Run ``subscriber`` until ``until`` messages came out on its output topic."""
     out = env.topics.dispatch("police")
-    worker = Worker(env.backend, subscriber, member="m", dead_letters=env.topics.dead_letters,
-                    batch_size=50, max_attempts=max_attempts)  # fmt: skip
+    worker = Worker(
+        env.backend,
+        subscriber,
+        member="m",
+        dead_letters=env.topics.dead_letters,
+        batch_size=50,
+        max_attempts=max_attempts,
+    )
     task = asyncio.create_task(worker.run())
     try:
         records = await collect(env.backend, out, lambda found: len(found) >= until)
@@ -36,9 +49,9 @@ async def run(env: BusEnv, subscriber: Subscriber, until: int, max_attempts: int
     return [Message(r.topic, r.key, r.value, r.headers) for r in records]
 
 
-
-
-async def test_poison_is_dead_lettered_with_its_reason_and_the_stream_goes_on(bus_env: BusEnv) -> None:
+async def test_poison_is_dead_lettered_with_its_reason_and_the_stream_goes_on(
+    bus_env: BusEnv,
+) -> None:
     source, out = bus_env.topics.grid_events, bus_env.topics.dispatch("police")
     await bus_env.backend.ensure_topics([source, out, bus_env.topics.dead_letters])
 
@@ -81,7 +94,9 @@ async def test_transient_failures_are_retried_then_dead_lettered(bus_env: BusEnv
             outputs.append(Message(out, event.gridid, str(level).encode()))
         return outputs
 
-    await bus_env.backend.publish([Message(source, m.key, m.value, m.headers) for m in (step(1), step(2), step(3))])
+    await bus_env.backend.publish(
+        [Message(source, m.key, m.value, m.headers) for m in (step(1), step(2), step(3))]
+    )
     subscriber = Subscriber(bus_env.topics.group("t"), (source,), handle)
     outputs = await run(bus_env, subscriber, until=2, max_attempts=3)
     assert [m.value for m in outputs] == [b"1", b"3"]

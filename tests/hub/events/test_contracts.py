@@ -26,7 +26,9 @@ DEPARTMENTS = [d.code for d in load_departments()]
 
 
 def schema_file(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EVENT_SCHEMAS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(
+        (EVENT_SCHEMAS_DIR / f"{name}.json").read_text(encoding="utf-8")
+    )
     return loaded
 
 
@@ -58,14 +60,19 @@ def test_the_asyncapi_topics_are_the_code_topics(asyncapi: dict[str, Any]) -> No
     assert parameter["enum"] == DEPARTMENTS
 
 
-def test_every_published_type_is_an_asyncapi_message_with_its_schema(asyncapi: dict[str, Any]) -> None:
+def test_every_published_type_is_an_asyncapi_message_with_its_schema(
+    asyncapi: dict[str, Any],
+) -> None:
     messages = asyncapi["components"]["messages"]
     named = {m["name"]: m for m in messages.values()}
     assert set(named) == {*PAYLOADS, "dead-letter"}
     for name, message in named.items():
         target = ASYNCAPI_FILE.parent / message["payload"]["$ref"]
         assert target.is_file(), f"{name}: {target} is missing"
-    grid_channel = {ref["$ref"].rsplit("/", 1)[1] for ref in asyncapi["channels"]["gridEvents"]["messages"].values()}
+    grid_channel = {
+        ref["$ref"].rsplit("/", 1)[1]
+        for ref in asyncapi["channels"]["gridEvents"]["messages"].values()
+    }
     on_grid = {messages[m]["name"] for m in grid_channel}
     assert on_grid == {*PAYLOADS} - {t.value for t in DispatchType}
 
@@ -99,16 +106,26 @@ async def test_what_the_bus_produces_fits_the_published_schemas(embedded_town_bu
     bus.links.add_sink(FakeSink("citymgmt"))
     bus.links.add_sink(FakeSink("environment", refuse=True))
     async with running(bus):
-        await bus.intake.report(report("municipal.waterlogging", channel="HOTLINE", severity="HIGH"))
+        await bus.intake.report(
+            report("municipal.waterlogging", channel="HOTLINE", severity="HIGH")
+        )
         await bus.intake.report(report("environment.noise", severity="HIGH"))
         records = await collect(
-            bus.backend, topics.grid_events,
-            lambda found: count(found, GridEventType.ROUTED) >= 3
-            and count(found, GridEventType.ACCEPTED) >= 1,
-        )  # fmt: skip
+            bus.backend,
+            topics.grid_events,
+            lambda found: (
+                count(found, GridEventType.ROUTED) >= 3
+                and count(found, GridEventType.ACCEPTED) >= 1
+            ),
+        )
         dispatched = await collect(bus.backend, topics.dispatch("petition"), lambda f: len(f) >= 1)
     kinds = {r.header("ce_type") for r in records}
-    assert {GridEventType.REPORTED, GridEventType.ROUTED, GridEventType.ACCEPTED, GridEventType.RETURNED} <= kinds
+    assert {
+        GridEventType.REPORTED,
+        GridEventType.ROUTED,
+        GridEventType.ACCEPTED,
+        GridEventType.RETURNED,
+    } <= kinds
     for record in [*records, *dispatched]:
         validate(record)
 
@@ -123,4 +140,4 @@ def test_dead_letters_fit_their_schema() -> None:
 
 def test_the_asyncapi_file_is_plain_yaml_without_machine_paths() -> None:
     text = Path(ASYNCAPI_FILE).read_text(encoding="utf-8")
-    assert "/work/" not in text and "/tmp/" not in text
+    assert not re.search(r"/(work|tmp|home)/", text)

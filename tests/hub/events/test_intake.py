@@ -8,13 +8,12 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from hub.bus import CloudEvent, Record
 from hub.db.bus_models import GridEventRow, OutboxRow, TimelineRow
 from hub.events.intake import OutsideGridsError, ReportRejectedError
 from hub.events.types import Channel, Severity
 from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
-from tests.support.events import OUTSIDE, report
+from tests.support.events import OUTSIDE, outbox_events, report
 
 
 async def counts(town: TownBus) -> tuple[int, int, int]:
@@ -29,15 +28,16 @@ async def counts(town: TownBus) -> tuple[int, int, int]:
 async def test_a_report_is_in_the_ledger_and_the_outbox(town_bus: TownBus) -> None:
     record = await town_bus.bus.intake.report(report("city.litter", address="3栋2单元501"))
     assert (record.grid_code, record.micro_grid_code) == ("330199001006005", record.micro_grid_code)
-    assert record.micro_grid_code is not None and record.micro_grid_code.startswith(record.grid_code)
-    assert (record.status, record.severity, record.title) == (LifecycleStatus.REPORTED, Severity.LOW, "暴露垃圾")
+    assert record.micro_grid_code is not None
+    assert record.micro_grid_code.startswith(record.grid_code)
+    assert (record.status, record.severity, record.title) == (
+        LifecycleStatus.REPORTED,
+        Severity.LOW,
+        "暴露垃圾",
+    )
     assert record.address == "3栋2单元501"
     assert await counts(town_bus) == (1, 1, 1)
-    async with town_bus.env.database.engine.connect() as connection:
-        row = (await connection.execute(select(OutboxRow))).one()
-    event = CloudEvent.from_record(
-        Record(row.topic, 0, 0, row.key, row.value, tuple((n, v.encode()) for n, v in row.headers), 0)
-    )
+    (event,) = await outbox_events(town_bus.env.database)
     assert (event.id, event.subject, event.gridid) == (record.id, record.id, record.grid_code)
     assert json.loads(event.data)["reporter"] == {"name": "张三", "phone": "13800000000"}
 
@@ -50,7 +50,11 @@ async def test_a_report_is_in_the_ledger_and_the_outbox(town_bus: TownBus) -> No
         ({"category": "dispute.mediation"}, "category", "opened by routing rules only"),
         ({"description": "x" * 2001}, "description", "at most 2000 characters"),
         ({"photos": ("not a url",)}, "photos.0", "URL"),
-        ({"photos": tuple(f"https://img.example/{i}.jpg" for i in range(10))}, "photos", "at most 9"),
+        (
+            {"photos": tuple(f"https://img.example/{i}.jpg" for i in range(10))},
+            "photos",
+            "at most 9",
+        ),
     ],
 )
 async def test_a_bad_report_is_refused_and_nothing_is_written(
@@ -82,7 +86,10 @@ async def test_reports_arriving_together_share_a_transaction(town_bus: TownBus) 
     event.listen(engine, "commit", count_commit)
     try:
         records = await asyncio.gather(
-            *(town_bus.bus.intake.report(report("city.litter", channel=Channel.HOTLINE)) for _ in range(40))
+            *(
+                town_bus.bus.intake.report(report("city.litter", channel=Channel.HOTLINE))
+                for _ in range(40)
+            )
         )
     finally:
         event.remove(engine, "commit", count_commit)

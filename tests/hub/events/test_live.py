@@ -41,7 +41,9 @@ def update(grid: str, **fields: object) -> CloudEvent:
         (EventFilter(within="330199001", departments=("citymgmt",)), [0, 1]),
     ],
 )
-async def test_filters_choose_what_a_subscriber_gets(where: EventFilter, matching: list[int]) -> None:
+async def test_filters_choose_what_a_subscriber_gets(
+    where: EventFilter, matching: list[int]
+) -> None:
     events = [
         update(GRID_A),
         update(GRID_B, category="municipal.road_damage", severity=Severity.HIGH),
@@ -84,8 +86,13 @@ async def test_an_event_published_twice_reaches_subscribers_once() -> None:
 
 async def test_other_types_are_not_grid_event_steps() -> None:
     live = LiveEvents(backend=None, topic="grid.events")  # type: ignore[arg-type]
-    data = Escalated(event_id=new_id(), status=LifecycleStatus.ACCEPTED, category="city.litter",
-                     severity=Severity.LOW, level=2)  # fmt: skip
+    data = Escalated(
+        event_id=new_id(),
+        status=LifecycleStatus.ACCEPTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        level=2,
+    )
     notice = CloudEvent.of("gov.grid.notice.issued", "/t", GRID_A, data)
     async with live.subscribe(EventFilter()) as subscription:
         live.publish(notice)

@@ -21,36 +21,64 @@ LIMIT = TimeLimit(value=2, unit=TimeUnit.HOURS)
 
 
 def step(kind: GridEventType, data: object, event_id: str, salt: str, grid: str) -> CloudEvent:
-    return CloudEvent.of(kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt))  # type: ignore[arg-type]
+    return CloudEvent.of(
+        kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt)
+    )  # type: ignore[arg-type]
 
 
 def routed(event_id: str, grid: str) -> CloudEvent:
-    data = Routed(event_id=event_id, status=LifecycleStatus.ROUTED, category="city.litter",
-                  severity=Severity.LOW, departments=["citymgmt", "environment"],
-                  disposition=Disposition.JOINT, lead="citymgmt", co_handlers=["environment"],
-                  time_limit=LIMIT, deadline=datetime(2026, 11, 23, 11, tzinfo=UTC))  # fmt: skip
+    data = Routed(
+        event_id=event_id,
+        status=LifecycleStatus.ROUTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        departments=["citymgmt", "environment"],
+        disposition=Disposition.JOINT,
+        lead="citymgmt",
+        co_handlers=["environment"],
+        time_limit=LIMIT,
+        deadline=datetime(2026, 11, 23, 11, tzinfo=UTC),
+    )
     return step(GridEventType.ROUTED, data, event_id, "routed", grid)
 
 
 def accepted(event_id: str, grid: str, department: str, role: OrderRole) -> CloudEvent:
-    data = Accepted(event_id=event_id, status=LifecycleStatus.ACCEPTED, category="city.litter",
-                    severity=Severity.LOW, department=department, role=role,
-                    upstream=Upstream(system=f"{department}-sys", id="U-1"))  # fmt: skip
+    data = Accepted(
+        event_id=event_id,
+        status=LifecycleStatus.ACCEPTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        department=department,
+        role=role,
+        upstream=Upstream(system=f"{department}-sys", id="U-1"),
+    )
     return step(GridEventType.ACCEPTED, data, event_id, f"accepted:{department}", grid)
 
 
 def resolved(event_id: str, grid: str) -> CloudEvent:
-    data = Progressed(event_id=event_id, status=LifecycleStatus.RESOLVED, category="city.litter",
-                      severity=Severity.LOW, department="citymgmt", note="已处置")  # fmt: skip
+    data = Progressed(
+        event_id=event_id,
+        status=LifecycleStatus.RESOLVED,
+        category="city.litter",
+        severity=Severity.LOW,
+        department="citymgmt",
+        note="已处置",
+    )
     return step(GridEventType.RESOLVED, data, event_id, "resolved", grid)
 
 
-async def test_steps_apply_in_order_once_however_often_they_come(embedded_town_bus: TownBus) -> None:
+async def test_steps_apply_in_order_once_however_often_they_come(
+    embedded_town_bus: TownBus,
+) -> None:
     town = embedded_town_bus
     record = await town.bus.intake.report(report("city.litter"))
     event_id, grid = record.id, record.grid_code
-    steps = [routed(event_id, grid), accepted(event_id, grid, "environment", OrderRole.CO),
-             accepted(event_id, grid, "citymgmt", OrderRole.LEAD), resolved(event_id, grid)]  # fmt: skip
+    steps = [
+        routed(event_id, grid),
+        accepted(event_id, grid, "environment", OrderRole.CO),
+        accepted(event_id, grid, "citymgmt", OrderRole.LEAD),
+        resolved(event_id, grid),
+    ]
     projection = Projection(town.env.database)
     assert await projection.apply(steps[:2]) == 2
     assert await projection.apply(steps) == 2  # the first two are known
@@ -60,15 +88,24 @@ async def test_steps_apply_in_order_once_however_often_they_come(embedded_town_b
         found = (await ledger.events(connection, [event_id]))[event_id]
         timeline = (await ledger.timelines(connection, [event_id]))[event_id]
         orders = (await ledger.orders(connection, [event_id]))[event_id]
-    assert (found.status, found.version, found.lead_department) == (LifecycleStatus.RESOLVED, 5, "citymgmt")
+    assert (found.status, found.version, found.lead_department) == (
+        LifecycleStatus.RESOLVED,
+        5,
+        "citymgmt",
+    )
     assert (found.disposition, found.co_departments) == (Disposition.JOINT, ("environment",))
     assert [(e.version, e.status) for e in timeline] == [
-        (1, LifecycleStatus.REPORTED), (2, LifecycleStatus.ROUTED),
+        (1, LifecycleStatus.REPORTED),
+        (2, LifecycleStatus.ROUTED),
         (3, LifecycleStatus.ROUTED),  # the co-handler's acceptance moves nothing
-        (4, LifecycleStatus.ACCEPTED), (5, LifecycleStatus.RESOLVED),
-    ]  # fmt: skip
+        (4, LifecycleStatus.ACCEPTED),
+        (5, LifecycleStatus.RESOLVED),
+    ]
     assert timeline[-1].note == "已处置"
-    assert {(o.department, o.role) for o in orders} == {("citymgmt", OrderRole.LEAD), ("environment", OrderRole.CO)}
+    assert {(o.department, o.role) for o in orders} == {
+        ("citymgmt", OrderRole.LEAD),
+        ("environment", OrderRole.CO),
+    }
 
 
 async def test_a_late_step_never_moves_the_status_back(embedded_town_bus: TownBus) -> None:
@@ -76,7 +113,9 @@ async def test_a_late_step_never_moves_the_status_back(embedded_town_bus: TownBu
     record = await town.bus.intake.report(report("city.litter"))
     projection = Projection(town.env.database)
     late = accepted(record.id, record.grid_code, "citymgmt", OrderRole.LEAD)
-    await projection.apply([routed(record.id, record.grid_code), resolved(record.id, record.grid_code), late])
+    await projection.apply(
+        [routed(record.id, record.grid_code), resolved(record.id, record.grid_code), late]
+    )
     async with town.env.database.engine.connect() as connection:
         found = (await ledger.events(connection, [record.id]))[record.id]
     assert (found.status, found.version) == (LifecycleStatus.RESOLVED, 4)
@@ -108,6 +147,8 @@ async def _until_routed(town: TownBus, ids: list[str]) -> None:
         while True:
             async with town.env.database.engine.connect() as connection:
                 found = await ledger.events(connection, ids)
-            if all(r.status is LifecycleStatus.ROUTED for r in found.values()) and len(found) == len(ids):
+            if all(r.status is LifecycleStatus.ROUTED for r in found.values()) and len(
+                found
+            ) == len(ids):
                 return
             await asyncio.sleep(0.05)

@@ -27,12 +27,14 @@ def test_every_department_handles_some_category(taxonomy: Taxonomy) -> None:
 def test_leaves_inherit_from_their_group_unless_they_say_otherwise(taxonomy: Taxonomy) -> None:
     litter = taxonomy.get("city.litter")
     billboard = taxonomy.get("city.billboard")
-    assert litter is not None and billboard is not None
+    assert litter is not None
+    assert billboard is not None
     assert (litter.lead, litter.in_grid, litter.time_limit.value) == ("citymgmt", True, 4)
     assert litter.time_limit.unit is TimeUnit.WORKING_HOURS
     assert (billboard.in_grid, billboard.time_limit.unit) == (False, TimeUnit.WORKING_DAYS)
     assert litter.path == ("市容环境", "暴露垃圾")
-    assert litter.leaf and not taxonomy.get("city").leaf  # type: ignore[union-attr]
+    assert litter.leaf
+    assert not taxonomy.get("city").leaf  # type: ignore[union-attr]
 
 
 def test_emergencies_run_on_clock_hours_and_start_higher(taxonomy: Taxonomy) -> None:
@@ -50,13 +52,22 @@ def test_rule_only_categories_cannot_be_reported(taxonomy: Taxonomy) -> None:
 
 
 def tree(*children: dict[str, Any], **group: Any) -> dict[str, Any]:
-    return {"version": 1, "categories": [{"code": "x", "name": "X", **group, "children": list(children)}]}
+    return {
+        "version": 1,
+        "categories": [{"code": "x", "name": "X", **group, "children": list(children)}],
+    }
 
 
 def test_every_problem_is_named_with_its_category() -> None:
     bad = tree(
         {"code": "x.a", "name": "A", "lead": "nobody", "time_limit": {"days": 2}},
-        {"code": "y.b", "name": "B", "lead": "police", "co": ["police"], "time_limit": {"hours": 1}},
+        {
+            "code": "y.b",
+            "name": "B",
+            "lead": "police",
+            "co": ["police"],
+            "time_limit": {"hours": 1},
+        },
         {"code": "x.c", "name": "C"},
     )
     with pytest.raises(TaxonomyError) as caught:
@@ -72,7 +83,9 @@ def test_every_problem_is_named_with_its_category() -> None:
 
 def test_structural_mistakes_are_refused_before_anything_else() -> None:
     with pytest.raises(TaxonomyError, match=r"categories\.0\.colour"):
-        Taxonomy.parse({"version": 1, "categories": [{"code": "x", "name": "X", "colour": 1}]}, DEPARTMENTS)
+        Taxonomy.parse(
+            {"version": 1, "categories": [{"code": "x", "name": "X", "colour": 1}]}, DEPARTMENTS
+        )
 
 
 def test_duplicate_codes_are_refused() -> None:
@@ -80,5 +93,5 @@ def test_duplicate_codes_are_refused() -> None:
         {"code": "x.a", "name": "A", "lead": "police", "time_limit": {"hours": 1}},
         {"code": "x.a", "name": "A again", "lead": "police", "time_limit": {"hours": 1}},
     )
-    with pytest.raises(TaxonomyError, match="x.a: the code appears twice"):
+    with pytest.raises(TaxonomyError, match=r"x\.a: the code appears twice"):
         Taxonomy.parse(twice, DEPARTMENTS)

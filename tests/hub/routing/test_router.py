@@ -56,8 +56,15 @@ def reported(router: Router, category: str, **fields: Any) -> CloudEvent:
         time_limit=found.time_limit,
         origin=fields.pop("origin", Origin(kind=OriginKind.REPORT)),
     )
-    return CloudEvent.of("gov.grid.event.reported", "/test", GRID, data, subject=data.event_id,
-                         id_=data.event_id, time=WHEN)  # fmt: skip
+    return CloudEvent.of(
+        "gov.grid.event.reported",
+        "/test",
+        GRID,
+        data,
+        subject=data.event_id,
+        id_=data.event_id,
+        time=WHEN,
+    )
 
 
 def by_type(outputs: list[Message]) -> dict[str, list[dict[str, Any]]]:
@@ -71,7 +78,11 @@ def by_type(outputs: list[Message]) -> dict[str, list[dict[str, Any]]]:
 async def test_a_small_matter_stays_in_the_grid(router: Router) -> None:
     outputs = by_type(await router.handle(reported(router, "city.litter")))
     (routed,) = outputs["gov.grid.event.routed"]
-    assert (routed["disposition"], routed["lead"], routed["coHandlers"]) == ("IN_GRID", "command", [])
+    assert (routed["disposition"], routed["lead"], routed["coHandlers"]) == (
+        "IN_GRID",
+        "command",
+        [],
+    )
     (order,) = outputs["gov.grid.workorder.requested"]
     assert order["topic"] == "dept.command.dispatch"
     assert order["disposition"] == "IN_GRID"
@@ -83,16 +94,27 @@ async def test_a_serious_matter_goes_to_its_department_with_a_deadline(router: R
     assert (routed["disposition"], routed["lead"]) == ("SINGLE", "citymgmt")
     assert routed["deadline"] == "2026-11-23T11:00:00Z"  # two clock hours
     assert routed["rules"] == ["serious-events-alert"]
-    assert [o["topic"] for o in outputs["gov.grid.workorder.requested"]] == ["dept.citymgmt.dispatch"]
+    assert [o["topic"] for o in outputs["gov.grid.workorder.requested"]] == [
+        "dept.citymgmt.dispatch"
+    ]
     notices = outputs["gov.grid.notice.issued"]
-    assert sorted(n["topic"] for n in notices) == ["dept.command.dispatch", "dept.emergency.dispatch"]
+    assert sorted(n["topic"] for n in notices) == [
+        "dept.command.dispatch",
+        "dept.emergency.dispatch",
+    ]
 
 
 async def test_rules_add_co_handlers_and_forbid_settling_in_the_grid(router: Router) -> None:
-    flood = reported(router, "municipal.waterlogging", severity=Severity.MEDIUM, channel=Channel.HOTLINE)
+    flood = reported(
+        router, "municipal.waterlogging", severity=Severity.MEDIUM, channel=Channel.HOTLINE
+    )
     outputs = by_type(await router.handle(flood))
     (routed,) = outputs["gov.grid.event.routed"]
-    assert (routed["disposition"], routed["lead"], routed["coHandlers"]) == ("JOINT", "citymgmt", ["emergency"])
+    assert (routed["disposition"], routed["lead"], routed["coHandlers"]) == (
+        "JOINT",
+        "citymgmt",
+        ["emergency"],
+    )
     assert routed["rules"] == ["flood-joint-response", "hotline-follow-up"]
     orders = {o["department"]: o["role"] for o in outputs["gov.grid.workorder.requested"]}
     assert orders == {"citymgmt": "LEAD", "emergency": "CO"}
@@ -109,28 +131,48 @@ async def test_a_redelivered_report_gets_the_same_outputs(router: Router) -> Non
 
 def test_working_time_deadlines_wait_for_the_calendar() -> None:
     assert clock_deadline(TimeLimit(value=3, unit=TimeUnit.WORKING_DAYS), WHEN) is None
-    assert clock_deadline(TimeLimit(value=1, unit=TimeUnit.HOURS), WHEN) == datetime(2026, 11, 23, 10, tzinfo=UTC)
+    assert clock_deadline(TimeLimit(value=1, unit=TimeUnit.HOURS), WHEN) == datetime(
+        2026, 11, 23, 10, tzinfo=UTC
+    )
 
 
 def refused(by: list[str], role: OrderRole = OrderRole.LEAD) -> CloudEvent:
     order = WorkOrderRequested(
-        event_id="01KBZ0000000000000000000AA", department=by[-1], role=role, lead=by[-1],
-        disposition=Disposition.JOINT, category="environment.noise", severity=Severity.HIGH,
-        title="噪声扰民", description="夜间施工", place=Place(lat=30.312, lon=120.053),
-        time_limit=TimeLimit(value=2, unit=TimeUnit.WORKING_DAYS), co_handlers=["police"],
-    )  # fmt: skip
+        event_id="01KBZ0000000000000000000AA",
+        department=by[-1],
+        role=role,
+        lead=by[-1],
+        disposition=Disposition.JOINT,
+        category="environment.noise",
+        severity=Severity.HIGH,
+        title="噪声扰民",
+        description="夜间施工",
+        place=Place(lat=30.312, lon=120.053),
+        time_limit=TimeLimit(value=2, unit=TimeUnit.WORKING_DAYS),
+        co_handlers=["police"],
+    )
     data = Returned(
-        event_id=order.event_id, status=LifecycleStatus.RETURNED, category=order.category,
-        severity=order.severity, department=by[-1], role=role, reason="非本部门职责",
-        refused_by=by, order=order,
-    )  # fmt: skip
+        event_id=order.event_id,
+        status=LifecycleStatus.RETURNED,
+        category=order.category,
+        severity=order.severity,
+        department=by[-1],
+        role=role,
+        reason="非本部门职责",
+        refused_by=by,
+        order=order,
+    )
     return CloudEvent.of("gov.grid.event.returned", "/test", GRID, data, subject=order.event_id)
 
 
 async def test_a_refused_lead_order_goes_to_the_next_candidate(router: Router) -> None:
     outputs = by_type(await router.handle(refused(["environment"])))
     (routed,) = outputs["gov.grid.event.routed"]
-    assert (routed["lead"], routed["coHandlers"], routed["refusedBy"]) == ("police", [], ["environment"])
+    assert (routed["lead"], routed["coHandlers"], routed["refusedBy"]) == (
+        "police",
+        [],
+        ["environment"],
+    )
     (order,) = outputs["gov.grid.workorder.requested"]
     assert (order["topic"], order["role"]) == ("dept.police.dispatch", "LEAD")
 
@@ -146,10 +188,16 @@ async def test_a_co_handler_refusing_changes_no_route(router: Router) -> None:
 
 def record_event(kind: str, category: str, grids: list[str]) -> CloudEvent:
     data = DepartmentRecord(
-        department=kind.split(".")[1], entity=kind.split(".")[2], status="新建",
-        upstream=Upstream(system="dept", id="R-1"), occurred_at=WHEN, category=category,
-        title="记录", place=Place(lat=30.312, lon=120.053), grids=grids,
-    )  # fmt: skip
+        department=kind.split(".")[1],
+        entity=kind.split(".")[2],
+        status="新建",
+        upstream=Upstream(system="dept", id="R-1"),
+        occurred_at=WHEN,
+        category=category,
+        title="记录",
+        place=Place(lat=30.312, lon=120.053),
+        grids=grids,
+    )
     return CloudEvent.of(kind, "/connectors/dept", grids[0], data, time=WHEN)
 
 
@@ -159,13 +207,19 @@ async def test_a_police_dispute_opens_a_mediation_task(router: Router) -> None:
     data = json.loads(opened.value)
     assert dict(opened.headers)["ce_type"] == b"gov.grid.event.reported"
     assert (data["category"], data["channel"]) == ("dispute.mediation", "DEPARTMENT")
-    assert data["origin"] == {"kind": "RULE", "rule": "police-dispute-mediation",
-                              "causedBy": incident.id, "upstream": {"system": "dept", "id": "R-1"}}  # fmt: skip
+    assert data["origin"] == {
+        "kind": "RULE",
+        "rule": "police-dispute-mediation",
+        "causedBy": incident.id,
+        "upstream": {"system": "dept", "id": "R-1"},
+    }
 
 
 async def test_a_fever_cluster_warns_every_grid_and_asks_for_disinfection(router: Router) -> None:
     grids = [GRID, "330199001006004", "330199001005001"]
-    outputs = by_type(await router.handle(record_event("gov.health.alert.raised", "health.fever_cluster", grids)))
+    outputs = by_type(
+        await router.handle(record_event("gov.health.alert.raised", "health.fever_cluster", grids))
+    )
     notices = outputs["gov.grid.notice.issued"]
     assert {n["topic"] for n in notices} == {"dept.command.dispatch"}
     assert len(notices) == 3
@@ -181,9 +235,16 @@ async def test_an_opened_event_is_routed_to_its_department_never_the_grid(router
 
 async def test_an_unknown_category_is_poison(router: Router) -> None:
     event = reported(router, "city.litter")
-    poisoned = CloudEvent(event.id, event.type, event.source, event.time, event.gridid, event.subject,
-                          event.data.replace(b"city.litter", b"city.unheard_of"))  # fmt: skip
-    with pytest.raises(PoisonMessageError, match="city.unheard_of"):
+    poisoned = CloudEvent(
+        event.id,
+        event.type,
+        event.source,
+        event.time,
+        event.gridid,
+        event.subject,
+        event.data.replace(b"city.litter", b"city.unheard_of"),
+    )
+    with pytest.raises(PoisonMessageError, match=r"city\.unheard_of"):
         await router.handle(poisoned)
 
 

@@ -35,11 +35,22 @@ def test_semantic_problems_are_each_named(taxonomy: Taxonomy) -> None:
     with pytest.raises(RulesError) as caught:
         parse(
             taxonomy,
-            {"name": "a", "when": {"type": "gov.nobody.thing.made"}, "then": {"notify": ["ghosts"]}},
-            {"name": "b", "when": {"category": "no.such"}, "then": {"open": {"category": "city.litter"}}},
-            {"name": "c", "when": {"type": "gov.police.incident.created", "channel": "HOTLINE"},
-             "then": {"lead": "police", "open": {"category": "city"}}},
-        )  # fmt: skip
+            {
+                "name": "a",
+                "when": {"type": "gov.nobody.thing.made"},
+                "then": {"notify": ["ghosts"]},
+            },
+            {
+                "name": "b",
+                "when": {"category": "no.such"},
+                "then": {"open": {"category": "city.litter"}},
+            },
+            {
+                "name": "c",
+                "when": {"type": "gov.police.incident.created", "channel": "HOTLINE"},
+                "then": {"lead": "police", "open": {"category": "city"}},
+            },
+        )
     problems = caught.value.problems
     assert any(p.startswith("a: type 'gov.nobody.thing.made' is not") for p in problems)
     assert "a: unknown department 'ghosts'" in problems
@@ -54,8 +65,11 @@ def test_a_rule_must_do_something_and_names_are_unique(taxonomy: Taxonomy) -> No
     with pytest.raises(RulesError, match="a rule must do something"):
         parse(taxonomy, {"name": "idle", "then": {}})
     with pytest.raises(RulesError, match="twice: two rules have this name"):
-        parse(taxonomy, {"name": "twice", "then": {"notify": ["police"]}},
-              {"name": "twice", "then": {"notify": ["health"]}})  # fmt: skip
+        parse(
+            taxonomy,
+            {"name": "twice", "then": {"notify": ["police"]}},
+            {"name": "twice", "then": {"notify": ["health"]}},
+        )
 
 
 def test_a_changed_file_is_reloaded_and_a_broken_one_refused(
@@ -74,7 +88,9 @@ def test_a_changed_file_is_reloaded_and_a_broken_one_refused(
     assert watched.reload()
     assert [r.name for r in watched.current.rules] == ["tell-police"]
 
-    path.write_text("version: 1\nrules:\n  - {name: broken, then: {lead: nobody}}\n", encoding="utf-8")
+    path.write_text(
+        "version: 1\nrules:\n  - {name: broken, then: {lead: nobody}}\n", encoding="utf-8"
+    )
     os.utime(path, ns=(1, 3_000_000_000))
     assert not watched.reload()
     assert [r.name for r in watched.current.rules] == ["tell-police"]  # the old rules stay
