@@ -1,6 +1,6 @@
 """The event bus on real Kafka and on the embedded log, measured side by side.
 
-    python -m bench.event_bus [--kafka HOST:PORT] [--events 20000] [--rate 1000] [--seconds 10]
+    python -m bench.event_bus [--kafka HOST:PORT] [--events 20000] [--rates 1000 200] [--seconds 10]
 
 For each backend (Kafka when a broker answers at --kafka or HUB_TEST_KAFKA_BOOTSTRAP,
 and the embedded log on SQLite):
@@ -9,7 +9,7 @@ and the embedded log on SQLite):
 - pipeline: report → route → dispatch with all stages running at once, from a
   full outbox to every work order accepted by an instant department sink;
 - intake: reports/s into the ledger and outbox, direct and through GraphQL;
-- latency: reportEvent (GraphQL, in process) paced at --rate a second, to a
+- latency: reportEvent (GraphQL, in process) paced at each of --rates a second, to a
   gridEvents subscriber, p50/p99 until it sees REPORTED and ROUTED; the whole hub
   runs in this one process (relay, router, dispatch, ledger, live stream).
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -155,6 +156,12 @@ def counting(
     return handle
 
 
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def worker(bus: EventBus, subscriber: Subscriber) -> Worker:
     return Worker(
         bus.backend,
@@ -196,7 +203,7 @@ async def measure_route(setup: Setup, count: int) -> float:
         task = asyncio.create_task(worker(bus, router).run())
         await routed.reach(count)
         elapsed = time.perf_counter() - started
-        task.cancel()
+        await stop(task)
     return count / elapsed
 
 
@@ -228,7 +235,7 @@ async def measure_pipeline(setup: Setup, count: int) -> tuple[float, float, floa
         await accepted.reach(orders.value)
         done = time.perf_counter() - started
         for task in tasks:
-            task.cancel()
+            await stop(task)
     return count / relayed, count / routed_at, count / done
 
 
@@ -265,59 +272,83 @@ def _variables(report: Report) -> dict[str, Any]:
     }
 
 
-async def measure_latency(setup: Setup, rate: float, seconds: float) -> dict[str, Any]:
+@dataclass
+class Stopwatch:
+    """When each report was sent, and when the subscriber saw each step of it."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    seen: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    async def settled(self, within: float) -> None:
+        """Until every report was seen reported and routed, or ``within`` seconds passed."""
+        deadline = time.perf_counter() + within
+        while time.perf_counter() < deadline:
+            if len(self.seen) >= 2 * len(self.sent):
+                return
+            await asyncio.sleep(0.05)
+
+    def summary(self, step: str) -> str:
+        waits = sorted(
+            (self.seen[(i, step)] - t) * 1000
+            for i, t in self.sent.items()
+            if (i, step) in self.seen
+        )
+        if not waits:
+            return "none seen"
+        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+        median = statistics.median(waits)
+        return f"p50 {median:7.1f} ms  p99 {p99:7.1f} ms  ({len(waits)}/{len(self.sent)} seen)"
+
+
+async def follow(schema: Any, services: Any, watch: Stopwatch) -> None:
+    stream = await schema.subscribe(SUBSCRIBE, context_value=HubContext(services))
+    async for result in stream:
+        update = result.data["gridEvents"]
+        watch.seen[(update["eventId"], update["step"])] = time.perf_counter()
+
+
+async def offer(
+    schema: Any, services: Any, batch: list[Report], rate: float, watch: Stopwatch
+) -> float:
+    """Send ``batch`` at ``rate`` a second, each on its own task; returns the rate achieved."""
+
+    async def one(report: Report) -> None:
+        begin = time.perf_counter()
+        result = await schema.execute(
+            REPORT, variable_values=_variables(report), context_value=HubContext(services)
+        )
+        watch.sent[result.data["reportEvent"]["id"]] = begin
+
+    started = time.perf_counter()
+    tasks = []
+    for index, report in enumerate(batch):
+        delay = started + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(report)))
+    await asyncio.gather(*tasks)
+    return len(batch) / (time.perf_counter() - started)
+
+
+async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[float, Stopwatch]:
     """reportEvent → subscriber, with the whole hub in this process."""
-    app = create_app(setup.settings)
+    settings = setup.settings.model_copy(
+        update={"bus": setup.settings.bus.model_copy(update={"subscriber_queue_size": 1_000_000})}
+    )
+    app = create_app(settings)
     services, schema = app.state.services, app.state.schema
-    accepted = Counter()
     for department in services.bus.departments:
-        services.bus.links.add_sink(InstantSink(department, accepted))
-    sent: dict[str, float] = {}
-    seen: dict[tuple[str, str], float] = {}
+        services.bus.links.add_sink(InstantSink(department, Counter()))
+    watch = Stopwatch()
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(services.bus.live.ready.wait(), 60)
-        stream = await schema.subscribe(SUBSCRIBE, context_value=HubContext(services))
-
-        async def read() -> None:
-            async for result in stream:  # type: ignore[union-attr]
-                update = result.data["gridEvents"]
-                seen[(update["eventId"], update["step"])] = time.perf_counter()
-
-        reader = asyncio.create_task(read())
-        batch = reports(setup.places, int(rate * seconds), seed=3)
-
-        async def one(report: Report) -> None:
-            begin = time.perf_counter()
-            result = await schema.execute(
-                REPORT, variable_values=_variables(report), context_value=HubContext(services)
-            )
-            sent[result.data["reportEvent"]["id"]] = begin  # type: ignore[index]
-
-        started = time.perf_counter()
-        tasks = []
-        for index, report in enumerate(batch):
-            delay = started + index / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(report)))
-        await asyncio.gather(*tasks)
-        offered = len(batch) / (time.perf_counter() - started)
-        deadline = time.perf_counter() + 30
-        while len(seen) < 2 * len(sent) and time.perf_counter() < deadline:
-            await asyncio.sleep(0.05)
-        reader.cancel()
-    return {
-        "offered": offered,
-        **{step: _percentiles(sent, seen, step) for step in ("REPORTED", "ROUTED")},
-    }
-
-
-def _percentiles(sent: dict[str, float], seen: dict[tuple[str, str], float], step: str) -> str:
-    waits = sorted((seen[(i, step)] - t) * 1000 for i, t in sent.items() if (i, step) in seen)
-    if not waits:
-        return "none seen"
-    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
-    return f"p50 {statistics.median(waits):6.1f} ms  p99 {p99:6.1f} ms  ({len(waits)}/{len(sent)} seen)"
+        reader = asyncio.create_task(follow(schema, services, watch))
+        achieved = await offer(
+            schema, services, reports(setup.places, int(rate * seconds), 3), rate, watch
+        )
+        await watch.settled(within=30)
+        await stop(reader)
+    return achieved, watch
 
 
 def settings_for(kind: str, database_file: Path, folder: Path, kafka: str | None) -> Settings:
@@ -348,23 +379,25 @@ async def run_backend(
 ) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        fresh = lambda: Setup(kind, settings_for(kind, database_file, folder, args.kafka), places)  # noqa: E731
+
+        def fresh() -> Setup:
+            return Setup(kind, settings_for(kind, database_file, folder, args.kafka), places)
+
         route = await measure_route(fresh(), args.events)
         relay, routed, accepted = await measure_pipeline(fresh(), args.events)
         direct, graphql = await measure_intake(fresh(), args.intake)
-        latency = await measure_latency(fresh(), args.rate, args.seconds)
+        latencies = [(r, *await measure_latency(fresh(), r, args.seconds)) for r in args.rates]
     print(f"\n== {kind} ==")
-    print(f"route (router alone, {args.events} backlog):       {route:9,.0f} events/s")
-    print(f"pipeline relay → router → dispatch, {args.events} events:")
+    print(f"route, the router alone on {args.events:,} reports:   {route:9,.0f} events/s")
+    print(f"pipeline, {args.events:,} reports from the outbox to accepted orders, all at once:")
     print(
-        f"   relay {relay:,.0f}/s, all routed {routed:,.0f}/s, all orders accepted {accepted:,.0f} events/s"
+        f"   relayed {relay:,.0f}/s, routed {routed:,.0f}/s, dispatched+accepted {accepted:,.0f}/s"
     )
-    print(f"intake: direct {direct:,.0f} reports/s, GraphQL reportEvent {graphql:,.0f} reports/s")
-    print(
-        f"latency at {args.rate:.0f}/s offered ({latency['offered']:.0f}/s achieved), reportEvent → subscriber:"
-    )
-    print(f"   REPORTED {latency['REPORTED']}")
-    print(f"   ROUTED   {latency['ROUTED']}")
+    print(f"intake, one at a time: direct {direct:,.0f}/s, GraphQL reportEvent {graphql:,.0f}/s")
+    for offered, achieved, watch in latencies:
+        print(f"reportEvent → subscriber, {offered:.0f}/s offered, {achieved:.0f}/s achieved:")
+        print(f"   REPORTED {watch.summary('REPORTED')}")
+        print(f"   ROUTED   {watch.summary('ROUTED')}")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -384,6 +417,6 @@ if __name__ == "__main__":
     parser.add_argument("--kafka", default=os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP"))
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--intake", type=int, default=2_000)
-    parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--rates", type=float, nargs="+", default=[1000, 200])
     parser.add_argument("--seconds", type=float, default=10)
     asyncio.run(main(parser.parse_args()))

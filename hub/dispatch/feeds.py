@@ -109,9 +109,8 @@ class FeedPoller:
 
     async def _department_event(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
         status = spec.statuses.get(change.status)
-        if change.kind == "created":
-            verb = spec.created_verb
-        else:
+        verb: str | None = spec.created_verb
+        if change.kind != "created":
             verb = RECORD_VERBS.get(status) if status else None
         event_type = f"gov.{spec.department}.{spec.entity}.{verb}"
         if event_type not in _FEED_TYPES:

@@ -66,8 +66,8 @@ async def test_report_to_resolution_over_kafka_seen_over_websocket(town_settings
         ):
             await ws.send(json.dumps({"type": "connection_init"}))
             assert json.loads(await ws.recv()) == {"type": "connection_ack"}
-            variables = {"f": {"within": "330199001006"}}  # the community of INSIDE
-            payload = {"query": SUBSCRIBE, "variables": variables}
+            within = {"f": {"within": "330199001006"}}  # the community of INSIDE
+            payload = {"query": SUBSCRIBE, "variables": within}
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
             await until_ready(app)
 

@@ -31,7 +31,7 @@ from hub.registry import store
 from hub.registry.codes import RegionLevel
 from hub.registry.service import Registry
 from tests.support.buses import fresh_topics, kafka_backend, kafka_settings
-from tests.support.events import report
+from tests.support.events import eventually, report
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 
@@ -83,12 +83,8 @@ class Watcher:
     def routed(self) -> list[Record]:
         return [r for r in self.records if r.header("ce_type") == GridEventType.ROUTED]
 
-    async def until(self, routed: int, within: float = 90) -> None:
-        async with asyncio.timeout(within):
-            while True:
-                if len(self.routed()) >= routed:
-                    return
-                await asyncio.sleep(0.01)
+    async def until(self, routed: int) -> None:
+        await eventually(lambda: len(self.routed()) >= routed, within=90, every=0.01)
 
 
 async def watch(backend: Any, topics: Sequence[str], into: list[Record]) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -168,3 +169,15 @@ async def outbox_events(database: Database) -> list[CloudEvent]:
         )
         for row in rows
     ]
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], within: float = 30, every: float = 0.05
+) -> None:
+    """Wait until ``check()`` holds; TimeoutError after ``within`` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            result = check()
+            if await result if inspect.isawaitable(result) else result:
+                return
+            await asyncio.sleep(every)

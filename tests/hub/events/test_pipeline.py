@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from hub.bus import CloudEvent, Message, Record
@@ -11,7 +10,16 @@ from hub.events import ledger
 from hub.events.types import GridEventType
 from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
-from tests.support.events import FakeFeed, FakeSink, change, collect, report, running, types_of
+from tests.support.events import (
+    FakeFeed,
+    FakeSink,
+    change,
+    collect,
+    eventually,
+    report,
+    running,
+    types_of,
+)
 
 STEPS = GridEventType
 
@@ -25,13 +33,12 @@ def steps_of(records: list[Record], event_id: str) -> list[str]:
 
 
 async def ledger_status(town: TownBus, event_id: str, wanted: LifecycleStatus) -> None:
-    async with asyncio.timeout(30):
-        while True:
-            async with town.env.database.engine.connect() as connection:
-                found = (await ledger.events(connection, [event_id])).get(event_id)
-            if found is not None and found.status is wanted:
-                return
-            await asyncio.sleep(0.05)
+    async def reached() -> bool:
+        async with town.env.database.engine.connect() as connection:
+            found = (await ledger.events(connection, [event_id])).get(event_id)
+        return found is not None and found.status is wanted
+
+    await eventually(reached)
 
 
 async def test_a_report_goes_round_the_loop(town_bus: TownBus) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
+from pydantic import BaseModel
 from sqlalchemy import delete
 
 from hub.bus import CloudEvent, derived_id
@@ -15,15 +15,13 @@ from hub.events.replay import replay
 from hub.events.types import Disposition, GridEventType, OrderRole, Severity, TimeUnit
 from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
-from tests.support.events import report, running
+from tests.support.events import eventually, report, running
 
 LIMIT = TimeLimit(value=2, unit=TimeUnit.HOURS)
 
 
-def step(kind: GridEventType, data: object, event_id: str, salt: str, grid: str) -> CloudEvent:
-    return CloudEvent.of(
-        kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt)
-    )  # type: ignore[arg-type]
+def step(kind: GridEventType, data: BaseModel, event_id: str, salt: str, grid: str) -> CloudEvent:
+    return CloudEvent.of(kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt))
 
 
 def routed(event_id: str, grid: str) -> CloudEvent:
@@ -143,12 +141,10 @@ async def test_replay_rebuilds_the_ledger_from_the_log(embedded_town_bus: TownBu
 
 
 async def _until_routed(town: TownBus, ids: list[str]) -> None:
-    async with asyncio.timeout(20):
-        while True:
-            async with town.env.database.engine.connect() as connection:
-                found = await ledger.events(connection, ids)
-            if all(r.status is LifecycleStatus.ROUTED for r in found.values()) and len(
-                found
-            ) == len(ids):
-                return
-            await asyncio.sleep(0.05)
+    async def routed() -> bool:
+        async with town.env.database.engine.connect() as connection:
+            found = await ledger.events(connection, ids)
+        statuses = {r.status for r in found.values()}
+        return len(found) == len(ids) and statuses == {LifecycleStatus.ROUTED}
+
+    await eventually(routed, within=20)

@@ -78,7 +78,7 @@ def test_a_changed_file_is_reloaded_and_a_broken_one_refused(
     path = tmp_path / "rules.yaml"
     path.write_text("version: 1\nrules: []\n", encoding="utf-8")
     watched = RulesFile(path, taxonomy, DEPARTMENTS)
-    assert watched.current.rules == ()
+    assert not watched.current.rules
     assert not watched.reload()  # nothing changed
 
     path.write_text(
