@@ -21,7 +21,9 @@ LIMIT = TimeLimit(value=2, unit=TimeUnit.HOURS)
 
 
 def step(kind: GridEventType, data: BaseModel, event_id: str, salt: str, grid: str) -> CloudEvent:
-    return CloudEvent.of(kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt))
+    return CloudEvent.of(
+        kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt)
+    )
 
 
 def routed(event_id: str, grid: str) -> CloudEvent:
