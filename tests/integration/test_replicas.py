@@ -53,10 +53,10 @@ async def test_a_report_on_one_replica_reaches_a_subscriber_of_the_other(
         result = await one.state.schema.execute(
             REPORT, variable_values=variables, context_value=HubContext(one.state.services)
         )
-        event_id = result.data["reportEvent"]["id"]  # type: ignore[index]
+        event_id = result.data["reportEvent"]["id"]
         steps = []
         async with asyncio.timeout(30):
-            async for update in stream:  # type: ignore[union-attr]
+            async for update in stream:
                 steps.append(
                     (update.data["gridEvents"]["step"], update.data["gridEvents"]["eventId"])
                 )
