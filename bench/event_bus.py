@@ -26,8 +26,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,22 +183,35 @@ async def fill_outbox(bus: EventBus, database: Database, batch: Sequence[Report]
             await enqueue(connection, messages)
 
 
-async def measure_route(setup: Setup, count: int) -> float:
-    """The router alone on a backlog of ``count`` reported events: events/s."""
+@asynccontextmanager
+async def backlog(
+    setup: Setup, count: int, accepted: Counter | None = None
+) -> AsyncIterator[tuple[EventBus, Subscriber, Counter, Counter]]:
+    """A bus with ``count`` reports in its outbox, and a router that counts what it routes.
+    With ``accepted``, every department has an instant sink counting into it."""
     bus, database = await new_bus(setup.settings, Metrics())
     routed, orders = Counter(), Counter()
+    if accepted is not None:
+        for department in bus.departments:
+            bus.links.add_sink(InstantSink(department, accepted))
+    router = Subscriber(
+        bus.topics.group("router"),
+        (bus.topics.grid_events,),
+        each(counting(bus.router.handle, routed, orders)),
+    )
     async with AsyncExitStack() as stack:
         stack.push_async_callback(database.aclose)
         await bus.backend.start()
         stack.push_async_callback(bus.backend.stop)
         await bus.backend.ensure_topics(bus.topics.all(bus.departments))
         await fill_outbox(bus, database, reports(setup.places, count))
+        yield bus, router, routed, orders
+
+
+async def measure_route(setup: Setup, count: int) -> float:
+    """The router alone on a backlog of ``count`` reported events: events/s."""
+    async with backlog(setup, count) as (bus, router, routed, _):
         await bus.relay.drain()
-        router = Subscriber(
-            bus.topics.group("router"),
-            (bus.topics.grid_events,),
-            each(counting(bus.router.handle, routed, orders)),
-        )
         started = time.perf_counter()
         task = asyncio.create_task(worker(bus, router).run())
         await routed.reach(count)
@@ -209,22 +222,8 @@ async def measure_route(setup: Setup, count: int) -> float:
 
 async def measure_pipeline(setup: Setup, count: int) -> tuple[float, float, float]:
     """Outbox → bus → router → dispatch → accepted, all at once: (relay, routed, accepted) /s."""
-    metrics = Metrics()
-    bus, database = await new_bus(setup.settings, metrics)
-    routed, orders, accepted = Counter(), Counter(), Counter()
-    for department in bus.departments:
-        bus.links.add_sink(InstantSink(department, accepted))
-    async with AsyncExitStack() as stack:
-        stack.push_async_callback(database.aclose)
-        await bus.backend.start()
-        stack.push_async_callback(bus.backend.stop)
-        await bus.backend.ensure_topics(bus.topics.all(bus.departments))
-        await fill_outbox(bus, database, reports(setup.places, count))
-        router = Subscriber(
-            bus.topics.group("router"),
-            (bus.topics.grid_events,),
-            each(counting(bus.router.handle, routed, orders)),
-        )
+    accepted = Counter()
+    async with backlog(setup, count, accepted) as (bus, router, routed, orders):
         dispatchers = bus.subscribers({Role.DISPATCH})
         started = time.perf_counter()
         tasks = [asyncio.create_task(worker(bus, s).run()) for s in (router, *dispatchers)]

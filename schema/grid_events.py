@@ -34,11 +34,8 @@ from schema.directives import PersonalDataKind
 from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
-    Edge,
-    PageInfo,
     check_page_size,
     decode_cursor,
-    encode_cursor,
 )
 from schema.people import personal
 
@@ -321,14 +318,7 @@ async def event_page(
         async with database.engine.connect() as connection:
             return await ledger.count(connection, where)
 
-    edges = [Edge(cursor=encode_cursor(r.id), node=GridEvent.of(r)) for r in rows[:first]]
-    page_info = PageInfo(
-        has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return Connection(edges=edges, page_info=page_info, count=count)
+    return Connection[GridEvent].of(rows, first, after, lambda r: r.id, GridEvent.of, count)
 
 
 async def events_in_grid(

@@ -13,11 +13,8 @@ from schema.departments import Department
 from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
-    Edge,
-    PageInfo,
     check_page_size,
     decode_cursor,
-    encode_cursor,
 )
 from schema.regions import Community, Grid, MicroGrid, Region, load_region, parse_code, region_type
 
@@ -102,11 +99,4 @@ async def _region_page(
         async with database.session() as session:
             return await store.count(session, level, within)
 
-    edges = [Edge(cursor=encode_cursor(r.code), node=region_type(r)) for r in rows[:first]]
-    page_info = PageInfo(
-        has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return Connection(edges=edges, page_info=page_info, count=count)
+    return Connection[Region].of(rows, first, after, lambda r: r.code, region_type, count)

@@ -39,6 +39,11 @@ def _record(message: Any) -> Record:
     )
 
 
+async def _fetch(consumer: Any, max_records: int, max_wait: float) -> list[Record]:
+    batches = await consumer.getmany(timeout_ms=int(max_wait * 1000), max_records=max_records)
+    return [_record(m) for messages in batches.values() for m in messages]
+
+
 MAX_BATCH_BYTES = 512 * 1024  # per partition and request: fewer, larger record batches
 
 
@@ -261,11 +266,9 @@ class KafkaGroupConsumer:
         await self.producer.stop()
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
-        batches = await self.consumer.getmany(
-            timeout_ms=int(max_wait * 1000), max_records=max_records
-        )
+        records = await _fetch(self.consumer, max_records, max_wait)
         self._generation = self.fence.generation
-        return [_record(m) for messages in batches.values() for m in messages]
+        return records
 
     async def commit(self, consumed: Sequence[Record], outputs: Sequence[Message]) -> None:
         offsets: dict[TopicPartition, int] = {}
@@ -331,7 +334,4 @@ class KafkaTail:
         await self.consumer.stop()
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
-        batches = await self.consumer.getmany(
-            timeout_ms=int(max_wait * 1000), max_records=max_records
-        )
-        return [_record(m) for messages in batches.values() for m in messages]
+        return await _fetch(self.consumer, max_records, max_wait)

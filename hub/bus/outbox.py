@@ -60,6 +60,7 @@ class OutboxRelay:
         self.backend = backend
         self.batch_size = batch_size
         self.written = written or Signal()  # writers fire it after each commit
+        self.failing = False  # the last publish failed: the bus is away
         self._local = asyncio.Lock()
 
     async def run(self) -> None:
@@ -69,11 +70,12 @@ class OutboxRelay:
             try:
                 moved = await self.drain_once()
             except BusUnavailableError as error:
+                self.failing = True
                 failures += 1
                 log.warning("bus down; the outbox keeps the events", extra={"error": str(error)})
                 await asyncio.sleep(backoff(failures))
                 continue
-            failures = 0
+            failures, self.failing = 0, False
             if moved < self.batch_size:
                 await wait(woken, IDLE_POLL)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import fields
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row, Table, func, select
+from sqlalchemy import Row, Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub.bus.cloudevent import CloudEvent
@@ -24,6 +24,7 @@ EVENTS = cast("Table", GridEventRow.__table__)
 TIMELINE = cast("Table", TimelineRow.__table__)
 ORDERS = cast("Table", WorkOrderRow.__table__)
 Executor = AsyncConnection | AsyncSession
+T = TypeVar("T")
 SUMMARY_FIELDS = {"event_id", "status", "category", "severity", "departments", "note"}
 
 
@@ -119,22 +120,21 @@ async def events(connection: Executor, ids: Collection[str]) -> dict[str, GridEv
 
 
 async def timelines(connection: Executor, ids: Collection[str]) -> dict[str, list[TimelineEntry]]:
-    statement = (
-        select(TIMELINE)
-        .where(TIMELINE.c.event_id.in_(ids))
-        .order_by(TIMELINE.c.event_id, TIMELINE.c.version)
-    )
-    grouped: dict[str, list[TimelineEntry]] = defaultdict(list)
-    for row in await connection.execute(statement):
-        grouped[row.event_id].append(_entry(row))
-    return grouped
+    statement = select(TIMELINE).where(TIMELINE.c.event_id.in_(ids))
+    return await _by_event(connection, statement.order_by(TIMELINE.c.version), _entry)
 
 
 async def orders(connection: Executor, ids: Collection[str]) -> dict[str, list[OrderRecord]]:
     statement = select(ORDERS).where(ORDERS.c.event_id.in_(ids)).order_by(ORDERS.c.id)
-    grouped: dict[str, list[OrderRecord]] = defaultdict(list)
+    return await _by_event(connection, statement, _order)
+
+
+async def _by_event(
+    connection: Executor, statement: Select[Any], record: Callable[[Row[Any]], T]
+) -> dict[str, list[T]]:
+    grouped: dict[str, list[T]] = defaultdict(list)
     for row in await connection.execute(statement):
-        grouped[row.event_id].append(_order(row))
+        grouped[row.event_id].append(record(row))
     return grouped
 
 
