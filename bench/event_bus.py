@@ -10,8 +10,9 @@ and the embedded log on SQLite):
   full outbox to every work order accepted by an instant department sink;
 - intake: reports/s into the ledger and outbox, direct and through GraphQL;
 - latency: reportEvent (GraphQL, in process) paced at each of --rates a second, to a
-  gridEvents subscriber, p50/p99 until it sees REPORTED and ROUTED; the whole hub
-  runs in this one process (relay, router, dispatch, ledger, live stream).
+  gridEvents subscriber, p50/p99 until it sees REPORTED and ROUTED; this process is
+  a hub replica (GraphQL, intake, relay, live stream), and the router and the ledger
+  run in a `hub events run` process beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -271,6 +274,15 @@ def _variables(report: Report) -> dict[str, Any]:
     }
 
 
+async def until(check: Callable[[], bool], within: float) -> None:
+    """Until ``check()`` holds or ``within`` seconds passed."""
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        if check():
+            return
+        await asyncio.sleep(0.01)
+
+
 @dataclass
 class Stopwatch:
     """When each report was sent, and when the subscriber saw each step of it."""
@@ -280,11 +292,7 @@ class Stopwatch:
 
     async def settled(self, within: float) -> None:
         """Until every report was seen reported and routed, or ``within`` seconds passed."""
-        deadline = time.perf_counter() + within
-        while time.perf_counter() < deadline:
-            if len(self.seen) >= 2 * len(self.sent):
-                return
-            await asyncio.sleep(0.05)
+        await until(lambda: len(self.seen) >= 2 * len(self.sent), within)
 
     def summary(self, step: str) -> str:
         waits = sorted(
@@ -329,24 +337,59 @@ async def offer(
     return len(batch) / (time.perf_counter() - started)
 
 
+async def warm_up(schema: Any, services: Any, places: list[Region], watch: Stopwatch) -> None:
+    """Until a few reports went round (the worker has joined its group), then forget them."""
+    await until(lambda: bool(services.bus.live.subscribers), 30)  # registers on its first read
+    await offer(schema, services, reports(places, 20, seed=4), 20, watch)
+    await watch.settled(within=60)
+    watch.sent.clear()
+    watch.seen.clear()
+
+
+def start_workers(settings: Settings) -> subprocess.Popen[bytes]:
+    """The router and the ledger in a process of their own, as a deployment runs them."""
+    bus = settings.bus
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_BUS__BACKEND": bus.backend.value,
+        "HUB_BUS__NAMESPACE": bus.namespace,
+        "HUB_BUS__INSTANCE_ID": "bench-worker",
+        "HUB_BUS__POLL_INTERVAL_SECONDS": str(bus.poll_interval_seconds),
+        "HUB_BUS__KAFKA__BOOTSTRAP_SERVERS": bus.kafka.bootstrap_servers,
+    }
+    command = [sys.executable, "-m", "hub", "events", "run", "--role", "router", "--role", "ledger"]
+    return subprocess.Popen(command, env=env)
+
+
 async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[float, Stopwatch]:
-    """reportEvent → subscriber, with the whole hub in this process."""
-    settings = setup.settings.model_copy(
-        update={"bus": setup.settings.bus.model_copy(update={"subscriber_queue_size": 1_000_000})}
+    """reportEvent → subscriber. This process is a hub replica (GraphQL, intake, relay, live
+    stream); the router and the ledger run in another, as they would deployed."""
+    bus = setup.settings.bus.model_copy(
+        update={
+            "subscriber_queue_size": 1_000_000,
+            "roles": {Role.RELAY, Role.LIVE},
+            "poll_interval_seconds": 0.005,  # across processes the embedded log is polled
+        }
     )
+    settings = setup.settings.model_copy(update={"bus": bus})
     app = create_app(settings)
     services, schema = app.state.services, app.state.schema
-    for department in services.bus.departments:
-        services.bus.links.add_sink(InstantSink(department, Counter()))
     watch = Stopwatch()
-    async with app.router.lifespan_context(app):
-        await asyncio.wait_for(services.bus.live.ready.wait(), 60)
-        reader = asyncio.create_task(follow(schema, services, watch))
-        achieved = await offer(
-            schema, services, reports(setup.places, int(rate * seconds), 3), rate, watch
-        )
-        await watch.settled(within=30)
-        await stop(reader)
+    workers = start_workers(settings)
+    try:
+        async with app.router.lifespan_context(app):
+            await asyncio.wait_for(services.bus.live.ready.wait(), 60)
+            reader = asyncio.create_task(follow(schema, services, watch))
+            await warm_up(schema, services, setup.places, watch)
+            batch = reports(setup.places, int(rate * seconds), 3)
+            achieved = await offer(schema, services, batch, rate, watch)
+            await watch.settled(within=30)
+            await stop(reader)
+    finally:
+        workers.terminate()
+        workers.wait(timeout=30)
     return achieved, watch
 
 
