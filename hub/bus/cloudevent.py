@@ -16,11 +16,13 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from ulid import ULID
 
-from hub.bus.message import Message, Record
+from hub.bus.message import Headers, Message, Record
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 M = TypeVar("M", bound=BaseModel)
+_SPEC_HEADER = ("ce_specversion", SPEC_VERSION.encode())
+_CONTENT_HEADER = ("content-type", CONTENT_TYPE.encode())
 
 
 class MalformedEventError(ValueError):
@@ -113,18 +115,18 @@ class CloudEvent:
         )
 
     def message(self, topic: str) -> Message:
-        headers = [
-            ("ce_specversion", SPEC_VERSION.encode()),
+        headers: Headers = (
+            _SPEC_HEADER,
             ("ce_id", self.id.encode()),
             ("ce_type", self.type.encode()),
             ("ce_source", self.source.encode()),
             ("ce_time", format_time(self.time).encode()),
             ("ce_gridid", self.gridid.encode()),
-            ("content-type", CONTENT_TYPE.encode()),
-        ]
+            _CONTENT_HEADER,
+        )
         if self.subject is not None:
-            headers.append(("ce_subject", self.subject.encode()))
-        return Message(topic=topic, key=self.gridid, value=self.data, headers=tuple(headers))
+            headers += (("ce_subject", self.subject.encode()),)
+        return Message(topic=topic, key=self.gridid, value=self.data, headers=headers)
 
     @classmethod
     def from_record(cls, record: Record) -> CloudEvent:
