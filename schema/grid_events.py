@@ -207,20 +207,22 @@ class GridEvent:
             unit=TimeUnit(self.record.time_limit["unit"]),
         )
 
-    @strawberry.field
+    @strawberry.field(description="Null only if the registry no longer has the grid.")
     async def grid(self, info: Info) -> Annotated[Grid, strawberry.lazy("schema.regions")] | None:
-        from schema.regions import load_region  # noqa: PLC0415 - regions imports this module
+        from schema.regions import Grid, load_region  # noqa: PLC0415 - regions imports this module
 
-        return await load_region(info, self.grid_code)  # type: ignore[return-value]
+        region = await load_region(info, self.grid_code)
+        return region if isinstance(region, Grid) else None
 
     @strawberry.field(name="microGrid")
     async def micro_grid(
         self, info: Info
     ) -> Annotated[MicroGrid, strawberry.lazy("schema.regions")] | None:
-        from schema.regions import load_region  # noqa: PLC0415 - regions imports this module
+        from schema.regions import MicroGrid, load_region  # noqa: PLC0415 - as above
 
         code = self.record.micro_grid_code
-        return await load_region(info, code) if code else None  # type: ignore[return-value]
+        region = await load_region(info, code) if code else None
+        return region if isinstance(region, MicroGrid) else None
 
     @strawberry.field(description="Every step so far, oldest first.")
     async def timeline(self, info: Info) -> list[TimelineStep]:

@@ -15,9 +15,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy import Row, Table, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.backend import Backend, BusUnavailableError
@@ -125,10 +125,6 @@ class OutboxRelay:
                     await connection.commit()
 
 
-def _message(row: object) -> Message:
-    return Message(
-        topic=row.topic,  # type: ignore[attr-defined]
-        key=row.key,  # type: ignore[attr-defined]
-        value=row.value,  # type: ignore[attr-defined]
-        headers=tuple((n, v.encode()) for n, v in row.headers),  # type: ignore[attr-defined]
-    )
+def _message(row: Row[Any]) -> Message:
+    headers = tuple((name, value.encode()) for name, value in row.headers)
+    return Message(topic=row.topic, key=row.key, value=row.value, headers=headers)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from hub.bus import CloudEvent, MalformedEventError, Role
+from hub.bus import CloudEvent, MalformedEventError, Record, Role
 from hub.bus.settings import BusSettings
 from hub.cli.common import fail, run, state
 from hub.config import Settings
@@ -63,9 +63,9 @@ async def _tail(
         await services.aclose()
 
 
-def _update(record: object) -> LiveUpdate | None:
+def _update(record: Record) -> LiveUpdate | None:
     try:
-        return decode(CloudEvent.from_record(record))  # type: ignore[arg-type]
+        return decode(CloudEvent.from_record(record))
     except MalformedEventError:
         return None
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.cloudevent import CloudEvent, stable_id
@@ -42,6 +42,8 @@ from hub.registry.service import Registry
 from hub.workorders import LifecycleStatus, UpstreamChange
 
 log = logging.getLogger(__name__)
+_CURSORS = cast("Table", FeedCursorRow.__table__)
+_SEEN = cast("Table", UpstreamChangeRow.__table__)
 _FEED_TYPES = {t.value for t in DEPARTMENT_FEED_TYPES}
 # A department's own record is either new or done; its other steps are its business.
 RECORD_VERBS = {LifecycleStatus.RESOLVED: "closed", LifecycleStatus.CLOSED: "closed"}
@@ -92,7 +94,7 @@ class FeedPoller:
             new = await _first_seen(connection, name, events)
             await enqueue(connection, [e.message(self.topics.grid_events) for e in new])
             row = {"feed": name, "cursor": next_cursor, "updated_at": utcnow()}
-            await upsert_row(connection, FeedCursorRow.__table__, row, keys=["feed"])  # type: ignore[arg-type]
+            await upsert_row(connection, _CURSORS, row, keys=["feed"])
         if new:
             self.written.fire()
         return len(new)
@@ -248,10 +250,9 @@ def _text(record: dict[str, Any], key: str) -> str | None:
 async def _first_seen(
     connection: AsyncConnection, feed: str, events: Sequence[CloudEvent]
 ) -> list[CloudEvent]:
-    table = UpstreamChangeRow.__table__
     new = []
     for event in events:
         row = {"id": event.id, "feed": feed, "seen_at": utcnow()}
-        if await insert_missing(connection, table, [row]):  # type: ignore[arg-type]
+        if await insert_missing(connection, _SEEN, [row]):
             new.append(event)
     return new
