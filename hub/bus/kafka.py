@@ -39,6 +39,18 @@ def _record(message: Any) -> Record:
     )
 
 
+def _consumer(settings: KafkaSettings, group: str | None) -> Any:
+    """Offsets are committed by hand (in transactions), and aborted output is never read."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=settings.client_id,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+
+
 async def _fetch(consumer: Any, max_records: int, max_wait: float) -> list[Record]:
     batches = await consumer.getmany(timeout_ms=int(max_wait * 1000), max_records=max_records)
     return [_record(m) for messages in batches.values() for m in messages]
@@ -233,15 +245,7 @@ class KafkaGroupConsumer:
         self.group = group
         self.topics = list(topics)
         self.fence = _Fence()
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=settings.client_id,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",  # never see an aborted transaction's output
-            max_poll_records=None,
-        )
+        self.consumer = _consumer(settings, group)
         self.producer = AIOKafkaProducer(
             bootstrap_servers=settings.bootstrap_servers,
             client_id=settings.client_id,
@@ -299,13 +303,7 @@ class KafkaTail:
         self.settings = settings
         self.topics = list(topics)
         self.since = since
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
-            client_id=settings.client_id,
-            group_id=None,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-        )
+        self.consumer = _consumer(settings, group=None)
 
     async def start(self) -> None:
         try:

@@ -22,6 +22,11 @@ class Signal:
 
 
 async def wait(event: asyncio.Event, seconds: float) -> None:
-    """Until ``event`` is set or ``seconds`` passed, whichever comes first."""
+    """Until ``event`` is set or ``seconds`` passed, whichever comes first.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it can swallow a cancellation that arrives
+    as the event is set, and a worker told to stop would keep running.
+    """
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await event.wait()
