@@ -73,9 +73,7 @@ class EventBus:
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
-        self.feeds = FeedPoller(
-            database, registry, self.topics, self.links, written, settings.feed_poll_seconds
-        )
+        self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
         self.router = Router(self.taxonomy, self.rules, self.topics)
         self.projection = Projection(database)
         self.roles: set[Role] = set()

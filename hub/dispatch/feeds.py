@@ -17,14 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.cloudevent import CloudEvent, stable_id
 from hub.bus.outbox import enqueue
-from hub.bus.signal import Signal
-from hub.bus.topics import Topics
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
-from hub.db.engine import Database
 from hub.db.types import utcnow
 from hub.db.upsert import insert_missing, upsert_row
 from hub.dispatch.links import DepartmentLinks, FeedSpec
 from hub.events import ledger
+from hub.events.intake import Intake
 from hub.events.payloads import (
     DepartmentRecord,
     Lifecycle,
@@ -38,7 +36,6 @@ from hub.events.payloads import (
 from hub.events.records import GridEventRecord
 from hub.events.types import DEPARTMENT_FEED_TYPES, Disposition, GridEventType, OrderRole
 from hub.registry import store
-from hub.registry.service import Registry
 from hub.workorders import LifecycleStatus, UpstreamChange
 
 log = logging.getLogger(__name__)
@@ -56,20 +53,15 @@ STEP_OF_STATUS = {
 
 
 class FeedPoller:
-    def __init__(
-        self,
-        database: Database,
-        registry: Registry,
-        topics: Topics,
-        links: DepartmentLinks,
-        written: Signal,
-        interval: float = 2.0,
-    ) -> None:
-        self.database = database
-        self.registry = registry
-        self.topics = topics
+    """Polls every registered feed; writes through the intake's database and outbox."""
+
+    def __init__(self, intake: Intake, links: DepartmentLinks, interval: float = 2.0) -> None:
+        self.database = intake.database
+        self.registry = intake.registry
+        self.taxonomy = intake.taxonomy
+        self.topics = intake.topics
+        self.written = intake.written
         self.links = links
-        self.written = written
         self.interval = interval
 
     async def run(self) -> None:
@@ -117,7 +109,8 @@ class FeedPoller:
         event_type = f"gov.{spec.department}.{spec.entity}.{verb}"
         if event_type not in _FEED_TYPES:
             return None  # a change the hub publishes no event for (e.g. an internal step)
-        place, grid, grids = await self._place(change.record)
+        record = spec.read(change.record)
+        place, grid, grids = await self._place(record)
         if grid is None or place is None:
             log.warning("department record outside every grid", extra={"feed": spec.feed.name})
             return None
@@ -125,13 +118,13 @@ class FeedPoller:
             department=spec.department,
             entity=spec.entity,
             upstream=Upstream(
-                system=change.system, id=change.upstream_id, url=_text(change.record, "url")
+                system=change.system, id=change.upstream_id, url=_text(record, "url")
             ),
             status=change.status,
             occurred_at=change.occurred_at,
-            category=_text(change.record, "category"),
-            title=_text(change.record, "title") or "",
-            description=_text(change.record, "description") or "",
+            category=self._category(_text(record, "category")),
+            title=_text(record, "title") or "",
+            description=_text(record, "description") or "",
             place=place,
             grids=grids,
             event_id=change.event_id,
@@ -144,6 +137,10 @@ class FeedPoller:
             id_=_change_id(spec, change),
             time=change.occurred_at,
         )
+
+    def _category(self, code: str | None) -> str | None:
+        """The taxonomy's code, or nothing: a department's own class means nothing to rules."""
+        return code if code is not None and self.taxonomy.get(code) is not None else None
 
     async def _place(self, record: dict[str, Any]) -> tuple[Place | None, str | None, list[str]]:
         """Where a record is: its point, or the centre of the first grid it affects."""

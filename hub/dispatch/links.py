@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.events.types import DEPARTMENT_FEED_TYPES
 from hub.workorders import ChangeFeed, LifecycleStatus, WorkOrderSink
@@ -27,8 +28,10 @@ class FeedSpec:
     (``created_verb`` for new records, else the lower-cased lifecycle status).
 
     ``UpstreamChange.record`` of such records is read for these keys, all optional:
-    ``category`` (a taxonomy code), ``title``, ``description``, ``lat``, ``lon``,
-    ``address``, ``grids`` (unified grid codes it affects), ``url``.
+    ``category`` (a taxonomy code; any other class is dropped), ``title``,
+    ``description``, ``lat``, ``lon``, ``address``, ``grids`` (unified grid codes it
+    affects), ``url``. ``keys`` names them in the department's own record where they
+    are called otherwise, e.g. ``{"lat": "latitude", "category": "category_code"}``.
     """
 
     feed: ChangeFeed
@@ -36,6 +39,12 @@ class FeedSpec:
     entity: str
     statuses: Mapping[str, LifecycleStatus] = field(default_factory=dict)
     created_verb: str = "created"
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    def read(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record under the hub's names."""
+        renamed = {ours: record[theirs] for ours, theirs in self.keys.items() if theirs in record}
+        return {**record, **renamed}
 
 
 class LinkError(ValueError):

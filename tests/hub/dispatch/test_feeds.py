@@ -167,3 +167,31 @@ async def test_records_outside_the_town_or_without_an_event_type_are_left_out(
     assert await town.bus.feeds.poll(spec) == 1
     (event,) = await outbox(town)
     assert (event.type, json.loads(event.data)["status"]) == ("gov.citymgmt.case.closed", "已结案")
+
+
+async def test_a_departments_own_names_are_read_and_its_own_classes_dropped(
+    embedded_town_bus: TownBus,
+) -> None:
+    """A case as the city-management system keeps it: its own keys, its own category code."""
+    town = embedded_town_bus
+    case = {
+        "id": "CG9",
+        "latitude": 30.312,
+        "longitude": 120.053,
+        "category_code": "A0102",
+        "description": "共享单车堆放",
+    }
+    created = change("CG9", "受理", system="cm", kind="created", occurred_at=WHEN, record=case)
+    spec = FeedSpec(
+        FakeFeed("cm-own", [created]),
+        "citymgmt",
+        "case",
+        keys={"lat": "latitude", "lon": "longitude", "category": "category_code"},
+    )
+    town.bus.links.add_feed(spec)
+    assert await town.bus.feeds.poll(spec) == 1
+    (event,) = await outbox(town)
+    body = json.loads(event.data)
+    assert (event.type, event.gridid) == ("gov.citymgmt.case.created", "330199001006005")
+    assert "category" not in body  # A0102 is the department's own class, not the taxonomy's
+    assert body["description"] == "共享单车堆放"
