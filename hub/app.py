@@ -64,6 +64,7 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
                 )
             ),
         ]
+        await services.bus.start()
         try:
             yield
         finally:

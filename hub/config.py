@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 from connectors.settings import ConnectorsSettings
+from hub.bus.settings import BusSettings
 from hub.security.settings import SecuritySettings
 
 CONFIG_FILE_VARIABLE = "HUB_CONFIG"
@@ -57,6 +58,7 @@ class Settings(BaseSettings):
     graphql: GraphQLLimits = GraphQLLimits()
     security: SecuritySettings = SecuritySettings()
     connectors: ConnectorsSettings = ConnectorsSettings()
+    bus: BusSettings = BusSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from connectors.sdk import Connectors
 from hub.config import Settings
 from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
 from hub.departments import Department, load_departments
+from hub.dispatch.departments import link_departments
+from hub.eventbus import EventBus
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.security.service import Security
@@ -22,7 +25,8 @@ class Services:
     departments: list[Department]
     security: Security
     connectors: Connectors
-    metrics: Metrics = field(default_factory=Metrics)
+    bus: EventBus
+    metrics: Metrics
     crosswalk: Crosswalk = field(init=False)
 
     def __post_init__(self) -> None:
@@ -31,16 +35,22 @@ class Services:
     @classmethod
     def create(cls, settings: Settings) -> Services:
         database = Database(settings.database_url)
-        departments = load_departments()
-        metrics = Metrics()
-        security = Security.create(
-            settings.security, database, [d.code for d in departments], dev=settings.dev
-        )
-        connectors = Connectors.create(settings.connectors, metrics.registry)
         registry = Registry(database)
-        return cls(settings, database, registry, departments, security, connectors, metrics)
+        departments = load_departments()
+        codes = [d.code for d in departments]
+        metrics = Metrics()
+        security = Security.create(settings.security, database, codes, dev=settings.dev)
+        connectors = Connectors.create(settings.connectors, metrics.registry)
+        bus = EventBus(settings.bus, database, registry, codes, metrics)
+        link_departments(bus.links, connectors)
+        return cls(settings, database, registry, departments, security, connectors, bus, metrics)
+
+    @cached_property
+    def department_index(self) -> dict[str, Department]:
+        return {department.code: department for department in self.departments}
 
     async def aclose(self) -> None:
+        await self.bus.stop()
         await self.connectors.aclose()
         await self.security.aclose()
         await self.database.aclose()

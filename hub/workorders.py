@@ -89,7 +89,8 @@ class WorkOrderRefusedError(Exception):
 
 
 class WorkOrderSink(Protocol):
-    department: str
+    @property
+    def department(self) -> str: ...
 
     async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
         """Create the order upstream, idempotently on ``order.event_id``.
@@ -101,7 +102,8 @@ class WorkOrderSink(Protocol):
 
 
 class ChangeFeed(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     async def changes(self, cursor: str | None) -> tuple[list[UpstreamChange], str | None]:
         """Changes since ``cursor`` (None: from the start), and the cursor to ask next."""

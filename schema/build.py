@@ -20,6 +20,7 @@ from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
 from hub.security.settings import SecuritySettings
 from schema.audit import AuditQuery
+from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
 from schema.query import RegistryQuery
@@ -30,9 +31,15 @@ from schema.subscription import RegistrySubscription
 
 # Each feature contributes one fragment per root type; the schema merges them.
 # Connectors contribute theirs through discovery (connectors.sdk.graph).
-QUERY_PARTS: tuple[type, ...] = (RegistryQuery, AuditQuery, ConnectorsQuery, *query_mixins())
-MUTATION_PARTS: tuple[type, ...] = ()
-SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription,)
+QUERY_PARTS: tuple[type, ...] = (
+    RegistryQuery,
+    EventQuery,
+    AuditQuery,
+    ConnectorsQuery,
+    *query_mixins(),
+)
+MUTATION_PARTS: tuple[type, ...] = (EventMutation,)
+SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription, EventSubscription)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
 
 

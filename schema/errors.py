@@ -8,7 +8,9 @@
      ├─ RateLimitedError            RATE_LIMITED: the principal's request budget is spent (HTTP 429)
      ├─ CostLimitExceededError      COST_LIMIT_EXCEEDED: the estimated cost is over the budget
      ├─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
-     └─ UpstreamError               UPSTREAM_*: a department system failed (connectors.sdk.errors)
+     ├─ UpstreamError               UPSTREAM_*: a department system failed (connectors.sdk.errors)
+     ├─ OutsideGridsError           LOCATION_OUTSIDE_GRIDS: a point no grid contains
+     └─ SubscriptionOverflowError   SUBSCRIPTION_OVERFLOW: a subscriber fell too far behind
 
 Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation id
 (see ``classify``); the detail goes to the log only.
@@ -32,9 +34,11 @@ __all__ = [
     "ErrorCode",
     "ForbiddenError",
     "HubError",
+    "OutsideGridsError",
     "PersistedQueryNotFoundError",
     "PurposeRequiredError",
     "RateLimitedError",
+    "SubscriptionOverflowError",
     "UnauthenticatedError",
     "classify",
 ]
@@ -42,6 +46,16 @@ __all__ = [
 
 class BadUserInputError(HubError):
     code = ErrorCode.BAD_USER_INPUT
+
+
+class OutsideGridsError(BadUserInputError):
+    code = ErrorCode.LOCATION_OUTSIDE_GRIDS
+
+
+class SubscriptionOverflowError(HubError):
+    """The stream was cut off; ``lastEventId`` says where to catch up from the ledger."""
+
+    code = ErrorCode.SUBSCRIPTION_OVERFLOW
 
 
 class UnauthenticatedError(HubError):

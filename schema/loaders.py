@@ -13,6 +13,8 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from hub.db.engine import Database
+from hub.events import ledger
+from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
 from hub.registry import records, store
 
 V = TypeVar("V")
@@ -54,3 +56,15 @@ class Loaders:
     @cached_property
     def branch(self) -> DataLoader[str, records.PartyBranch | None]:
         return self._loader(store.branches, None)
+
+    @cached_property
+    def grid_event(self) -> DataLoader[str, GridEventRecord | None]:
+        return self._loader(ledger.events, None)
+
+    @cached_property
+    def timeline(self) -> DataLoader[str, list[TimelineEntry]]:
+        return self._loader(ledger.timelines, [])
+
+    @cached_property
+    def orders(self) -> DataLoader[str, list[OrderRecord]]:
+        return self._loader(ledger.orders, [])

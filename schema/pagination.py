@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
@@ -47,6 +47,7 @@ class PageInfo:
 
 CountFn = Callable[[], Awaitable[int]]
 NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
 
 
 @strawberry.type
@@ -77,3 +78,17 @@ class Connection(Generic[NodeT]):
     @strawberry.field(description="All matching items, not just this page.")
     async def total_count(self) -> int:
         return await self.count()
+
+    @classmethod
+    def of_rows(
+        cls,
+        rows: Sequence[RowT],
+        first: int,
+        after: str | None,
+        key: Callable[[RowT], str],
+        node: Callable[[RowT], NodeT],
+        count: CountFn,
+    ) -> Connection[NodeT]:
+        """A page from ``first + 1`` rows fetched after ``after``; an extra row: more follow."""
+        edges = [Edge(cursor=encode_cursor(key(r)), node=node(r)) for r in rows[:first]]
+        return cls.of(edges, len(rows) > first, after, count)

@@ -14,10 +14,8 @@ from schema.departments import Department
 from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
-    Edge,
     check_page_size,
     decode_cursor,
-    encode_cursor,
 )
 from schema.regions import Community, Grid, MicroGrid, Region, load_region, parse_code, region_type
 from schema.security import grid_scope, list_size
@@ -127,5 +125,6 @@ async def _region_page(info: Info, asked: _Page) -> Connection[Region]:
         async with database.session() as session:
             return await store.count(session, asked.level, asked.within, visible=asked.visible)
 
-    edges = [Edge(cursor=encode_cursor(r.code), node=region_type(r)) for r in rows[:first]]
-    return Connection.of(edges, len(rows) > first, asked.after, count)
+    return Connection[Region].of_rows(
+        rows, first, asked.after, lambda r: r.code, region_type, count
+    )

@@ -18,6 +18,8 @@ from hub.registry.records import WorkerRole
 from schema.context import Info
 from schema.crosswalk import CrosswalkEntry, crosswalk_entries
 from schema.errors import BadUserInputError
+from schema.grid_events import READ, GridEvent, events_in_grid
+from schema.pagination import Connection
 from schema.people import GridWorker, PartyBranch
 from schema.scalars import GeoJSON
 from schema.security import list_size
@@ -182,6 +184,12 @@ class Grid(Region, *GRID_MIXINS):  # type: ignore[misc] # mypy cannot follow com
     )
     def crosswalk(self, info: Info, department: str | None = None) -> list[CrosswalkEntry]:
         return crosswalk_entries(info, self.code, department)
+
+    events: Connection[GridEvent] = strawberry.federation.field(
+        resolver=events_in_grid,
+        requires_scopes=READ,
+        description="The grid's events, newest first.",
+    )
 
 
 @strawberry.federation.type(

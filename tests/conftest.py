@@ -6,7 +6,8 @@ import asyncio
 import copy
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +16,27 @@ import pytest
 from starlette.applications import Starlette
 
 from hub.app import create_app
+from hub.bus import Topics
+from hub.bus.backend import Backend
 from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.demo.town import generate_town
+from hub.eventbus import EventBus
 from hub.registry.importer import import_document
+from hub.registry.service import Registry
+from tests.support.buses import backend_for, fresh_topics
 from tests.support.databases import fresh_postgres_database
 from tests.support.departments import Departments, simulated_departments
+from tests.support.events import make_bus
 from tests.support.principals import bearer, make_keys
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BUS_BACKENDS = [
+    "embedded-sqlite",
+    pytest.param("embedded-postgres", marks=pytest.mark.postgres),
+    pytest.param("kafka", marks=pytest.mark.kafka),
+]
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +68,72 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         await migrate.upgrade(db)
         yield db
         await db.aclose()
+
+
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[Database]:
+    db = Database(url)
+    try:
+        await migrate.upgrade(db)
+        yield db
+    finally:
+        await db.aclose()
+
+
+@dataclass
+class BusEnv:
+    """A bus backend with the database beside it (the outbox, the ledger)."""
+
+    kind: str
+    database: Database
+    backend: Backend
+    topics: Topics
+
+
+@pytest.fixture(params=BUS_BACKENDS)
+async def bus_env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BusEnv]:
+    """Every bus backend: the embedded log on SQLite and PostgreSQL, and real Kafka."""
+    kind: str = request.param
+    async with AsyncExitStack() as stack:
+        if kind == "embedded-postgres":
+            url = await stack.enter_async_context(fresh_postgres_database())
+        else:
+            url = sqlite_url(tmp_path / "bus.db")
+        db = await stack.enter_async_context(migrated(url))
+        backend = await stack.enter_async_context(
+            backend_for("kafka" if kind == "kafka" else "embedded", db)
+        )
+        yield BusEnv(kind, db, backend, fresh_topics())
+
+
+@dataclass
+class TownBus:
+    """The demo town in the bus's database, and a bus over it (not started)."""
+
+    env: BusEnv
+    registry: Registry
+    bus: EventBus
+
+
+@pytest.fixture
+async def town_bus(bus_env: BusEnv, town_document: dict[str, Any]) -> TownBus:
+    await import_document(bus_env.database, town_document, "demo town")
+    registry = Registry(bus_env.database)
+    await registry.refresh()
+    bus = make_bus(bus_env.database, bus_env.backend, bus_env.topics, registry)
+    return TownBus(bus_env, registry, bus)
+
+
+@pytest.fixture
+async def embedded_town_bus(tmp_path: Path, town_database_file: Path) -> AsyncIterator[TownBus]:
+    """The town bus on the embedded log in SQLite only: for tests about payloads, not backends."""
+    path = tmp_path / "hub.db"
+    shutil.copy(town_database_file, path)
+    async with migrated(sqlite_url(path)) as db, backend_for("embedded", db) as backend:
+        registry = Registry(db)
+        await registry.refresh()
+        env = BusEnv("embedded-sqlite", db, backend, fresh_topics())
+        yield TownBus(env, registry, make_bus(db, backend, env.topics, registry))
 
 
 @pytest.fixture(scope="session")

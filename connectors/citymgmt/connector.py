@@ -69,6 +69,14 @@ class CityManagementConnector(Connector):
     title = "数字城管系统"
     contract_file = CONTRACTS_DIR / "upstream" / "citymgmt.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
+    categories_file = HERE / "categories.yaml"
+    feed_entity = "case"
+    feed_keys = {  # noqa: RUF012 - a declaration, read only
+        "lat": "latitude",
+        "lon": "longitude",
+        "category": "category_code",
+        "title": "category_name",
+    }
     status_schema = "CaseStatus"
     streams = (Cases,)
     grid_scheme = "citymgmt"
@@ -84,7 +92,7 @@ class CityManagementConnector(Connector):
 
     async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
         body: dict[str, Any] = {
-            "category_code": order.category,
+            "category_code": self.upstream_category(order.category),
             "description": order.description,
             "address": order.location.address or order.title,
             "longitude": order.location.lon,

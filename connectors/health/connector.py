@@ -121,6 +121,10 @@ class HealthConnector(Connector):
     title = "社区卫生服务信息平台"
     contract_file = CONTRACTS_DIR / "upstream" / "health.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
+    categories_file = HERE / "categories.yaml"
+    feed_entity = "alert"
+    feed_keys = {"category": "code.coding.0.code", "description": "description"}  # noqa: RUF012
+    feed_created_verb = "raised"
     status_schema = "TaskStatus"
     streams = (FollowUps, Alerts)
     grid_scheme = "health"
@@ -139,7 +143,11 @@ class HealthConnector(Connector):
             "resourceType": "Task",
             "status": "requested",
             "intent": "order",
-            "code": {"coding": [{"system": FOLLOW_UP_SYSTEM, "code": order.category}]},
+            "code": {
+                "coding": [
+                    {"system": FOLLOW_UP_SYSTEM, "code": self.upstream_category(order.category)}
+                ]
+            },
             "description": order.description,
             "identifier": [{"system": EVENT_SYSTEM, "value": order.event_id}],
             "extension": [{"url": GEO_URL, "extension": point}],

@@ -80,6 +80,9 @@ class PetitionConnector(Connector):
     title = "12345政务服务便民热线 工单系统"
     contract_file = CONTRACTS_DIR / "upstream" / "petition.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
+    categories_file = HERE / "categories.yaml"
+    feed_entity = "ticket"
+    feed_keys = {"category": "category.code", "description": "content"}  # noqa: RUF012
     status_schema = "Status"
     streams = (WorkOrders,)
     grid_scheme = "petition"
@@ -96,7 +99,7 @@ class PetitionConnector(Connector):
         body: dict[str, Any] = {
             "externalNo": order.event_id,
             "appealType": APPEAL_TYPE,
-            "category": order.category,
+            "category": self.upstream_category(order.category),
             "title": order.title[:100],
             "content": order.description,
             "community": self._community(order),

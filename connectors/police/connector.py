@@ -71,6 +71,14 @@ class PoliceConnector(Connector):
     title = "公安 警务综合平台"
     contract_file = CONTRACTS_DIR / "upstream" / "police.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
+    categories_file = HERE / "categories.yaml"
+    feed_entity = "incident"
+    feed_keys = {  # noqa: RUF012 - a declaration, read only
+        "lat": "location.latitude",
+        "lon": "location.longitude",
+        "address": "location.address",
+        "title": "summary",
+    }
     status_schema = "IncidentStatus"
     streams = (Incidents,)
     grid_scheme = "police"
@@ -82,7 +90,7 @@ class PoliceConnector(Connector):
     async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
         """联动转警: the incident is created once per grid event (``Idempotency-Key``)."""
         body: dict[str, Any] = {
-            "category": order.category,
+            "category": self.upstream_category(order.category),
             "summary": order.title[:100],
             "description": order.description,
             "location": {

@@ -34,6 +34,7 @@ import httpx
 
 from connectors.sdk.cache import TTLCache
 from connectors.sdk.calls import SERVICE_SCOPE, Call
+from connectors.sdk.categories import CategoryMap
 from connectors.sdk.client import Sleep, UpstreamClient
 from connectors.sdk.contract import Contract
 from connectors.sdk.errors import (
@@ -50,6 +51,7 @@ from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
 from connectors.settings import ConnectorSettings
 from hub.db.engine import Database
+from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
 
 log = logging.getLogger("hub.connectors")
 
@@ -83,10 +85,16 @@ class Connector(ABC):
     title: ClassVar[str]
     contract_file: ClassVar[Path]
     statuses_file: ClassVar[Path | None] = None
+    categories_file: ClassVar[Path | None] = None  # its categories against the taxonomy
     status_schema: ClassVar[str | None] = None  # the contract's enum of its statuses
     streams: ClassVar[tuple[type[Stream], ...]] = ()
     grid_scheme: ClassVar[str | None] = None  # the crosswalk's name for its grid scheme
     probe_operation: ClassVar[str | None] = None  # a cheap GET that says the system is up
+    # How its change feed reads as department events, gov.<department>.<entity>.<verb>,
+    # and where its records keep what the bus reads (lat, lon, address, title …).
+    feed_entity: ClassVar[str | None] = None
+    feed_created_verb: ClassVar[str] = "created"
+    feed_keys: ClassVar[dict[str, str]] = {}
 
     @abstractmethod
     def authenticate(self) -> httpx.Auth | None:
@@ -105,6 +113,9 @@ class Connector(ABC):
         self.clock = clock  # monotonic seconds; auth flows that cache tokens should use it
         self.contract = load_contract(self.contract_file)
         self.statuses = load_statuses(self.statuses_file) if self.statuses_file else StatusMap({})
+        self.categories = (
+            CategoryMap.load(self.categories_file) if self.categories_file else CategoryMap({}, {})
+        )
         self.cache: TTLCache[Answer] = TTLCache(
             settings.cache_ttl_seconds, settings.cache_entries, clock
         )
@@ -144,6 +155,22 @@ class Connector(ABC):
         if not self.settings.enabled:
             return ConnectorState.DISABLED
         return ConnectorState.MISCONFIGURED if self.problem else ConnectorState.ENABLED
+
+    async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
+        """A system that takes no work orders refuses them (退单); the bus reassigns."""
+        raise WorkOrderRefusedError(f"not_supported: {self.name} takes no work orders")
+
+    async def changes(self, cursor: str | None) -> tuple[list[UpstreamChange], str | None]:
+        """Override with the system's change feed and set ``feed_entity``."""
+        raise NotImplementedError(f"{self.name} has no change feed")
+
+    def upstream_category(self, taxonomy_code: str) -> str:
+        """This system's category for a work order; a category it does not file is
+        refused (退单), so the bus reassigns the order instead of misfiling it."""
+        code = self.categories.upstream(taxonomy_code)
+        if code is None:
+            raise WorkOrderRefusedError(f"no_category: {self.name} files no {taxonomy_code}")
+        return code
 
     def service_call(self) -> Call:
         """A call made for the hub itself (the bus, the CLI), within this connector's budget."""

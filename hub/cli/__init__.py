@@ -13,6 +13,7 @@ from hub.cli import (
     crosswalk,
     db,
     documents,
+    events,
     grids,
     keys,
     schema_cmd,
@@ -40,6 +41,7 @@ def _options(
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
+app.add_typer(events.app, name="events")
 app.add_typer(grids.app, name="grids")
 app.add_typer(crosswalk.app, name="crosswalk")
 app.add_typer(schema_cmd.app, name="schema")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.db import migrate
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
+from hub.demo.reports import ReportGenerator
 from hub.demo.town import generate_town
 from hub.registry import store
 from hub.registry.codes import RegionLevel
@@ -40,15 +42,26 @@ async def _serve(services: Services) -> None:
     await _run_server(services)
 
 
-def demo(context: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+ReportsOption = Annotated[
+    float, typer.Option(help="Generated reports a minute (patrols, 12345 calls, storms); 0: none.")
+]
+
+
+def demo(
+    context: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    reports_per_minute: ReportsOption = 30,
+) -> None:
     """Run the hub on the demo town, with the four department systems simulated beside it
-    on loopback ports; the town is generated into the database on first run."""
+    on loopback ports; the town is generated into the database on first run, and
+    generated reports keep it alive."""
     overrides = {} if "HUB_LOG_FORMAT" in os.environ else {"log_format": "console"}
     settings = _with_address(state(context).settings(**overrides), host, port)
-    run(_demo(settings))
+    run(_demo(settings, reports_per_minute))
 
 
-async def _demo(settings: Settings) -> None:
+async def _demo(settings: Settings, reports_per_minute: float) -> None:
     town = generate_town()
     async with departments(town) as urls:
         services = Services.create(pointed_at(settings, urls))
@@ -63,7 +76,22 @@ async def _demo(settings: Settings) -> None:
             )
         await lay_crosswalk(services.crosswalk, town)
         typer.echo(await _banner(services, urls, await _demo_key(services)))
-        await _run_server(services)
+        generator = await _report_generator(services, reports_per_minute)
+        try:
+            await _run_server(services)
+        finally:
+            if generator is not None:
+                generator.cancel()
+
+
+async def _report_generator(services: Services, per_minute: float) -> asyncio.Task[None] | None:
+    if per_minute <= 0:
+        return None
+    await services.registry.refresh()
+    async with services.database.session() as session:
+        places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
+    generator = ReportGenerator(services.bus.intake, places, per_minute)
+    return asyncio.create_task(generator.run())
 
 
 DEMO_KEY_NAME = "demo"
@@ -139,6 +167,12 @@ Try these:
   }} }} }} }}
 
   {{ connectors {{ name health breaker latencyP50Ms errorRate }} }}
+
+  subscription {{ gridEvents(filter: {{ within: "{street_code}" }}) {{
+      step eventId gridCode status category departments note }} }}
+
+  {{ events(first: 5) {{ edges {{ node {{ id title status leadDepartment {{ name }}
+      timeline {{ step status occurredAt source }} }} }} }} }}
 
   {{ auditLog(first: 10) {{ seq action principal field record purpose }} }}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 CHUNK = 500  # keeps every statement under SQLite's bound-variable limit
 
@@ -24,3 +24,24 @@ async def upsert(
         statement = insert(table).values(list(chunk))
         updates = {name: statement.excluded[name] for name in chunk[0] if name not in keys}
         await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+async def insert_missing(
+    connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
+) -> int:
+    """Insert the rows whose key is not there yet; returns how many were new."""
+    if not rows:
+        return 0
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    result = await connection.execute(insert(table).on_conflict_do_nothing(), list(rows))
+    return int(result.rowcount)
+
+
+async def upsert_row(
+    connection: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]
+) -> None:
+    """Insert one row or update it in place, in the caller's transaction."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(row)
+    updates = {name: statement.excluded[name] for name in row if name not in keys}
+    await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))

@@ -41,6 +41,8 @@ def probes(services: Services) -> dict[str, Endpoint]:
             "status": "ready" if ready else "not ready",
             "checks": checks,
             "registryRevision": services.registry.revision,
+            # Not a check: reports are taken into the outbox while the bus is away.
+            "bus": "retrying" if services.bus.relay.failing else "ok",
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -36,5 +36,19 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.bus_records = Counter(
+            "hub_bus_records",
+            "Records consumed from the bus, by consumer group and outcome",
+            ["group", "outcome"],
+            registry=self.registry,
+        )
+        self.bus_batch_latency = Histogram(
+            "hub_bus_batch_duration_seconds",
+            "Time to handle and commit one batch, by consumer group",
+            ["group"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

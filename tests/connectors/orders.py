@@ -22,14 +22,20 @@ def place() -> Location:
     return Location(lat=point.y, lon=point.x, address="枫桥社区3幢", grid_code=GRID)
 
 
-def order(event_id: str, department: str, category: str) -> WorkOrder:
+FAR_AWAY = Location(lat=39.9042, lon=116.4074, address="北京市东城区")  # no department's area
+
+
+def order(
+    event_id: str, department: str, category: str, location: Location | None = None
+) -> WorkOrder:
+    """An order in a taxonomy ``category``, at ``location`` (default: inside the town)."""
     return WorkOrder(
         event_id=event_id,
         department=department,
         category=category,
         title="楼道堆放杂物",
         description="网格员巡查发现三幢楼道堆放杂物，影响消防通道。",
-        location=place(),
+        location=location or place(),
         deadline=datetime.now(UTC) + timedelta(days=3),
     )
 

@@ -18,7 +18,11 @@ from starlette.applications import Starlette
 
 from hub.config import Settings
 from hub.demo.departments import pointed_at
+from hub.events.intake import Report
+from hub.events.types import Channel
+from hub.registry import store
 from hub.security.principal import Principal, PrincipalKind
+from hub.services import Services
 from schema import HubContext
 from schema.security.plan import SecurityPlan
 from tests.hub.http.test_transports import parse_events, ws_call, ws_receive
@@ -58,9 +62,29 @@ class Case:
 async def app(
     town_settings: Settings, systems: Departments, town_document: dict[str, Any]
 ) -> AsyncIterator[Starlette]:
-    """The hub wired to the department simulators: their records carry personal data too."""
+    """The hub wired to the department simulators (their records carry personal data
+    too), with a reported grid event in each of the two grids (its reporter's)."""
     async with wired_app(pointed_at(town_settings, systems.urls), town_document) as application:
+        await report_in(application.state.services, (GRID_A, GRID_B))
         yield application
+
+
+async def report_in(services: Services, grids: tuple[str, ...]) -> None:
+    async with services.database.session() as session:
+        found = await store.regions(session, grids)
+    for grid in grids:
+        await services.bus.intake.report(
+            Report(
+                category="city.litter",
+                description="楼道口堆放生活垃圾",
+                lat=found[grid].centroid_lat,
+                lon=found[grid].centroid_lon,
+                channel=Channel.HOTLINE,
+                address="云溪街道文一路88号3幢2单元101室",
+                reporter_name="王秀英",
+                reporter_phone="13812345678",
+            )
+        )
 
 
 @pytest.fixture

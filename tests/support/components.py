@@ -20,8 +20,17 @@ def unavailable(component: str, reason: str) -> None:
 
 
 def postgres_url() -> str:
-    url = os.environ.get("HUB_TEST_POSTGRES_URL")
-    if not url:
-        unavailable("PostgreSQL", "HUB_TEST_POSTGRES_URL is not set; run scripts/postgres")
-    assert url is not None
-    return url
+    return _address("PostgreSQL", "HUB_TEST_POSTGRES_URL", "scripts/postgres")
+
+
+def kafka_bootstrap() -> str:
+    """The test broker's address (scripts/test exports it)."""
+    return _address("Kafka", "HUB_TEST_KAFKA_BOOTSTRAP", "scripts/kafka")
+
+
+def _address(component: str, variable: str, script: str) -> str:
+    value = os.environ.get(variable)
+    if not value:
+        unavailable(component, f"{variable} is not set; run {script}")
+    assert value is not None
+    return value

@@ -8,6 +8,8 @@ from hub.db.engine import Database
 from hub.departments import load_departments
 from hub.security.keys import ApiKeyStore, KeyRequest
 from hub.security.roles import load_roles
+from hub.services import Services
+from schema.context import HubContext
 
 GRID_A = "330199001001001"  # a grid worker's own grid
 GRID_B = "330199001002001"  # another community's grid: never theirs
@@ -36,6 +38,12 @@ async def make_keys(database: Database) -> dict[str, str]:
     """The key of each test principal, by name."""
     store = ApiKeyStore(database, load_roles([d.code for d in load_departments()]))
     return {p.name: (await store.create(p.request))[1] for p in PRINCIPALS}
+
+
+async def context_for(services: Services, key: str, purpose: str | None = None) -> HubContext:
+    """A request context for in-process execution, as the holder of ``key``."""
+    principal = await services.security.authenticator.authenticate(key)
+    return HubContext(services, principal=principal, credential=key, purpose=purpose)
 
 
 def bearer(key: str, purpose: str | None = None) -> dict[str, str]:

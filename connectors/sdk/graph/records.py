@@ -7,13 +7,8 @@ from datetime import datetime
 
 import strawberry
 
-from hub.workorders import LifecycleStatus
 from schema.errors import BadUserInputError
-
-strawberry.enum(
-    LifecycleStatus,
-    description="The one lifecycle every grid event follows, whichever department handles it.",
-)
+from schema.lifecycle import LifecycleStatus
 
 
 @strawberry.interface(description="A record of a department system, placed in a unified grid.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.citymgmt import CityManagementConnector, simulator
 from connectors.sdk.testing import WorkOrderCases, connector_test_class
 from hub.paths import CONTRACTS_DIR
-from tests.connectors.orders import order
+from tests.connectors.orders import FAR_AWAY, order
 
 TestCityManagement = connector_test_class(
     CityManagementConnector,
@@ -16,7 +16,7 @@ TestCityManagement = connector_test_class(
     },
     examples=CONTRACTS_DIR / "upstream" / "citymgmt" / "examples",
     work_orders=WorkOrderCases(
-        accepted=lambda event: order(event, "citymgmt", "0103"),
-        refused=lambda event: order(event, "citymgmt", "9999"),
+        accepted=lambda event: order(event, "citymgmt", "city.litter"),
+        refused=lambda event: order(event, "citymgmt", "city.litter", FAR_AWAY),
     ),
 )

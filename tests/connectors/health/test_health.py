@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.health import HealthConnector, simulator
 from connectors.sdk.testing import WorkOrderCases, connector_test_class
 from hub.paths import CONTRACTS_DIR
-from tests.connectors.orders import order
+from tests.connectors.orders import FAR_AWAY, order
 
 TestHealth = connector_test_class(
     HealthConnector,
@@ -13,7 +13,7 @@ TestHealth = connector_test_class(
     credentials={"key_id": simulator.DEMO_KEY_ID, "secret": simulator.DEMO_KEY_SECRET},
     examples=CONTRACTS_DIR / "upstream" / "health" / "examples",
     work_orders=WorkOrderCases(
-        accepted=lambda event: order(event, "health", "elderly-alone"),
-        refused=lambda event: order(event, "health", "no-such-visit"),
+        accepted=lambda event: order(event, "health", "livelihood.elderly_alone"),
+        refused=lambda event: order(event, "health", "livelihood.elderly_alone", FAR_AWAY),
     ),
 )

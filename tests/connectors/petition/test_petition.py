@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.petition import PetitionConnector, simulator
 from connectors.sdk.testing import WorkOrderCases, connector_test_class
 from hub.paths import CONTRACTS_DIR
-from tests.connectors.orders import OneCommunity, order
+from tests.connectors.orders import FAR_AWAY, OneCommunity, order
 
 TestPetition = connector_test_class(
     PetitionConnector,
@@ -13,8 +13,8 @@ TestPetition = connector_test_class(
     credentials={"username": simulator.DEMO_USER, "password": simulator.DEMO_PASSWORD},
     examples=CONTRACTS_DIR / "upstream" / "petition" / "examples",
     work_orders=WorkOrderCases(
-        accepted=lambda event: order(event, "petition", "HB01"),
-        refused=lambda event: order(event, "petition", "ZZ99"),
+        accepted=lambda event: order(event, "petition", "environment.noise"),
+        refused=lambda event: order(event, "petition", "environment.noise", FAR_AWAY),
         scheme=OneCommunity(),
     ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.police import PoliceConnector, simulator
 from connectors.sdk.testing import WorkOrderCases, connector_test_class
 from hub.paths import CONTRACTS_DIR
-from tests.connectors.orders import order
+from tests.connectors.orders import FAR_AWAY, order
 
 TestPolice = connector_test_class(
     PoliceConnector,
@@ -13,7 +13,7 @@ TestPolice = connector_test_class(
     credentials={"api_key": simulator.DEMO_API_KEY},
     examples=CONTRACTS_DIR / "upstream" / "police" / "examples",
     work_orders=WorkOrderCases(
-        accepted=lambda event: order(event, "police", "THEFT"),
-        refused=lambda event: order(event, "police", "NOT_POLICE_BUSINESS"),
+        accepted=lambda event: order(event, "police", "security.fraud"),
+        refused=lambda event: order(event, "police", "security.fraud", FAR_AWAY),
     ),
 )

@@ -158,7 +158,12 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"database": "ok"}, "registryRevision": 1}
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {"database": "ok"},
+        "registryRevision": 1,
+        "bus": "ok",
+    }
 
 
 async def test_readyz_fails_closed_when_the_database_is_gone(tmp_path: Any) -> None:

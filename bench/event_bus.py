@@ -1,0 +1,464 @@
+"""The event bus on real Kafka and on the embedded log, measured side by side.
+
+    python -m bench.event_bus [--kafka HOST:PORT] [--events 20000] [--rates 1000 200] [--seconds 10]
+
+For each backend (Kafka when a broker answers at --kafka or HUB_TEST_KAFKA_BOOTSTRAP,
+and the embedded log on SQLite):
+
+- route: the router alone on a backlog of reported events (exactly-once batches);
+- pipeline: report → route → dispatch with all stages running at once, from a
+  full outbox to every work order accepted by an instant department sink;
+- intake: reports/s into the ledger and outbox, direct and through GraphQL;
+- latency: reportEvent (GraphQL, in process) paced at each of --rates a second, to a
+  gridEvents subscriber, p50/p99 until it sees REPORTED and ROUTED; this process is
+  a hub replica (GraphQL, intake, relay, live stream), and the router and the ledger
+  run in a `hub events run` process beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.app import create_app
+from hub.bus import (
+    BackendKind,
+    BusSettings,
+    CloudEvent,
+    KafkaBackend,
+    KafkaSettings,
+    Message,
+    Role,
+    Subscriber,
+    Worker,
+    each,
+    enqueue,
+)
+from hub.config import Settings
+from hub.db import migrate
+from hub.db.engine import Database
+from hub.demo.reports import FINDINGS, report_at
+from hub.demo.town import generate_town
+from hub.eventbus import EventBus
+from hub.events.intake import Report
+from hub.events.types import DispatchType
+from hub.observability.metrics import Metrics
+from hub.registry import store
+from hub.registry.codes import RegionLevel
+from hub.registry.importer import import_document
+from hub.registry.records import Region
+from hub.registry.service import Registry
+from hub.workorders import UpstreamRef, WorkOrder
+from schema.context import HubContext
+
+REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
+SUBSCRIBE = "subscription { gridEvents { step eventId } }"
+
+
+class InstantSink:
+    """A department system that answers at once: the bus's own cost, not the network's."""
+
+    def __init__(self, department: str, counter: Counter) -> None:
+        self.department = department
+        self.counter = counter
+
+    async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
+        self.counter.add()
+        return UpstreamRef(system="bench", id=order.event_id)
+
+
+@dataclass
+class Counter:
+    value: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add(self, amount: int = 1) -> None:
+        self.value += amount
+        self.changed.set()
+
+    async def reach(self, target: int) -> None:
+        while self.value < target:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), timeout=120)
+
+
+@dataclass
+class Setup:
+    name: str
+    settings: Settings
+    places: list[Region]
+
+
+async def town_database(folder: Path) -> tuple[Path, list[Region]]:
+    path = folder / "town.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await migrate.upgrade(database)
+    await import_document(database, generate_town(), "bench")
+    async with database.session() as session:
+        places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
+    await database.aclose()
+    return path, places
+
+
+def reports(places: Sequence[Region], count: int, seed: int = 1) -> list[Report]:
+    rng = random.Random(seed)
+    return [report_at(rng, rng.choice(FINDINGS), rng.choice(places)) for _ in range(count)]
+
+
+async def new_bus(settings: Settings, metrics: Metrics) -> tuple[EventBus, Database]:
+    database = Database(settings.database_url)
+    registry = Registry(database)
+    await registry.refresh()
+    departments = [
+        "command",
+        "police",
+        "citymgmt",
+        "petition",
+        "health",
+        "justice",
+        "emergency",
+        "housing",
+        "environment",
+        "market",
+        "civil",
+    ]
+    return EventBus(settings.bus, database, registry, departments, metrics), database
+
+
+def counting(
+    handler: Callable[[CloudEvent], Awaitable[list[Message]]], routed: Counter, orders: Counter
+) -> Callable[[CloudEvent], Awaitable[list[Message]]]:
+    async def handle(event: CloudEvent) -> list[Message]:
+        outputs = await handler(event)
+        if outputs and event.type == "gov.grid.event.reported":
+            routed.add()
+            orders.add(
+                sum(
+                    1
+                    for m in outputs
+                    if (dict(m.headers).get("ce_type") or b"").decode() == DispatchType.WORK_ORDER
+                )
+            )
+        return outputs
+
+    return handle
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def worker(bus: EventBus, subscriber: Subscriber) -> Worker:
+    return Worker(
+        bus.backend,
+        subscriber,
+        member="bench",
+        dead_letters=bus.topics.dead_letters,
+        batch_size=bus.settings.batch_size,
+        metrics=bus.metrics,
+    )
+
+
+async def fill_outbox(bus: EventBus, database: Database, batch: Sequence[Report]) -> None:
+    for start in range(0, len(batch), 1000):
+        messages = [
+            bus.intake.reported_event(r)[0].message(bus.topics.grid_events)
+            for r in batch[start : start + 1000]
+        ]
+        async with database.engine.begin() as connection:
+            await enqueue(connection, messages)
+
+
+@asynccontextmanager
+async def backlog(
+    setup: Setup, count: int, accepted: Counter | None = None
+) -> AsyncIterator[tuple[EventBus, Subscriber, Counter, Counter]]:
+    """A bus with ``count`` reports in its outbox, and a router that counts what it routes.
+    With ``accepted``, every department has an instant sink counting into it."""
+    bus, database = await new_bus(setup.settings, Metrics())
+    routed, orders = Counter(), Counter()
+    if accepted is not None:
+        for department in bus.departments:
+            bus.links.add_sink(InstantSink(department, accepted))
+    router = Subscriber(
+        bus.topics.group("router"),
+        (bus.topics.grid_events,),
+        each(counting(bus.router.handle, routed, orders)),
+    )
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(database.aclose)
+        await bus.backend.start()
+        stack.push_async_callback(bus.backend.stop)
+        await bus.backend.ensure_topics(bus.topics.all(bus.departments))
+        await fill_outbox(bus, database, reports(setup.places, count))
+        yield bus, router, routed, orders
+
+
+async def measure_route(setup: Setup, count: int) -> float:
+    """The router alone on a backlog of ``count`` reported events: events/s."""
+    async with backlog(setup, count) as (bus, router, routed, _):
+        await bus.relay.drain()
+        started = time.perf_counter()
+        task = asyncio.create_task(worker(bus, router).run())
+        await routed.reach(count)
+        elapsed = time.perf_counter() - started
+        await stop(task)
+    return count / elapsed
+
+
+async def measure_pipeline(setup: Setup, count: int) -> tuple[float, float, float]:
+    """Outbox → bus → router → dispatch → accepted, all at once: (relay, routed, accepted) /s."""
+    accepted = Counter()
+    async with backlog(setup, count, accepted) as (bus, router, routed, orders):
+        dispatchers = bus.subscribers({Role.DISPATCH})
+        started = time.perf_counter()
+        tasks = [asyncio.create_task(worker(bus, s).run()) for s in (router, *dispatchers)]
+        await bus.relay.drain()
+        relayed = time.perf_counter() - started
+        await routed.reach(count)
+        routed_at = time.perf_counter() - started
+        await accepted.reach(orders.value)
+        done = time.perf_counter() - started
+        for task in tasks:
+            await stop(task)
+    return count / relayed, count / routed_at, count / done
+
+
+async def measure_intake(setup: Setup, count: int) -> tuple[float, float]:
+    bus, database = await new_bus(setup.settings, Metrics())
+    batch = reports(setup.places, count, seed=2)
+    started = time.perf_counter()
+    for report in batch:
+        await bus.intake.report(report)
+    direct = count / (time.perf_counter() - started)
+    await database.aclose()
+    app = create_app(setup.settings)
+    schema, services = app.state.schema, app.state.services
+    await services.registry.refresh()
+    started = time.perf_counter()
+    for report in batch:
+        result = await schema.execute(
+            REPORT, variable_values=_variables(report), context_value=HubContext(services)
+        )
+        assert not result.errors, result.errors
+    graphql = count / (time.perf_counter() - started)
+    await services.aclose()
+    return direct, graphql
+
+
+def _variables(report: Report) -> dict[str, Any]:
+    return {
+        "i": {
+            "category": report.category,
+            "description": report.description,
+            "channel": report.channel.value,
+            "location": {"lat": report.lat, "lon": report.lon},
+        }
+    }
+
+
+async def until(check: Callable[[], bool], within: float) -> None:
+    """Until ``check()`` holds or ``within`` seconds passed."""
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        if check():
+            return
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class Stopwatch:
+    """When each report was sent, and when the subscriber saw each step of it."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    seen: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    async def settled(self, within: float) -> None:
+        """Until every report was seen reported and routed, or ``within`` seconds passed."""
+        await until(lambda: len(self.seen) >= 2 * len(self.sent), within)
+
+    def summary(self, step: str) -> str:
+        waits = sorted(
+            (self.seen[(i, step)] - t) * 1000
+            for i, t in self.sent.items()
+            if (i, step) in self.seen
+        )
+        if not waits:
+            return "none seen"
+        p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+        median = statistics.median(waits)
+        return f"p50 {median:7.1f} ms  p99 {p99:7.1f} ms  ({len(waits)}/{len(self.sent)} seen)"
+
+
+async def follow(schema: Any, services: Any, watch: Stopwatch) -> None:
+    stream = await schema.subscribe(SUBSCRIBE, context_value=HubContext(services))
+    async for result in stream:
+        update = result.data["gridEvents"]
+        watch.seen[(update["eventId"], update["step"])] = time.perf_counter()
+
+
+async def offer(
+    schema: Any, services: Any, batch: list[Report], rate: float, watch: Stopwatch
+) -> float:
+    """Send ``batch`` at ``rate`` a second, each on its own task; returns the rate achieved."""
+
+    async def one(report: Report) -> None:
+        begin = time.perf_counter()
+        result = await schema.execute(
+            REPORT, variable_values=_variables(report), context_value=HubContext(services)
+        )
+        watch.sent[result.data["reportEvent"]["id"]] = begin
+
+    started = time.perf_counter()
+    tasks = []
+    for index, report in enumerate(batch):
+        delay = started + index / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(report)))
+    await asyncio.gather(*tasks)
+    return len(batch) / (time.perf_counter() - started)
+
+
+async def warm_up(schema: Any, services: Any, places: list[Region], watch: Stopwatch) -> None:
+    """Until a few reports went round (the worker has joined its group), then forget them."""
+    await until(lambda: bool(services.bus.live.subscribers), 30)  # registers on its first read
+    await offer(schema, services, reports(places, 20, seed=4), 20, watch)
+    await watch.settled(within=60)
+    watch.sent.clear()
+    watch.seen.clear()
+
+
+def start_workers(settings: Settings) -> subprocess.Popen[bytes]:
+    """The router and the ledger in a process of their own, as a deployment runs them."""
+    bus = settings.bus
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_BUS__BACKEND": bus.backend.value,
+        "HUB_BUS__NAMESPACE": bus.namespace,
+        "HUB_BUS__INSTANCE_ID": "bench-worker",
+        "HUB_BUS__POLL_INTERVAL_SECONDS": str(bus.poll_interval_seconds),
+        "HUB_BUS__KAFKA__BOOTSTRAP_SERVERS": bus.kafka.bootstrap_servers,
+    }
+    command = [sys.executable, "-m", "hub", "events", "run", "--role", "router", "--role", "ledger"]
+    return subprocess.Popen(command, env=env)
+
+
+async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[float, Stopwatch]:
+    """reportEvent → subscriber. This process is a hub replica (GraphQL, intake, relay, live
+    stream); the router and the ledger run in another, as they would deployed."""
+    bus = setup.settings.bus.model_copy(
+        update={
+            "subscriber_queue_size": 1_000_000,
+            "roles": {Role.RELAY, Role.LIVE},
+            "poll_interval_seconds": 0.005,  # across processes the embedded log is polled
+        }
+    )
+    settings = setup.settings.model_copy(update={"bus": bus})
+    app = create_app(settings)
+    services, schema = app.state.services, app.state.schema
+    watch = Stopwatch()
+    workers = start_workers(settings)
+    try:
+        async with app.router.lifespan_context(app):
+            await asyncio.wait_for(services.bus.live.ready.wait(), 60)
+            reader = asyncio.create_task(follow(schema, services, watch))
+            await warm_up(schema, services, setup.places, watch)
+            batch = reports(setup.places, int(rate * seconds), 3)
+            achieved = await offer(schema, services, batch, rate, watch)
+            await watch.settled(within=30)
+            await stop(reader)
+    finally:
+        workers.terminate()
+        workers.wait(timeout=30)
+    return achieved, watch
+
+
+def settings_for(kind: str, database_file: Path, folder: Path, kafka: str | None) -> Settings:
+    path = folder / f"{kind}-{uuid.uuid4().hex[:8]}.db"  # a fresh file: no stale WAL beside it
+    shutil.copy(database_file, path)
+    bus = BusSettings(
+        backend=BackendKind.KAFKA if kind == "kafka" else BackendKind.EMBEDDED,
+        namespace=f"bench{uuid.uuid4().hex[:8]}.",
+        instance_id="bench",
+        kafka=KafkaSettings(bootstrap_servers=kafka or "127.0.0.1:9092", partitions=6),
+        batch_size=1000,
+    )
+    return Settings(database_url=f"sqlite+aiosqlite:///{path}", bus=bus, log_level="WARNING")
+
+
+async def kafka_answers(address: str | None) -> bool:
+    if not address:
+        return False
+    try:
+        await KafkaBackend(KafkaSettings(bootstrap_servers=address)).ping()
+    except Exception:
+        return False
+    return True
+
+
+async def run_backend(
+    kind: str, database_file: Path, places: list[Region], args: argparse.Namespace
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+
+        def fresh() -> Setup:
+            return Setup(kind, settings_for(kind, database_file, folder, args.kafka), places)
+
+        route = await measure_route(fresh(), args.events)
+        relay, routed, accepted = await measure_pipeline(fresh(), args.events)
+        direct, graphql = await measure_intake(fresh(), args.intake)
+        latencies = [(r, *await measure_latency(fresh(), r, args.seconds)) for r in args.rates]
+    print(f"\n== {kind} ==")
+    print(f"route, the router alone on {args.events:,} reports:   {route:9,.0f} events/s")
+    print(f"pipeline, {args.events:,} reports from the outbox to accepted orders, all at once:")
+    print(
+        f"   relayed {relay:,.0f}/s, routed {routed:,.0f}/s, dispatched+accepted {accepted:,.0f}/s"
+    )
+    print(f"intake, one at a time: direct {direct:,.0f}/s, GraphQL reportEvent {graphql:,.0f}/s")
+    for offered, achieved, watch in latencies:
+        print(f"reportEvent → subscriber, {offered:.0f}/s offered, {achieved:.0f}/s achieved:")
+        print(f"   REPORTED {watch.summary('REPORTED')}")
+        print(f"   ROUTED   {watch.summary('ROUTED')}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        database_file, places = await town_database(Path(scratch))
+        kinds = ["kafka"] if await kafka_answers(args.kafka) else []
+        if not kinds:
+            print(f"kafka: no broker at {args.kafka!r}; measuring the embedded backend only")
+        for kind in [*kinds, "embedded"]:
+            await run_backend(kind, database_file, places, args)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--kafka", default=os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP"))
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--intake", type=int, default=2_000)
+    parser.add_argument("--rates", type=float, nargs="+", default=[1000, 200])
+    parser.add_argument("--seconds", type=float, default=10)
+    asyncio.run(main(parser.parse_args()))

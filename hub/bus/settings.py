@@ -1,0 +1,59 @@
+"""The bus's settings: ``[bus]`` in the TOML file, ``HUB_BUS__*`` in the environment."""
+
+from __future__ import annotations
+
+import socket
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from hub.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
+
+
+class BackendKind(StrEnum):
+    EMBEDDED = "embedded"  # a durable log in the hub's own database: nothing else to run
+    KAFKA = "kafka"
+
+
+class Role(StrEnum):
+    """The parts of the bus a process runs; a replica may run any subset."""
+
+    RELAY = "relay"  # publishes the outbox
+    ROUTER = "router"  # grid.events → routed + dispatch items
+    DISPATCH = "dispatch"  # dept.<d>.dispatch → the department's WorkOrderSink
+    LEDGER = "ledger"  # grid.events → the ledger tables
+    FEEDS = "feeds"  # department ChangeFeeds → events
+    LIVE = "live"  # grid.events → this replica's GraphQL subscribers
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    partitions: int = Field(default=6, ge=1, description="for topics the hub creates")
+    replication_factor: int = Field(default=1, ge=1)
+    linger_ms: int = Field(default=2, ge=0)
+    client_id: str = "grid-hub"
+
+
+class BusSettings(BaseModel):
+    backend: BackendKind = BackendKind.EMBEDDED
+    namespace: str = Field(
+        default="",
+        pattern=r"^([a-z0-9][a-z0-9-]*\.)?$",
+        description="Prefix of every topic and consumer group, e.g. 'staging.'.",
+    )
+    instance_id: str = Field(
+        default_factory=socket.gethostname,
+        min_length=1,
+        description="Stable across restarts: names this replica's transactional producers.",
+    )
+    roles: set[Role] = Field(default_factory=lambda: set(Role))
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    poll_interval_seconds: float = Field(default=0.05, gt=0)
+    max_attempts: int = Field(default=5, ge=1, description="handler attempts before the DLQ")
+    subscriber_queue_size: int = Field(default=1000, ge=1)
+    taxonomy_file: Path = TAXONOMY_FILE
+    routing_rules_file: Path = ROUTING_RULES_FILE
+    rules_reload_seconds: float = Field(default=5.0, gt=0)
+    feed_poll_seconds: float = Field(default=2.0, gt=0)
+    kafka: KafkaSettings = KafkaSettings()

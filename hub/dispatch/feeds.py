@@ -1,0 +1,257 @@
+"""Department change feeds, polled with a stored cursor and turned into events.
+
+Each poll's new events, the record of which changes were seen, and the new cursor
+commit in one transaction, so a change is emitted once however often a feed repeats
+it and whenever the hub stops. Event ids are fixed by the change itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.bus.cloudevent import CloudEvent, stable_id
+from hub.bus.outbox import enqueue
+from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
+from hub.db.types import utcnow
+from hub.db.upsert import insert_missing, upsert_row
+from hub.dispatch.links import DepartmentLinks, FeedSpec
+from hub.events import ledger
+from hub.events.intake import Intake
+from hub.events.payloads import (
+    DepartmentRecord,
+    Lifecycle,
+    Place,
+    Progressed,
+    Returned,
+    TimeLimit,
+    Upstream,
+    WorkOrderRequested,
+)
+from hub.events.records import GridEventRecord
+from hub.events.types import DEPARTMENT_FEED_TYPES, Disposition, GridEventType, OrderRole
+from hub.registry import store
+from hub.workorders import LifecycleStatus, UpstreamChange
+
+log = logging.getLogger(__name__)
+_CURSORS = cast("Table", FeedCursorRow.__table__)
+_SEEN = cast("Table", UpstreamChangeRow.__table__)
+_FEED_TYPES = {t.value for t in DEPARTMENT_FEED_TYPES}
+# A department's own record is either new or done; its other steps are its business.
+RECORD_VERBS = {LifecycleStatus.RESOLVED: "closed", LifecycleStatus.CLOSED: "closed"}
+STEP_OF_STATUS = {
+    LifecycleStatus.IN_PROGRESS: GridEventType.PROGRESSED,
+    LifecycleStatus.RESOLVED: GridEventType.RESOLVED,
+    LifecycleStatus.CLOSED: GridEventType.CLOSED,
+    LifecycleStatus.RETURNED: GridEventType.RETURNED,
+}
+
+
+class FeedPoller:
+    """Polls every registered feed; writes through the intake's database and outbox."""
+
+    def __init__(self, intake: Intake, links: DepartmentLinks, interval: float = 2.0) -> None:
+        self.database = intake.database
+        self.registry = intake.registry
+        self.taxonomy = intake.taxonomy
+        self.topics = intake.topics
+        self.written = intake.written
+        self.links = links
+        self.interval = interval
+
+    async def run(self) -> None:
+        while True:
+            for spec in list(self.links.feeds):
+                try:
+                    await self.poll(spec)
+                except Exception:
+                    log.exception("change feed failed; retrying", extra={"feed": spec.feed.name})
+            await asyncio.sleep(self.interval)
+
+    async def poll(self, spec: FeedSpec) -> int:
+        """Read the feed once; returns how many new events it produced."""
+        name = spec.feed.name
+        async with self.database.engine.connect() as connection:
+            cursor = await connection.scalar(
+                select(FeedCursorRow.cursor).where(FeedCursorRow.feed == name)
+            )
+        changes, next_cursor = await spec.feed.changes(cursor)
+        events = [e for c in changes if (e := await self.translate(spec, c)) is not None]
+        async with self.database.engine.begin() as connection:
+            new = await _first_seen(connection, name, events)
+            await enqueue(connection, [e.message(self.topics.grid_events) for e in new])
+            row = {"feed": name, "cursor": next_cursor, "updated_at": utcnow()}
+            await upsert_row(connection, _CURSORS, row, keys=["feed"])
+        if new:
+            self.written.fire()
+        return len(new)
+
+    async def translate(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
+        if change.occurred_at.tzinfo is None:
+            log.warning("change without a time zone skipped", extra={"feed": spec.feed.name})
+            return None
+        async with self.database.engine.connect() as connection:
+            record = await _linked_event(connection, change)
+        if record is not None:
+            return _step(spec, change, record)
+        return await self._department_event(spec, change)
+
+    async def _department_event(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
+        status = spec.statuses.get(change.status)
+        verb: str | None = spec.created_verb
+        if change.kind != "created":
+            verb = RECORD_VERBS.get(status) if status else None
+        event_type = f"gov.{spec.department}.{spec.entity}.{verb}"
+        if event_type not in _FEED_TYPES:
+            return None  # a change the hub publishes no event for (e.g. an internal step)
+        record = spec.read(change.record)
+        if not spec.concerns_hub(record):
+            return None
+        place, grid, grids = await self._place(record)
+        if grid is None or place is None:
+            log.warning("department record outside every grid", extra={"feed": spec.feed.name})
+            return None
+        data = DepartmentRecord(
+            department=spec.department,
+            entity=spec.entity,
+            upstream=Upstream(
+                system=change.system, id=change.upstream_id, url=_text(record, "url")
+            ),
+            status=change.status,
+            occurred_at=change.occurred_at,
+            category=self._category(_text(record, "category")),
+            title=_text(record, "title") or "",
+            description=_text(record, "description") or "",
+            place=place,
+            grids=grids,
+            event_id=change.event_id,
+        )
+        return CloudEvent.of(
+            event_type,
+            f"/connectors/{change.system}",
+            grid,
+            data,
+            id_=_change_id(spec, change),
+            time=change.occurred_at,
+        )
+
+    def _category(self, code: str | None) -> str | None:
+        """The taxonomy's code, or nothing: a department's own class means nothing to rules."""
+        return code if code is not None and self.taxonomy.get(code) is not None else None
+
+    async def _place(self, record: dict[str, Any]) -> tuple[Place | None, str | None, list[str]]:
+        """Where a record is: its point, or the centre of the first grid it affects."""
+        grids = [
+            g
+            for g in record.get("grids", [])
+            if isinstance(g, str) and len(g) == 15 and g.isdigit()
+        ]
+        lat, lon = record.get("lat"), record.get("lon")
+        if isinstance(lat, int | float) and isinstance(lon, int | float):
+            found = self.registry.locate(float(lat), float(lon))
+            place = Place(lat=lat, lon=lon, address=_text(record, "address"))
+            grid = found.grid if found else (grids[0] if grids else None)
+            return place, grid, grids or ([grid] if grid else [])
+        if not grids:
+            return None, None, []
+        async with self.database.session() as session:
+            region = (await store.regions(session, [grids[0]])).get(grids[0])
+        if region is None:
+            return None, None, []
+        return Place(lat=region.centroid_lat, lon=region.centroid_lon), grids[0], grids
+
+
+async def _linked_event(
+    connection: AsyncConnection, change: UpstreamChange
+) -> GridEventRecord | None:
+    """The grid event a change is about, when the record began as a hub work order."""
+    event_id = change.event_id or await ledger.event_of_order(
+        connection, change.system, change.upstream_id
+    )
+    if event_id is None:
+        return None
+    return (await ledger.events(connection, [event_id])).get(event_id)
+
+
+def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> CloudEvent:
+    status = spec.statuses.get(change.status)
+    step_type = STEP_OF_STATUS.get(status) if status else None
+    common: dict[str, Any] = {
+        "event_id": record.id,
+        "category": record.category,
+        "severity": record.severity,
+        "departments": record.departments,
+        "note": change.note or f"{change.system}: {change.status}",
+    }
+    upstream = Upstream(system=change.system, id=change.upstream_id)
+    data: Lifecycle
+    if step_type is GridEventType.RETURNED:
+        data = Returned(
+            **common,
+            status=LifecycleStatus.RETURNED,
+            department=spec.department,
+            role=OrderRole.LEAD if record.lead_department == spec.department else OrderRole.CO,
+            reason=change.note or change.status,
+            refused_by=[spec.department],
+            order=_order(record, spec.department),
+        )
+    else:
+        # A status the mapping does not know is kept on the timeline, moving nothing.
+        data = Progressed(
+            **common, status=status or record.status, department=spec.department, upstream=upstream
+        )
+    return CloudEvent.of(
+        step_type or GridEventType.PROGRESSED,
+        f"/connectors/{change.system}",
+        record.grid_code,
+        data,
+        subject=record.id,
+        id_=_change_id(spec, change),
+        time=change.occurred_at,
+    )
+
+
+def _order(record: GridEventRecord, department: str) -> WorkOrderRequested:
+    """The order as the department had it, rebuilt from the ledger, for reassignment."""
+    return WorkOrderRequested(
+        event_id=record.id,
+        department=department,
+        role=OrderRole.LEAD,
+        lead=record.lead_department or department,
+        disposition=record.disposition or Disposition.SINGLE,
+        category=record.category,
+        severity=record.severity,
+        title=record.title,
+        description=record.description,
+        place=Place(lat=record.lat, lon=record.lon, address=record.address),
+        micro_grid=record.micro_grid_code,
+        time_limit=TimeLimit.model_validate(record.time_limit),
+        deadline=record.deadline,
+        co_handlers=list(record.co_departments),
+    )
+
+
+def _change_id(spec: FeedSpec, change: UpstreamChange) -> str:
+    key = f"{spec.feed.name}/{change.upstream_id}/{change.kind}/{change.status}"
+    return stable_id(change.occurred_at, key)
+
+
+def _text(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return str(value) if value is not None else None
+
+
+async def _first_seen(
+    connection: AsyncConnection, feed: str, events: Sequence[CloudEvent]
+) -> list[CloudEvent]:
+    new = []
+    for event in events:
+        row = {"id": event.id, "feed": feed, "seen_at": utcnow()}
+        if await insert_missing(connection, _SEEN, [row]):
+            new.append(event)
+    return new

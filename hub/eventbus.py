@@ -1,0 +1,170 @@
+"""The event bus as one hub process holds it: built once at start, run by role.
+
+Reporting (``intake``) needs only the database; everything that touches the bus
+starts in the background once the topics exist, and keeps retrying while the bus is
+down, so a hub whose broker is away still takes reports into its outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from hub.bus.backend import Backend, BusUnavailableError
+from hub.bus.embedded import EmbeddedBackend
+from hub.bus.kafka import KafkaBackend
+from hub.bus.outbox import OutboxRelay
+from hub.bus.runtime import Subscriber, Worker, backoff, each
+from hub.bus.settings import BackendKind, BusSettings, Role
+from hub.bus.signal import Signal
+from hub.bus.topics import Topics
+from hub.db.engine import Database
+from hub.dispatch.feeds import FeedPoller
+from hub.dispatch.handler import Dispatcher
+from hub.dispatch.links import DepartmentLinks
+from hub.events.intake import Intake
+from hub.events.live import LiveEvents
+from hub.events.projection import Projection
+from hub.events.taxonomy import Taxonomy
+from hub.observability.metrics import Metrics
+from hub.registry.service import Registry
+from hub.routing.router import Router
+from hub.routing.rules import RulesFile
+
+log = logging.getLogger(__name__)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """Bus tasks run until cancelled; one that ends otherwise is a bug worth a traceback."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a bus task died", exc_info=task.exception())
+
+
+def create_backend(settings: BusSettings, database: Database) -> Backend:
+    if settings.backend is BackendKind.KAFKA:
+        return KafkaBackend(settings.kafka)
+    return EmbeddedBackend(database, settings.poll_interval_seconds)
+
+
+class EventBus:
+    def __init__(
+        self,
+        settings: BusSettings,
+        database: Database,
+        registry: Registry,
+        departments: list[str],
+        metrics: Metrics,
+        backend: Backend | None = None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.departments = departments
+        self.topics = Topics(settings.namespace)
+        self.backend = backend or create_backend(settings, database)
+        self.taxonomy = Taxonomy.load(settings.taxonomy_file, departments)
+        self.rules = RulesFile(settings.routing_rules_file, self.taxonomy, departments)
+        self.links = DepartmentLinks(departments)
+        written = Signal()
+        self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
+        self.relay = OutboxRelay(database, self.backend, settings.batch_size, written)
+        self.live = LiveEvents(
+            self.backend, self.topics.grid_events, settings.subscriber_queue_size
+        )
+        self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
+        self.router = Router(self.taxonomy, self.rules, self.topics)
+        self.projection = Projection(database)
+        self.roles: set[Role] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def subscribers(self, roles: set[Role]) -> list[Subscriber]:
+        topics = self.topics
+        found: list[Subscriber] = []
+        if Role.ROUTER in roles:
+            found.append(
+                Subscriber(
+                    topics.group("router"),
+                    (topics.grid_events,),
+                    each(self.router.handle),
+                    types=self.router.takes,
+                )
+            )
+        if Role.LEDGER in roles:
+            found.append(
+                Subscriber(
+                    topics.group("ledger"),
+                    (topics.grid_events,),
+                    self.projection.handle,
+                    retry_forever=True,  # the ledger must not skip a step
+                )
+            )
+        if Role.DISPATCH in roles:
+            found += [self._dispatch(department) for department in sorted(self.links.sinks)]
+        return found
+
+    def _dispatch(self, department: str) -> Subscriber:
+        dispatcher = Dispatcher(self.links.sinks[department], self.topics)
+        return Subscriber(
+            self.topics.group(f"dispatch.{department}"),
+            (self.topics.dispatch(department),),
+            each(dispatcher.handle, concurrent_keys=True),
+            retry_forever=True,  # a department that is down holds its own queue only
+        )
+
+    async def start(self, roles: set[Role] | None = None) -> None:
+        self.roles = set(self.settings.roles if roles is None else roles)
+        await self.backend.start()
+        self._spawn(self._run())
+
+    async def _run(self) -> None:
+        await self._ensure_topics()
+        jobs: list[Coroutine[Any, Any, None]] = []
+        if Role.RELAY in self.roles:
+            jobs.append(self.relay.run())
+        if Role.LIVE in self.roles:
+            jobs.append(self.live.run())
+        if Role.FEEDS in self.roles:
+            jobs.append(self.feeds.run())
+        if Role.ROUTER in self.roles:
+            jobs.append(self.rules.watch(self.settings.rules_reload_seconds))
+        jobs += [self._worker(s).run() for s in self.subscribers(self.roles)]
+        for job in jobs:
+            self._spawn(job)
+
+    def _worker(self, subscriber: Subscriber) -> Worker:
+        return Worker(
+            self.backend,
+            subscriber,
+            member=self.settings.instance_id,
+            dead_letters=self.topics.dead_letters,
+            batch_size=self.settings.batch_size,
+            max_attempts=self.settings.max_attempts,
+            metrics=self.metrics,
+        )
+
+    async def _ensure_topics(self) -> None:
+        failures = 0
+        while True:
+            try:
+                await self.backend.ensure_topics(self.topics.all(self.departments))
+                return
+            except BusUnavailableError as error:
+                failures += 1
+                log.warning("bus unavailable; retrying", extra={"error": str(error)})
+                await asyncio.sleep(backoff(failures))
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
+        task.add_done_callback(_report_failure)
+        self._tasks.append(task)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.backend.stop()

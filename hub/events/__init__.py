@@ -1,0 +1,53 @@
+"""Grid events: their vocabulary and payloads, the taxonomy, intake, the ledger, the live stream."""
+
+from hub.events.filters import EventFilter
+from hub.events.intake import Intake, OutsideGridsError, Report, ReportRejectedError
+from hub.events.live import LiveEvents, LiveUpdate, SubscriberOverflowError, Subscription
+from hub.events.projection import Projection
+from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
+from hub.events.replay import replay
+from hub.events.taxonomy import Category, Taxonomy, TaxonomyError
+from hub.events.types import (
+    DEPARTMENT_FEED_TYPES,
+    Channel,
+    DepartmentFeedType,
+    DispatchType,
+    Disposition,
+    GridEventType,
+    HandlingLevel,
+    OrderRole,
+    OriginKind,
+    Severity,
+    TimeUnit,
+)
+
+__all__ = [
+    "DEPARTMENT_FEED_TYPES",
+    "Category",
+    "Channel",
+    "DepartmentFeedType",
+    "DispatchType",
+    "Disposition",
+    "EventFilter",
+    "GridEventRecord",
+    "GridEventType",
+    "HandlingLevel",
+    "Intake",
+    "LiveEvents",
+    "LiveUpdate",
+    "OrderRecord",
+    "OrderRole",
+    "OriginKind",
+    "OutsideGridsError",
+    "Projection",
+    "Report",
+    "ReportRejectedError",
+    "Severity",
+    "SubscriberOverflowError",
+    "Subscription",
+    "Taxonomy",
+    "TaxonomyError",
+    "TimeUnit",
+    "TimelineEntry",
+    "replay",
+]

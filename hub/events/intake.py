@@ -1,0 +1,164 @@
+"""Taking a report: check it, place it in its grid, and write the ledger row and the
+outbox row in one database transaction.
+
+The report is accepted once that transaction commits, whether or not the bus is up;
+the outbox relay publishes it afterwards. Reports that arrive while a transaction is
+being written share the next one (group commit): a report alone is written at once,
+and a burst costs one commit per batch instead of one per report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from hub.bus.cloudevent import CloudEvent, new_id
+from hub.bus.outbox import enqueue
+from hub.bus.signal import Signal
+from hub.bus.topics import Topics
+from hub.db.engine import Database
+from hub.events import ledger
+from hub.events.payloads import Origin, Person, Place, Reported
+from hub.events.records import GridEventRecord
+from hub.events.taxonomy import Category, Taxonomy
+from hub.events.types import Channel, GridEventType, OriginKind, Severity
+from hub.registry.service import Registry
+from hub.workorders import LifecycleStatus
+
+SOURCE = "/hub/intake"
+
+
+class ReportRejectedError(ValueError):
+    """The report is not acceptable as given; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class OutsideGridsError(ReportRejectedError):
+    """The location lies outside every grid of the registry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    category: str
+    description: str
+    lat: float
+    lon: float
+    channel: Channel
+    title: str | None = None
+    address: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    photos: tuple[str, ...] = ()
+    severity: Severity | None = None  # the category's default when not given
+    reported_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class Intake:
+    def __init__(
+        self,
+        database: Database,
+        registry: Registry,
+        taxonomy: Taxonomy,
+        topics: Topics,
+        written: Signal,
+    ) -> None:
+        self.database = database
+        self.registry = registry
+        self.taxonomy = taxonomy
+        self.topics = topics
+        self.written = written  # fired after each commit: the outbox relay wakes on it
+
+        self._pending: list[tuple[CloudEvent, GridEventRecord, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def report(self, report: Report) -> GridEventRecord:
+        """Accept a report: once this returns, it is in the ledger and the outbox."""
+        event, data = self.reported_event(report)
+        record = ledger.reported_record(event, data)
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((event, record, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        await done
+        return record
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self.database.engine.begin() as connection:
+                    await ledger.insert_reports(connection, [(e, r) for e, r, _ in batch])
+                    messages = [e.message(self.topics.grid_events) for e, _, _ in batch]
+                    await enqueue(connection, messages)
+            except Exception as error:  # every report of the batch learns why
+                for _, _, done in batch:
+                    done.set_exception(error)
+                continue
+            for _, _, done in batch:
+                done.set_result(None)
+            self.written.fire()
+
+    def reported_event(self, report: Report) -> tuple[CloudEvent, Reported]:
+        """The ``reported`` CloudEvent of a report; its id is the grid event's id."""
+        category = self._category(report.category)
+        placement = self.registry.locate(report.lat, report.lon)
+        if placement is None:
+            raise OutsideGridsError(
+                f"({report.lat}, {report.lon}) lies outside every grid", "location"
+            )
+        event_id = new_id()
+        data = _reported(event_id, report, category, placement.micro_grid)
+        event = CloudEvent.of(
+            GridEventType.REPORTED,
+            SOURCE,
+            placement.grid,
+            data,
+            subject=event_id,
+            id_=event_id,
+            time=report.reported_at,
+        )
+        return event, data
+
+    def _category(self, code: str) -> Category:
+        category = self.taxonomy.get(code)
+        if category is None or not category.leaf:
+            raise ReportRejectedError(f"{code!r} is not a category one can report", "category")
+        if not category.reportable:
+            raise ReportRejectedError(f"{code!r} is opened by routing rules only", "category")
+        return category
+
+
+def _reported(
+    event_id: str, report: Report, category: Category, micro_grid: str | None
+) -> Reported:
+    reporter = None
+    if report.reporter_name or report.reporter_phone:
+        reporter = Person(name=report.reporter_name, phone=report.reporter_phone)
+    try:
+        return Reported(
+            event_id=event_id,
+            status=LifecycleStatus.REPORTED,
+            category=category.code,
+            severity=report.severity or category.severity,
+            title=report.title or category.name,
+            description=report.description,
+            channel=report.channel,
+            place=Place(lat=report.lat, lon=report.lon, address=report.address),
+            micro_grid=micro_grid,
+            reporter=reporter,
+            photos=list(report.photos),
+            reported_at=report.reported_at,
+            level=category.level,
+            time_limit=category.time_limit,
+            origin=Origin(kind=OriginKind.REPORT),
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ReportRejectedError(f"{where}: {first['msg']}", where) from error

@@ -1,0 +1,191 @@
+"""The ledger projection: applies ``grid.events`` to the ledger tables.
+
+Idempotent on the CloudEvent id (an applied event is on the timeline, and is skipped
+when it comes again) and ordered by version (each step adds one to its event's
+version, and events of one grid arrive in order). A batch is one transaction of a
+few statements: the steps are applied in memory first, in order, then written.
+
+Until the lifecycle state machine arrives (issue 5), the ledger keeps the furthest
+state it has seen: a late ``accepted`` after ``resolved`` goes on the timeline but
+does not move the status back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.bus.cloudevent import CloudEvent
+from hub.bus.message import Message
+from hub.db.engine import Database
+from hub.db.upsert import insert_missing
+from hub.events import ledger
+from hub.events.payloads import (
+    LIFECYCLE_PAYLOADS,
+    Accepted,
+    Escalated,
+    Lifecycle,
+    Merged,
+    Reported,
+    Routed,
+)
+from hub.events.types import GridEventType, OrderRole
+from hub.workorders import LifecycleStatus
+
+log = logging.getLogger(__name__)
+LIFECYCLE_TYPES = frozenset(t.value for t in GridEventType)
+_DONE = {LifecycleStatus.RESOLVED, LifecycleStatus.VERIFIED, LifecycleStatus.CLOSED}
+_EARLY = {LifecycleStatus.ROUTED, LifecycleStatus.ACCEPTED, LifecycleStatus.IN_PROGRESS}
+_STATE = (
+    "status",
+    "version",
+    "updated_at",
+    "disposition",
+    "lead_department",
+    "co_departments",
+    "deadline",
+    "level",
+    "merged_into",
+)
+
+
+def next_status(current: LifecycleStatus, step: Lifecycle) -> LifecycleStatus:
+    if getattr(step, "role", OrderRole.LEAD) is OrderRole.CO:
+        return current  # a co-handler's order does not move the event
+    if step.status in _EARLY and current in _DONE:
+        return current
+    return step.status
+
+
+class Projection:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
+        await self.apply(events)
+        return []
+
+    async def apply(self, events: Sequence[CloudEvent]) -> int:
+        """Apply the steps the ledger does not have yet; returns how many it had not."""
+        steps = [e for e in events if e.type in LIFECYCLE_TYPES]
+        if not steps:
+            return 0
+        async with self.database.engine.begin() as connection:
+            done = await ledger.known_ids(connection, [e.id for e in steps])
+            fresh = list({e.id: e for e in steps if e.id not in done}.values())
+            reported = [e for e in fresh if e.type == GridEventType.REPORTED]
+            applied = await _insert_reported(connection, reported)
+            later = [e for e in fresh if e.type != GridEventType.REPORTED]
+            return applied + await _Batch(connection).apply(later)
+
+
+async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]) -> int:
+    applied = 0
+    for event in events:  # rare in bulk: the intake writes its own reports' rows
+        applied += await ledger.insert_reported(connection, event, event.payload(Reported))
+    return applied
+
+
+class _Batch:
+    """The later steps of a batch, applied to the events' state in memory, then written."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.state: dict[str, dict[str, Any]] = {}
+        self.timeline: list[dict[str, Any]] = []
+        self.orders: list[dict[str, Any]] = []
+
+    async def apply(self, events: list[CloudEvent]) -> int:
+        if not events:
+            return 0
+        steps = [(e, e.payload(LIFECYCLE_PAYLOADS[GridEventType(e.type)])) for e in events]
+        await self._load({step.event_id for _, step in steps})
+        for event, step in steps:
+            self._step(event, step)
+        await self._write()
+        return len(self.timeline)
+
+    async def _load(self, ids: set[str]) -> None:
+        columns = [ledger.EVENTS.c.id, *(ledger.EVENTS.c[name] for name in _STATE)]
+        rows = await self.connection.execute(select(*columns).where(ledger.EVENTS.c.id.in_(ids)))
+        self.state = {row.id: {name: getattr(row, name) for name in _STATE} for row in rows}
+
+    def _step(self, event: CloudEvent, step: Lifecycle) -> None:
+        state = self.state.get(step.event_id)
+        if state is None:
+            # Its report is older than the ledger (a replay that started later).
+            log.info("step of an unknown event skipped", extra={"event": step.event_id})
+            return
+        status = next_status(LifecycleStatus(state["status"]), step)
+        state.update(
+            _changes(step), status=status.value, version=state["version"] + 1, updated_at=event.time
+        )
+        if isinstance(step, Accepted):
+            self.orders.append(_order(event, step))
+        self.timeline.append(_entry(event, step, state["version"], status))
+
+    async def _write(self) -> None:
+        if self.timeline:
+            await self.connection.execute(ledger.TIMELINE.insert(), self.timeline)
+            changed = {entry["event_id"] for entry in self.timeline}
+            await self.connection.execute(
+                ledger.EVENTS.update()
+                .where(ledger.EVENTS.c.id == bindparam("event_key"))
+                .values({name: bindparam(f"new_{name}") for name in _STATE}),
+                [
+                    {"event_key": key, **{f"new_{n}": v for n, v in self.state[key].items()}}
+                    for key in changed
+                ],
+            )
+        await insert_missing(self.connection, ledger.ORDERS, self.orders)
+
+
+def _changes(step: Lifecycle) -> dict[str, Any]:
+    if isinstance(step, Routed):
+        return {
+            "disposition": step.disposition.value,
+            "lead_department": step.lead,
+            "co_departments": step.co_handlers,
+            "deadline": step.deadline,
+        }
+    if isinstance(step, Escalated):
+        return {"level": step.level}
+    if isinstance(step, Merged):
+        return {"merged_into": step.into}
+    return {}
+
+
+def _entry(
+    event: CloudEvent, step: Lifecycle, version: int, status: LifecycleStatus
+) -> dict[str, Any]:
+    details = step.model_dump(
+        mode="json", by_alias=True, exclude=ledger.SUMMARY_FIELDS | {"order"}, exclude_none=True
+    )
+    return {
+        "id": event.id,
+        "event_id": step.event_id,
+        "version": version,
+        "type": event.type,
+        "status": status.value,
+        "occurred_at": event.time,
+        "source": event.source,
+        "department": getattr(step, "department", None) or getattr(step, "lead", None),
+        "note": step.note,
+        "details": details,
+    }
+
+
+def _order(event: CloudEvent, step: Accepted) -> dict[str, Any]:
+    return {
+        "event_id": step.event_id,
+        "department": step.department,
+        "role": step.role.value,
+        "upstream_system": step.upstream.system,
+        "upstream_id": step.upstream.id,
+        "upstream_url": step.upstream.url,
+        "accepted_at": event.time,
+    }

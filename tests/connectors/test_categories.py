@@ -1,0 +1,61 @@
+"""Each connector's categories against the taxonomy: data, held to both sides."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pytest
+
+from connectors.citymgmt import data as citymgmt_data
+from connectors.citymgmt.connector import CityManagementConnector
+from connectors.health import data as health_data
+from connectors.health.connector import HealthConnector
+from connectors.petition import data as petition_data
+from connectors.petition.connector import PetitionConnector
+from connectors.police import data as police_data
+from connectors.police.connector import PoliceConnector
+from connectors.sdk.categories import CategoryMap
+from connectors.sdk.connector import Connector
+from hub.departments import load_departments
+from hub.events.taxonomy import Taxonomy
+from hub.paths import TAXONOMY_FILE
+from hub.workorders import WorkOrderRefusedError
+
+# What each system files under: its own category list (the simulators mirror it).
+SYSTEMS: list[tuple[type[Connector], Collection[str]]] = [
+    (CityManagementConnector, citymgmt_data.CATEGORY_BY_CODE),
+    (PoliceConnector, police_data.CATEGORY_BY_CODE),
+    (PetitionConnector, petition_data.CATEGORY_BY_CODE),
+    (HealthConnector, health_data.TYPE_BY_CODE),
+]
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load(TAXONOMY_FILE, [d.code for d in load_departments()])
+
+
+@pytest.mark.parametrize(("connector", "own"), SYSTEMS, ids=lambda v: getattr(v, "name", ""))
+def test_the_maps_join_the_taxonomy_to_the_system(
+    connector: type[Connector], own: Collection[str], taxonomy: Taxonomy
+) -> None:
+    assert connector.categories_file is not None
+    categories = CategoryMap.load(connector.categories_file)
+    assert categories.outbound
+    assert categories.inbound
+    for hub_code, upstream in categories.outbound.items():
+        assert taxonomy.get(hub_code) is not None, hub_code
+        assert upstream in own, upstream
+    for upstream, hub_code in categories.inbound.items():
+        assert upstream in own, upstream
+        assert taxonomy.get(hub_code) is not None, hub_code
+
+
+def test_an_order_in_a_category_the_system_lacks_is_refused() -> None:
+    categories = CategoryMap({"city.litter": "0101"}, {})
+    assert categories.upstream("city.litter") == "0101"
+    assert categories.upstream("city.illegal_construction") is None
+    connector = CityManagementConnector.__new__(CityManagementConnector)
+    connector.categories = categories
+    with pytest.raises(WorkOrderRefusedError, match="no_category: citymgmt files no"):
+        connector.upstream_category("city.illegal_construction")

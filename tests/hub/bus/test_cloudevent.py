@@ -1,0 +1,104 @@
+"""CloudEvents in Kafka binary mode, and ids fixed by what caused them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from ulid import ULID
+
+from hub.bus import CloudEvent, MalformedEventError, Record, derived_id, new_id
+from hub.bus.cloudevent import stable_id
+from hub.events.payloads import Escalated
+from hub.events.types import Severity
+from hub.workorders import LifecycleStatus
+
+GRID = "330199001006005"
+
+
+def record(event: CloudEvent) -> Record:
+    message = event.message("grid.events")
+    return Record("grid.events", 0, 7, message.key, message.value, message.headers, 0)
+
+
+def escalated() -> CloudEvent:
+    data = Escalated(
+        event_id=new_id(),
+        status=LifecycleStatus.ACCEPTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        level=2,
+    )
+    return CloudEvent.of(
+        "gov.grid.event.escalated", "/hub/timers", GRID, data, subject=data.event_id
+    )
+
+
+def test_attributes_travel_in_ce_headers_and_the_key_is_the_grid() -> None:
+    event = escalated()
+    message = event.message("grid.events")
+    headers = dict(message.headers)
+    assert message.key == GRID
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_gridid"] == GRID.encode()
+    assert headers["content-type"] == b"application/json"
+    assert headers["ce_time"].endswith(b"Z")
+    assert all(name == name.lower() for name in headers)
+    assert message.value.startswith(b'{"eventId":')  # camelCase data
+
+
+def test_a_message_decodes_to_the_same_event() -> None:
+    event = escalated()
+    again = CloudEvent.from_record(record(event))
+    assert again == event
+    assert again.payload(Escalated).level == 2
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ((("ce_type", b"x"),), "not a CloudEvents 1.0 message"),
+        ((("ce_specversion", b"1.0"), ("ce_type", b"x")), "header ce_id is missing"),
+        (
+            (
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"a"),
+                ("ce_type", b"x"),
+                ("ce_source", b"/"),
+                ("ce_time", b"2026-01-01T00:00:00"),
+                ("ce_gridid", b"1"),
+            ),
+            "time without a time zone",
+        ),
+    ],
+)
+def test_malformed_messages_are_refused_with_the_reason(
+    headers: tuple[tuple[str, bytes], ...], reason: str
+) -> None:
+    with pytest.raises(MalformedEventError, match=reason):
+        CloudEvent.from_record(Record("t", 0, 0, "k", b"{}", headers, 0))
+
+
+def test_data_that_breaks_the_contract_is_refused() -> None:
+    event = escalated()
+    broken = CloudEvent(
+        event.id,
+        event.type,
+        event.source,
+        event.time,
+        event.gridid,
+        event.subject,
+        event.data.replace(b'"level":2', b'"level":9'),
+    )
+    with pytest.raises(MalformedEventError, match="level"):
+        broken.payload(Escalated)
+
+
+def test_derived_ids_are_ulids_fixed_by_parent_and_salt() -> None:
+    parent = new_id()
+    child = derived_id(parent, "routed")
+    assert child == derived_id(parent, "routed") != derived_id(parent, "order:police")
+    assert ULID.from_str(child).milliseconds == ULID.from_str(parent).milliseconds
+    at = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    assert ULID.from_str(stable_id(at, "feed/1")).datetime == at
+    assert stable_id(at, "feed/1") != stable_id(at, "feed/2")

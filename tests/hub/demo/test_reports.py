@@ -1,0 +1,53 @@
+"""The demo's report generator: realistic reports the intake accepts, and rainstorms."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hub.demo.reports import FINDINGS, FLOOD, ReportGenerator
+from hub.events.types import Channel
+from hub.registry import store
+from hub.registry.codes import RegionLevel
+from tests.conftest import TownBus
+from tests.support.events import cancel, eventually, outbox_events
+
+
+async def generator(town: TownBus, **options: float) -> ReportGenerator:
+    async with town.env.database.session() as session:
+        places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
+    return ReportGenerator(town.bus.intake, places, seed=7, **options)  # type: ignore[arg-type]
+
+
+def test_every_finding_is_a_reportable_category(embedded_town_bus: TownBus) -> None:
+    taxonomy = embedded_town_bus.bus.taxonomy
+    for finding in (*FINDINGS, FLOOD):
+        category = taxonomy.get(finding.category)
+        assert category is not None, finding.category
+        assert category.reportable
+        assert category.leaf
+
+
+async def test_a_rainstorm_floods_several_grids_at_once(embedded_town_bus: TownBus) -> None:
+    storm = (await generator(embedded_town_bus)).rainstorm()
+    assert 3 <= len(storm) <= 6
+    assert {r.category for r in storm} == {"municipal.waterlogging"}
+    located = [embedded_town_bus.registry.locate(r.lat, r.lon) for r in storm]
+    assert all(place is not None for place in located)
+    assert len({place.grid for place in located if place}) > 1
+
+
+async def test_the_generator_reports_through_the_intake(embedded_town_bus: TownBus) -> None:
+    town = embedded_town_bus
+    running = asyncio.create_task((await generator(town, per_minute=6000, storm_every=5)).run())
+    try:
+
+        async def enough() -> bool:
+            return len(await outbox_events(town.env.database)) >= 30
+
+        await eventually(enough, within=20)
+    finally:
+        await cancel(running)
+    events = await outbox_events(town.env.database)
+    channels = {e.data.split(b'"channel":"')[1].split(b'"')[0].decode() for e in events}
+    assert {Channel.PATROL, Channel.HOTLINE} <= channels
+    assert any(b"municipal.waterlogging" in e.data for e in events)

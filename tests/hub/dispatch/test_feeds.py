@@ -1,0 +1,197 @@
+"""Change feeds: cursors kept, changes emitted once, records placed in their grids."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from hub.bus import CloudEvent
+from hub.db.bus_models import FeedCursorRow
+from hub.dispatch.links import FeedSpec
+from hub.events.payloads import Accepted, Upstream
+from hub.events.projection import Projection
+from hub.events.types import OrderRole, Severity
+from hub.workorders import LifecycleStatus
+from tests.conftest import TownBus
+from tests.support.events import FakeFeed, change, outbox_events, report
+
+STATUSES = {
+    "处置中": LifecycleStatus.IN_PROGRESS,
+    "已结案": LifecycleStatus.RESOLVED,
+    "已退回": LifecycleStatus.RETURNED,
+}
+WHEN = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+
+
+async def outbox(town: TownBus) -> list[CloudEvent]:
+    return await outbox_events(town.env.database)
+
+
+async def cases(town: TownBus, feed: FakeFeed) -> FeedSpec:
+    spec = FeedSpec(feed, "citymgmt", "case", STATUSES)
+    town.bus.links.add_feed(spec)
+    return spec
+
+
+async def test_changes_to_hub_orders_become_steps_of_their_events(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("municipal.manhole_cover"))
+    accepted = Accepted(
+        event_id=record.id,
+        status=LifecycleStatus.ACCEPTED,
+        category=record.category,
+        severity=Severity.HIGH,
+        department="citymgmt",
+        role=OrderRole.LEAD,
+        upstream=Upstream(system="cm", id="CG1"),
+    )
+    await Projection(town.env.database).apply(
+        [
+            CloudEvent.of(
+                "gov.grid.event.accepted", "/t", record.grid_code, accepted, subject=record.id
+            )
+        ]
+    )
+    feed = FakeFeed(
+        "cm-cases",
+        [
+            change(
+                "CG1", "处置中", system="cm", occurred_at=WHEN
+            ),  # found by the order's upstream id
+            change(
+                "CG1", "已派遣", system="cm", occurred_at=WHEN, event_id=record.id
+            ),  # unmapped status
+            change(
+                "CG1",
+                "已结案",
+                system="cm",
+                occurred_at=WHEN,
+                event_id=record.id,
+                note="已更换井盖",
+            ),
+        ],
+    )
+    spec = await cases(town, feed)
+    assert await town.bus.feeds.poll(spec) == 3
+    steps = (await outbox(town))[1:]  # after the report itself
+    assert [e.type for e in steps] == ["gov.grid.event.progressed"] * 2 + [
+        "gov.grid.event.resolved"
+    ]
+    bodies = [json.loads(e.data) for e in steps]
+    assert [b["status"] for b in bodies] == ["IN_PROGRESS", "ACCEPTED", "RESOLVED"]
+    assert bodies[1]["note"] == "cm: 已派遣"
+    assert bodies[2]["note"] == "已更换井盖"
+    assert {e.subject for e in steps} == {record.id}
+    assert {e.gridid for e in steps} == {record.grid_code}
+
+
+async def test_a_cursor_is_kept_and_a_repeated_change_is_emitted_once(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    created = change(
+        "I-9",
+        "新警情",
+        system="pd",
+        kind="created",
+        occurred_at=WHEN,
+        record={
+            "category": "dispute.neighbour",
+            "title": "邻里纠纷",
+            "lat": 30.312,
+            "lon": 120.053,
+        },
+    )
+    feed = FakeFeed("pd-incidents", [created], page=1)
+    spec = FeedSpec(feed, "police", "incident")
+    town.bus.links.add_feed(spec)
+    assert await town.bus.feeds.poll(spec) == 1
+    assert await town.bus.feeds.poll(spec) == 0  # nothing new after the cursor
+    feed.log.append(created)  # the system sends the same change again
+    assert await town.bus.feeds.poll(spec) == 0
+    async with town.env.database.engine.connect() as connection:
+        cursor = await connection.scalar(
+            select(FeedCursorRow.cursor).where(FeedCursorRow.feed == "pd-incidents")
+        )
+    assert cursor == "2"
+    (event,) = await outbox(town)
+    body = json.loads(event.data)
+    assert (event.type, event.gridid) == ("gov.police.incident.created", "330199001006005")
+    assert body["grids"] == ["330199001006005"]
+    assert body["upstream"] == {"system": "pd", "id": "I-9"}
+
+
+async def test_an_alert_without_a_point_is_placed_at_its_first_grid(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    grids = ["330199001003002", "330199001003001"]
+    alert = change(
+        "A-1",
+        "预警",
+        system="hs",
+        kind="created",
+        occurred_at=WHEN,
+        record={"category": "health.fever_cluster", "grids": grids},
+    )
+    spec = FeedSpec(FakeFeed("hs-alerts", [alert]), "health", "alert", created_verb="raised")
+    town.bus.links.add_feed(spec)
+    await town.bus.feeds.poll(spec)
+    (event,) = await outbox(town)
+    assert (event.type, event.gridid) == ("gov.health.alert.raised", "330199001003002")
+    place = json.loads(event.data)["place"]
+    found = town.registry.locate(place["lat"], place["lon"])
+    assert found is not None
+    assert found.grid == grids[0]
+
+
+async def test_records_outside_the_town_or_without_an_event_type_are_left_out(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    feed = FakeFeed(
+        "cm-cases",
+        [
+            change("X", "新立案", system="cm", kind="created", record={"lat": 31.5, "lon": 121.5}),
+            change(
+                "Y", "处置中", system="cm", record={"lat": 30.312, "lon": 120.053}
+            ),  # no type for it
+            change("Z", "已结案", system="cm", record={"lat": 30.312, "lon": 120.053}),
+        ],
+    )
+    spec = await cases(town, feed)
+    assert await town.bus.feeds.poll(spec) == 1
+    (event,) = await outbox(town)
+    assert (event.type, json.loads(event.data)["status"]) == ("gov.citymgmt.case.closed", "已结案")
+
+
+async def test_a_departments_own_names_are_read_and_its_own_classes_dropped(
+    embedded_town_bus: TownBus,
+) -> None:
+    """A case as the city-management system keeps it: its own keys, its own category code."""
+    town = embedded_town_bus
+    case = {
+        "id": "CG9",
+        "latitude": 30.312,
+        "longitude": 120.053,
+        "category_code": "A0102",
+        "description": "共享单车堆放",
+    }
+    created = change("CG9", "受理", system="cm", kind="created", occurred_at=WHEN, record=case)
+    spec = FeedSpec(
+        FakeFeed("cm-own", [created]),
+        "citymgmt",
+        "case",
+        keys={"lat": "latitude", "lon": "longitude", "category": "category_code"},
+    )
+    town.bus.links.add_feed(spec)
+    assert await town.bus.feeds.poll(spec) == 1
+    (event,) = await outbox(town)
+    body = json.loads(event.data)
+    assert (event.type, event.gridid) == ("gov.citymgmt.case.created", "330199001006005")
+    assert "category" not in body  # A0102 is the department's own class, not the taxonomy's
+    assert body["description"] == "共享单车堆放"

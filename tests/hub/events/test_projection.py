@@ -1,0 +1,152 @@
+"""The ledger projection: idempotent on ids, ordered by version, rebuildable by replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import delete
+
+from hub.bus import CloudEvent, derived_id
+from hub.events import ledger
+from hub.events.payloads import Accepted, Progressed, Routed, TimeLimit, Upstream
+from hub.events.projection import Projection
+from hub.events.replay import replay
+from hub.events.types import Disposition, GridEventType, OrderRole, Severity, TimeUnit
+from hub.workorders import LifecycleStatus
+from tests.conftest import TownBus
+from tests.support.events import eventually, report, running
+
+LIMIT = TimeLimit(value=2, unit=TimeUnit.HOURS)
+
+
+def step(kind: GridEventType, data: BaseModel, event_id: str, salt: str, grid: str) -> CloudEvent:
+    return CloudEvent.of(
+        kind, "/test", grid, data, subject=event_id, id_=derived_id(event_id, salt)
+    )
+
+
+def routed(event_id: str, grid: str) -> CloudEvent:
+    data = Routed(
+        event_id=event_id,
+        status=LifecycleStatus.ROUTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        departments=["citymgmt", "environment"],
+        disposition=Disposition.JOINT,
+        lead="citymgmt",
+        co_handlers=["environment"],
+        time_limit=LIMIT,
+        deadline=datetime(2026, 11, 23, 11, tzinfo=UTC),
+    )
+    return step(GridEventType.ROUTED, data, event_id, "routed", grid)
+
+
+def accepted(event_id: str, grid: str, department: str, role: OrderRole) -> CloudEvent:
+    data = Accepted(
+        event_id=event_id,
+        status=LifecycleStatus.ACCEPTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        department=department,
+        role=role,
+        upstream=Upstream(system=f"{department}-sys", id="U-1"),
+    )
+    return step(GridEventType.ACCEPTED, data, event_id, f"accepted:{department}", grid)
+
+
+def resolved(event_id: str, grid: str) -> CloudEvent:
+    data = Progressed(
+        event_id=event_id,
+        status=LifecycleStatus.RESOLVED,
+        category="city.litter",
+        severity=Severity.LOW,
+        department="citymgmt",
+        note="已处置",
+    )
+    return step(GridEventType.RESOLVED, data, event_id, "resolved", grid)
+
+
+async def test_steps_apply_in_order_once_however_often_they_come(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("city.litter"))
+    event_id, grid = record.id, record.grid_code
+    steps = [
+        routed(event_id, grid),
+        accepted(event_id, grid, "environment", OrderRole.CO),
+        accepted(event_id, grid, "citymgmt", OrderRole.LEAD),
+        resolved(event_id, grid),
+    ]
+    projection = Projection(town.env.database)
+    assert await projection.apply(steps[:2]) == 2
+    assert await projection.apply(steps) == 2  # the first two are known
+    assert await projection.apply([*steps, *steps]) == 0
+
+    async with town.env.database.engine.connect() as connection:
+        found = (await ledger.events(connection, [event_id]))[event_id]
+        timeline = (await ledger.timelines(connection, [event_id]))[event_id]
+        orders = (await ledger.orders(connection, [event_id]))[event_id]
+    assert (found.status, found.version, found.lead_department) == (
+        LifecycleStatus.RESOLVED,
+        5,
+        "citymgmt",
+    )
+    assert (found.disposition, found.co_departments) == (Disposition.JOINT, ("environment",))
+    assert [(e.version, e.status) for e in timeline] == [
+        (1, LifecycleStatus.REPORTED),
+        (2, LifecycleStatus.ROUTED),
+        (3, LifecycleStatus.ROUTED),  # the co-handler's acceptance moves nothing
+        (4, LifecycleStatus.ACCEPTED),
+        (5, LifecycleStatus.RESOLVED),
+    ]
+    assert timeline[-1].note == "已处置"
+    assert {(o.department, o.role) for o in orders} == {
+        ("citymgmt", OrderRole.LEAD),
+        ("environment", OrderRole.CO),
+    }
+
+
+async def test_a_late_step_never_moves_the_status_back(embedded_town_bus: TownBus) -> None:
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("city.litter"))
+    projection = Projection(town.env.database)
+    late = accepted(record.id, record.grid_code, "citymgmt", OrderRole.LEAD)
+    await projection.apply(
+        [routed(record.id, record.grid_code), resolved(record.id, record.grid_code), late]
+    )
+    async with town.env.database.engine.connect() as connection:
+        found = (await ledger.events(connection, [record.id]))[record.id]
+    assert (found.status, found.version) == (LifecycleStatus.RESOLVED, 4)
+
+
+async def test_steps_of_events_the_ledger_never_saw_are_skipped(embedded_town_bus: TownBus) -> None:
+    projection = Projection(embedded_town_bus.env.database)
+    assert await projection.apply([routed("01KBZ0000000000000000000ZZ", "330199001006005")]) == 0
+
+
+async def test_replay_rebuilds_the_ledger_from_the_log(embedded_town_bus: TownBus) -> None:
+    town = embedded_town_bus
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    async with running(town.bus):
+        records = [await town.bus.intake.report(report("city.litter")) for _ in range(5)]
+        await town.bus.relay.drain()
+        await _until_routed(town, [r.id for r in records])
+    async with town.env.database.engine.begin() as connection:
+        await connection.execute(delete(ledger.EVENTS))
+    assert await replay(town.env.database, town.bus, since, reset=False) == 10  # reported + routed
+    async with town.env.database.engine.connect() as connection:
+        rebuilt = await ledger.events(connection, [r.id for r in records])
+    assert {r.status for r in rebuilt.values()} == {LifecycleStatus.ROUTED}
+    assert await replay(town.env.database, town.bus, since, reset=False) == 0  # idempotent
+
+
+async def _until_routed(town: TownBus, ids: list[str]) -> None:
+    async def routed() -> bool:
+        async with town.env.database.engine.connect() as connection:
+            found = await ledger.events(connection, ids)
+        statuses = {r.status for r in found.values()}
+        return len(found) == len(ids) and statuses == {LifecycleStatus.ROUTED}
+
+    await eventually(routed, within=20)
