@@ -16,6 +16,7 @@ with the response cache off so every query reaches the systems, and prints:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -27,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -55,15 +57,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo() -> Iterator[tuple[str, dict[str, str]]]:
-    """``hub demo`` in a fresh directory; yields the hub's URL and the simulators'."""
+def demo() -> Iterator[tuple[str, Banner]]:
+    """``hub demo`` in a fresh directory; yields the hub's URL and what its banner says."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env |= {f"HUB_CONNECTORS__{d.upper()}__CACHE_TTL_SECONDS": "0" for d in DEPARTMENTS}
-    env |= {"HUB_LOG_LEVEL": "WARNING", "HUB_MODE": "production"}
+    # No generated reports, and no rate limit: the bench is one principal asking fast.
+    env |= {
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_SECURITY__RATE_LIMIT__PER_SECOND": "1e9",
+        "HUB_SECURITY__RATE_LIMIT__BURST": "1000000000",
+    }
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "demo", "--port", str(port)],
+            [sys.executable, "-m", "hub", "demo", "--port", str(port), "--reports-per-minute", "0"],
             cwd=folder,
             env=env,
             stdout=subprocess.PIPE,
@@ -79,16 +86,24 @@ def demo() -> Iterator[tuple[str, dict[str, str]]]:
                 process.stdout.close()
 
 
-def _simulators(process: subprocess.Popen[str]) -> dict[str, str]:
-    """The simulator URLs from the demo's banner, read until the banner ends."""
-    found: dict[str, str] = {}
+@dataclass
+class Banner:
+    systems: dict[str, str]  # the simulators' URLs
+    headers: dict[str, str]  # the demo key and a purpose, for every request to the hub
+
+
+def _simulators(process: subprocess.Popen[str]) -> Banner:
+    """The simulator URLs and the request headers from the demo's banner."""
+    banner = Banner({}, {})
     assert process.stdout is not None
     for line in process.stdout:
         match = re.match(r"^  (\w+)\s+(http://127\.0\.0\.1:\d+)$", line.rstrip())
         if match and match.group(1) in DEPARTMENTS:
-            found[match.group(1)] = match.group(2)
+            banner.systems[match.group(1)] = match.group(2)
+        if '"Authorization"' in line:
+            banner.headers = json.loads(line)
         if line.startswith("Ctrl-C stops the hub."):
-            return found
+            return banner
     raise RuntimeError("hub demo stopped before it printed its banner")
 
 
@@ -128,8 +143,9 @@ def graphql(http: httpx.Client, query: str, **variables: str) -> Callable[[], No
     return call
 
 
-def added_latency(hub: str, systems: dict[str, str], count: int, since: str) -> None:
-    with httpx.Client(base_url=hub, timeout=10) as http:
+def added_latency(hub: str, banner: Banner, count: int, since: str) -> None:
+    systems = banner.systems
+    with httpx.Client(base_url=hub, timeout=10, headers=banner.headers) as http:
         crosswalk = http.post("/graphql", json={"query": POLICE_GRIDS_QUERY % GRID}).json()
         codes = ",".join(e["code"] for e in crosswalk["data"]["crosswalk"]["crosswalk"])
         through_hub = timed(graphql(http, ONE_GRID % GRID, since=since), count)
@@ -148,14 +164,15 @@ def added_latency(hub: str, systems: dict[str, str], count: int, since: str) -> 
     print(f"  the hub adds                p50 {hub50 - up50:6.1f} ms   p99 {hub99 - up99:6.1f} ms")
 
 
-def fan_out(hub: str, systems: dict[str, str], count: int, since: str) -> None:
+def fan_out(hub: str, banner: Banner, count: int, since: str) -> None:
+    systems = banner.systems
     admin = {"X-Admin-Token": DEFAULT_ADMIN_TOKEN}
     for url in systems.values():
         httpx.post(
             f"{url}/_admin/faults", json={"latency_ms": 50}, headers=admin
         ).raise_for_status()
     try:
-        with httpx.Client(base_url=hub, timeout=10) as http:
+        with httpx.Client(base_url=hub, timeout=10, headers=banner.headers) as http:
             samples = timed(graphql(http, COMMUNITY_QUERY % COMMUNITY, since=since), count)
     finally:
         for url in systems.values():

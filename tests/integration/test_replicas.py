@@ -12,13 +12,22 @@ from hub.app import create_app
 from hub.bus import BackendKind
 from hub.config import Settings
 from tests.support.buses import fresh_topics, kafka_backend, kafka_settings
-from tests.support.events import INSIDE, bus_settings
+from tests.support.events import INSIDE, bus_settings, eventually
 from tests.support.principals import context_for
 
 pytestmark = pytest.mark.integration
 
 REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
 SUBSCRIBE = "subscription { gridEvents { step eventId } }"
+
+
+async def two_steps(stream: Any) -> list[tuple[str, str]]:
+    steps = []
+    async for update in stream:
+        steps.append((update.data["gridEvents"]["step"], update.data["gridEvents"]["eventId"]))
+        if len(steps) == 2:
+            break
+    return steps
 
 
 @pytest.mark.parametrize("backend", ["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
@@ -42,6 +51,10 @@ async def test_a_report_on_one_replica_reaches_a_subscriber_of_the_other(
         await asyncio.wait_for(services.bus.live.ready.wait(), 30)
         watcher = await context_for(services, keys["command"])
         stream = await other.state.schema.subscribe(SUBSCRIBE, context_value=watcher)
+        # A subscription joins the replica's fan-out when it is first read, so read it
+        # before reporting.
+        first_two = asyncio.create_task(two_steps(stream))
+        await eventually(lambda: len(services.bus.live.subscribers) == 1)
         lat, lon = INSIDE
         variables = {
             "i": {
@@ -57,12 +70,5 @@ async def test_a_report_on_one_replica_reaches_a_subscriber_of_the_other(
             context_value=await context_for(one.state.services, keys["command"]),
         )
         event_id = result.data["reportEvent"]["id"]
-        steps = []
-        async with asyncio.timeout(30):
-            async for update in stream:
-                steps.append(
-                    (update.data["gridEvents"]["step"], update.data["gridEvents"]["eventId"])
-                )
-                if len(steps) == 2:
-                    break
+        steps = await asyncio.wait_for(first_two, 30)
     assert steps == [("REPORTED", event_id), ("ROUTED", event_id)]
