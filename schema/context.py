@@ -40,7 +40,7 @@ class HubContext:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services.database)
+        self.loaders = Loaders(self.services.database, self.services.registry)
 
     def charge_rate_limit(self) -> None:
         if self.rate_charged or self.principal is None:

@@ -1,14 +1,17 @@
-"""Per-request DataLoaders: every field of one kind in a query costs one database round trip.
+"""What resolvers read through, per request.
 
-A loader exists only for the request that made it, so its cache never serves one
-request's data to another.
+The registry (regions, grid workers, party branches) is read from the registry's
+in-memory snapshot, taken once per request so one answer never mixes two revisions.
+Everything else goes through DataLoaders: every field of one kind in a query costs one
+database round trip. A loader exists only for the request that made it, so its cache
+never serves one request's data to another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cached_property
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -16,14 +19,30 @@ from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
 from hub.registry import records, store
+from hub.registry.service import Registry
 
 V = TypeVar("V")
 Fetch = Callable[..., Awaitable[Mapping[str, V]]]
 
 
+class SnapshotLookup(Generic[V]):
+    """The loader interface over the snapshot: no batching needed, no round trip."""
+
+    def __init__(self, table: Mapping[str, V], default: V) -> None:
+        self._table = table
+        self._default = default
+
+    async def load(self, key: str) -> V:
+        return self._table.get(key, self._default)
+
+    async def load_many(self, keys: Sequence[str]) -> list[V]:
+        return [self._table.get(key, self._default) for key in keys]
+
+
 class Loaders:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, registry: Registry) -> None:
         self._database = database
+        self.snapshot = registry.snapshot
 
     def _loader(self, fetch: Fetch[V], default: V) -> DataLoader[str, V]:
         async def load(keys: Sequence[str]) -> list[V]:
@@ -34,28 +53,24 @@ class Loaders:
         return DataLoader(load_fn=load)
 
     @cached_property
-    def region(self) -> DataLoader[str, records.Region | None]:
-        return self._loader(store.regions, None)
+    def region(self) -> SnapshotLookup[records.Region | None]:
+        return SnapshotLookup(self.snapshot.regions, None)
 
     @cached_property
-    def children(self) -> DataLoader[str, list[records.Region]]:
-        return self._loader(store.children, [])
+    def children(self) -> SnapshotLookup[list[records.Region]]:
+        return SnapshotLookup(self.snapshot.children, [])
 
     @cached_property
     def geometry(self) -> DataLoader[str, str | None]:
         return self._loader(store.geometries, None)
 
     @cached_property
-    def workers(self) -> DataLoader[str, list[records.GridWorker]]:
-        return self._loader(store.workers, [])
+    def workers(self) -> SnapshotLookup[list[records.GridWorker]]:
+        return SnapshotLookup(self.snapshot.workers, [])
 
     @cached_property
-    def branch_of_grid(self) -> DataLoader[str, records.PartyBranch | None]:
-        return self._loader(store.branches_of_grids, None)
-
-    @cached_property
-    def branch(self) -> DataLoader[str, records.PartyBranch | None]:
-        return self._loader(store.branches, None)
+    def branch_of_grid(self) -> SnapshotLookup[records.PartyBranch | None]:
+        return SnapshotLookup(self.snapshot.branch_of_grid, None)
 
     @cached_property
     def grid_event(self) -> DataLoader[str, GridEventRecord | None]:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 
-from hub.registry import store
 from hub.registry.codes import RegionLevel
 from schema.context import Info
 from schema.departments import Department
@@ -114,16 +113,12 @@ class _Page:
 
 
 async def _region_page(info: Info, asked: _Page) -> Connection[Region]:
-    database = info.context.services.database
+    snapshot = info.context.loaders.snapshot
     first = asked.first
-    async with database.session() as session:
-        rows = await store.page(
-            session, asked.level, asked.within, asked.after, first + 1, visible=asked.visible
-        )
+    rows = snapshot.page(asked.level, asked.within, asked.after, first + 1, asked.visible)
 
     async def count() -> int:
-        async with database.session() as session:
-            return await store.count(session, asked.level, asked.within, visible=asked.visible)
+        return snapshot.count(asked.level, asked.within, asked.visible)
 
     return Connection[Region].of_rows(
         rows, first, asked.after, lambda r: r.code, region_type, count

@@ -1,7 +1,9 @@
-"""The registry as the running hub sees it: stored tables plus an in-memory spatial index.
+"""The registry as the running hub sees it: stored tables, and in memory a snapshot of
+them with a spatial index.
 
-Each replica keeps its own index and rebuilds it when the registry revision (the id of
-the newest import) moves, so an import on one replica reaches all of them.
+Each replica keeps its own and rebuilds both when the registry revision (the id of the
+newest import) moves, so an import on one replica reaches all of them within
+``registry_refresh_seconds``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from hub.db.engine import Database
 from hub.polling import keep_refreshed
 from hub.registry import store
 from hub.registry.importer import ImportResult, import_document
+from hub.registry.snapshot import RegistrySnapshot
 from hub.registry.spatial import Placement, SpatialIndex
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,7 @@ class Registry:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.index = SpatialIndex.empty()
+        self.snapshot = RegistrySnapshot(revision=0)
         self._changed = asyncio.Condition()
 
     @property
@@ -40,6 +44,8 @@ class Registry:
             if revision == self.index.revision:
                 return False
             shapes = await store.leaf_shapes(session)
+            regions, workers, branches = await store.everything(session)
+        self.snapshot = RegistrySnapshot.of(revision, regions, workers, branches)
         self.index = await asyncio.to_thread(SpatialIndex, shapes, revision)
         log.info("registry index rebuilt", extra={"revision": revision, "shapes": len(shapes)})
         async with self._changed:

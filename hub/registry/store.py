@@ -163,6 +163,18 @@ async def branches(session: AsyncSession, codes: Collection[str]) -> dict[str, r
     return {row.code: _branch(row, grids[row.code]) for row in rows}
 
 
+async def everything(
+    session: AsyncSession,
+) -> tuple[list[records.Region], dict[str, list[records.GridWorker]], list[records.PartyBranch]]:
+    """Every region (in code order), grid worker and party branch: a whole snapshot."""
+    result = await session.execute(select(*_REGION_COLUMNS).order_by(RegionRow.code))
+    regions_ = [_region(row) for row in result]
+    grids = [r.code for r in regions_ if r.level is RegionLevel.GRID]
+    workers_ = await workers(session, grids)
+    branch_codes = list(await session.scalars(select(PartyBranchRow.code)))
+    return regions_, workers_, list((await branches(session, branch_codes)).values())
+
+
 async def shapes_near(session: AsyncSession, codes: Collection[str]) -> dict[str, BaseGeometry]:
     """Stored shapes of ``codes`` and of their children: what an import is checked against."""
     statement = select(RegionRow.code, RegionRow.geometry).where(

@@ -85,13 +85,15 @@ async def test_an_unexpected_failure_is_masked_with_a_correlation_id(
     app: Starlette, gql: GraphQLClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with app.state.services.database.engine.begin() as connection:
-        await connection.exec_driver_sql("DROP TABLE party_branch_grids")
-    body = await gql('{ grid(code: "330199001001001") { code partyBranch { name } } }')
+        # Geometries are read from the database (the rest of the registry from memory).
+        await connection.exec_driver_sql("ALTER TABLE regions RENAME COLUMN geometry TO shape")
+    body = await gql('{ grid(code: "330199001001001") { code geometry } }')
     error = body["errors"][0]
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     correlation = error["extensions"]["correlationId"]
     assert error["message"] == f"Internal server error (correlation id {correlation})"
-    assert "party_branch_grids" not in str(body)
+    assert "geometry" not in error["message"]
+    assert "regions" not in str(body)
     assert body["data"]["grid"]["code"] == "330199001001001"
     logged = [r for r in caplog.records if getattr(r, "correlationId", None) == correlation]
     assert logged
