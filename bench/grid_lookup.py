@@ -19,13 +19,13 @@ from pathlib import Path
 
 import httpx
 
+from bench.town import make_keys, prepared
 from hub.app import create_app
 from hub.config import Settings
-from hub.db import migrate
 from hub.db.engine import Database
 from hub.demo.town import generate_town
-from hub.registry.importer import import_document
 from hub.registry.service import Registry
+from hub.security.keys import KeyRequest
 
 QUERY = """query($lat: Float!, $lon: Float!) {
   gridAt(lat: $lat, lon: $lon) { grid { code } microGrid { code } } }"""
@@ -41,17 +41,14 @@ def random_points(
 
 async def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        database = Database(url)
-        await migrate.upgrade(database)
-        await import_document(database, generate_town(), "bench")
+        settings = await prepared(Path(folder))
+        database = Database(settings.database_url)
         registry = Registry(database)
         await registry.refresh()
-        bounds = _town_bounds()
-        points = random_points(count, bounds)
+        points = random_points(count, _town_bounds())
         _index_figures(registry, points)
         await database.aclose()
-        await _graphql_figures(Settings(database_url=url), points)
+        await _graphql_figures(settings, points)
 
 
 def _town_bounds() -> tuple[float, float, float, float]:
@@ -81,12 +78,16 @@ async def _graphql_figures(settings: Settings, points: list[tuple[float, float]]
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http,
     ):
+        keys = await make_keys(app, {"bench": KeyRequest("bench", ("command",))})
+        headers = {"Authorization": f"Bearer {keys['bench']}"}
         latencies = []
         started = time.perf_counter()
         for lat, lon in points:
             begin = time.perf_counter()
             response = await http.post(
-                "/graphql", json={"query": QUERY, "variables": {"lat": lat, "lon": lon}}
+                "/graphql",
+                json={"query": QUERY, "variables": {"lat": lat, "lon": lon}},
+                headers=headers,
             )
             latencies.append(time.perf_counter() - begin)
             assert "errors" not in response.json()

@@ -33,14 +33,12 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from bench.town import make_keys, prepared
 from hub.app import create_app
 from hub.config import Settings
-from hub.db import migrate
-from hub.db.engine import Database
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
 from hub.demo.town import generate_town
 from hub.http.graphql import GraphQLEndpoint
-from hub.registry.importer import import_document
 from hub.security.keys import KeyRequest
 from schema import build_schema
 
@@ -61,25 +59,14 @@ DEFAULT_VARIABLES = {
 }
 
 
-async def prepared(folder: Path) -> Settings:
-    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-    database = Database(url)
-    await migrate.upgrade(database)
-    await import_document(database, generate_town(), "bench")
-    await database.aclose()
-    settings = Settings(database_url=url, log_level="WARNING")
-    settings.security.rate_limit.per_second = 1e9
-    settings.security.rate_limit.burst = 10**9
-    return settings
-
-
-async def make_keys(app: Starlette) -> dict[str, str]:
-    keys = app.state.services.security.keys
-    requests = {
-        "on, unmasked": KeyRequest("bench command", ("command",)),
-        "on, masked": KeyRequest("bench dashboard", ("dashboard",)),
-    }
-    return {label: (await keys.create(request))[1] for label, request in requests.items()}
+async def bench_keys(app: Starlette) -> dict[str, str]:
+    return await make_keys(
+        app,
+        {
+            "on, unmasked": KeyRequest("bench command", ("command",)),
+            "on, masked": KeyRequest("bench dashboard", ("dashboard",)),
+        },
+    )
 
 
 def unsecured(app: Starlette) -> Starlette:
@@ -134,7 +121,7 @@ async def measure(settings: Settings, town: dict[str, Any], load: Load) -> None:
     async with app.router.lifespan_context(app):
         await lay_crosswalk(services.crosswalk, town)
         await services.connectors.attach(services.crosswalk, services.database)
-        keys = await make_keys(app)
+        keys = await bench_keys(app)
         rows = {"off": await timed(unsecured(app), load, {})}
         for label, key in keys.items():
             headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
