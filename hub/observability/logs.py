@@ -44,3 +44,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     # uvicorn's access log duplicates our request log.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every upstream request at INFO: the change feeds alone would fill the
+    # log every few seconds. The connector metrics count them; DEBUG shows them again.
+    quiet = root.level > logging.DEBUG
+    logging.getLogger("httpx").setLevel(logging.WARNING if quiet else logging.NOTSET)
