@@ -88,7 +88,7 @@ class WorkingCalendar:
     def deadline(self, start: datetime, limit: TimeLimit, share: float = 1.0) -> datetime:
         """When ``share`` of the time limit has run, counted from ``start``."""
         if limit.unit is TimeUnit.HOURS:
-            return start + timedelta(hours=limit.value) * share
+            return (start + timedelta(hours=limit.value) * share).astimezone(UTC)
         hours = self.day_length if limit.unit is TimeUnit.WORKING_DAYS else timedelta(hours=1)
         return self.add_working_time(start, hours * limit.value * share)
 
