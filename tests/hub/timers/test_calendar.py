@@ -22,8 +22,8 @@ CALENDAR = WorkingCalendar.load(CALENDAR_FILE)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=SHANGHAI)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def limit(value: int, unit: TimeUnit) -> TimeLimit:
@@ -67,8 +67,8 @@ def test_past_the_last_year_is_an_error_naming_it() -> None:
 
 
 def test_a_naive_start_is_refused() -> None:
+    naive = datetime(2026, 11, 23, 9)  # noqa: DTZ001 - what is refused
     with pytest.raises(ValueError, match="aware"):
-        naive = datetime(2026, 11, 23, 9)  # noqa: DTZ001 - what is refused
         CALENDAR.deadline(naive, limit(1, TimeUnit.WORKING_HOURS))
 
 
