@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, delete
@@ -29,6 +29,15 @@ STOPPED = frozenset(
         LifecycleStatus.SUSPENDED,
     }
 )
+
+
+def time_left(
+    deadline: datetime | None, status: LifecycleStatus, now: datetime
+) -> timedelta | None:
+    """Until the deadline, negative past it; None without one or once the limit stopped."""
+    if deadline is None or status in STOPPED:
+        return None
+    return deadline - now
 
 
 @dataclass(frozen=True, slots=True)
