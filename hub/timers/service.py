@@ -83,6 +83,13 @@ class TimerService:
             if fired < self.settings.batch_size:
                 await asyncio.sleep(self.settings.poll_seconds)
 
+    async def fire_all_due(self) -> int:
+        """Fire batches until nothing is due; returns how many timers were claimed."""
+        total = 0
+        while fired := await self.fire_due():
+            total += fired
+        return total
+
     async def fire_due(self) -> int:
         """Fire one batch of due timers; returns how many were claimed."""
         now = self.clock.now()
