@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from hub.bus import CloudEvent, Topics, derived_id, new_id
+from hub.bus import CloudEvent, Role, Topics, derived_id, new_id
 from hub.bus.settings import TimerSettings
 from hub.clock import ManualClock
 from hub.db.engine import Database
@@ -24,7 +24,8 @@ from hub.timers.calendar import WorkingCalendar
 from hub.timers.schedule import Schedule
 from hub.timers.service import TimerService
 from hub.workorders import LifecycleStatus
-from tests.support.events import outbox_events
+from tests.conftest import TownBus
+from tests.support.events import eventually, make_bus, outbox_events, report, running
 
 GRID = "330199001006005"
 START = datetime(2026, 11, 23, 1, tzinfo=UTC)  # Monday 09:00 in Shanghai
@@ -181,3 +182,16 @@ async def test_racing_services_fire_every_timer_exactly_once(database: Database)
     assert warned == Counter(ids)
     assert sum(one.fired for one in services) == len(ids)
     assert {stage for _, stage, _ in (await timers(database)).values()} == {1}
+
+
+async def test_the_bus_runs_the_timer_service(embedded_town_bus: TownBus) -> None:
+    town = embedded_town_bus
+    clock = ManualClock(START)
+    bus = make_bus(town.env.database, town.env.backend, town.env.topics, town.registry, clock)
+    async with running(bus, {Role.TIMERS, Role.LEDGER}):
+        record = await bus.intake.report(report("city.litter"))
+        await bus.projection.apply([routed(record.id)])
+        clock.set(START + timedelta(hours=9))  # past the warning
+        await eventually(lambda: bus.timers.fired == 1)
+    assert (await timers(town.env.database))[record.id][1] == 1  # waiting for the deadline
+    assert bus._tasks == []
