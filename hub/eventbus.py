@@ -21,6 +21,7 @@ from hub.bus.runtime import Subscriber, Worker, backoff, each
 from hub.bus.settings import BackendKind, BusSettings, Role
 from hub.bus.signal import Signal
 from hub.bus.topics import Topics
+from hub.clock import Clock, SystemClock
 from hub.db.engine import Database
 from hub.dispatch.feeds import FeedPoller
 from hub.dispatch.handler import Dispatcher
@@ -33,6 +34,9 @@ from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.routing.router import Router
 from hub.routing.rules import RulesFile
+from hub.timers.book import TimerBook
+from hub.timers.schedule import Schedule
+from hub.timers.service import TimerService
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ def create_backend(settings: BusSettings, database: Database) -> Backend:
 
 
 class EventBus:
-    def __init__(
+    def __init__(  # noqa: PLR0913 - what a bus is built from; backend and clock for tests
         self,
         settings: BusSettings,
         database: Database,
@@ -58,8 +62,11 @@ class EventBus:
         departments: list[str],
         metrics: Metrics,
         backend: Backend | None = None,
+        *,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
+        self.clock = clock or SystemClock()
         self.metrics = metrics
         self.departments = departments
         self.topics = Topics(settings.namespace)
@@ -74,8 +81,12 @@ class EventBus:
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
         self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
-        self.router = Router(self.taxonomy, self.rules, self.topics)
-        self.projection = Projection(database)
+        self.schedule = Schedule.load(settings.timers)
+        self.router = Router(self.taxonomy, self.rules, self.topics, self.schedule.deadline)
+        self.projection = Projection(database, TimerBook(self.schedule))
+        self.timers = TimerService(
+            database, self.schedule, self.topics, self.clock, settings.timers, written
+        )
         self.roles: set[Role] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -127,6 +138,8 @@ class EventBus:
             jobs.append(self.live.run())
         if Role.FEEDS in self.roles:
             jobs.append(self.feeds.run())
+        if Role.TIMERS in self.roles:
+            jobs.append(self.timers.run())
         if Role.ROUTER in self.roles:
             jobs.append(self.rules.watch(self.settings.rules_reload_seconds))
         jobs += [self._worker(s).run() for s in self.subscribers(self.roles)]

@@ -85,6 +85,9 @@ class GridEventUpdate:
     departments: list[str] = strawberry.field(description="Handling departments, the lead first.")
     department: str | None = strawberry.field(description="The department that took the step.")
     note: str | None
+    level: int | None = strawberry.field(
+        description="The handling level a report or an escalation brings the event to."
+    )
 
     @strawberry.field(description="The event in the ledger, which may lag the stream a little.")
     async def event(self, info: Info) -> GridEvent | None:
@@ -106,6 +109,7 @@ class GridEventUpdate:
             departments=list(step.departments),
             department=getattr(step, "department", None) or getattr(step, "lead", None),
             note=step.note,
+            level=update.level,
         )
 
 

@@ -6,7 +6,7 @@ are personal data of the command centre (``@personal(department: "command")``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,6 +27,8 @@ from hub.events.types import (
     TimeUnit,
 )
 from hub.registry.codes import InvalidCodeError, level_of
+from hub.timers.book import time_left
+from hub.timers.schedule import TOP_LEVEL
 from schema.context import Info
 from schema.departments import Department
 from schema.directives import PersonalDataKind
@@ -199,6 +201,25 @@ class GridEvent:
         index = info.context.services.department_index
         return [Department.of(index[d]) for d in self.record.co_departments]
 
+    @strawberry.field(
+        name="timeLeft",
+        description="Seconds until the deadline, negative once it has passed; null when "
+        "there is none or the time limit no longer runs (resolved, verified, closed, "
+        "merged, suspended).",
+    )
+    def time_left(self, info: Info) -> int | None:
+        left = self._left(info)
+        return None if left is None else int(left.total_seconds())
+
+    @strawberry.field(description="Past its deadline and still not resolved.")
+    def overdue(self, info: Info) -> bool:
+        left = self._left(info)
+        return left is not None and left < timedelta(0)
+
+    def _left(self, info: Info) -> timedelta | None:
+        now = info.context.services.bus.clock.now()
+        return time_left(self.record.deadline, self.record.status, now)
+
     @strawberry.field(name="timeLimit")
     def time_limit(self) -> TimeLimit:
         return TimeLimit(
@@ -280,6 +301,12 @@ class GridEventFilter:
     )
     statuses: list[LifecycleStatus] | None = None
     severities: list[Severity] | None = None
+    levels: list[int] | None = strawberry.field(
+        default=None,
+        description="Handling levels, 1 grid … 4 district: events handled at one of them "
+        "now; on the stream, the steps that bring an event to one (its report, an "
+        "escalation), so a street's supervisor subscribes to `{within: street, levels: [3]}`.",
+    )
 
     def parse(self, info: Info) -> EventFilter:
         if self.within is not None:
@@ -292,12 +319,17 @@ class GridEventFilter:
             raise BadUserInputError(
                 f"unknown departments: {sorted(unknown)}", argument="filter.departments"
             )
+        if any(not 1 <= level <= TOP_LEVEL for level in self.levels or ()):
+            raise BadUserInputError(
+                "levels run from 1 (grid) to 4 (district)", argument="filter.levels"
+            )
         return EventFilter(
             within=self.within,
             departments=tuple(self.departments or ()),
             categories=tuple(self.categories or ()),
             statuses=tuple(self.statuses or ()),
             severities=tuple(self.severities or ()),
+            levels=tuple(self.levels or ()),
         )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from hub.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
+from hub.paths import CALENDAR_FILE, ROUTING_RULES_FILE, TAXONOMY_FILE
 
 
 class BackendKind(StrEnum):
@@ -25,6 +25,7 @@ class Role(StrEnum):
     LEDGER = "ledger"  # grid.events → the ledger tables
     FEEDS = "feeds"  # department ChangeFeeds → events
     LIVE = "live"  # grid.events → this replica's GraphQL subscribers
+    TIMERS = "timers"  # due warnings and escalations → the outbox
 
 
 class KafkaSettings(BaseModel):
@@ -33,6 +34,28 @@ class KafkaSettings(BaseModel):
     replication_factor: int = Field(default=1, ge=1)
     linger_ms: int = Field(default=2, ge=0)
     client_id: str = "grid-hub"
+
+
+class TimerSettings(BaseModel):
+    """Time limits: the working calendar, when warnings go out and escalations follow."""
+
+    calendar_file: Path = CALENDAR_FILE
+    warning_share: float = Field(
+        default=0.8, gt=0, lt=1, description="Warn when this share of the time limit has run."
+    )
+    escalation_share: float = Field(
+        default=0.5,
+        gt=0,
+        description="Escalate at the deadline, then one level more each time this further "
+        "share of the time limit runs out: grid → community → street → district.",
+    )
+    time_scale: float = Field(
+        default=1.0,
+        ge=1,
+        description="For demos: time limits run this many times faster than the calendar.",
+    )
+    poll_seconds: float = Field(default=1.0, gt=0, description="How often due timers are sought.")
+    batch_size: int = Field(default=200, ge=1, le=10_000)
 
 
 class BusSettings(BaseModel):
@@ -57,3 +80,4 @@ class BusSettings(BaseModel):
     rules_reload_seconds: float = Field(default=5.0, gt=0)
     feed_poll_seconds: float = Field(default=2.0, gt=0)
     kafka: KafkaSettings = KafkaSettings()
+    timers: TimerSettings = TimerSettings()

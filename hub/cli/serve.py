@@ -47,18 +47,29 @@ ReportsOption = Annotated[
 ]
 
 
+TimeScaleOption = Annotated[
+    float,
+    typer.Option(
+        min=1,
+        help="Time limits run this many times faster than the working calendar, so some "
+        "events run late and escalate within minutes; 1: as the calendar says.",
+    ),
+]
+
+
 def demo(
     context: typer.Context,
     host: HostOption = None,
     port: PortOption = None,
     reports_per_minute: ReportsOption = 30,
+    time_scale: TimeScaleOption = 240,
 ) -> None:
     """Run the hub on the demo town, with the four department systems simulated beside it
     on loopback ports; the town is generated into the database on first run, and
     generated reports keep it alive."""
     overrides = {} if "HUB_LOG_FORMAT" in os.environ else {"log_format": "console"}
     settings = _with_address(state(context).settings(**overrides), host, port)
-    run(_demo(settings, reports_per_minute))
+    run(_demo(_with_time_scale(settings, time_scale), reports_per_minute))
 
 
 async def _demo(settings: Settings, reports_per_minute: float) -> None:
@@ -119,6 +130,11 @@ async def _run_server(services: Services) -> None:
     await uvicorn.Server(config).serve()
 
 
+def _with_time_scale(settings: Settings, scale: float) -> Settings:
+    timers = settings.bus.timers.model_copy(update={"time_scale": scale})
+    return settings.model_copy(update={"bus": settings.bus.model_copy(update={"timers": timers})})
+
+
 def _with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
     update = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     return settings.model_copy(update=update)
@@ -173,6 +189,14 @@ Try these:
 
   {{ events(first: 5) {{ edges {{ node {{ id title status leadDepartment {{ name }}
       timeline {{ step status occurredAt source }} }} }} }} }}
+
+  # late events: escalated past the grid, with the time left (negative when overdue)
+  {{ events(first: 5, filter: {{ levels: [2, 3, 4] }}) {{ edges {{ node {{
+      id title level deadline timeLeft overdue leadDepartment {{ name }} }} }} }} }}
+
+  # a street supervisor: what is escalated to the street
+  subscription {{ gridEvents(filter: {{ within: "{street_code}", levels: [3] }}) {{
+      step eventId gridCode category departments note }} }}
 
   {{ auditLog(first: 10) {{ seq action principal field record purpose }} }}
 

@@ -157,7 +157,8 @@ class CrosswalkEntryRow(Base):
 
 
 # Feature tables live beside their feature; importing them here lets Alembic see them.
-import hub.security.tables  # noqa: E402, F401
+import hub.security.tables  # noqa: E402
+import hub.timers.tables  # noqa: E402, F401
 
 # The bus and ledger tables live in their own module; importing it here registers
 # them on Base.metadata, which Alembic compares against.

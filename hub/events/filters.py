@@ -31,6 +31,11 @@ class Summary(Protocol):
     @property
     def departments(self) -> Sequence[str]: ...
 
+    @property
+    def level(self) -> int | None:
+        """The handling level (1 grid … 4 district) it stands at or is brought to."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
@@ -38,6 +43,9 @@ class EventFilter:
 
     ``within`` is a region code: a community's code takes in all its grids.
     ``categories`` are codes or group codes (``city`` takes in ``city.litter``).
+    ``levels`` are handling levels: in the ledger, events handled at one of them now; on
+    the stream, the steps that bring an event to one of them (its report, an escalation),
+    so a street's supervisor follows what reaches the street.
     """
 
     within: str | None = None
@@ -45,6 +53,7 @@ class EventFilter:
     categories: tuple[str, ...] = ()
     statuses: tuple[LifecycleStatus, ...] = ()
     severities: tuple[Severity, ...] = ()
+    levels: tuple[int, ...] = ()
 
     def matches(self, event: Summary) -> bool:
         return (
@@ -55,6 +64,7 @@ class EventFilter:
             )
             and (not self.statuses or event.status in self.statuses)
             and (not self.severities or event.severity in self.severities)
+            and (not self.levels or event.level in self.levels)
         )
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -80,6 +90,8 @@ class EventFilter:
             found.append(row.status.in_([s.value for s in self.statuses]))
         if self.severities:
             found.append(row.severity.in_([s.value for s in self.severities]))
+        if self.levels:
+            found.append(row.level.in_(self.levels))
         return found
 
 

@@ -61,6 +61,12 @@ class LiveUpdate:
     def departments(self) -> list[str]:
         return self.step.departments
 
+    @property
+    def level(self) -> int | None:
+        """Reports and escalations carry the level they bring the event to; others none."""
+        level = getattr(self.step, "level", None)
+        return level if isinstance(level, int) else None
+
 
 class SubscriberOverflowError(Exception):
     def __init__(self, last_event: str | None) -> None:

@@ -34,6 +34,7 @@ from hub.events.payloads import (
     Routed,
 )
 from hub.events.types import GridEventType, OrderRole
+from hub.timers.book import AppliedStep, TimerBook
 from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,9 @@ def next_status(current: LifecycleStatus, step: Lifecycle) -> LifecycleStatus:
 
 
 class Projection:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, timers: TimerBook | None = None) -> None:
         self.database = database
+        self.timers = timers  # starts and stops each event's deadline timers
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
         await self.apply(events)
@@ -80,7 +82,7 @@ class Projection:
             reported = [e for e in fresh if e.type == GridEventType.REPORTED]
             applied = await _insert_reported(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
-            return applied + await _Batch(connection).apply(later)
+            return applied + await _Batch(connection, self.timers).apply(later)
 
 
 async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]) -> int:
@@ -93,11 +95,13 @@ async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]
 class _Batch:
     """The later steps of a batch, applied to the events' state in memory, then written."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, timers: TimerBook | None) -> None:
         self.connection = connection
+        self.timers = timers
         self.state: dict[str, dict[str, Any]] = {}
         self.timeline: list[dict[str, Any]] = []
         self.orders: list[dict[str, Any]] = []
+        self.applied: list[AppliedStep] = []
 
     async def apply(self, events: list[CloudEvent]) -> int:
         if not events:
@@ -127,6 +131,7 @@ class _Batch:
         if isinstance(step, Accepted):
             self.orders.append(_order(event, step))
         self.timeline.append(_entry(event, step, state["version"], status))
+        self.applied.append(AppliedStep(event.id, event.time, step, status, state["level"]))
 
     async def _write(self) -> None:
         if self.timeline:
@@ -142,6 +147,8 @@ class _Batch:
                 ],
             )
         await insert_missing(self.connection, ledger.ORDERS, self.orders)
+        if self.timers is not None:
+            await self.timers.follow(self.connection, self.applied)
 
 
 def _changes(step: Lifecycle) -> dict[str, Any]:

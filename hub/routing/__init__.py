@@ -1,11 +1,12 @@
 """Routing: who handles a grid event, from the taxonomy and the rules."""
 
 from hub.routing.decide import COMMAND, Facts, Route, reassign, route_report
-from hub.routing.router import Router, clock_deadline
+from hub.routing.router import Deadline, Router
 from hub.routing.rules import Rule, Rules, RulesError, RulesFile
 
 __all__ = [
     "COMMAND",
+    "Deadline",
     "Facts",
     "Route",
     "Router",
@@ -13,7 +14,6 @@ __all__ = [
     "Rules",
     "RulesError",
     "RulesFile",
-    "clock_deadline",
     "reassign",
     "route_report",
 ]

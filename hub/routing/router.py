@@ -14,7 +14,7 @@ Output ids derive from the input's id, so a redelivered input yields the same ev
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from hub.bus.cloudevent import CloudEvent, derived_id
 from hub.bus.message import Message
@@ -38,20 +38,14 @@ from hub.events.types import (
     OrderRole,
     OriginKind,
     Severity,
-    TimeUnit,
 )
 from hub.routing.decide import COMMAND, Facts, Route, matches, reassign, route_report
 from hub.routing.rules import FEED_TYPES, Rule, RulesFile
 from hub.workorders import LifecycleStatus
 
 SOURCE = "/hub/router"
-Deadline = Callable[[TimeLimit, datetime], datetime | None]
-
-
-def clock_deadline(limit: TimeLimit, start: datetime) -> datetime | None:
-    """Deadlines in clock hours only; working hours and days need the working calendar
-    of the closed-loop issue, and stay open (None) until it computes them."""
-    return start + timedelta(hours=limit.value) if limit.unit is TimeUnit.HOURS else None
+# When a time limit runs out, from a start: the working calendar's (hub.timers).
+Deadline = Callable[[datetime, TimeLimit], datetime | None]
 
 
 class Router:
@@ -60,7 +54,7 @@ class Router:
         taxonomy: Taxonomy,
         rules: RulesFile,
         topics: Topics,
-        deadline: Deadline = clock_deadline,
+        deadline: Deadline,
     ) -> None:
         self.taxonomy = taxonomy
         self.rules = rules
@@ -92,7 +86,7 @@ class Router:
         route = route_report(
             category, facts, rules, opened_by_rule=report.origin.kind is OriginKind.RULE
         )
-        deadline = self.deadline(report.time_limit, event.time)
+        deadline = self.deadline(event.time, report.time_limit)
         routed = Routed(
             event_id=report.event_id,
             status=LifecycleStatus.ROUTED,

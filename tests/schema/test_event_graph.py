@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from hub.app import create_app
+from hub.clock import ManualClock
 from hub.config import Settings
 from hub.events.live import LiveEvents
 from tests.conftest import GraphQLClient
@@ -128,6 +131,31 @@ async def test_a_bad_filter_is_a_typed_error(gql: GraphQLClient) -> None:
         "code": "BAD_USER_INPUT",
         "argument": "filter.departments",
     }
+    body = await gql("{ events(filter: {levels: [5]}) { totalCount } }")
+    assert body["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "filter.levels",
+    }
+
+
+async def test_the_time_left_runs_on_the_hubs_clock(app: Starlette, gql: GraphQLClient) -> None:
+    event_id = (await report(gql))["id"]  # a missing manhole cover: two clock hours
+    query = """query($id: ID!) { event(id: $id) { status deadline timeLeft overdue level } }"""
+
+    async def routed() -> bool:
+        return bool((await gql(query, id=event_id))["data"]["event"]["status"] == "ROUTED")
+
+    await eventually(routed, within=20)
+    found = (await gql(query, id=event_id))["data"]["event"]
+    assert 0 < found["timeLeft"] <= 2 * 3600
+    assert (found["overdue"], found["level"]) == (False, 1)
+    deadline = datetime.fromisoformat(found["deadline"])
+    app.state.services.bus.clock = ManualClock(deadline + timedelta(minutes=1))
+    late = (await gql(query, id=event_id))["data"]["event"]
+    assert (late["timeLeft"], late["overdue"]) == (-60, True)
+    at_level = """query($l: [Int!]) { events(filter: {levels: $l}) { totalCount } }"""
+    assert (await gql(at_level, l=[1]))["data"]["events"]["totalCount"] == 1
+    assert (await gql(at_level, l=[2, 3, 4]))["data"]["events"]["totalCount"] == 0
 
 
 async def test_a_grid_lists_its_own_events(gql: GraphQLClient) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics
+from hub.clock import Clock
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
 from hub.departments import load_departments
@@ -107,9 +108,17 @@ def bus_settings(topics: Topics, **overrides: Any) -> BusSettings:
     return BusSettings(**values)
 
 
-def make_bus(database: Database, backend: Backend, topics: Topics, registry: Registry) -> EventBus:
+def make_bus(
+    database: Database,
+    backend: Backend,
+    topics: Topics,
+    registry: Registry,
+    clock: Clock | None = None,
+) -> EventBus:
     departments = [d.code for d in load_departments()]
-    return EventBus(bus_settings(topics), database, registry, departments, Metrics(), backend)
+    return EventBus(
+        bus_settings(topics), database, registry, departments, Metrics(), backend, clock=clock
+    )
 
 
 @asynccontextmanager

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from hub.bus import CloudEvent, Message, PoisonMessageError, Topics
+from hub.bus.settings import TimerSettings
 from hub.departments import load_departments
 from hub.events.payloads import (
     DepartmentRecord,
@@ -23,8 +24,9 @@ from hub.events.payloads import (
 from hub.events.taxonomy import Taxonomy
 from hub.events.types import Channel, Disposition, OrderRole, OriginKind, Severity, TimeUnit
 from hub.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
-from hub.routing.router import Router, clock_deadline
+from hub.routing.router import Router
 from hub.routing.rules import RulesFile
+from hub.timers.schedule import Schedule
 from hub.workorders import LifecycleStatus
 
 DEPARTMENTS = [d.code for d in load_departments()]
@@ -36,7 +38,8 @@ WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def router() -> Router:
     taxonomy = Taxonomy.load(TAXONOMY_FILE, DEPARTMENTS)
-    return Router(taxonomy, RulesFile(ROUTING_RULES_FILE, taxonomy, DEPARTMENTS), TOPICS)
+    rules = RulesFile(ROUTING_RULES_FILE, taxonomy, DEPARTMENTS)
+    return Router(taxonomy, rules, TOPICS, Schedule.load(TimerSettings()).deadline)
 
 
 def reported(router: Router, category: str, **fields: Any) -> CloudEvent:
@@ -129,11 +132,13 @@ async def test_a_redelivered_report_gets_the_same_outputs(router: Router) -> Non
     assert all(m.key == GRID for m in first)
 
 
-def test_working_time_deadlines_wait_for_the_calendar() -> None:
-    assert clock_deadline(TimeLimit(value=3, unit=TimeUnit.WORKING_DAYS), WHEN) is None
-    assert clock_deadline(TimeLimit(value=1, unit=TimeUnit.HOURS), WHEN) == datetime(
-        2026, 11, 23, 10, tzinfo=UTC
-    )
+async def test_working_days_run_on_the_working_calendar(router: Router) -> None:
+    # Reported on Monday at 17:00 in Shanghai: half an hour that day, then Tuesday and
+    # Wednesday, and the last seven working hours of three days on Thursday.
+    outputs = by_type(await router.handle(reported(router, "city.billboard")))
+    (routed,) = outputs["gov.grid.event.routed"]
+    assert routed["timeLimit"] == {"value": 3, "unit": "WORKING_DAYS"}
+    assert routed["deadline"] == "2026-11-26T09:00:00Z"
 
 
 def refused(by: list[str], role: OrderRole = OrderRole.LEAD) -> CloudEvent:

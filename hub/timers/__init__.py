@@ -1,0 +1,1 @@
+"""Time limits: the working calendar, deadlines, and the timers that warn and escalate."""

@@ -1,0 +1,238 @@
+"""The timer service: fires due warnings and escalations, each exactly once.
+
+One transaction claims due rows, writes what they announce to the outbox and advances
+or deletes them. On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED``, so
+replicas fire disjoint rows side by side; on SQLite the claim is an UPDATE, which takes
+the database's one write lock for the whole transaction, so claimers take turns. A
+crash before the commit leaves the rows due, to be fired by whoever claims next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.bus.cloudevent import CloudEvent, derived_id
+from hub.bus.message import Message
+from hub.bus.outbox import enqueue
+from hub.bus.runtime import backoff
+from hub.bus.settings import TimerSettings
+from hub.bus.signal import Signal
+from hub.bus.topics import Topics
+from hub.clock import Clock
+from hub.db.engine import Database
+from hub.events import ledger
+from hub.events.payloads import Escalated, NoticeIssued, TimeLimit
+from hub.events.types import DispatchType, GridEventType, Severity
+from hub.routing.decide import COMMAND
+from hub.timers.book import STOPPED, TIMERS
+from hub.timers.calendar import CalendarExhaustedError
+from hub.timers.schedule import LEVEL_NAMES, TOP_LEVEL, Schedule
+from hub.workorders import LifecycleStatus
+
+log = logging.getLogger(__name__)
+SOURCE = "/hub/timers"
+
+
+@dataclass
+class _Firing:
+    """What one claim produced: messages to send and how each timer moves on."""
+
+    messages: list[Message] = field(default_factory=list)
+    advanced: list[dict[str, Any]] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+
+
+class TimerService:
+    def __init__(
+        self,
+        database: Database,
+        schedule: Schedule,
+        topics: Topics,
+        clock: Clock,
+        settings: TimerSettings,
+        written: Signal | None = None,
+    ) -> None:
+        self.database = database
+        self.schedule = schedule
+        self.topics = topics
+        self.clock = clock
+        self.settings = settings
+        self.written = written or Signal()
+        self.fired = 0  # timers this service fired, for the bench and the logs
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                fired = await self.fire_due()
+            except (SQLAlchemyError, OSError) as error:
+                failures += 1
+                log.warning("timers: database unavailable", extra={"error": str(error)})
+                await asyncio.sleep(backoff(failures))
+                continue
+            failures = 0
+            if fired < self.settings.batch_size:
+                await asyncio.sleep(self.settings.poll_seconds)
+
+    async def fire_all_due(self) -> int:
+        """Fire batches until nothing is due; returns how many timers were claimed."""
+        total = 0
+        while fired := await self.fire_due():
+            total += fired
+        return total
+
+    async def fire_due(self) -> int:
+        """Fire one batch of due timers; returns how many were claimed."""
+        now = self.clock.now()
+        async with self.database.engine.begin() as connection:
+            timers = await self._claim(connection, now)
+            if not timers:
+                return 0
+            firing = await self._fire(connection, timers, now)
+            await enqueue(connection, firing.messages)
+            await _advance(connection, firing)
+        self.fired += len(timers)
+        self.written.fire()
+        return len(timers)
+
+    async def _claim(self, connection: AsyncConnection, now: datetime) -> Sequence[Row[Any]]:
+        due = TIMERS.c.due_at <= now
+        if connection.dialect.name == "postgresql":
+            locked = (
+                select(TIMERS)
+                .where(due)
+                .order_by(TIMERS.c.due_at)
+                .limit(self.settings.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            return (await connection.execute(locked)).all()
+        # SQLite: a no-op UPDATE takes the write lock before anything is read.
+        first = (
+            select(TIMERS.c.event_id)
+            .where(due)
+            .order_by(TIMERS.c.due_at)
+            .limit(self.settings.batch_size)
+        )
+        claim = (
+            update(TIMERS)
+            .where(TIMERS.c.event_id.in_(first.scalar_subquery()))
+            .values(stage=TIMERS.c.stage)
+            .returning(*TIMERS.c)
+        )
+        return (await connection.execute(claim)).all()
+
+    async def _fire(
+        self, connection: AsyncConnection, timers: Sequence[Row[Any]], now: datetime
+    ) -> _Firing:
+        ids = [timer.event_id for timer in timers]
+        rows = await connection.execute(select(ledger.EVENTS).where(ledger.EVENTS.c.id.in_(ids)))
+        events = {row.id: row for row in rows}
+        firing = _Firing()
+        for timer in timers:
+            event = events.get(timer.event_id)
+            if event is None or LifecycleStatus(event.status) in STOPPED:
+                firing.done.append(timer.event_id)  # finished meanwhile: nothing to say
+            elif timer.stage == 0:
+                firing.messages.append(self._warning(timer, event, now))
+                self._next(firing, timer, timer.level)
+            else:
+                self._escalate(firing, timer, event, now)
+        return firing
+
+    def _escalate(self, firing: _Firing, timer: Row[Any], event: Row[Any], now: datetime) -> None:
+        level = timer.level + 1
+        if level > TOP_LEVEL:
+            firing.done.append(timer.event_id)
+            return
+        departments = [event.lead_department or COMMAND, *event.co_departments]
+        note = f"超时升级至{LEVEL_NAMES[level]} (level {level})"
+        step = Escalated(
+            event_id=event.id,
+            status=LifecycleStatus(event.status),
+            category=event.category,
+            severity=Severity(event.severity),
+            departments=departments,
+            note=note,
+            level=level,
+        )
+        escalated = CloudEvent.of(
+            GridEventType.ESCALATED,
+            SOURCE,
+            event.grid_code,
+            step,
+            subject=event.id,
+            id_=derived_id(timer.caused_by, f"escalated:{level}"),
+            time=now,
+        )
+        firing.messages.append(escalated.message(self.topics.grid_events))
+        firing.messages.append(self._notice(timer, event, now, f"escalated:{level}", note))
+        if level == TOP_LEVEL:
+            firing.done.append(timer.event_id)
+        else:
+            self._next(firing, timer, level)
+
+    def _next(self, firing: _Firing, timer: Row[Any], level: int) -> None:
+        stage = timer.stage + 1
+        limit = TimeLimit.model_validate(timer.time_limit)
+        try:
+            due = self.schedule.due(timer.started_at, limit, timer.deadline, stage)
+        except CalendarExhaustedError as error:
+            log.error("timer stopped", extra={"event": timer.event_id, "error": str(error)})
+            firing.done.append(timer.event_id)
+            return
+        firing.advanced.append(
+            {"key": timer.event_id, "new_due": due, "new_stage": stage, "new_level": level}
+        )
+
+    def _warning(self, timer: Row[Any], event: Row[Any], now: datetime) -> Message:
+        local = timer.deadline.astimezone(self.schedule.calendar.zone)
+        message = f"临近办理时限: {local:%m-%d %H:%M} 前办结"
+        return self._notice(timer, event, now, "warning", message)
+
+    def _notice(
+        self, timer: Row[Any], event: Row[Any], now: datetime, salt: str, message: str
+    ) -> Message:
+        department = event.lead_department or COMMAND
+        notice = NoticeIssued(
+            department=department,
+            title=event.title,
+            message=message,
+            event_id=event.id,
+            caused_by=timer.caused_by,
+            rule=f"time-limit:{salt}",
+        )
+        item = CloudEvent.of(
+            DispatchType.NOTICE,
+            SOURCE,
+            event.grid_code,
+            notice,
+            subject=event.id,
+            id_=derived_id(timer.caused_by, salt),
+            time=now,
+        )
+        return item.message(self.topics.dispatch(department))
+
+
+async def _advance(connection: AsyncConnection, firing: _Firing) -> None:
+    if firing.done:
+        await connection.execute(delete(TIMERS).where(TIMERS.c.event_id.in_(firing.done)))
+    if firing.advanced:
+        await connection.execute(
+            update(TIMERS)
+            .where(TIMERS.c.event_id == bindparam("key"))
+            .values(
+                due_at=bindparam("new_due"),
+                stage=bindparam("new_stage"),
+                level=bindparam("new_level"),
+            ),
+            firing.advanced,
+        )

@@ -1,0 +1,197 @@
+"""Deadline timers on both databases, with a clock the test moves: the projection starts
+and stops them; the service fires each warning and escalation once, through the outbox,
+even when several services race for the same due rows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from hub.bus import CloudEvent, Role, Topics, derived_id, new_id
+from hub.bus.settings import TimerSettings
+from hub.clock import ManualClock
+from hub.db.engine import Database
+from hub.events import ledger
+from hub.events.payloads import Escalated, NoticeIssued, Progressed, Routed, TimeLimit
+from hub.events.projection import Projection
+from hub.events.types import Disposition, GridEventType, Severity, TimeUnit
+from hub.paths import CALENDAR_FILE
+from hub.timers.book import TIMERS, TimerBook
+from hub.timers.calendar import WorkingCalendar
+from hub.timers.schedule import Schedule
+from hub.timers.service import TimerService
+from hub.workorders import LifecycleStatus
+from tests.conftest import TownBus
+from tests.support.events import eventually, make_bus, outbox_events, report, running
+
+GRID = "330199001006005"
+START = datetime(2026, 11, 23, 1, tzinfo=UTC)  # Monday 09:00 in Shanghai
+LIMIT = TimeLimit(value=10, unit=TimeUnit.HOURS)  # clock hours: easy to reckon
+SETTINGS = TimerSettings(warning_share=0.8, escalation_share=0.5, batch_size=50)
+SCHEDULE = Schedule(WorkingCalendar.load(CALENDAR_FILE), SETTINGS)
+TOPICS = Topics()
+
+
+async def add_event(database: Database, status: LifecycleStatus = LifecycleStatus.REPORTED) -> str:
+    event_id = new_id()
+    row = {
+        "id": event_id,
+        "category": "city.litter",
+        "title": "暴露垃圾",
+        "description": "路边垃圾",
+        "channel": "PATROL",
+        "severity": "LOW",
+        "level": 1,
+        "status": status.value,
+        "lead_department": "citymgmt",
+        "co_departments": [],
+        "grid_code": GRID,
+        "lat": 30.312,
+        "lon": 120.053,
+        "reported_at": START,
+        "updated_at": START,
+        "version": 1,
+        "time_limit": LIMIT.model_dump(mode="json"),
+    }
+    async with database.engine.begin() as connection:
+        await connection.execute(insert(ledger.EVENTS), [row])
+    return event_id
+
+
+def routed(event_id: str) -> CloudEvent:
+    step = Routed(
+        event_id=event_id,
+        status=LifecycleStatus.ROUTED,
+        category="city.litter",
+        severity=Severity.LOW,
+        departments=["citymgmt"],
+        disposition=Disposition.SINGLE,
+        lead="citymgmt",
+        time_limit=LIMIT,
+        deadline=START + timedelta(hours=10),
+    )
+    return CloudEvent.of(
+        GridEventType.ROUTED, "/test", GRID, step, id_=derived_id(event_id, "routed"), time=START
+    )
+
+
+def resolved(event_id: str) -> CloudEvent:
+    step = Progressed(
+        event_id=event_id,
+        status=LifecycleStatus.RESOLVED,
+        category="city.litter",
+        severity=Severity.LOW,
+        department="citymgmt",
+    )
+    return CloudEvent.of(
+        GridEventType.RESOLVED, "/test", GRID, step, id_=derived_id(event_id, "resolved")
+    )
+
+
+def told(event: CloudEvent) -> tuple[str, int | None]:
+    """Whom a timer's output is for, and the level an escalation raises the event to."""
+    if event.type == GridEventType.ESCALATED:
+        escalated = event.payload(Escalated)
+        return escalated.departments[0], escalated.level
+    return event.payload(NoticeIssued).department, None
+
+
+def service(database: Database, clock: ManualClock) -> TimerService:
+    return TimerService(database, SCHEDULE, TOPICS, clock, SETTINGS)
+
+
+async def timers(database: Database) -> dict[str, tuple[datetime, int, int]]:
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(select(TIMERS))).all()
+    return {r.event_id: (r.due_at, r.stage, r.level) for r in rows}
+
+
+async def test_routing_starts_the_timer_and_resolving_stops_it(database: Database) -> None:
+    event_id = await add_event(database)
+    projection = Projection(database, TimerBook(SCHEDULE))
+    await projection.apply([routed(event_id)])
+    assert await timers(database) == {event_id: (START + timedelta(hours=8), 0, 1)}
+    await projection.apply([routed(event_id)])  # redelivered: still one timer
+    assert len(await timers(database)) == 1
+    await projection.apply([resolved(event_id)])
+    assert await timers(database) == {}
+
+
+async def test_warning_then_each_level_once_up_to_the_district(database: Database) -> None:
+    event_id = await add_event(database)
+    await Projection(database, TimerBook(SCHEDULE)).apply([routed(event_id)])
+    clock = ManualClock(START)
+    timer = service(database, clock)
+    fired: list[tuple[float, str, str, int | None]] = []
+
+    async def at(hours: float) -> None:
+        clock.set(START + timedelta(hours=hours))
+        while await timer.fire_due():
+            pass
+
+    for hours in (7.9, 8, 8, 9.9, 10, 10, 14.9, 15, 20, 30, 40):
+        seen = len(await outbox_events(database))
+        await at(hours)
+        fired += [(hours, e.type, *told(e)) for e in (await outbox_events(database))[seen:]]
+    notice, escalated = "gov.grid.notice.issued", "gov.grid.event.escalated"
+    assert fired == [
+        (8, notice, "citymgmt", None),  # the warning at 80% of the limit
+        (10, escalated, "citymgmt", 2),  # at the deadline: the community
+        (10, notice, "citymgmt", None),
+        (15, escalated, "citymgmt", 3),  # half a limit later: the street
+        (15, notice, "citymgmt", None),
+        (20, escalated, "citymgmt", 4),  # and the district, the last
+        (20, notice, "citymgmt", None),
+    ]
+    assert await timers(database) == {}
+
+
+async def test_a_timer_of_a_finished_event_goes_without_a_word(database: Database) -> None:
+    event_id = await add_event(database)
+    await Projection(database, TimerBook(SCHEDULE)).apply([routed(event_id)])
+    async with database.engine.begin() as connection:  # finished, and the timer not told
+        await connection.execute(ledger.EVENTS.update().values(status=LifecycleStatus.CLOSED.value))
+    timer = service(database, ManualClock(START + timedelta(hours=30)))
+    assert await timer.fire_due() == 1
+    assert await outbox_events(database) == []
+    assert await timers(database) == {}
+
+
+async def test_racing_services_fire_every_timer_exactly_once(database: Database) -> None:
+    """Three services, each with its own engine, fire 150 due timers at once."""
+    ids = [await add_event(database) for _ in range(150)]
+    projection = Projection(database, TimerBook(SCHEDULE))
+    await projection.apply([routed(event_id) for event_id in ids])
+    clock = ManualClock(START + timedelta(hours=9))  # every warning is due
+    engines = [Database(database.url) for _ in range(3)]
+    services = [service(db, clock) for db in engines]
+    try:
+
+        async def drain(one: TimerService) -> None:
+            while await one.fire_due():  # each claim awaits the database: the others run
+                pass
+
+        await asyncio.gather(*(drain(one) for one in services))
+    finally:
+        for db in engines:
+            await db.aclose()
+    warned = Counter(e.payload(NoticeIssued).event_id for e in await outbox_events(database))
+    assert warned == Counter(ids)
+    assert sum(one.fired for one in services) == len(ids)
+    assert {stage for _, stage, _ in (await timers(database)).values()} == {1}
+
+
+async def test_the_bus_runs_the_timer_service(embedded_town_bus: TownBus) -> None:
+    town = embedded_town_bus
+    clock = ManualClock(START)
+    bus = make_bus(town.env.database, town.env.backend, town.env.topics, town.registry, clock)
+    async with running(bus, {Role.TIMERS, Role.LEDGER}):
+        record = await bus.intake.report(report("city.litter"))
+        await bus.projection.apply([routed(record.id)])
+        clock.set(START + timedelta(hours=9))  # past the warning
+        await eventually(lambda: bus.timers.fired == 1)
+    assert (await timers(town.env.database))[record.id][1] == 1  # waiting for the deadline
+    assert bus._tasks == []
