@@ -48,6 +48,8 @@ async def test_the_service_list_is_the_reportable_taxonomy(
         "realtime",
     )
     assert "4 working hours" in litter["description"]
+    codes = {s["service_code"] for s in listed}
+    assert not {"city", "dispute.mediation", "health.disinfection"} & codes  # groups, rule-only
 
 
 async def test_a_service_definition_offers_severity(open311: httpx.AsyncClient) -> None:
@@ -67,6 +69,7 @@ async def test_a_service_definition_offers_severity(open311: httpx.AsyncClient) 
 async def test_unknown_services_and_resources_are_404(open311: httpx.AsyncClient) -> None:
     assert "no service 'city'" in refusal(await open311.get("/services/city.json"), 404)
     refusal(await open311.get("/services/nothing.here.json"), 404)
+    refusal(await open311.get("/services/dispute.mediation.json"), 404)  # opened by rules only
     refusal(await open311.get("/discovery"), 404)
 
 
