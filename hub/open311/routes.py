@@ -38,6 +38,8 @@ REPORT = ("events:report",)
 SUBMIT = "Open311.POST requests"  # how the audit trail names a submission
 ADDRESS = "Open311.ServiceRequest.address"  # and an unmasked address
 
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # wrong ones get Open311's 405
+
 Handler = Callable[[Request, Params], Awaitable[Response]]
 
 
@@ -48,21 +50,35 @@ class Open311:
         self.catalog = Catalog.build(services.bus.taxonomy, services.department_index)
         self.view = RequestView(services.bus.taxonomy, services.department_index)
 
-    def routes(self) -> list[BaseRoute]:
+    def operations(self) -> list[tuple[str, tuple[str, ...], Handler]]:
+        """Path, allowed methods, handler: what the OpenAPI description must list."""
         return [
-            Route("/services.{format}", self._run(self.service_list)),
-            Route("/services/{code}.{format}", self._run(self.service_definition)),
-            Route("/requests.{format}", self._run(self.requests), methods=["GET", "POST"]),
-            Route("/requests/{id}.{format}", self._run(self.one_request)),
-            Route("/tokens/{token}.{format}", self._run(self.token)),
-            Route("/{rest:path}", self._unknown, methods=["GET", "POST"]),
+            ("/services.{format}", ("GET",), self.service_list),
+            ("/services/{code}.{format}", ("GET",), self.service_definition),
+            ("/requests.{format}", ("GET", "POST"), self.requests),
+            ("/requests/{id}.{format}", ("GET",), self.one_request),
+            ("/tokens/{token}.{format}", ("GET",), self.token),
         ]
 
-    def _run(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        """Format check, parameters, and every refusal in Open311's shape."""
+    def routes(self) -> list[BaseRoute]:
+        found: list[BaseRoute] = [
+            Route(path, self._run(handler, allowed), methods=ANY_METHOD)
+            for path, allowed, handler in self.operations()
+        ]
+        return [*found, Route("/{rest:path}", self._unknown, methods=ANY_METHOD)]
+
+    def _run(
+        self, handler: Handler, allowed: tuple[str, ...]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Method and format checks, parameters, and every refusal in Open311's shape."""
+        permitted = {*allowed, "HEAD"} if "GET" in allowed else set(allowed)
 
         async def endpoint(request: Request) -> Response:
             try:
+                if request.method not in permitted:
+                    raise Open311Error(
+                        405, f"use {' or '.join(allowed)} here", {"Allow": ", ".join(allowed)}
+                    )
                 if request.path_params["format"] != "json":
                     raise Open311Error(406, "this endpoint serves JSON only: use the .json suffix")
                 params = await read_params(request, self.security.settings.max_body_bytes)

@@ -73,6 +73,13 @@ async def test_unknown_services_and_resources_are_404(open311: httpx.AsyncClient
     refusal(await open311.get("/discovery"), 404)
 
 
+async def test_a_wrong_method_is_405(open311: httpx.AsyncClient) -> None:
+    response = await open311.post("/services.json")
+    assert "use GET" in refusal(response, 405)
+    assert response.headers["allow"] == "GET"
+    assert (await open311.delete("/requests.json")).headers["allow"] == "GET, POST"
+
+
 @pytest.mark.parametrize("path", ["/services.xml", "/services/city.litter.xml", "/requests.xml"])
 async def test_xml_is_refused_json_only(open311: httpx.AsyncClient, path: str) -> None:
     assert "JSON only" in refusal(await open311.get(path), 406)

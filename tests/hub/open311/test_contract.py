@@ -8,9 +8,8 @@ from typing import Any
 
 import yaml
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
 
-from hub.open311.routes import PREFIX
+from hub.open311.routes import Open311
 from hub.paths import CONTRACTS_DIR
 
 OPENAPI = CONTRACTS_DIR / "open311.openapi.yaml"
@@ -22,19 +21,17 @@ def document() -> dict[str, Any]:
 
 
 def test_every_served_operation_is_described(app: Starlette) -> None:
-    (mount,) = [r for r in app.routes if isinstance(r, Mount) and r.path == PREFIX]
     served = {
-        (re.sub(r"\{\w+\}\.\{format\}", "{}.json", route.path).replace(".{format}", ".json"), m)
-        for route in mount.routes
-        if isinstance(route, Route) and "{rest:path}" not in route.path
-        for m in (route.methods or set()) - {"HEAD"}
+        (path.replace("{format}", "json"), method)
+        for path, methods, _ in Open311(app.state.services).operations()
+        for method in methods
     }
     described = {
-        (re.sub(r"\{\w+\}", "{}", path), method.upper())
+        (re.sub(r"\{\w+\}\.json", "{}.json", path), method.upper())
         for path, operations in document()["paths"].items()
         for method in operations
     }
-    assert served == described
+    assert {(re.sub(r"\{\w+\}\.json", "{}.json", p), m) for p, m in served} == described
 
 
 def test_every_referenced_schema_file_exists() -> None:
