@@ -21,7 +21,7 @@ from hub.departments import Department
 from hub.events import ledger
 from hub.events.filters import EventFilter
 from hub.events.payloads import TimeLimit
-from hub.events.records import GridEventRecord, TimelineEntry
+from hub.events.records import GridEventRecord
 from hub.events.taxonomy import Taxonomy
 from hub.open311.catalog import time_limit_text
 from hub.open311.errors import bad_request
@@ -59,16 +59,15 @@ class RequestView:
         self.taxonomy = taxonomy
         self.departments = departments
 
-    def render(
-        self, record: GridEventRecord, timeline: Sequence[TimelineEntry], unmasked: bool
-    ) -> dict[str, Any]:
+    def render(self, record: GridEventRecord, note: str | None, unmasked: bool) -> dict[str, Any]:
+        """``note``: the latest note on the event's timeline."""
         category = self.taxonomy.get(record.category)
         lead = record.lead_department or (category.lead if category else None)
         address = str(record.address) if record.address is not None else None
         return {
             "service_request_id": record.id,
             "status": status_of(record.status),
-            "status_notes": _notes(record, timeline),
+            "status_notes": _notes(record, note),
             "service_name": category.name if category else record.title,
             "service_code": record.category,
             "description": record.description,
@@ -88,13 +87,12 @@ class RequestView:
         return f"To be handled within {time_limit_text(limit)}."
 
 
-def _notes(record: GridEventRecord, timeline: Sequence[TimelineEntry]) -> str:
+def _notes(record: GridEventRecord, note: str | None) -> str:
     parts = [record.status.value]
     if record.merged_into:
         parts.append(f"merged into {record.merged_into}")
-    notes = [entry.note for entry in timeline if entry.note]
-    if notes:
-        parts.append(notes[-1])
+    if note:
+        parts.append(note)
     return ": ".join(parts)
 
 
@@ -163,7 +161,7 @@ def _statuses(value: str | None) -> frozenset[LifecycleStatus]:
 @dataclass(frozen=True, slots=True)
 class Found:
     records: list[GridEventRecord]
-    timelines: dict[str, list[TimelineEntry]]
+    notes: dict[str, str]  # event id → the latest note on its timeline
 
 
 async def find(database: Database, query: RequestQuery, grids: GridScope) -> Found:
@@ -175,8 +173,8 @@ async def find(database: Database, query: RequestQuery, grids: GridScope) -> Fou
             records = [r for r in records if grids.contains(r.grid_code)]
         else:
             records = await _search(connection, query, grids)
-        timelines = await ledger.timelines(connection, [r.id for r in records])
-    return Found(records, timelines)
+        notes = await _latest_notes(connection, [r.id for r in records])
+    return Found(records, notes)
 
 
 async def _search(connection: Any, query: RequestQuery, grids: GridScope) -> list[GridEventRecord]:
@@ -194,6 +192,18 @@ async def _search(connection: Any, query: RequestQuery, grids: GridScope) -> lis
         statement = statement.where(row.reported_at <= query.end)
     rows = await connection.execute(statement.order_by(row.id.desc()).limit(MAX_RESULTS))
     return [ledger.event_record(r) for r in rows]
+
+
+async def _latest_notes(connection: Any, ids: Sequence[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    timeline = ledger.TIMELINE.c
+    statement = (
+        select(timeline.event_id, timeline.note)
+        .where(timeline.event_id.in_(ids), timeline.note.is_not(None))
+        .order_by(timeline.version)
+    )
+    return {row.event_id: row.note for row in await connection.execute(statement)}  # last wins
 
 
 async def token_owner(database: Database, token: str) -> str | None:

@@ -136,7 +136,7 @@ class Open311:
             if keys:
                 await audit(self.security, caller, "open311 GET requests", reads=[(ADDRESS, keys)])
         return Open311Response(
-            [self.view.render(r, found.timelines.get(r.id, []), unmasked) for r in found.records]
+            [self.view.render(r, found.notes.get(r.id), unmasked) for r in found.records]
         )
 
     async def submit(self, request: Request, params: Params) -> Response:

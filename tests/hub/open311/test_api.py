@@ -334,3 +334,33 @@ async def test_bad_queries_are_400(
 ) -> None:
     response = await open311.get("/requests.json", params={"api_key": keys["command"], **params})
     assert expected in refusal(response, 400)
+
+
+async def test_status_notes_carry_the_latest_note(
+    open311: httpx.AsyncClient, app: Starlette, keys: dict[str, str]
+) -> None:
+    event_id = await file(open311, keys["command"])
+    steps = [
+        (2, "gov.grid.event.returned", "RETURNED", "非本部门职责"),
+        (3, "gov.grid.event.resolved", "RESOLVED", "井盖已更换"),
+    ]
+    async with services_of(app).database.engine.begin() as connection:
+        for version, step, status, note in steps:
+            await connection.execute(
+                ledger.TIMELINE.insert().values(
+                    id=f"step-{version}-{event_id}",
+                    event_id=event_id,
+                    version=version,
+                    type=step,
+                    status=status,
+                    occurred_at=datetime.now(UTC),
+                    source="/test",
+                    department="citymgmt",
+                    note=note,
+                    details={},
+                )
+            )
+    await set_status(app, event_id, "RESOLVED")
+    response = await open311.get(f"/requests/{event_id}.json", params={"api_key": keys["command"]})
+    (found,) = fits("service-requests", response.json())
+    assert (found["status"], found["status_notes"]) == ("closed", "RESOLVED: 井盖已更换")
