@@ -279,6 +279,7 @@ async def test_unknown_requests_are_404(open311: httpx.AsyncClient, keys: dict[s
         ({"media_url": "ftp://nope"}, "photos.0"),
         ({"attribute[severity]": "DIRE"}, "attribute[severity] must be one of"),
         ({"description": "长" * 2001}, "description is longer than 2000"),
+        ({"phone": "1" * 30}, "reporter.phone"),
     ],
 )
 async def test_bad_submissions_are_400_and_file_nothing(
