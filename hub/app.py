@@ -16,6 +16,7 @@ from hub.http.gate import Gate
 from hub.http.graphql import GraphQLEndpoint
 from hub.http.middleware import RequestLog
 from hub.http.probes import METRICS, metrics_endpoint, probes
+from hub.open311 import open311_mount
 from hub.services import Services
 from schema import build_schema
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        open311_mount(services),  # its own key check: Open311 sends api_key as a parameter
     ]
     app = Starlette(
         routes=routes,

@@ -137,10 +137,10 @@ class Intake:
 def _reported(
     event_id: str, report: Report, category: Category, micro_grid: str | None
 ) -> Reported:
-    reporter = None
-    if report.reporter_name or report.reporter_phone:
-        reporter = Person(name=report.reporter_name, phone=report.reporter_phone)
     try:
+        reporter = None
+        if report.reporter_name or report.reporter_phone:
+            reporter = Person(name=report.reporter_name, phone=report.reporter_phone)
         return Reported(
             event_id=event_id,
             status=LifecycleStatus.REPORTED,
@@ -160,5 +160,6 @@ def _reported(
         )
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        inside = ("reporter",) if error.title == Person.__name__ else ()  # built on its own
+        where = ".".join(str(p) for p in (*inside, *first["loc"]))
         raise ReportRejectedError(f"{where}: {first['msg']}", where) from error

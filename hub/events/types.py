@@ -67,6 +67,7 @@ class Channel(StrEnum):
     SENSOR = "SENSOR"  # an IoT sensor (water level, smoke, manhole cover)
     VIDEO = "VIDEO"  # video patrol (视频巡查)
     DEPARTMENT = "DEPARTMENT"  # opened by a routing rule from a department's record
+    OPEN311 = "OPEN311"  # a civic app, through the Open311 GeoReport v2 API
 
 
 class Severity(StrEnum):

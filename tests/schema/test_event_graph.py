@@ -63,6 +63,7 @@ async def test_report_event_places_and_describes_the_event(gql: GraphQLClient) -
         ({"at": OUTSIDE}, "LOCATION_OUTSIDE_GRIDS", "input.location"),
         ({"category": "city"}, "BAD_USER_INPUT", "input.category"),
         ({"photos": ["ftp://nope"]}, "BAD_USER_INPUT", "input.photos.0"),
+        ({"reporter": {"phone": "1" * 30}}, "BAD_USER_INPUT", "input.reporter.phone"),
     ],
 )
 async def test_bad_reports_get_typed_errors(
