@@ -28,6 +28,7 @@ from hub.dispatch.links import DepartmentLinks
 from hub.events.intake import Intake
 from hub.events.live import LiveEvents
 from hub.events.projection import Projection
+from hub.events.steps import Steps
 from hub.events.taxonomy import Taxonomy
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
@@ -69,13 +70,14 @@ class EventBus:
         self.links = DepartmentLinks(departments)
         written = Signal()
         self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
+        self.steps = Steps(database, self.topics, written)
         self.relay = OutboxRelay(database, self.backend, settings.batch_size, written)
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
         self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
         self.router = Router(self.taxonomy, self.rules, self.topics)
-        self.projection = Projection(database)
+        self.projection = Projection(database, self.topics)
         self.roles: set[Role] = set()
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -116,6 +116,7 @@ class TimelineStep:
     occurred_at: datetime
     source: str = strawberry.field(description="The system it came from, e.g. /hub/router.")
     department: str | None
+    by: str | None = strawberry.field(description="Who took it, when a person did.")
     note: str | None
     details: JSON = strawberry.field(description="What else the step carried.")
 
@@ -129,6 +130,7 @@ class TimelineStep:
             occurred_at=entry.occurred_at,
             source=entry.source,
             department=entry.department,
+            by=entry.details.get("by"),
             note=entry.note,
             details=JSON(entry.details),
         )

@@ -78,6 +78,9 @@ class Lifecycle(Wire):
         default_factory=list, description="Handling departments, the lead first."
     )
     note: str | None = Field(default=None, max_length=2000)
+    by: str | None = Field(
+        default=None, max_length=200, description="Who took the step, when a person did."
+    )
 
 
 class Reported(Lifecycle):
@@ -131,12 +134,16 @@ class Escalated(Lifecycle):
 
 
 class Verified(Lifecycle):
+    """核查: the grid worker checked on site; a failure reopens the event."""
+
     passed: bool
+    photos: list[AnyHttpUrl] = Field(default_factory=list, max_length=9)
 
 
 class Rated(Lifecycle):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
+    unresolved: bool = Field(default=False, description="The reporter says it is not solved.")
 
 
 class Merged(Lifecycle):
