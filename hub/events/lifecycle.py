@@ -7,8 +7,9 @@ otherwise go on the timeline without moving the status: a late ``accepted`` afte
 ``resolved`` cannot pull the event back.
 
 Some steps never move the status, whatever their payload says: an escalation (督办,
-allowed while the event is open) and a co-handler's order (协办). A step that restates
-the current status (a second progress note) is legal and moves nothing.
+allowed while the event is open) and a co-handler's order (协办). A step from the bus
+that restates the current status (a second progress note) is legal and moves nothing;
+a person's step (``check``) must be a step of the table.
 
 The machine judges statuses only; who may take a step is for the graph's scopes.
 """
@@ -71,8 +72,11 @@ def allowed(current: LifecycleStatus, target: LifecycleStatus) -> bool:
 
 
 def check(current: LifecycleStatus, target: LifecycleStatus) -> LifecycleStatus:
-    """``target``, or InvalidTransitionError when it may not follow ``current``."""
-    if not allowed(current, target):
+    """``target``, or InvalidTransitionError unless the table lists it after ``current``.
+
+    Stricter than ``allowed``: a person's step must be a step of the table, so merging
+    a merged event or suspending a suspended one is refused, not restated."""
+    if target not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransitionError(current, target.value)
     return target
 

@@ -99,8 +99,9 @@ class Steps:
         self, event_id: str, passed: bool, note: str | None, photos: Sequence[str], actor: Actor
     ) -> GridEventRecord:
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
+            if record.status is not LifecycleStatus.RESOLVED:
+                raise InvalidTransitionError(record.status, "verified (only a resolved event)")
             target = LifecycleStatus.VERIFIED if passed else LifecycleStatus.REOPENED
-            lifecycle.check(record.status, target)
             data = _step_data(
                 Verified,
                 record,
@@ -123,7 +124,7 @@ class Steps:
     ) -> GridEventRecord:
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             reopen = unresolved and score <= LOW_SCORE
-            target = LifecycleStatus.REOPENED if reopen else LifecycleStatus.CLOSED
+            target = LifecycleStatus.REOPENED if reopen else record.status  # closed next
             if record.status is not LifecycleStatus.VERIFIED:
                 raise InvalidTransitionError(record.status, "a rating (only a verified event)")
             data = _step_data(
@@ -175,8 +176,6 @@ class Steps:
 
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             target = lifecycle.check(record.status, LifecycleStatus.SUSPENDED)
-            if record.status is target:
-                raise InvalidTransitionError(record.status, "SUSPENDED (it is already)")
             data = _step_data(Progressed, record, target, note=reason, by=actor.name)
             return [(GridEventType.PROGRESSED, data)]
 
