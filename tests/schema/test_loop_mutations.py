@@ -241,3 +241,39 @@ async def test_the_grid_worker_settles_small_matters_in_the_grid(
         "disposition": "SINGLE",
     }
     assert error(await as_("handler")(RESOLVE, id=litter.id))["code"] == "FORBIDDEN"
+
+
+LIKELY = """query($id: ID!, $m: Int!, $h: Int!) { event(id: $id) {
+  likelyDuplicates(withinMetres: $m, withinHours: $h) { id gridCode } duplicates { id } } }"""
+
+
+async def test_likely_duplicates_are_near_open_and_of_the_same_category(
+    services: Services, as_: As
+) -> None:
+    event, twin = [await report_in(services, GRID_A) for _ in range(2)]
+    elsewhere = await report_in(services, GRID_B)
+    # Not candidates: another category, and one already resolved.
+    await report_in(services, GRID_A, category="city.litter")
+    await handled(services, await report_in(services, GRID_A), S.ACCEPTED, S.RESOLVED)
+
+    found = data(await as_("command")(LIKELY, id=event.id, m=200, h=24), "event")
+    assert [e["id"] for e in found["likelyDuplicates"]] == [twin.id]
+    wide = data(await as_("command")(LIKELY, id=event.id, m=5000, h=24), "event")
+    assert {e["id"] for e in wide["likelyDuplicates"]} == {twin.id, elsewhere.id}
+    theirs = data(await as_("grid_worker")(LIKELY, id=event.id, m=5000, h=24), "event")
+    assert [e["id"] for e in theirs["likelyDuplicates"]] == [twin.id]  # only their grids
+
+    data(await as_("command")(MERGE, p=event.id, d=[twin.id]), "mergeEvents")
+    merged = data(await as_("command")(LIKELY, id=event.id, m=200, h=24), "event")
+    assert merged == {"likelyDuplicates": [], "duplicates": [{"id": twin.id}]}
+
+
+async def test_likely_duplicates_take_sensible_bounds(services: Services, as_: As) -> None:
+    event = await report_in(services, GRID_A)
+    body = await as_("command")(LIKELY, id=event.id, m=0, h=24)
+    assert error(body) == {
+        "code": "BAD_USER_INPUT",
+        "argument": "withinMetres",
+    }
+    body = await as_("command")(LIKELY, id=event.id, m=100, h=100_000)
+    assert error(body)["argument"] == "withinHours"
