@@ -27,6 +27,7 @@ from hub.bus.topics import Topics
 from hub.db.engine import Database
 from hub.db.upsert import insert_missing
 from hub.events import ledger, lifecycle
+from hub.events.feedback import HOTLINE, feedback_owed
 from hub.events.follow import followers
 from hub.events.payloads import (
     LIFECYCLE_PAYLOADS,
@@ -86,18 +87,21 @@ class Projection:
         await self.apply(events)
         if self.topics is None:
             return []
-        topic = self.topics.grid_events
-        return [e.message(topic) for e in await self.followers(events)]
+        return await self.consequences(events, self.topics)
 
-    async def followers(self, events: Sequence[CloudEvent]) -> list[CloudEvent]:
-        """Steps bringing duplicates up to primaries this batch resolved or closed."""
-        primaries = {
-            e.subject or e.payload(Lifecycle).event_id for e in events if e.type in _ENDING
-        }
-        if not primaries:
+    async def consequences(self, events: Sequence[CloudEvent], topics: Topics) -> list[Message]:
+        """What the batch leads to, from the ledger as it now is: duplicates' steps
+        after their primary's, and replies owed to reporters."""
+        ending = [e for e in events if e.type in _ENDING]
+        if not ending:
             return []
+        primaries = {e.subject or e.payload(Lifecycle).event_id for e in ending}
         async with self.database.engine.connect() as connection:
-            return await followers(connection, primaries)
+            following = await followers(connection, primaries)
+            replies = await feedback_owed(connection, ending)
+        return [e.message(topics.grid_events) for e in following] + [
+            e.message(topics.dispatch(HOTLINE)) for e in replies
+        ]
 
     async def apply(self, events: Sequence[CloudEvent]) -> int:
         """Apply the steps the ledger does not have yet; returns how many it had not."""

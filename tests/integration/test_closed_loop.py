@@ -7,7 +7,8 @@ bus.
 Paths: the happy path (report → routed → accepted → in progress → resolved →
 verified → rated → closed), return and reassignment, merging (duplicates resolve and
 close with their primary), a failed verification reopening the event, and a low
-rating reopening it.
+rating reopening it. A caller who reported through the hotline hears back through it
+when the event is resolved and when it is archived.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hub.events import ledger
 from hub.events.records import GridEventRecord, TimelineEntry
 from hub.events.steps import Actor
 from hub.events.types import Channel, GridEventType
-from hub.workorders import LifecycleStatus
+from hub.workorders import Feedback, LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import FakeFeed, FakeSink, change, collect, eventually, report, running
 
@@ -52,11 +53,26 @@ class Clock:
         return self.now
 
 
+class Hotline(FakeSink):
+    """The 12345 system: it takes orders, and gives the replies owed to reporters."""
+
+    def __init__(self) -> None:
+        super().__init__("petition")
+        self.replies: dict[str, Feedback] = {}
+
+    async def send_feedback(self, feedback: Feedback) -> None:
+        self.replies.setdefault(feedback.id, feedback)
+
+    def to(self, event_id: str) -> list[str]:
+        return [f.message for f in self.replies.values() if f.event_id == event_id]
+
+
 @dataclass
 class Loop:
     town: TownBus
     clock: Clock
     feed: FakeFeed
+    hotline: Hotline
 
     async def report(self, channel: Channel = Channel.PATROL) -> GridEventRecord:
         phone = "13800000000" if channel is Channel.HOTLINE else None
@@ -116,8 +132,10 @@ async def loop(town_bus: TownBus) -> AsyncIterator[Loop]:
     bus.links.add_sink(FakeSink("citymgmt"))
     bus.links.add_sink(FakeSink("command"))  # the grid's own workers take reassigned events
     bus.links.add_feed(FeedSpec(feed, "citymgmt", "case", STATUSES))
+    hotline = Hotline()
+    bus.links.add_sink(hotline)
     async with running(bus):
-        yield Loop(town_bus, clock, feed)
+        yield Loop(town_bus, clock, feed, hotline)
 
 
 async def test_the_happy_path(loop: Loop) -> None:
@@ -164,6 +182,12 @@ async def test_the_happy_path(loop: Loop) -> None:
         T.CLOSED,
     ]
     assert [e.id for e in sent] == [e.id for e in entries]
+    # The caller hears back through the hotline when it is resolved, and when archived.
+    await eventually(lambda: len(loop.hotline.to(event.id)) == 2)
+    resolved_reply, closed_reply = sorted(loop.hotline.to(event.id), key=lambda m: "办结" in m)
+    assert "已处理完毕" in resolved_reply
+    assert "已办结归档" in closed_reply
+    assert {str(f.phone) for f in loop.hotline.replies.values()} == {"13800000000"}
 
 
 async def test_return_and_reassignment(loop: Loop) -> None:
@@ -249,6 +273,7 @@ async def test_a_failed_verification_reopens_the_event(loop: Loop) -> None:
         T.CLOSED,
     ]
     assert b'"passed":false' in sent[4].data
+    assert loop.hotline.to(event.id) == []  # a patrol's report: nobody to reply to
 
 
 async def test_a_low_rating_reopens_the_event(loop: Loop) -> None:
