@@ -124,13 +124,16 @@ async def locked_events(
 ) -> dict[str, GridEventRecord]:
     """The events, their rows locked until the transaction ends.
 
-    A write that changes nothing takes the locks: on PostgreSQL it locks the rows as
-    ``FOR UPDATE`` would, and on SQLite it starts the write transaction now, before the
-    read (a plain read would run outside it, and another writer could slip between).
+    PostgreSQL locks them with ``FOR UPDATE`` in id order (the projection locks in the
+    same order, so the two never wait on each other in a circle). SQLite has no row
+    locks: a write that changes nothing starts the write transaction before the read
+    (a plain read would run outside it, and another writer could slip between).
     """
-    touch = EVENTS.update().where(EVENTS.c.id.in_(sorted(ids))).values(version=EVENTS.c.version)
-    await connection.execute(touch)
-    rows = await connection.execute(select(EVENTS).where(EVENTS.c.id.in_(ids)))
+    statement = select(EVENTS).where(EVENTS.c.id.in_(ids)).order_by(EVENTS.c.id)
+    if connection.dialect.name == "sqlite":
+        touch = EVENTS.update().where(EVENTS.c.id.in_(ids)).values(version=EVENTS.c.version)
+        await connection.execute(touch)
+    rows = await connection.execute(statement.with_for_update())
     return {row.id: event_record(row) for row in rows}
 
 

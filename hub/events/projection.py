@@ -151,7 +151,9 @@ class _Batch:
 
     async def _load(self, ids: set[str]) -> None:
         columns = [ledger.EVENTS.c.id, *(ledger.EVENTS.c[name] for name in _STATE)]
-        statement = select(*columns).where(ledger.EVENTS.c.id.in_(ids)).with_for_update()
+        # Locked in id order, as mutations lock them (ledger.locked_events).
+        where = ledger.EVENTS.c.id.in_(ids)
+        statement = select(*columns).where(where).order_by(ledger.EVENTS.c.id).with_for_update()
         rows = await self.connection.execute(statement)
         self.state = {row.id: {name: getattr(row, name) for name in _STATE} for row in rows}
 
