@@ -22,6 +22,7 @@ VERIFY = [["events:verify"]]
 RATE = [["events:rate"]]
 SETTLE = [["events:settle"]]
 SUPERVISE = [["events:supervise"]]
+MAX_DUPLICATES = 50
 T = TypeVar("T")
 
 
@@ -124,6 +125,10 @@ class LoopMutation:
         self, info: Info, primary: strawberry.ID, duplicates: list[strawberry.ID]
     ) -> list[GridEvent]:
         ids = [str(d) for d in duplicates]
+        if len(ids) > MAX_DUPLICATES:
+            raise BadUserInputError(
+                f"at most {MAX_DUPLICATES} duplicates at once", argument="duplicates"
+            )
         if str(primary) in ids or not ids:
             raise BadUserInputError(
                 "name one or more duplicates, other than the primary", argument="duplicates"

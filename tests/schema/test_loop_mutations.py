@@ -161,6 +161,13 @@ async def test_a_low_rating_unresolved_reopens(services: Services, as_: As) -> N
     assert rated["timeline"][-1]["step"] == "RATED"
 
 
+async def test_a_photo_that_is_no_web_address_is_bad_input(services: Services, as_: As) -> None:
+    record = await handled(services, await report_in(services, GRID_A), S.ACCEPTED, S.RESOLVED)
+    body = await as_("grid_worker")(VERIFY, id=record.id, passed=True, photos=["ftp://x/1.jpg"])
+    assert error(body) == {"code": "BAD_USER_INPUT", "argument": "photos.0"}
+    assert (await current(services, record.id)).version == record.version
+
+
 @pytest.mark.parametrize("score", [0, 6])
 async def test_a_score_off_the_scale_is_bad_input(services: Services, as_: As, score: int) -> None:
     record = await report_in(services, GRID_A)
