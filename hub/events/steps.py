@@ -189,6 +189,8 @@ class Steps:
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             if record.status is not LifecycleStatus.SUSPENDED:
                 raise InvalidTransitionError(record.status, "resumed (only a suspended event)")
+            if record.version != len(history):  # a step came between the read and the lock
+                raise InvalidTransitionError(record.status, "resumed (it changed; try again)")
             target = lifecycle.check(record.status, status_before_suspension(history))
             data = _step_data(Progressed, record, target, note=note or "resumed", by=actor.name)
             return [(GridEventType.PROGRESSED, data)]
