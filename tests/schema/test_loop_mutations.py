@@ -141,9 +141,12 @@ async def test_a_hotline_report_waits_for_its_rating(services: Services, as_: As
     record = await handled(services, record, S.ACCEPTED, S.RESOLVED)
     verified = data(await as_("grid_worker")(VERIFY, id=record.id, passed=True), "verifyEvent")
     assert verified["status"] == "VERIFIED"
-    closed = data(await as_("command")(RATE, id=record.id, score=4, unresolved=False), "rateEvent")
+    closed = data(await as_("hotline")(RATE, id=record.id, score=4, unresolved=False), "rateEvent")
     assert closed["status"] == "CLOSED"
-    assert [s["step"] for s in closed["timeline"][-2:]] == ["RATED", "CLOSED"]
+    assert [(s["step"], s["by"]) for s in closed["timeline"][-2:]] == [
+        ("RATED", "12345 follow-up"),
+        ("CLOSED", "12345 follow-up"),
+    ]
     body = await as_("command")(RATE, id=record.id, score=1, unresolved=True)
     assert error(body) == {
         "code": "INVALID_TRANSITION",
@@ -178,6 +181,8 @@ async def test_a_score_off_the_scale_is_bad_input(services: Services, as_: As, s
 async def test_rating_takes_the_rate_scope(services: Services, as_: As) -> None:
     record = await report_in(services, GRID_A)
     body = await as_("grid_worker")(RATE, id=record.id, score=5, unresolved=False)
+    assert error(body)["code"] == "FORBIDDEN"
+    body = await as_("hotline")(VERIFY, id=record.id, passed=True)  # 回访 is no site check
     assert error(body)["code"] == "FORBIDDEN"
 
 
