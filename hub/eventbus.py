@@ -29,6 +29,7 @@ from hub.dispatch.links import DepartmentLinks
 from hub.events.intake import Intake
 from hub.events.live import LiveEvents
 from hub.events.projection import Projection
+from hub.events.steps import Steps
 from hub.events.taxonomy import Taxonomy
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
@@ -76,14 +77,16 @@ class EventBus:
         self.links = DepartmentLinks(departments)
         written = Signal()
         self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
+        timers = TimerBook(Schedule.load(settings.timers))
+        self.steps = Steps(database, self.topics, written, timers, self.clock)
         self.relay = OutboxRelay(database, self.backend, settings.batch_size, written)
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
         self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
-        self.schedule = Schedule.load(settings.timers)
+        self.schedule = timers.schedule
         self.router = Router(self.taxonomy, self.rules, self.topics, self.schedule.deadline)
-        self.projection = Projection(database, TimerBook(self.schedule))
+        self.projection = Projection(database, self.topics, timers)
         self.timers = TimerService(
             database, self.schedule, self.topics, self.clock, settings.timers, written
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from hub.registry.records import Personal
 
@@ -78,6 +78,25 @@ class UpstreamChange:
     note: str | None = None
     kind: str = "status"  # "created" for a new upstream record, "status" for a change
     record: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A reply owed to the person who reported a grid event (反馈)."""
+
+    id: str  # the idempotency key: the same feedback twice is one reply
+    event_id: str
+    phone: Personal
+    message: str
+
+
+@runtime_checkable
+class FeedbackSink(Protocol):
+    """A system that can reply to reporters: the hotline (12345)."""
+
+    async def send_feedback(self, feedback: Feedback) -> None:
+        """Reply once per ``feedback.id``, however often asked."""
+        ...
 
 
 class WorkOrderRefusedError(Exception):

@@ -20,6 +20,7 @@ from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
 from hub.security.settings import SecuritySettings
 from schema.audit import AuditQuery
+from schema.event_loop import LoopMutation
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
@@ -38,7 +39,7 @@ QUERY_PARTS: tuple[type, ...] = (
     ConnectorsQuery,
     *query_mixins(),
 )
-MUTATION_PARTS: tuple[type, ...] = (EventMutation,)
+MUTATION_PARTS: tuple[type, ...] = (EventMutation, LoopMutation)
 SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription, EventSubscription)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
 

@@ -10,6 +10,9 @@
      ├─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
      ├─ UpstreamError               UPSTREAM_*: a department system failed (connectors.sdk.errors)
      ├─ OutsideGridsError           LOCATION_OUTSIDE_GRIDS: a point no grid contains
+     ├─ InvalidTransitionError      INVALID_TRANSITION: the lifecycle forbids the step now
+     │                              (extensions.currentStatus); nothing was changed
+     ├─ NotFoundError               NOT_FOUND: no record has the id given
      └─ SubscriptionOverflowError   SUBSCRIPTION_OVERFLOW: a subscriber fell too far behind
 
 Errors raised by accident are masked as INTERNAL_SERVER_ERROR with a correlation id
@@ -34,6 +37,8 @@ __all__ = [
     "ErrorCode",
     "ForbiddenError",
     "HubError",
+    "InvalidTransitionError",
+    "NotFoundError",
     "OutsideGridsError",
     "PersistedQueryNotFoundError",
     "PurposeRequiredError",
@@ -50,6 +55,14 @@ class BadUserInputError(HubError):
 
 class OutsideGridsError(BadUserInputError):
     code = ErrorCode.LOCATION_OUTSIDE_GRIDS
+
+
+class InvalidTransitionError(HubError):
+    code = ErrorCode.INVALID_TRANSITION
+
+
+class NotFoundError(HubError):
+    code = ErrorCode.NOT_FOUND
 
 
 class SubscriptionOverflowError(HubError):

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub.events import ledger
+from hub.events.duplicates import Nearness, likely_duplicates
 from hub.events.filters import EventFilter
 from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.taxonomy import Category
@@ -40,6 +41,7 @@ from schema.pagination import (
     decode_cursor,
 )
 from schema.people import personal
+from schema.security.rows import grid_scope
 
 if TYPE_CHECKING:
     from schema.regions import Grid, MicroGrid
@@ -118,6 +120,7 @@ class TimelineStep:
     occurred_at: datetime
     source: str = strawberry.field(description="The system it came from, e.g. /hub/router.")
     department: str | None
+    by: str | None = strawberry.field(description="Who took it, when a person did.")
     note: str | None
     details: JSON = strawberry.field(description="What else the step carried.")
 
@@ -131,6 +134,7 @@ class TimelineStep:
             occurred_at=entry.occurred_at,
             source=entry.source,
             department=entry.department,
+            by=entry.details.get("by"),
             note=entry.note,
             details=JSON(entry.details),
         )
@@ -249,6 +253,33 @@ class GridEvent:
         return [
             TimelineStep.of(e) for e in await info.context.loaders.timeline.load(self.record.id)
         ]
+
+    @strawberry.field(
+        name="likelyDuplicates",
+        description="Open events of the same category reported within withinMetres and "
+        "withinHours of this one, nearest first (at most 20): candidates for mergeEvents.",
+    )
+    async def likely_duplicates(
+        self, info: Info, within_metres: int = 200, within_hours: int = 24
+    ) -> list[GridEvent]:
+        near = Nearness(within_metres, within_hours)
+        try:
+            near.check()
+        except ValueError as error:
+            argument = "withinMetres" if "Metres" in str(error) else "withinHours"
+            raise BadUserInputError(str(error), argument=argument) from error
+        roots = grid_scope(info).roots
+        async with info.context.services.database.engine.connect() as connection:
+            found = await likely_duplicates(connection, self.record, near, roots)
+        return [GridEvent.of(r) for r in found]
+
+    @strawberry.field(
+        description="Events merged into this one (并单); they resolve and close with it."
+    )
+    async def duplicates(self, info: Info) -> list[GridEvent]:
+        async with info.context.services.database.engine.connect() as connection:
+            found = await ledger.duplicates(connection, [self.record.id])
+        return [GridEvent.of(r) for r in found.get(self.record.id, [])]
 
     @strawberry.field(name="departmentOrders", description="Orders departments accepted.")
     async def department_orders(self, info: Info) -> list[DepartmentOrder]:

@@ -26,7 +26,13 @@ from connectors.sdk import (
 )
 from hub.db.engine import Database
 from hub.paths import CONTRACTS_DIR
-from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
+from hub.workorders import (
+    Feedback,
+    UpstreamChange,
+    UpstreamRef,
+    WorkOrder,
+    WorkOrderRefusedError,
+)
 
 HERE = Path(__file__).parent
 APPEAL_TYPE = "投诉"  # what a grid event is to the hotline: a complaint to be handled
@@ -116,6 +122,16 @@ class PetitionConnector(Connector):
         if status == httpx.codes.UNPROCESSABLE_ENTITY:
             raise refused(answer["errorCode"], answer["errorMessage"])
         return work_order_ref(self, answer["data"]["id"])
+
+    async def send_feedback(self, feedback: Feedback) -> None:
+        """A call-back to the reporter, idempotent on the feedback's id."""
+        body = {
+            "id": feedback.id,
+            "externalNo": feedback.event_id,
+            "phone": str(feedback.phone),
+            "content": feedback.message,
+        }
+        await self.send("createCallBack", body, self.service_call(), idempotent=True)
 
     def _community(self, order: WorkOrder) -> str:
         """The hotline's name for the community of the order's unified grid."""

@@ -35,6 +35,7 @@ from connectors.petition.data import (
 from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
 from connectors.sdk.simulation.auth import BasicAuth
 from connectors.sdk.simulation.bodies import parse_body
+from connectors.sdk.simulation.clock import beijing_iso
 from connectors.sdk.simulation.errors import SimulatorError
 from connectors.sdk.simulation.paging import decode_token, encode_token
 from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
@@ -124,6 +125,15 @@ class _Reply(BaseModel):
     replier: str | None = Field(default=None, min_length=1, max_length=100)
 
 
+class _CallBack(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    externalNo: str = Field(min_length=1, max_length=64)  # noqa: N815 - the wire's name
+    phone: str = Field(pattern=PHONE)
+    content: str = Field(min_length=1, max_length=500)
+
+
 class _Evaluation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -176,6 +186,7 @@ class PetitionSystem:
     def __init__(self, town: FeatureCollection, settings: SimulatorSettings) -> None:
         self.clock = settings.clock
         self.data = PetitionData(town, settings.seed, settings.history_end())
+        self.callbacks: dict[str, dict[str, Any]] = {}  # replies owed to callers, by id
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -187,6 +198,7 @@ class PetitionSystem:
             Route("/api/v1/workorders/{id}", self.order, methods=["GET"]),
             Route("/api/v1/workorders/{id}/replies", self.reply, methods=["POST"]),
             Route("/api/v1/workorders/{id}/evaluations", self.evaluate, methods=["POST"]),
+            Route("/api/v1/callbacks", self.call_back, methods=["POST"]),
         ]
 
     def advance(self, record_id: str, target: str | None, note: str | None) -> list[str]:
@@ -250,6 +262,18 @@ class PetitionSystem:
         return self._act(
             request, lambda order: self.data.reply(order, body.content, body.replier, self.clock)
         )
+
+    async def call_back(self, request: Request) -> Response:
+        """回复来电人: a reply to a caller, idempotent on its ``id``."""
+        body = parse_body(_CallBack, await request.body())
+        if body.id in self.callbacks:
+            return ok(self.callbacks[body.id])
+        self.callbacks[body.id] = {
+            **body.model_dump(),
+            "status": "待回复",
+            "createdAt": beijing_iso(self.clock.now()),
+        }
+        return ok(self.callbacks[body.id], 201)
 
     async def evaluate(self, request: Request) -> Response:
         body = parse_body(_Evaluation, await request.body())

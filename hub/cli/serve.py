@@ -16,6 +16,7 @@ from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.db import migrate
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
+from hub.demo.loop import LoopPeople
 from hub.demo.reports import ReportGenerator
 from hub.demo.town import generate_town
 from hub.registry import store
@@ -88,11 +89,13 @@ async def _demo(settings: Settings, reports_per_minute: float) -> None:
         await lay_crosswalk(services.crosswalk, town)
         typer.echo(await _banner(services, urls, await _demo_key(services)))
         generator = await _report_generator(services, reports_per_minute)
+        people = _loop_people(services, reports_per_minute)
         try:
             await _run_server(services)
         finally:
-            if generator is not None:
-                generator.cancel()
+            for task in (generator, people):
+                if task is not None:
+                    task.cancel()
 
 
 async def _report_generator(services: Services, per_minute: float) -> asyncio.Task[None] | None:
@@ -103,6 +106,13 @@ async def _report_generator(services: Services, per_minute: float) -> asyncio.Ta
         places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
     generator = ReportGenerator(services.bus.intake, places, per_minute)
     return asyncio.create_task(generator.run())
+
+
+def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | None:
+    """Grid workers verifying and callers rating, when the demo generates reports."""
+    if per_minute <= 0:
+        return None
+    return asyncio.create_task(LoopPeople(services.database, services.bus.steps).run())
 
 
 DEMO_KEY_NAME = "demo"

@@ -106,6 +106,8 @@ class GridEventRow(Base):
     __table_args__ = (
         Index("ix_grid_events_grid_code_id", "grid_code", "id"),
         Index("ix_grid_events_status_id", "status", "id"),
+        Index("ix_grid_events_merged_into", "merged_into"),
+        Index("ix_grid_events_category_reported_at", "category", "reported_at"),
     )
 
     id: Mapped[str] = mapped_column(ULID_ID, primary_key=True)

@@ -21,10 +21,18 @@ from hub.bus.cloudevent import CloudEvent, derived_id
 from hub.bus.message import Message
 from hub.bus.runtime import PoisonMessageError
 from hub.bus.topics import Topics
-from hub.events.payloads import Accepted, Returned, Upstream, WorkOrderRequested
+from hub.events.payloads import (
+    Accepted,
+    FeedbackRequested,
+    Returned,
+    Upstream,
+    WorkOrderRequested,
+)
 from hub.events.types import DispatchType, GridEventType
 from hub.registry.records import Personal
 from hub.workorders import (
+    Feedback,
+    FeedbackSink,
     LifecycleStatus,
     Location,
     UpstreamRef,
@@ -64,6 +72,9 @@ class Dispatcher:
     async def handle(self, event: CloudEvent) -> list[Message]:
         if event.type == DispatchType.NOTICE:
             return []  # notices are for people reading the topic; there is no order to make
+        if event.type == DispatchType.FEEDBACK:
+            await self._feedback(event)
+            return []
         if event.type != DispatchType.WORK_ORDER:
             raise PoisonMessageError(f"{event.type} does not belong on a dispatch topic")
         item = event.payload(WorkOrderRequested)
@@ -76,6 +87,21 @@ class Dispatcher:
         except WorkOrderRefusedError as refusal:
             return [self._returned(event, item, refusal.reason)]
         return [self._accepted(event, item, reference)]
+
+    async def _feedback(self, event: CloudEvent) -> None:
+        """A reply owed to a reporter, given by a system that can (the hotline)."""
+        if not isinstance(self.sink, FeedbackSink):
+            log.info("feedback for a system that cannot give it", extra={"id": event.id})
+            return
+        data = event.payload(FeedbackRequested)
+        feedback = Feedback(event.id, data.event_id, Personal(data.phone), data.message)
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(QUICK_ATTEMPTS),
+            wait=wait_exponential(multiplier=self.retry_wait, max=5),
+            reraise=True,
+        ):
+            with attempt:
+                await self.sink.send_feedback(feedback)
 
     async def _create(self, order: WorkOrder) -> UpstreamRef:
         retrying = AsyncRetrying(

@@ -119,6 +119,41 @@ async def events(connection: Executor, ids: Collection[str]) -> dict[str, GridEv
     return {row.id: event_record(row) for row in rows}
 
 
+async def locked_events(
+    connection: AsyncConnection, ids: Sequence[str]
+) -> dict[str, GridEventRecord]:
+    """The events, their rows locked until the transaction ends.
+
+    PostgreSQL locks them with ``FOR UPDATE`` in id order (the projection locks in the
+    same order, so the two never wait on each other in a circle). SQLite has no row
+    locks: a write that changes nothing starts the write transaction before the read
+    (a plain read would run outside it, and another writer could slip between).
+    """
+    statement = select(EVENTS).where(EVENTS.c.id.in_(ids)).order_by(EVENTS.c.id)
+    if connection.dialect.name == "sqlite":
+        touch = EVENTS.update().where(EVENTS.c.id.in_(ids)).values(version=EVENTS.c.version)
+        await connection.execute(touch)
+    rows = await connection.execute(statement.with_for_update())
+    return {row.id: event_record(row) for row in rows}
+
+
+async def duplicates(
+    connection: Executor, primaries: Collection[str]
+) -> dict[str, list[GridEventRecord]]:
+    """The events merged into each of these."""
+    statement = select(EVENTS).where(EVENTS.c.merged_into.in_(primaries)).order_by(EVENTS.c.id)
+    return await _by_primary(connection, statement) if primaries else {}
+
+
+async def _by_primary(
+    connection: Executor, statement: Select[Any]
+) -> dict[str, list[GridEventRecord]]:
+    grouped: dict[str, list[GridEventRecord]] = defaultdict(list)
+    for row in await connection.execute(statement):
+        grouped[row.merged_into].append(event_record(row))
+    return grouped
+
+
 async def timelines(connection: Executor, ids: Collection[str]) -> dict[str, list[TimelineEntry]]:
     statement = select(TIMELINE).where(TIMELINE.c.event_id.in_(ids))
     return await _by_event(connection, statement.order_by(TIMELINE.c.version), _entry)

@@ -78,6 +78,9 @@ class Lifecycle(Wire):
         default_factory=list, description="Handling departments, the lead first."
     )
     note: str | None = Field(default=None, max_length=2000)
+    by: str | None = Field(
+        default=None, max_length=200, description="Who took the step, when a person did."
+    )
 
 
 class Reported(Lifecycle):
@@ -131,12 +134,16 @@ class Escalated(Lifecycle):
 
 
 class Verified(Lifecycle):
+    """核查: the grid worker checked on site; a failure reopens the event."""
+
     passed: bool
+    photos: list[AnyHttpUrl] = Field(default_factory=list, max_length=9)
 
 
 class Rated(Lifecycle):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
+    unresolved: bool = Field(default=False, description="The reporter says it is not solved.")
 
 
 class Merged(Lifecycle):
@@ -182,6 +189,17 @@ class NoticeIssued(Wire):
     rule: str | None = None
 
 
+class FeedbackRequested(Wire):
+    """A reply to the person who reported the event, for the hotline (12345) to give."""
+
+    event_id: EventId
+    status: LifecycleStatus = Field(description="Where the event stands: RESOLVED or CLOSED.")
+    channel: Channel = Field(description="How the reporter reached the hub.")
+    title: str
+    phone: str = Field(max_length=20, description="Personal data: the reporter's phone.")
+    message: str = Field(max_length=500)
+
+
 class DepartmentRecord(Wire):
     """A department's own record, from its change feed (``gov.<d>.<entity>.<verb>``)."""
 
@@ -221,6 +239,7 @@ PAYLOADS: dict[str, type[Wire]] = {
     **{t.value: model for t, model in LIFECYCLE_PAYLOADS.items()},
     DispatchType.WORK_ORDER.value: WorkOrderRequested,
     DispatchType.NOTICE.value: NoticeIssued,
+    DispatchType.FEEDBACK.value: FeedbackRequested,
     **{t.value: DepartmentRecord for t in DEPARTMENT_FEED_TYPES},
 }
 """Every CloudEvent type the hub publishes, and the model of its data."""

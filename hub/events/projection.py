@@ -5,9 +5,11 @@ when it comes again) and ordered by version (each step adds one to its event's
 version, and events of one grid arrive in order). A batch is one transaction of a
 few statements: the steps are applied in memory first, in order, then written.
 
-Until the lifecycle state machine arrives (issue 5), the ledger keeps the furthest
-state it has seen: a late ``accepted`` after ``resolved`` goes on the timeline but
-does not move the status back.
+The status follows the lifecycle machine (``hub.events.lifecycle``): a step the
+machine does not allow from the current status (out of order, or illegal) still goes
+on the timeline, with the status it claimed under ``details.unapplied``, but the
+status stays. Co-handlers' orders and escalations never move it. Rows are read under
+a row lock (PostgreSQL), so a mutation writing the same event waits its turn.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.cloudevent import CloudEvent
 from hub.bus.message import Message
+from hub.bus.topics import Topics
 from hub.db.engine import Database
 from hub.db.upsert import insert_missing
-from hub.events import ledger
+from hub.events import ledger, lifecycle
+from hub.events.feedback import HOTLINE, feedback_owed
+from hub.events.follow import followers
 from hub.events.payloads import (
     LIFECYCLE_PAYLOADS,
     Accepted,
@@ -39,8 +44,17 @@ from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
 LIFECYCLE_TYPES = frozenset(t.value for t in GridEventType)
-_DONE = {LifecycleStatus.RESOLVED, LifecycleStatus.VERIFIED, LifecycleStatus.CLOSED}
-_EARLY = {LifecycleStatus.ROUTED, LifecycleStatus.ACCEPTED, LifecycleStatus.IN_PROGRESS}
+# Steps after which a primary may have resolved or closed (ratings and feeds close too).
+_ENDING = frozenset(
+    t.value
+    for t in (
+        GridEventType.RESOLVED,
+        GridEventType.VERIFIED,
+        GridEventType.CLOSED,
+        GridEventType.RATED,
+        GridEventType.PROGRESSED,
+    )
+)
 _STATE = (
     "status",
     "version",
@@ -54,22 +68,44 @@ _STATE = (
 )
 
 
-def next_status(current: LifecycleStatus, step: Lifecycle) -> LifecycleStatus:
-    if getattr(step, "role", OrderRole.LEAD) is OrderRole.CO:
-        return current  # a co-handler's order does not move the event
-    if step.status in _EARLY and current in _DONE:
-        return current
-    return step.status
+def next_status(current: LifecycleStatus, event_type: str, step: Lifecycle) -> LifecycleStatus:
+    role = getattr(step, "role", OrderRole.LEAD)
+    return lifecycle.after(current, GridEventType(event_type), step.status, role)
+
+
+def _refused(current: LifecycleStatus, event_type: str, step: Lifecycle) -> bool:
+    """A step meant to move the status that the machine did not let through."""
+    moves = event_type not in lifecycle.STILL and getattr(step, "role", None) is not OrderRole.CO
+    return moves and not lifecycle.allowed(current, step.status)
 
 
 class Projection:
-    def __init__(self, database: Database, timers: TimerBook | None = None) -> None:
+    def __init__(
+        self, database: Database, topics: Topics | None = None, timers: TimerBook | None = None
+    ) -> None:
         self.database = database
+        self.topics = topics  # where duplicates' follow-up steps go; None: nowhere
         self.timers = timers  # starts and stops each event's deadline timers
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
         await self.apply(events)
-        return []
+        if self.topics is None:
+            return []
+        return await self.consequences(events, self.topics)
+
+    async def consequences(self, events: Sequence[CloudEvent], topics: Topics) -> list[Message]:
+        """What the batch leads to, from the ledger as it now is: duplicates' steps
+        after their primary's, and replies owed to reporters."""
+        ending = [e for e in events if e.type in _ENDING]
+        if not ending:
+            return []
+        primaries = {e.subject or e.payload(Lifecycle).event_id for e in ending}
+        async with self.database.engine.connect() as connection:
+            following = await followers(connection, primaries)
+            replies = await feedback_owed(connection, ending)
+        return [e.message(topics.grid_events) for e in following] + [
+            e.message(topics.dispatch(HOTLINE)) for e in replies
+        ]
 
     async def apply(self, events: Sequence[CloudEvent]) -> int:
         """Apply the steps the ledger does not have yet; returns how many it had not."""
@@ -83,6 +119,14 @@ class Projection:
             applied = await _insert_reported(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
             return applied + await _Batch(connection, self.timers).apply(later)
+
+
+async def write_steps(
+    connection: AsyncConnection, events: list[CloudEvent], timers: TimerBook | None
+) -> int:
+    """Apply later steps in the caller's transaction, as the projection would: the hub's
+    own mutations write their steps with this, and the projection skips them as known."""
+    return await _Batch(connection, timers).apply(events)
 
 
 async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]) -> int:
@@ -115,7 +159,10 @@ class _Batch:
 
     async def _load(self, ids: set[str]) -> None:
         columns = [ledger.EVENTS.c.id, *(ledger.EVENTS.c[name] for name in _STATE)]
-        rows = await self.connection.execute(select(*columns).where(ledger.EVENTS.c.id.in_(ids)))
+        # Locked in id order, as mutations lock them (ledger.locked_events).
+        where = ledger.EVENTS.c.id.in_(ids)
+        statement = select(*columns).where(where).order_by(ledger.EVENTS.c.id).with_for_update()
+        rows = await self.connection.execute(statement)
         self.state = {row.id: {name: getattr(row, name) for name in _STATE} for row in rows}
 
     def _step(self, event: CloudEvent, step: Lifecycle) -> None:
@@ -124,13 +171,15 @@ class _Batch:
             # Its report is older than the ledger (a replay that started later).
             log.info("step of an unknown event skipped", extra={"event": step.event_id})
             return
-        status = next_status(LifecycleStatus(state["status"]), step)
+        current = LifecycleStatus(state["status"])
+        status = next_status(current, event.type, step)
+        refused = _refused(current, event.type, step)
         state.update(
             _changes(step), status=status.value, version=state["version"] + 1, updated_at=event.time
         )
         if isinstance(step, Accepted):
             self.orders.append(_order(event, step))
-        self.timeline.append(_entry(event, step, state["version"], status))
+        self.timeline.append(_entry(event, step, state["version"], status, refused=refused))
         self.applied.append(AppliedStep(event.id, event.time, step, status, state["level"]))
 
     async def _write(self) -> None:
@@ -167,11 +216,13 @@ def _changes(step: Lifecycle) -> dict[str, Any]:
 
 
 def _entry(
-    event: CloudEvent, step: Lifecycle, version: int, status: LifecycleStatus
+    event: CloudEvent, step: Lifecycle, version: int, status: LifecycleStatus, *, refused: bool
 ) -> dict[str, Any]:
     details = step.model_dump(
         mode="json", by_alias=True, exclude=ledger.SUMMARY_FIELDS | {"order"}, exclude_none=True
     )
+    if refused:
+        details["unapplied"] = step.status.value  # what it claimed, kept for the record
     return {
         "id": event.id,
         "event_id": step.event_id,

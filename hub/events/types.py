@@ -33,6 +33,7 @@ class DispatchType(StrEnum):
 
     WORK_ORDER = "gov.grid.workorder.requested"  # create an order in the department's system
     NOTICE = "gov.grid.notice.issued"  # for information: nothing to create or accept
+    FEEDBACK = "gov.grid.feedback.requested"  # tell the reporter, through the hotline (12345)
 
 
 @dataclass(frozen=True, slots=True)

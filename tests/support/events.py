@@ -17,17 +17,25 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics
+from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics, derived_id
 from hub.clock import Clock
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
 from hub.departments import load_departments
 from hub.eventbus import EventBus
 from hub.events.intake import Report
-from hub.events.types import Channel
+from hub.events.payloads import LIFECYCLE_PAYLOADS, TimeLimit
+from hub.events.records import GridEventRecord
+from hub.events.types import Channel, Disposition, GridEventType, TimeUnit
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
-from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
+from hub.workorders import (
+    LifecycleStatus,
+    UpstreamChange,
+    UpstreamRef,
+    WorkOrder,
+    WorkOrderRefusedError,
+)
 
 # A point inside the demo town (grid 330199001006005) and one far outside it.
 INSIDE = (30.312, 120.053)
@@ -190,3 +198,36 @@ async def eventually(
             if await result if inspect.isawaitable(result) else result:
                 return
             await asyncio.sleep(every)
+
+
+def lifecycle_step(
+    kind: GridEventType,
+    record: GridEventRecord,
+    status: LifecycleStatus,
+    salt: str | None = None,
+    **fields: Any,
+) -> CloudEvent:
+    """A step of ``record`` as a department or the router would put it on the bus."""
+    model = LIFECYCLE_PAYLOADS[kind]
+    data = model(
+        event_id=record.id,
+        status=status,
+        category=record.category,
+        severity=record.severity,
+        **fields,
+    )
+    salt = salt or f"{kind.step}:{status.value}"
+    return CloudEvent.of(
+        kind, "/test", record.grid_code, data, subject=record.id, id_=derived_id(record.id, salt)
+    )
+
+
+def routed_step(record: GridEventRecord, lead: str = "citymgmt") -> CloudEvent:
+    return lifecycle_step(
+        GridEventType.ROUTED,
+        record,
+        LifecycleStatus.ROUTED,
+        disposition=Disposition.SINGLE,
+        lead=lead,
+        time_limit=TimeLimit(value=2, unit=TimeUnit.HOURS),
+    )

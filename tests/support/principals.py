@@ -26,6 +26,7 @@ PRINCIPALS = (
     TestPrincipal("handler", KeyRequest("police handler", ("handler",), department="police")),
     TestPrincipal("grid_worker", KeyRequest("worker of A", ("grid_worker",), grids=(GRID_A,))),
     TestPrincipal("public", KeyRequest("public view", ("public",))),
+    TestPrincipal("hotline", KeyRequest("12345 follow-up", ("hotline",))),
     TestPrincipal("dashboard", KeyRequest("wall display", ("dashboard",))),
     TestPrincipal("auditor", KeyRequest("auditor", ("auditor",))),
     TestPrincipal("monitoring", KeyRequest("prometheus", ("monitoring",))),

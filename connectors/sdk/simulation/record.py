@@ -145,6 +145,12 @@ HEALTH_TASK = {
 }
 FIRST_KEY = "01JDEMO0000000000000000001"
 SECOND_KEY = "01JDEMO0000000000000000002"
+CALL_BACK = {
+    "id": "01JDEMO0000000000000000003",
+    "externalNo": "01JDEMO0000000000000000001",
+    "phone": "13800000000",
+    "content": "您反映的“夜间施工噪声扰民”已处理完毕，我们将安排回访，感谢您的监督。",
+}
 
 
 async def record_police(record: Recorder) -> None:
@@ -289,6 +295,10 @@ async def record_petition(record: Recorder) -> None:
     await record(
         "evaluation", "the follow-up visit and the citizen's rating", "POST",
         f"{order}/evaluations", json_body={"satisfaction": "满意"},
+    )  # fmt: skip
+    await record(
+        "callback", "a reply owed to a caller, queued by the hub", "POST", "/api/v1/callbacks",
+        json_body=CALL_BACK,
     )  # fmt: skip
     changes = await record(
         "changes", "the change log, first three", "GET", f"{orders}/changes", params={"limit": "3"}

@@ -15,7 +15,7 @@ from hub.events.projection import Projection
 from hub.events.types import OrderRole, Severity
 from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
-from tests.support.events import FakeFeed, change, outbox_events, report
+from tests.support.events import FakeFeed, change, outbox_events, report, routed_step
 
 STATUSES = {
     "处置中": LifecycleStatus.IN_PROGRESS,
@@ -51,9 +51,10 @@ async def test_changes_to_hub_orders_become_steps_of_their_events(
     )
     await Projection(town.env.database).apply(
         [
+            routed_step(record),
             CloudEvent.of(
                 "gov.grid.event.accepted", "/t", record.grid_code, accepted, subject=record.id
-            )
+            ),
         ]
     )
     feed = FakeFeed(

@@ -118,7 +118,14 @@ async def test_a_late_step_never_moves_the_status_back(embedded_town_bus: TownBu
     )
     async with town.env.database.engine.connect() as connection:
         found = (await ledger.events(connection, [record.id]))[record.id]
+        entries = (await ledger.timelines(connection, [record.id]))[record.id]
     assert (found.status, found.version) == (LifecycleStatus.RESOLVED, 4)
+    # On the timeline all the same, with the status it claimed kept for the record.
+    assert (entries[-1].status, entries[-1].details["unapplied"]) == (
+        LifecycleStatus.RESOLVED,
+        "ACCEPTED",
+    )
+    assert "unapplied" not in entries[-2].details
 
 
 async def test_steps_of_events_the_ledger_never_saw_are_skipped(embedded_town_bus: TownBus) -> None:

@@ -111,7 +111,7 @@ async def timers(database: Database) -> dict[str, tuple[datetime, int, int]]:
 
 async def test_routing_starts_the_timer_and_resolving_stops_it(database: Database) -> None:
     event_id = await add_event(database)
-    projection = Projection(database, TimerBook(SCHEDULE))
+    projection = Projection(database, timers=TimerBook(SCHEDULE))
     await projection.apply([routed(event_id)])
     assert await timers(database) == {event_id: (START + timedelta(hours=8), 0, 1)}
     await projection.apply([routed(event_id)])  # redelivered: still one timer
@@ -122,7 +122,7 @@ async def test_routing_starts_the_timer_and_resolving_stops_it(database: Databas
 
 async def test_warning_then_each_level_once_up_to_the_district(database: Database) -> None:
     event_id = await add_event(database)
-    await Projection(database, TimerBook(SCHEDULE)).apply([routed(event_id)])
+    await Projection(database, timers=TimerBook(SCHEDULE)).apply([routed(event_id)])
     clock = ManualClock(START)
     timer = service(database, clock)
     fired: list[tuple[float, str, str, int | None]] = []
@@ -151,7 +151,7 @@ async def test_warning_then_each_level_once_up_to_the_district(database: Databas
 
 async def test_a_timer_of_a_finished_event_goes_without_a_word(database: Database) -> None:
     event_id = await add_event(database)
-    await Projection(database, TimerBook(SCHEDULE)).apply([routed(event_id)])
+    await Projection(database, timers=TimerBook(SCHEDULE)).apply([routed(event_id)])
     async with database.engine.begin() as connection:  # finished, and the timer not told
         await connection.execute(ledger.EVENTS.update().values(status=LifecycleStatus.CLOSED.value))
     timer = service(database, ManualClock(START + timedelta(hours=30)))
@@ -163,7 +163,7 @@ async def test_a_timer_of_a_finished_event_goes_without_a_word(database: Databas
 async def test_racing_services_fire_every_timer_exactly_once(database: Database) -> None:
     """Three services, each with its own engine, fire 150 due timers at once."""
     ids = [await add_event(database) for _ in range(150)]
-    projection = Projection(database, TimerBook(SCHEDULE))
+    projection = Projection(database, timers=TimerBook(SCHEDULE))
     await projection.apply([routed(event_id) for event_id in ids])
     clock = ManualClock(START + timedelta(hours=9))  # every warning is due
     engines = [Database(database.url) for _ in range(3)]
