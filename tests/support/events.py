@@ -222,7 +222,9 @@ def lifecycle_step(
     )
 
 
-def routed_step(record: GridEventRecord, lead: str = "citymgmt") -> CloudEvent:
+def routed_step(
+    record: GridEventRecord, lead: str = "citymgmt", deadline: datetime | None = None
+) -> CloudEvent:
     return lifecycle_step(
         GridEventType.ROUTED,
         record,
@@ -230,4 +232,5 @@ def routed_step(record: GridEventRecord, lead: str = "citymgmt") -> CloudEvent:
         disposition=Disposition.SINGLE,
         lead=lead,
         time_limit=TimeLimit(value=2, unit=TimeUnit.HOURS),
+        deadline=deadline,
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from sqlalchemy import select
 
 from hub.events import ledger
 from hub.events.lifecycle import InvalidTransitionError
@@ -19,6 +20,7 @@ from hub.events.steps import Actor, NotYoursError, UnknownEventError, status_bef
 from hub.events.types import Channel, GridEventType
 from hub.paths import EVENT_SCHEMAS_DIR
 from hub.security.principal import GridScope
+from hub.timers.book import TIMERS
 from tests.conftest import TownBus
 from tests.support.events import outbox_events, report, routed_step
 from tests.support.loop import S, department_step
@@ -87,6 +89,21 @@ async def test_a_refused_step_writes_nothing(town_bus: TownBus) -> None:
         await town_bus.bus.steps.suspend("01JZZZZZZZZZZZZZZZZZZZZZZZ", "挂账", WORKER)
     assert await outbox_events(town_bus.env.database) == before
     assert await timeline_types(town_bus, record.id) == ["reported"]
+
+
+async def test_a_suspension_stops_the_events_deadline_timer(town_bus: TownBus) -> None:
+    record = await town_bus.bus.intake.report(report())
+    deadline = record.reported_at + timedelta(hours=2)
+    await town_bus.bus.projection.apply([routed_step(record, deadline=deadline)])
+    assert await timer_of(town_bus, record.id) is not None
+    await town_bus.bus.steps.suspend(record.id, "待旧改统一处理", Actor("街道主任"))
+    assert await timer_of(town_bus, record.id) is None  # in the step's own transaction
+
+
+async def timer_of(town: TownBus, event_id: str) -> object | None:
+    async with town.env.database.engine.connect() as connection:
+        found = await connection.execute(select(TIMERS).where(TIMERS.c.event_id == event_id))
+        return found.first()
 
 
 async def test_a_merge_is_all_or_nothing(town_bus: TownBus) -> None:
