@@ -13,12 +13,15 @@ CHUNK = 500  # keeps every statement under SQLite's bound-variable limit
 
 
 async def upsert(
-    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+    session: AsyncSession | AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
 ) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         statement = insert(table).values(list(chunk))

@@ -78,6 +78,11 @@ class Lifecycle(Wire):
         default_factory=list, description="Handling departments, the lead first."
     )
     note: str | None = Field(default=None, max_length=2000)
+    actor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The principal who took the step (a grid worker's, a caller's id), if known.",
+    )
 
 
 class Reported(Lifecycle):

@@ -34,6 +34,7 @@ from hub.events.payloads import (
     Routed,
 )
 from hub.events.types import GridEventType, OrderRole
+from hub.stats import recorder as statistics
 from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ class Projection:
             reported = [e for e in fresh if e.type == GridEventType.REPORTED]
             applied = await _insert_reported(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
-            return applied + await _Batch(connection).apply(later)
+            applied += await _Batch(connection).apply(later)
+            await statistics.record(connection, steps)  # all: the intake wrote its reports
+            return applied
 
 
 async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]) -> int:
