@@ -100,7 +100,7 @@ class Delta:
                 cells[period, Dimension.ALL, start, grid, ""].merge(tally)
                 cells[period, Dimension.CATEGORY, start, grid, category].merge(tally)
                 cells[period, Dimension.DEPARTMENT, start, grid, department].merge(tally)
-        return dict(cells)
+        return _changed(cells)
 
     def worker_cells(self) -> dict[WorkerKey, Tally]:
         cells: dict[WorkerKey, Tally] = defaultdict(lambda: Tally(len(WorkerMeasure)))
@@ -109,7 +109,12 @@ class Delta:
                 continue
             for period in Period:
                 cells[period, period_start(period, day), grid, worker].merge(tally)
-        return dict(cells)
+        return _changed(cells)
+
+
+def _changed(cells: dict[K, Tally]) -> dict[K, Tally]:
+    """Without the cells whose changes cancel out (an event moved within them)."""
+    return {key: tally for key, tally in cells.items() if not tally.prune().zero}
 
 
 def _tally(tallies: dict[K, Tally], key: K, size: int) -> Tally:
