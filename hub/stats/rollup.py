@@ -7,8 +7,9 @@ own grids; the dimension is ALL (key ""), CATEGORY (the category code) or DEPART
 QUARTER — so a report reads one cell per (period, grid, key) instead of summing days.
 
 A ``Delta`` adds events' contributions a day at a time first (per grid, category and
-department), then spreads each day over the four periods and three dimensions, so a
-batch does the spreading once per day it touches, not once per event.
+department), then spreads each day over the three dimensions, and rolls the DAY cells
+up into weeks and months and the months into quarters, so a batch does the spreading
+once per day it touches, not once per event.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from operator import add
 from typing import TypeVar
 
 from hub.stats.facts import EventFacts
@@ -53,9 +55,13 @@ class Tally:
             self.buckets[bucket] = self.buckets.get(bucket, 0) + sign
 
     def merge(self, other: Tally) -> None:
-        self.values = [a + b for a, b in zip(self.values, other.values, strict=True)]
+        self.values = list(map(add, self.values, other.values))
+        buckets = self.buckets
         for bucket, count in other.buckets.items():
-            self.buckets[bucket] = self.buckets.get(bucket, 0) + count
+            buckets[bucket] = buckets.get(bucket, 0) + count
+
+    def copy(self) -> Tally:
+        return Tally(len(self.values), list(self.values), dict(self.buckets))
 
     def prune(self) -> Tally:
         """Without empty buckets; the same tally."""
@@ -91,15 +97,24 @@ class Delta:
         self.add(after, 1)
 
     def cells(self) -> dict[StatsKey, Tally]:
-        cells: dict[StatsKey, Tally] = defaultdict(lambda: Tally(len(Measure)))
+        """Days into DAY cells, those into WEEK and MONTH cells, months into QUARTERs."""
+        days: dict[StatsKey, Tally] = {}
         for (day, grid, category, department), tally in self._days.items():
             if tally.prune().zero:
                 continue
-            for period in Period:
-                start = period_start(period, day)
-                cells[period, Dimension.ALL, start, grid, ""].merge(tally)
-                cells[period, Dimension.CATEGORY, start, grid, category].merge(tally)
-                cells[period, Dimension.DEPARTMENT, start, grid, department].merge(tally)
+            _add_into(days, (Period.DAY, Dimension.ALL, day, grid, ""), tally)
+            _add_into(days, (Period.DAY, Dimension.CATEGORY, day, grid, category), tally)
+            _add_into(days, (Period.DAY, Dimension.DEPARTMENT, day, grid, department), tally)
+        cells, months = dict(days), dict[StatsKey, Tally]()
+        for (_, dimension, day, grid, key), tally in days.items():
+            week = period_start(Period.WEEK, day)
+            _add_into(cells, (Period.WEEK, dimension, week, grid, key), tally)
+            month = period_start(Period.MONTH, day)
+            _add_into(months, (Period.MONTH, dimension, month, grid, key), tally)
+        cells.update(months)
+        for (_, dimension, month, grid, key), tally in months.items():
+            quarter = period_start(Period.QUARTER, month)
+            _add_into(cells, (Period.QUARTER, dimension, quarter, grid, key), tally)
         return _changed(cells)
 
     def worker_cells(self) -> dict[WorkerKey, Tally]:
@@ -110,6 +125,14 @@ class Delta:
             for period in Period:
                 cells[period, period_start(period, day), grid, worker].merge(tally)
         return _changed(cells)
+
+
+def _add_into(cells: dict[StatsKey, Tally], key: StatsKey, tally: Tally) -> None:
+    found = cells.get(key)
+    if found is None:
+        cells[key] = tally.copy()
+    else:
+        found.merge(tally)
 
 
 def _changed(cells: dict[K, Tally]) -> dict[K, Tally]:
