@@ -128,6 +128,13 @@ async def test_the_public_view_has_stats_but_not_workers(public: GraphQLClient) 
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+async def test_a_role_without_stats_read_is_refused(fed: Starlette, keys: dict[str, str]) -> None:
+    async for monitoring in client_of(fed, keys["monitoring"]):
+        body = await monitoring(STATS, **month(DISTRICT))
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
 @pytest.mark.parametrize(
     ("changes", "argument"),
     [
