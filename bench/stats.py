@@ -226,7 +226,10 @@ def queries(town: Town) -> dict[str, StatsRequest]:
         "QUARTER x DEPARTMENT, street": StatsRequest(
             Period.QUARTER, first, last, GroupBy.DEPARTMENT, (town.street,)
         ),
-        "DAY x CATEGORY, community": StatsRequest(
+        "DAY x CATEGORY, community, Nov": StatsRequest(
+            Period.DAY, date(2026, 11, 1), date(2026, 11, 30), GroupBy.CATEGORY, (town.community,)
+        ),
+        "DAY x CATEGORY, community, year": StatsRequest(
             Period.DAY, first, last, GroupBy.CATEGORY, (town.community,)
         ),
         "WEEK x GRID, community": StatsRequest(
@@ -245,7 +248,7 @@ async def time_queries(database: Database, town: Town, runs: int) -> None:
             times.append(time.perf_counter() - started)
             rows = len(found.rows)
         print(
-            f"  {name:32} rows {rows:6}  p50 {_ms(times, 50):8.1f} ms  p99 {_ms(times, 99):8.1f} ms"
+            f"  {name:34} rows {rows:6}  p50 {_ms(times, 50):8.1f} ms  p99 {_ms(times, 99):8.1f} ms"
         )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.stats_models import StatsCellRow, StatsEventRow, StatsWorkerCellRow
@@ -20,6 +20,7 @@ EVENTS = cast("Table", StatsEventRow.__table__)
 CELLS = cast("Table", StatsCellRow.__table__)
 WORKER_CELLS = cast("Table", StatsWorkerCellRow.__table__)
 CHUNK = 500
+KEYS_A_STATEMENT = 100  # five parameters a key; an OR this long still plans quickly
 K = TypeVar("K", bound=tuple[Any, ...])
 
 
@@ -46,6 +47,12 @@ class Layout(Generic[K]):
         if self.histogram:
             row["buckets"] = {str(b): c for b, c in sorted(tally.buckets.items())}
         return row
+
+    def matching(self, keys: Sequence[K]) -> ColumnElement[bool]:
+        """Exactly these cells. An OR of key equalities, not a row-value IN: SQLite scans
+        the whole table for the latter, but looks each term up in the primary key."""
+        columns = [self.table.c[name] for name in self.keys]
+        return or_(*(and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))
 
     def within(self, prefixes: Sequence[str]) -> ColumnElement[bool]:
         """Cells of grids under any of the region codes (a prefix range each)."""
@@ -100,18 +107,16 @@ async def add_cells(
     empty = [key for key, tally in stored.items() if tally.prune().zero]
     rows = [layout.row_of(key, tally) for key, tally in stored.items() if not tally.zero]
     await upsert(connection, layout.table, rows, layout.keys)
-    columns = tuple_(*(layout.table.c[name] for name in layout.keys))
-    for chunk in _chunks(empty):
-        await connection.execute(delete(layout.table).where(columns.in_(chunk)))
+    for chunk in _chunks(empty, KEYS_A_STATEMENT):
+        await connection.execute(delete(layout.table).where(layout.matching(chunk)))
 
 
 async def _load_cells(
     connection: AsyncConnection, layout: Layout[K], keys: list[K]
 ) -> dict[K, Tally]:
-    columns = tuple_(*(layout.table.c[name] for name in layout.keys))
     found: dict[K, Tally] = {}
-    for chunk in _chunks(keys):
-        statement = select(layout.table).where(columns.in_(chunk)).with_for_update()
+    for chunk in _chunks(keys, KEYS_A_STATEMENT):
+        statement = select(layout.table).where(layout.matching(chunk)).with_for_update()
         for row in await connection.execute(statement):
             found[layout.key_of(row)] = layout.tally_of(row)
     return found
@@ -148,6 +153,6 @@ def starting_between(layout: Layout[Any], first: date, last: date) -> ColumnElem
     return and_(start >= first, start <= last)
 
 
-def _chunks(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
