@@ -11,7 +11,11 @@ from starlette.applications import Starlette
 
 from hub.events.projection import Projection
 from hub.events.types import Disposition
+from hub.stats.periods import CST
 from tests.conftest import GraphQLClient
+from tests.schema.test_event_graph import REPORT as REPORT_EVENT
+from tests.schema.test_event_graph import report_input
+from tests.support.events import eventually
 from tests.support.lifecycle import Story, hours
 from tests.support.principals import GRID_A, GRID_B, bearer
 
@@ -151,3 +155,19 @@ async def test_bad_arguments_are_typed_errors(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["argument"] == argument
+
+
+async def test_a_patrol_report_counts_for_the_principal_who_made_it(gql: GraphQLClient) -> None:
+    body = await gql(REPORT_EVENT, i=report_input(channel="PATROL"))
+    assert "errors" not in body, body
+    today = datetime.now(UTC).astimezone(CST).date().isoformat()
+    query = """query($scope: String!, $from: Date!) {
+      workerPerformance(scope: $scope, from: $from, to: $from, period: DAY) { worker reports } }"""
+
+    async def counted() -> bool:
+        found = await gql(query, scope=DISTRICT, **{"from": today})
+        return [w["reports"] for w in found["data"]["workerPerformance"]] == [1]
+
+    await eventually(counted)
+    found = await gql(query, scope=DISTRICT, **{"from": today})
+    assert found["data"]["workerPerformance"][0]["worker"].startswith("key:")
