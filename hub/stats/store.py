@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.stats_models import StatsCellRow, StatsEventRow, StatsWorkerCellRow
@@ -48,11 +61,26 @@ class Layout(Generic[K]):
             row["buckets"] = {str(b): c for b, c in sorted(tally.buckets.items())}
         return row
 
-    def matching(self, keys: Sequence[K]) -> ColumnElement[bool]:
-        """Exactly these cells. An OR of key equalities, not a row-value IN: SQLite scans
-        the whole table for the latter, but looks each term up in the primary key."""
+    def matching(self) -> ColumnElement[bool]:
+        """``KEYS_A_STATEMENT`` cells, by bound parameters (``parameters``). An OR of key
+        equalities, not a row-value IN: SQLite scans the whole table for the latter, but
+        looks each term up in the primary key. Built once, so compiled once."""
         columns = [self.table.c[name] for name in self.keys]
-        return or_(*(and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))
+        return or_(
+            *(
+                and_(*(c == bindparam(f"k{i}_{c.name}") for c in columns))
+                for i in range(KEYS_A_STATEMENT)
+            )
+        )
+
+    def parameters(self, keys: Sequence[K]) -> dict[str, Any]:
+        """Bound values for ``matching``; a short chunk repeats its last key."""
+        padded = [*keys, *[keys[-1]] * (KEYS_A_STATEMENT - len(keys))]
+        return {
+            f"k{i}_{name}": value
+            for i, key in enumerate(padded)
+            for name, value in zip(self.keys, key, strict=True)
+        }
 
     def within(self, prefixes: Sequence[str]) -> ColumnElement[bool]:
         """Cells of grids under any of the region codes (a prefix range each)."""
@@ -107,19 +135,34 @@ async def add_cells(
     empty = [key for key, tally in stored.items() if tally.prune().zero]
     rows = [layout.row_of(key, tally) for key, tally in stored.items() if not tally.zero]
     await upsert(connection, layout.table, rows, layout.keys)
+    removal = _statements(layout).delete
     for chunk in _chunks(empty, KEYS_A_STATEMENT):
-        await connection.execute(delete(layout.table).where(layout.matching(chunk)))
+        await connection.execute(removal, layout.parameters(chunk))
 
 
 async def _load_cells(
     connection: AsyncConnection, layout: Layout[K], keys: list[K]
 ) -> dict[K, Tally]:
     found: dict[K, Tally] = {}
+    statement = _statements(layout).select
     for chunk in _chunks(keys, KEYS_A_STATEMENT):
-        statement = select(layout.table).where(layout.matching(chunk)).with_for_update()
-        for row in await connection.execute(statement):
+        for row in await connection.execute(statement, layout.parameters(chunk)):
             found[layout.key_of(row)] = layout.tally_of(row)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    select: Select[Any]
+    delete: Delete
+
+
+@cache
+def _statements(layout: Layout[Any]) -> _Statements:
+    where = layout.matching()
+    return _Statements(
+        select(layout.table).where(where).with_for_update(), delete(layout.table).where(where)
+    )
 
 
 async def cells_between(
