@@ -4,9 +4,10 @@ Generation skips the bus and the ledger: each event's facts (``hub.stats.facts``
 drawn at random — a report in 2026, routing with a deadline from its category's time
 limit, a lognormal handling time, escalations, verifications by the grid's worker,
 ratings, a few merged or still open — and added into one in-memory ``Delta`` exactly
-as the projection would add them; the cells are then bulk-inserted (multi-row
-INSERTs, 1,000 rows a statement). The queries read only those cells, so their timing
-is what a ledger built the slow way would give.
+as the projection would add them; the cells are then bulk-inserted (one INSERT with
+500 parameter sets at a time: ``store.insert_cells``, as ``hub stats rebuild`` does).
+The queries read only those cells, so their timing is what a ledger built the slow
+way would give.
 
 Then each query runs ``--runs`` times through ``hub.stats.report`` on its own
 connection (what ``Query.stats`` calls), and the projection's added cost is measured
@@ -38,7 +39,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.db import migrate
 from hub.db.engine import Database
@@ -47,14 +48,13 @@ from hub.events.types import Channel, Disposition, GridEventType
 from hub.stats import GroupBy, Period, StatsRequest, report, store
 from hub.stats.facts import EventFacts, Step, Verification
 from hub.stats.recorder import VERIFY_WITHIN, record_steps
-from hub.stats.rollup import Delta, Tally
+from hub.stats.rollup import Delta
 from hub.workorders import LifecycleStatus
 
 YEAR = datetime(2026, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # midnight CST
 SECONDS_A_YEAR = 365 * 86400
 DEPARTMENTS = ("command", "citymgmt", "police", "petition", "health")
 CATEGORIES = [f"group{g}.kind{k}" for g in range(8) for k in range(5)]  # 40, as the taxonomy
-BATCH = 1000
 K = TypeVar("K", bound=tuple[Any, ...])
 
 
@@ -195,8 +195,8 @@ async def generate(database: Database, town: Town, count: int) -> dict[str, floa
     cells, workers = delta.cells(), delta.worker_cells()
     folded = time.perf_counter()
     async with database.engine.begin() as connection:
-        await insert_all(connection, store.STATS, cells)
-        await insert_all(connection, store.WORKERS, workers)
+        await store.insert_cells(connection, store.STATS, cells)
+        await store.insert_cells(connection, store.WORKERS, workers)
     written = time.perf_counter()
     return {
         "fold_s": folded - started,
@@ -204,14 +204,6 @@ async def generate(database: Database, town: Town, count: int) -> dict[str, floa
         "cells": len(cells),
         "worker_cells": len(workers),
     }
-
-
-async def insert_all(
-    connection: AsyncConnection, layout: store.Layout[K], cells: dict[K, Tally]
-) -> None:
-    rows = [layout.row_of(key, tally) for key, tally in cells.items()]
-    for start in range(0, len(rows), BATCH):
-        await connection.execute(layout.table.insert(), rows[start : start + BATCH])
 
 
 # -- queries ---------------------------------------------------------------------------

@@ -38,8 +38,8 @@ async def rebuild(database: Database) -> int:
                 delta.add(found, 1)
             await store.save_facts(connection, facts.values())
             count += len(facts)
-        await store.add_cells(connection, store.STATS, delta.cells())
-        await store.add_cells(connection, store.WORKERS, delta.worker_cells())
+        await store.insert_cells(connection, store.STATS, delta.cells())
+        await store.insert_cells(connection, store.WORKERS, delta.worker_cells())
     return count
 
 

@@ -140,6 +140,15 @@ async def add_cells(
         await connection.execute(removal, layout.parameters(chunk))
 
 
+async def insert_cells(
+    connection: AsyncConnection, layout: Layout[K], cells: Mapping[K, Tally]
+) -> None:
+    """Cells into a table that has none of them (a rebuild): no reads."""
+    rows = [layout.row_of(key, tally) for key, tally in cells.items()]
+    for chunk in _chunks(rows):
+        await connection.execute(layout.table.insert(), chunk)
+
+
 async def _load_cells(
     connection: AsyncConnection, layout: Layout[K], keys: list[K]
 ) -> dict[K, Tally]:
