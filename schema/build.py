@@ -28,6 +28,7 @@ from schema.query import RegistryQuery
 from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
 from schema.security import GraphSecurity
+from schema.stats import StatsQuery
 from schema.subscription import RegistrySubscription
 
 # Each feature contributes one fragment per root type; the schema merges them.
@@ -36,6 +37,7 @@ QUERY_PARTS: tuple[type, ...] = (
     RegistryQuery,
     EventQuery,
     AuditQuery,
+    StatsQuery,
     ConnectorsQuery,
     *query_mixins(),
 )

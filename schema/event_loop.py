@@ -30,7 +30,7 @@ def _actor(info: Info) -> Actor:
     principal = info.context.principal
     if principal is None:  # dev-mode anonymous introspection cannot act
         raise ForbiddenError("an anonymous caller cannot take steps")
-    return Actor(name=principal.name, grids=principal.grids)
+    return Actor(name=principal.name, grids=principal.grids, id=principal.id)
 
 
 def _steps(info: Info) -> Steps:

@@ -55,7 +55,7 @@ class ReportEventInput:
         default=None, description="The category's default if absent."
     )
 
-    def report(self) -> Report:
+    def report(self, actor: str | None) -> Report:
         reporter = self.reporter or ReporterInput()
         return Report(
             category=self.category,
@@ -69,6 +69,7 @@ class ReportEventInput:
             reporter_phone=reporter.phone,
             photos=tuple(self.photos or ()),
             severity=self.severity,
+            actor=actor,
         )
 
 
@@ -160,7 +161,8 @@ class EventMutation:
     async def report_event(self, info: Info, input: ReportEventInput) -> GridEvent:
         bus = info.context.services.bus
         try:
-            record = await bus.intake.report(input.report())
+            principal = info.context.principal
+            record = await bus.intake.report(input.report(principal.id if principal else None))
         except OutsideEveryGrid as error:
             raise OutsideGridsError(str(error), argument="input.location") from error
         except ReportRejectedError as error:

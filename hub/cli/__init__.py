@@ -18,6 +18,7 @@ from hub.cli import (
     keys,
     schema_cmd,
     serve,
+    stats_cmd,
 )
 from hub.cli.common import State
 
@@ -42,6 +43,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
+app.add_typer(stats_cmd.app, name="stats")
 app.add_typer(grids.app, name="grids")
 app.add_typer(crosswalk.app, name="crosswalk")
 app.add_typer(schema_cmd.app, name="schema")

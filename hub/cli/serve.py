@@ -112,7 +112,9 @@ def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | 
     """Grid workers verifying and callers rating, when the demo generates reports."""
     if per_minute <= 0:
         return None
-    return asyncio.create_task(LoopPeople(services.database, services.bus.steps).run())
+    return asyncio.create_task(
+        LoopPeople(services.database, services.bus.steps, registry=services.registry).run()
+    )
 
 
 DEMO_KEY_NAME = "demo"

@@ -160,6 +160,7 @@ class CrosswalkEntryRow(Base):
 import hub.security.tables  # noqa: E402
 import hub.timers.tables  # noqa: E402, F401
 
-# The bus and ledger tables live in their own module; importing it here registers
-# them on Base.metadata, which Alembic compares against.
-from hub.db import bus_models  # noqa: E402, F401
+# The bus and ledger tables, and the statistics' facts and rollup cells, live in their
+# own modules; importing them here registers them on Base.metadata, which Alembic
+# compares against.
+from hub.db import bus_models, stats_models  # noqa: E402, F401

@@ -13,17 +13,22 @@ CHUNK = 500  # keeps every statement under SQLite's bound-variable limit
 
 
 async def upsert(
-    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+    session: AsyncSession | AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
 ) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    bind = session if isinstance(session, AsyncConnection) else session.get_bind()
+    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    # One statement, many parameter sets: compiled once (and cached), where a multi-row
+    # VALUES would be compiled again for every chunk.
+    statement = insert(table)
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        statement = insert(table).values(list(chunk))
-        updates = {name: statement.excluded[name] for name in chunk[0] if name not in keys}
-        await session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+        await session.execute(statement, list(rows[start : start + CHUNK]))
 
 
 async def insert_missing(

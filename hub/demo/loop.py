@@ -22,6 +22,7 @@ from hub.events.lifecycle import InvalidTransitionError
 from hub.events.records import GridEventRecord
 from hub.events.steps import Actor, Steps
 from hub.events.types import Disposition
+from hub.registry.service import Registry
 from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,11 @@ class LoopPeople:
         habits: Habits | None = None,
         seed: int = 5,
         every: float = 5.0,
+        registry: Registry | None = None,
     ) -> None:
         self.database = database
         self.steps = steps
+        self.registry = registry  # whose grid workers settle and verify
         self.habits = habits or Habits()
         self.rng = random.Random(seed)
         self.every = every
@@ -95,16 +98,21 @@ class LoopPeople:
     def _chance(self, probability: float) -> bool:
         return self.rng.random() < probability
 
-    def _worker(self) -> Actor:
-        return Actor(f"网格员 {names.person_name(self.rng)}")
+    def _worker(self, record: GridEventRecord) -> Actor:
+        """One of the event's grid's own workers, credited in the statistics."""
+        workers = self.registry.snapshot.workers.get(record.grid_code) if self.registry else None
+        if not workers:
+            return Actor(f"网格员 {names.person_name(self.rng)}", id=f"demo:{record.grid_code}")
+        index = self.rng.randrange(len(workers))
+        return Actor(f"网格员 {workers[index].name}", id=f"demo:{record.grid_code}:{index}")
 
     def _settle(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
-        return self.steps.resolve_in_grid(record.id, "网格员现场处置完毕", self._worker())
+        return self.steps.resolve_in_grid(record.id, "网格员现场处置完毕", self._worker(record))
 
     def _verify(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
         passed = self._chance(self.habits.passes)
         note = "现场核查，已处置到位" if passed else "现场核查，问题仍然存在"
-        return self.steps.verify(record.id, passed, note, [], self._worker())
+        return self.steps.verify(record.id, passed, note, [], self._worker(record))
 
     def _rate(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
         score = self.rng.choices(SCORES, SCORE_WEIGHTS)[0]

@@ -56,6 +56,7 @@ class Report:
     reporter_phone: str | None = None
     photos: tuple[str, ...] = ()
     severity: Severity | None = None  # the category's default when not given
+    actor: str | None = None  # the principal reporting it, e.g. a grid worker on patrol
     reported_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -157,6 +158,7 @@ def _reported(
             level=category.level,
             time_limit=category.time_limit,
             origin=Origin(kind=OriginKind.REPORT),
+            actor=report.actor,
         )
     except ValidationError as error:
         first = error.errors()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import fields
@@ -82,8 +83,14 @@ def _first_entry(event: CloudEvent, record: GridEventRecord) -> dict[str, Any]:
         "source": event.source,
         "department": None,
         "note": None,
-        "details": {"channel": record.channel.value, "origin": record.origin},
+        "details": {"channel": record.channel.value, "origin": record.origin, **_actor(event)},
     }
+
+
+def _actor(event: CloudEvent) -> dict[str, Any]:
+    """Who reported it, if the report named its principal (the statistics credit them)."""
+    actor = json.loads(event.data).get("actor")
+    return {"actor": actor} if actor else {}
 
 
 async def insert_reports(

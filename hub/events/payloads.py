@@ -81,6 +81,12 @@ class Lifecycle(Wire):
     by: str | None = Field(
         default=None, max_length=200, description="Who took the step, when a person did."
     )
+    actor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The principal who took the step, as a stable id (the statistics credit "
+        "a grid worker's reports and verifications to it), if known.",
+    )
 
 
 class Reported(Lifecycle):

@@ -39,6 +39,7 @@ from hub.events.payloads import (
     Routed,
 )
 from hub.events.types import GridEventType, OrderRole
+from hub.stats import recorder as statistics
 from hub.timers.book import AppliedStep, TimerBook
 from hub.workorders import LifecycleStatus
 
@@ -118,14 +119,17 @@ class Projection:
             reported = [e for e in fresh if e.type == GridEventType.REPORTED]
             applied = await _insert_reported(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
-            return applied + await _Batch(connection, self.timers).apply(later)
+            applied += await _Batch(connection, self.timers).apply(later)
+            await statistics.record(connection, steps)  # all: the intake wrote its reports
+            return applied
 
 
 async def write_steps(
     connection: AsyncConnection, events: list[CloudEvent], timers: TimerBook | None
 ) -> int:
     """Apply later steps in the caller's transaction, as the projection would: the hub's
-    own mutations write their steps with this, and the projection skips them as known."""
+    own mutations write their steps with this, and the projection skips them as known
+    (the statistics count them then, when they come round from the bus)."""
     return await _Batch(connection, timers).apply(events)
 
 

@@ -58,8 +58,9 @@ class NotYoursError(PermissionError):
 class Actor:
     """Who takes the step (for the timeline), and where they may."""
 
-    name: str
+    name: str  # shown on the timeline
     grids: GridScope = UNRESTRICTED
+    id: str | None = None  # the principal's stable id, which the statistics credit
 
 
 def _rateable(record: GridEventRecord) -> bool:
@@ -112,6 +113,7 @@ class Steps:
                 note=note,
                 photos=list(photos),
                 by=actor.name,
+                actor=actor.id,
             )
             steps: list[tuple[GridEventType, Lifecycle]] = [(GridEventType.VERIFIED, data)]
             if passed and not _rateable(record):
@@ -138,6 +140,7 @@ class Steps:
                 unresolved=unresolved,
                 note=comment,
                 by=actor.name,
+                actor=actor.id,
             )
             steps: list[tuple[GridEventType, Lifecycle]] = [(GridEventType.RATED, data)]
             if not reopen:
@@ -149,7 +152,9 @@ class Steps:
         return (await self._take([event_id], build, actor))[event_id]
 
     def _closed(self, record: GridEventRecord, note: str, actor: Actor) -> Lifecycle:
-        return _step_data(Progressed, record, LifecycleStatus.CLOSED, note=note, by=actor.name)
+        return _step_data(
+            Progressed, record, LifecycleStatus.CLOSED, note=note, by=actor.name, actor=actor.id
+        )
 
     async def merge(
         self, primary: str, duplicates: Sequence[str], actor: Actor
@@ -167,7 +172,13 @@ class Steps:
             lifecycle.check(record.status, LifecycleStatus.MERGED)
             note = f"merged into {primary}"
             data = _step_data(
-                Merged, record, LifecycleStatus.MERGED, into=primary, note=note, by=actor.name
+                Merged,
+                record,
+                LifecycleStatus.MERGED,
+                into=primary,
+                note=note,
+                by=actor.name,
+                actor=actor.id,
             )
             return [(GridEventType.MERGED, data)]
 
@@ -178,7 +189,9 @@ class Steps:
 
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             target = lifecycle.check(record.status, LifecycleStatus.SUSPENDED)
-            data = _step_data(Progressed, record, target, note=reason, by=actor.name)
+            data = _step_data(
+                Progressed, record, target, note=reason, by=actor.name, actor=actor.id
+            )
             return [(GridEventType.PROGRESSED, data)]
 
         return (await self._take([event_id], build, actor))[event_id]
@@ -194,7 +207,9 @@ class Steps:
             if record.version != len(history):  # a step came between the read and the lock
                 raise InvalidTransitionError(record.status, "resumed (it changed; try again)")
             target = lifecycle.check(record.status, status_before_suspension(history))
-            data = _step_data(Progressed, record, target, note=note or "resumed", by=actor.name)
+            data = _step_data(
+                Progressed, record, target, note=note or "resumed", by=actor.name, actor=actor.id
+            )
             return [(GridEventType.PROGRESSED, data)]
 
         return (await self._take([event_id], build, actor))[event_id]
@@ -206,7 +221,7 @@ class Steps:
             if record.disposition is not Disposition.IN_GRID:
                 raise NotInGridError(record.status, record.disposition)
             target = lifecycle.check(record.status, LifecycleStatus.RESOLVED)
-            data = _step_data(Progressed, record, target, note=note, by=actor.name)
+            data = _step_data(Progressed, record, target, note=note, by=actor.name, actor=actor.id)
             return [(GridEventType.RESOLVED, data)]
 
         return (await self._take([event_id], build, actor))[event_id]

@@ -45,3 +45,18 @@ async def test_nobody_moves_when_the_habits_say_never(embedded_town_bus: TownBus
     never = Habits(settle=0, verify=0, passes=0, rate=0, unresolved=0)
     assert await LoopPeople(town.env.database, town.bus.steps, never).round() == 0
     assert await statuses(town, event) == [S.RESOLVED]
+
+
+async def test_the_events_own_grid_workers_verify_and_are_credited(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    event = await resolved(town, Channel.PATROL)
+    people = LoopPeople(town.env.database, town.bus.steps, ALWAYS, registry=town.registry)
+    await people.round()
+    async with town.env.database.engine.connect() as connection:
+        timeline = (await ledger.timelines(connection, [event.id]))[event.id]
+    verified = next(e for e in timeline if e.type.step == "verified")
+    names = {f"网格员 {w.name}" for w in town.registry.snapshot.workers[event.grid_code]}
+    assert verified.details["by"] in names
+    assert verified.details["actor"].startswith(f"demo:{event.grid_code}:")

@@ -1,0 +1,21 @@
+"""Statistics of the closed loop, from the ledger: rollups kept current by the
+projection, reports per period and group, and grid-worker performance."""
+
+from hub.stats.periods import Period
+from hub.stats.rebuild import rebuild
+from hub.stats.recorder import record
+from hub.stats.report import Figures, GroupBy, StatsReport, StatsRequest, report
+from hub.stats.workers import WorkerFigures, worker_report
+
+__all__ = [
+    "Figures",
+    "GroupBy",
+    "Period",
+    "StatsReport",
+    "StatsRequest",
+    "WorkerFigures",
+    "rebuild",
+    "record",
+    "report",
+    "worker_report",
+]

@@ -1,0 +1,107 @@
+"""What one grid event adds to the rollups: flows, each at the moment it happened.
+
+An event's contribution is a pure function of its facts, so a change is applied as
+(contribution after) − (contribution before): a reassignment moves the event to its
+new department, a reopening takes its closure back, and applying the same facts
+twice changes nothing.
+
+    reported                    at the report
+    closed, merged (exclusive)  at the closure / merge
+    escalations                 at each escalation
+    verified, verified_passed   at each verification
+    rated, rating_sum           at the (latest) rating
+
+A closure also counts whether it had a deadline and was resolved by it, its handling
+time (report → resolution, or → closure when never resolved; sum and histogram
+bucket) and whether it was settled in the grid (disposition IN_GRID, never
+escalated). A grid worker's figures: each patrol report they made, valid or invalid
+(see ``EventFacts``), at the report; each verification they made, timed from the
+resolution it checked, at the verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from enum import IntEnum
+
+from hub.events.types import Channel, Disposition
+from hub.stats.facts import EventFacts
+from hub.stats.histogram import bucket_of
+
+
+class Measure(IntEnum):
+    """The counters of a rollup cell, by position; the column is the lower-case name."""
+
+    REPORTED = 0
+    CLOSED = 1
+    MERGED = 2
+    CLOSED_DUE = 3  # closures that had a deadline
+    CLOSED_ON_TIME = 4
+    HANDLING_SECONDS = 5
+    ESCALATIONS = 6
+    VERIFIED = 7
+    VERIFIED_PASSED = 8
+    RATED = 9
+    RATING_SUM = 10
+    CLOSED_IN_GRID = 11
+
+
+class WorkerMeasure(IntEnum):
+    REPORTS = 0
+    VALID = 1
+    INVALID = 2
+    VERIFICATIONS = 3
+    VERIFICATIONS_TIMED = 4  # the resolution they checked is known
+    VERIFIED_IN_TIME = 5
+    VERIFICATION_SECONDS = 6
+
+
+Counters = dict[int, int]  # by Measure or WorkerMeasure position
+Flow = tuple[datetime, Counters, int | None]  # when, counters, handling-time bucket
+WorkerFlow = tuple[datetime, str, Counters]  # when, who, counters
+
+
+def flows(facts: EventFacts) -> Iterator[Flow]:
+    yield facts.reported_at, {Measure.REPORTED: 1}, None
+    if facts.merged_at is not None:
+        yield facts.merged_at, {Measure.MERGED: 1}, None
+    elif facts.closed_at is not None:
+        yield _closure(facts, facts.closed_at)
+    for at in facts.escalations:
+        yield at, {Measure.ESCALATIONS: 1}, None
+    for check in facts.verifications:
+        yield check.at, {Measure.VERIFIED: 1, Measure.VERIFIED_PASSED: int(check.passed)}, None
+    if facts.rated_at is not None and facts.score is not None:
+        yield facts.rated_at, {Measure.RATED: 1, Measure.RATING_SUM: facts.score}, None
+
+
+def _closure(facts: EventFacts, closed_at: datetime) -> Flow:
+    done = facts.resolved_at or closed_at  # handled when resolved; closed straight away if not
+    seconds = max(0, round((done - facts.reported_at).total_seconds()))
+    counters: Counters = {Measure.CLOSED: 1, Measure.HANDLING_SECONDS: seconds}
+    if facts.deadline is not None:
+        counters[Measure.CLOSED_DUE] = 1
+        counters[Measure.CLOSED_ON_TIME] = int(done <= facts.deadline)
+    if facts.disposition == Disposition.IN_GRID.value and not facts.escalations:
+        counters[Measure.CLOSED_IN_GRID] = 1
+    return closed_at, counters, bucket_of(seconds)
+
+
+def worker_flows(facts: EventFacts, verify_within: float) -> Iterator[WorkerFlow]:
+    """``verify_within``: seconds after a resolution by which a verification is timely."""
+    if facts.reporter is not None and facts.channel == Channel.PATROL.value:
+        counters: Counters = {WorkerMeasure.REPORTS: 1}
+        counters[WorkerMeasure.VALID] = int(facts.valid)
+        counters[WorkerMeasure.INVALID] = int(facts.invalid)
+        yield facts.reported_at, facts.reporter, counters
+    for check in facts.verifications:
+        if check.actor is None:
+            continue
+        checked: Counters = {WorkerMeasure.VERIFICATIONS: 1}
+        if check.delay is not None:
+            delay = max(0, round(check.delay))
+            checked[WorkerMeasure.VERIFICATIONS_TIMED] = 1
+            checked[WorkerMeasure.VERIFIED_IN_TIME] = int(delay <= verify_within)
+            checked[WorkerMeasure.VERIFICATION_SECONDS] = delay
+        yield check.at, check.actor, checked

@@ -1,0 +1,72 @@
+"""Grid-worker performance (网格员考核): reports made, how many were real cases, and how
+soon verifications followed the resolution they checked — per period and worker."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.stats import store
+from hub.stats.measures import WorkerMeasure
+from hub.stats.periods import Period, starts
+from hub.stats.report import HOUR, last_day, ratio
+from hub.stats.rollup import Tally
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerFigures:
+    start: date
+    end: date
+    worker: str  # the principal id the steps carried as their actor
+    reports: int
+    valid_reports: int
+    invalid_reports: int
+    valid_rate: float | None  # valid / reports; reports not yet routed count as not valid
+    verifications: int
+    verifications_in_time: int
+    timely_rate: float | None  # of the verifications whose resolution is known
+    mean_verification_hours: float | None
+
+    @classmethod
+    def of(cls, start: date, end: date, worker: str, tally: Tally) -> WorkerFigures:
+        v = tally.values
+        timed = v[WorkerMeasure.VERIFICATIONS_TIMED]
+        return cls(
+            start=start,
+            end=end,
+            worker=worker,
+            reports=v[WorkerMeasure.REPORTS],
+            valid_reports=v[WorkerMeasure.VALID],
+            invalid_reports=v[WorkerMeasure.INVALID],
+            valid_rate=ratio(v[WorkerMeasure.VALID], v[WorkerMeasure.REPORTS]),
+            verifications=v[WorkerMeasure.VERIFICATIONS],
+            verifications_in_time=v[WorkerMeasure.VERIFIED_IN_TIME],
+            timely_rate=ratio(v[WorkerMeasure.VERIFIED_IN_TIME], timed),
+            mean_verification_hours=ratio(v[WorkerMeasure.VERIFICATION_SECONDS], timed * HOUR),
+        )
+
+
+async def worker_report(
+    connection: AsyncConnection, period: Period, first: date, last: date, within: tuple[str, ...]
+) -> list[WorkerFigures]:
+    """Each worker's figures per period, summed over the grids ``within`` covers."""
+    periods = starts(period, first, last)
+    if not within:
+        return []
+    layout = store.WORKERS
+    column = layout.table.c
+    conditions = [
+        column.period == period,
+        store.starting_between(layout, periods[0], periods[-1]),
+        layout.within(within),
+    ]
+    tallies: dict[tuple[date, str], Tally] = defaultdict(lambda: Tally(len(WorkerMeasure)))
+    for row in await store.cells_between(connection, layout, conditions):
+        tallies[row.start, row.worker].merge(layout.tally_of(row))
+    return [
+        WorkerFigures.of(start, last_day(period, start), worker, tally)
+        for (start, worker), tally in sorted(tallies.items())
+    ]

@@ -1,0 +1,197 @@
+"""``Query.stats`` and ``Query.workerPerformance``: the closed loop's figures.
+
+Both read the rollups (``hub.stats``). A grid-scoped principal's figures cover only
+their grid subtrees inside the scope asked — drill-downs, groups and totals alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
+from hub.stats import (
+    Figures,
+    GroupBy,
+    Period,
+    StatsRequest,
+    WorkerFigures,
+    report,
+    worker_report,
+)
+from hub.stats.histogram import RELATIVE_ERROR
+from hub.stats.periods import count_between
+from hub.stats.report import visible_within
+from schema.context import Info
+from schema.errors import BadUserInputError
+from schema.security import grid_scope
+
+READ = [["stats:read"]]
+WORKERS = [["stats:workers"]]
+MAX_PERIODS = 400  # a year of days, with room; more is a mistake or an attack
+
+
+class StatsPeriod(Enum):
+    DAY = Period.DAY
+    WEEK = Period.WEEK
+    MONTH = Period.MONTH
+    QUARTER = Period.QUARTER
+
+
+strawberry.enum(
+    StatsPeriod,
+    description="Periods in China Standard Time: weeks from Monday, calendar quarters.",
+)
+
+
+class StatsGroupBy(Enum):
+    GRID = GroupBy.GRID
+    DEPARTMENT = GroupBy.DEPARTMENT
+    CATEGORY = GroupBy.CATEGORY
+
+
+strawberry.enum(StatsGroupBy, description="DEPARTMENT is the lead department; empty until routed.")
+
+
+@strawberry.type(description="One period of one group, or of all groups in the totals.")
+class StatsRow:
+    start: date
+    end: date = strawberry.field(description="The period's last day.")
+    group: str | None = strawberry.field(
+        description="Grid, department or category; null in totals."
+    )
+    reported: int
+    closed: int
+    merged: int = strawberry.field(description="Merged into another event (并单).")
+    open: int = strawberry.field(description="Open at the end of the period.")
+    closed_with_deadline: int
+    on_time_rate: float | None = strawberry.field(
+        description="Of closures with a deadline, the share resolved by it."
+    )
+    mean_handling_hours: float | None = strawberry.field(
+        description="Report to resolution, over the period's closures."
+    )
+    p90_handling_hours: float | None = strawberry.field(
+        description="From the merged histogram: within p90RelativeError of the true p90."
+    )
+    escalations: int
+    verifications: int
+    verification_pass_rate: float | None
+    ratings: int
+    mean_satisfaction: float | None = strawberry.field(description="Mean rating, 1–5.")
+    in_grid_share: float | None = strawberry.field(
+        description="Of closures, the share settled inside the grid (小事不出格)."
+    )
+
+    @classmethod
+    def of(cls, figures: Figures) -> StatsRow:
+        return cls(**asdict(figures))
+
+
+@strawberry.type
+class Stats:
+    scope: str
+    period: StatsPeriod
+    group_by: StatsGroupBy
+    rows: list[StatsRow] = strawberry.field(
+        description="Every period and group with a flow, or events open at its end."
+    )
+    totals: list[StatsRow] = strawberry.field(description="Every period, all groups together.")
+    p90_relative_error: float = strawberry.field(
+        description="The bound on the p90's relative error, from the histogram's buckets."
+    )
+
+
+@strawberry.type(description="A grid worker's figures for one period (网格员考核).")
+class WorkerPerformance:
+    start: date
+    end: date
+    worker: str = strawberry.field(description="The principal who reported or verified.")
+    reports: int = strawberry.field(description="Patrol reports made.")
+    valid_reports: int = strawberry.field(description="Reports that became cases: routed.")
+    invalid_reports: int = strawberry.field(
+        description="Merged as duplicates, or closed without routing."
+    )
+    valid_rate: float | None
+    verifications: int
+    verifications_in_time: int = strawberry.field(
+        description="Within a day of the resolution they checked."
+    )
+    timely_rate: float | None
+    mean_verification_hours: float | None
+
+    @classmethod
+    def of(cls, figures: WorkerFigures) -> WorkerPerformance:
+        return cls(**asdict(figures))
+
+
+From = Annotated[date, strawberry.argument(name="from", description="The first day.")]
+To = Annotated[date, strawberry.argument(description="The last day, included.")]
+
+
+@strawberry.type
+class StatsQuery:
+    @strawberry.federation.field(
+        requires_scopes=READ,
+        description="Figures per period and group for the grids of a region (统计分析).",
+    )
+    async def stats(
+        self,
+        info: Info,
+        scope: str,
+        period: StatsPeriod,
+        from_: From,
+        to: To,
+        group_by: StatsGroupBy = StatsGroupBy.GRID,
+    ) -> Stats:
+        within = _within(info, scope, period.value, from_, to)
+        request = StatsRequest(period.value, from_, to, group_by.value, within)
+        async with info.context.services.database.engine.connect() as connection:
+            found = await report(connection, request)
+        return Stats(
+            scope=scope,
+            period=period,
+            group_by=group_by,
+            rows=[StatsRow.of(f) for f in found.rows],
+            totals=[StatsRow.of(f) for f in found.totals],
+            p90_relative_error=RELATIVE_ERROR,
+        )
+
+    @strawberry.federation.field(
+        name="workerPerformance",
+        requires_scopes=WORKERS,
+        description="Each grid worker's reports and verifications per period (网格员考核).",
+    )
+    async def worker_performance(
+        self,
+        info: Info,
+        scope: str,
+        from_: From,
+        to: To,
+        period: StatsPeriod = StatsPeriod.MONTH,
+    ) -> list[WorkerPerformance]:
+        within = _within(info, scope, period.value, from_, to)
+        async with info.context.services.database.engine.connect() as connection:
+            found = await worker_report(connection, period.value, from_, to, within)
+        return [WorkerPerformance.of(f) for f in found]
+
+
+def _within(info: Info, scope: str, period: Period, first: date, last: date) -> tuple[str, ...]:
+    """The region codes whose grids count: the scope, cut to what the principal may see."""
+    try:
+        level = level_of(scope)
+    except InvalidCodeError as error:
+        raise BadUserInputError(str(error), argument="scope") from error
+    if level is RegionLevel.MICRO_GRID:
+        raise BadUserInputError("statistics go down to grids, not micro-grids", argument="scope")
+    if last < first:
+        raise BadUserInputError("'to' is before 'from'", argument="to")
+    if count_between(period, first, last) > MAX_PERIODS:
+        raise BadUserInputError(
+            f"more than {MAX_PERIODS} periods; choose a longer period", argument="period"
+        )
+    return visible_within(scope, grid_scope(info).roots)
