@@ -23,28 +23,12 @@ from pathlib import Path
 
 import httpx
 
+from bench.town import make_keys, prepared
 from hub.app import create_app
-from hub.config import Settings
-from hub.db import migrate
-from hub.db.engine import Database
-from hub.demo.town import generate_town
-from hub.registry.importer import import_document
 from hub.security.keys import KeyRequest
 
 INSIDE = (30.312, 120.053)  # a point in the demo town
 Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
-
-
-async def prepared(folder: Path) -> Settings:
-    url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-    database = Database(url)
-    await migrate.upgrade(database)
-    await import_document(database, generate_town(), "bench")
-    await database.aclose()
-    settings = Settings(database_url=url, log_level="WARNING")
-    settings.security.rate_limit.per_second = 1e9
-    settings.security.rate_limit.burst = 10**9
-    return settings
 
 
 async def measure(
@@ -73,9 +57,8 @@ async def main(requests: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(await prepared(Path(folder)))
         async with app.router.lifespan_context(app):
-            _, key = await app.state.services.security.keys.create(
-                KeyRequest("bench civic app", ("command",))
-            )
+            keys = {"app": KeyRequest("bench civic app", ("command",))}
+            key = (await make_keys(app, keys))["app"]
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://bench/open311/v2"

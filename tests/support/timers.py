@@ -32,33 +32,36 @@ LIMIT = TimeLimit(value=10, unit=TimeUnit.HOURS)
 SETTINGS = TimerSettings(batch_size=20)
 
 
+def event_row(event_id: str, status: str, at: datetime, version: int = 1) -> dict[str, Any]:
+    """A litter event in the ledger's own columns, written straight to the table."""
+    return {
+        "id": event_id,
+        "category": "city.litter",
+        "title": "暴露垃圾",
+        "description": "路边垃圾",
+        "channel": "PATROL",
+        "severity": "LOW",
+        "level": 1,
+        "status": status,
+        "lead_department": "citymgmt",
+        "co_departments": [],
+        "grid_code": GRID,
+        "lat": 30.312,
+        "lon": 120.053,
+        "reported_at": at,
+        "updated_at": at,
+        "version": version,
+        "time_limit": LIMIT.model_dump(mode="json"),
+    }
+
+
 async def seed_due_timers(database: Database, count: int, start: datetime) -> list[str]:
     """``count`` routed events, each with its warning due 8 hours after ``start``."""
     ids = [new_id() for _ in range(count)]
     events: list[dict[str, Any]] = []
     timers: list[dict[str, Any]] = []
     for event_id in ids:
-        events.append(
-            {
-                "id": event_id,
-                "category": "city.litter",
-                "title": "暴露垃圾",
-                "description": "路边垃圾",
-                "channel": "PATROL",
-                "severity": "LOW",
-                "level": 1,
-                "status": "ROUTED",
-                "lead_department": "citymgmt",
-                "co_departments": [],
-                "grid_code": GRID,
-                "lat": 30.312,
-                "lon": 120.053,
-                "reported_at": start,
-                "updated_at": start,
-                "version": 2,
-                "time_limit": LIMIT.model_dump(mode="json"),
-            }
-        )
+        events.append(event_row(event_id, "ROUTED", start, version=2))
         timers.append(
             {
                 "event_id": event_id,

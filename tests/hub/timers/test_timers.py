@@ -26,6 +26,7 @@ from hub.timers.service import TimerService
 from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import eventually, make_bus, outbox_events, report, running
+from tests.support.timers import event_row
 
 GRID = "330199001006005"
 START = datetime(2026, 11, 23, 1, tzinfo=UTC)  # Monday 09:00 in Shanghai
@@ -37,25 +38,7 @@ TOPICS = Topics()
 
 async def add_event(database: Database, status: LifecycleStatus = LifecycleStatus.REPORTED) -> str:
     event_id = new_id()
-    row = {
-        "id": event_id,
-        "category": "city.litter",
-        "title": "暴露垃圾",
-        "description": "路边垃圾",
-        "channel": "PATROL",
-        "severity": "LOW",
-        "level": 1,
-        "status": status.value,
-        "lead_department": "citymgmt",
-        "co_departments": [],
-        "grid_code": GRID,
-        "lat": 30.312,
-        "lon": 120.053,
-        "reported_at": START,
-        "updated_at": START,
-        "version": 1,
-        "time_limit": LIMIT.model_dump(mode="json"),
-    }
+    row = event_row(event_id, status.value, START)
     async with database.engine.begin() as connection:
         await connection.execute(insert(ledger.EVENTS), [row])
     return event_id
