@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.town import signed_in, unthrottled
 from hub.app import create_app
 from hub.bus import (
     BackendKind,
@@ -65,6 +66,8 @@ from hub.registry.records import Region
 from hub.registry.service import Registry
 from hub.workorders import UpstreamRef, WorkOrder
 from schema.context import HubContext
+
+Contexts = Callable[[], HubContext]  # a fresh request context each call
 
 REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
 SUBSCRIBE = "subscription { gridEvents { step eventId } }"
@@ -252,10 +255,11 @@ async def measure_intake(setup: Setup, count: int) -> tuple[float, float]:
     app = create_app(setup.settings)
     schema, services = app.state.schema, app.state.services
     await services.registry.refresh()
+    context = await signed_in(services)
     started = time.perf_counter()
     for report in batch:
         result = await schema.execute(
-            REPORT, variable_values=_variables(report), context_value=HubContext(services)
+            REPORT, variable_values=_variables(report), context_value=context()
         )
         assert not result.errors, result.errors
     graphql = count / (time.perf_counter() - started)
@@ -307,22 +311,22 @@ class Stopwatch:
         return f"p50 {median:7.1f} ms  p99 {p99:7.1f} ms  ({len(waits)}/{len(self.sent)} seen)"
 
 
-async def follow(schema: Any, services: Any, watch: Stopwatch) -> None:
-    stream = await schema.subscribe(SUBSCRIBE, context_value=HubContext(services))
+async def follow(schema: Any, context: Contexts, watch: Stopwatch) -> None:
+    stream = await schema.subscribe(SUBSCRIBE, context_value=context())
     async for result in stream:
         update = result.data["gridEvents"]
         watch.seen[(update["eventId"], update["step"])] = time.perf_counter()
 
 
 async def offer(
-    schema: Any, services: Any, batch: list[Report], rate: float, watch: Stopwatch
+    schema: Any, context: Contexts, batch: list[Report], rate: float, watch: Stopwatch
 ) -> float:
     """Send ``batch`` at ``rate`` a second, each on its own task; returns the rate achieved."""
 
     async def one(report: Report) -> None:
         begin = time.perf_counter()
         result = await schema.execute(
-            REPORT, variable_values=_variables(report), context_value=HubContext(services)
+            REPORT, variable_values=_variables(report), context_value=context()
         )
         watch.sent[result.data["reportEvent"]["id"]] = begin
 
@@ -337,10 +341,12 @@ async def offer(
     return len(batch) / (time.perf_counter() - started)
 
 
-async def warm_up(schema: Any, services: Any, places: list[Region], watch: Stopwatch) -> None:
+async def warm_up(
+    schema: Any, services: Any, context: Contexts, places: list[Region], watch: Stopwatch
+) -> None:
     """Until a few reports went round (the worker has joined its group), then forget them."""
     await until(lambda: bool(services.bus.live.subscribers), 30)  # registers on its first read
-    await offer(schema, services, reports(places, 20, seed=4), 20, watch)
+    await offer(schema, context, reports(places, 20, seed=4), 20, watch)
     await watch.settled(within=60)
     watch.sent.clear()
     watch.seen.clear()
@@ -381,10 +387,11 @@ async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[fl
     try:
         async with app.router.lifespan_context(app):
             await asyncio.wait_for(services.bus.live.ready.wait(), 60)
-            reader = asyncio.create_task(follow(schema, services, watch))
-            await warm_up(schema, services, setup.places, watch)
+            context = await signed_in(services)
+            reader = asyncio.create_task(follow(schema, context, watch))
+            await warm_up(schema, services, context, setup.places, watch)
             batch = reports(setup.places, int(rate * seconds), 3)
-            achieved = await offer(schema, services, batch, rate, watch)
+            achieved = await offer(schema, context, batch, rate, watch)
             await watch.settled(within=30)
             await stop(reader)
     finally:
@@ -403,7 +410,9 @@ def settings_for(kind: str, database_file: Path, folder: Path, kafka: str | None
         kafka=KafkaSettings(bootstrap_servers=kafka or "127.0.0.1:9092", partitions=6),
         batch_size=1000,
     )
-    return Settings(database_url=f"sqlite+aiosqlite:///{path}", bus=bus, log_level="WARNING")
+    return unthrottled(
+        Settings(database_url=f"sqlite+aiosqlite:///{path}", bus=bus, log_level="WARNING")
+    )
 
 
 async def kafka_answers(address: str | None) -> bool:
