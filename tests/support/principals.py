@@ -32,7 +32,7 @@ PRINCIPALS = (
     TestPrincipal("monitoring", KeyRequest("prometheus", ("monitoring",))),
     TestPrincipal("admin", KeyRequest("administrator", ("admin",))),
 )
-DEFAULT_ROLES = ("command", "handler", "grid_worker", "public", "dashboard", "auditor")
+DEFAULT_ROLES = ("command", "handler", "grid_worker", "hotline", "public", "dashboard", "auditor")
 
 
 async def make_keys(database: Database) -> dict[str, str]:
