@@ -17,8 +17,9 @@ ULID_ID = String(26)
 class TimerRow(Base):
     """The next thing due for a running grid event: its warning, then each escalation.
 
-    One row per event, written when it is routed and gone once it is resolved, closed,
-    merged or suspended, or has reached the top level. Firing advances or deletes the
+    One row per event, written when it is routed (and again, with a fresh time limit,
+    when it is reopened) and gone once it is resolved, closed, merged or suspended, or
+    has reached the top level. Firing advances or deletes the
     row in the same transaction that writes the outgoing events to the outbox.
     """
 

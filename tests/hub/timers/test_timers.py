@@ -15,7 +15,14 @@ from hub.bus.settings import TimerSettings
 from hub.clock import ManualClock
 from hub.db.engine import Database
 from hub.events import ledger
-from hub.events.payloads import Escalated, NoticeIssued, Progressed, Routed, TimeLimit
+from hub.events.payloads import (
+    Escalated,
+    NoticeIssued,
+    Progressed,
+    Routed,
+    TimeLimit,
+    Verified,
+)
 from hub.events.projection import Projection
 from hub.events.types import Disposition, GridEventType, Severity, TimeUnit
 from hub.paths import CALENDAR_FILE
@@ -74,6 +81,19 @@ def resolved(event_id: str) -> CloudEvent:
     )
 
 
+def failed_verification(event_id: str, at: datetime) -> CloudEvent:
+    step = Verified(
+        event_id=event_id,
+        status=LifecycleStatus.REOPENED,
+        category="city.litter",
+        severity=Severity.LOW,
+        passed=False,
+    )
+    return CloudEvent.of(
+        GridEventType.VERIFIED, "/test", GRID, step, id_=derived_id(event_id, "failed"), time=at
+    )
+
+
 def told(event: CloudEvent) -> tuple[str, int | None]:
     """Whom a timer's output is for, and the level an escalation raises the event to."""
     if event.type == GridEventType.ESCALATED:
@@ -101,6 +121,25 @@ async def test_routing_starts_the_timer_and_resolving_stops_it(database: Databas
     assert len(await timers(database)) == 1
     await projection.apply([resolved(event_id)])
     assert await timers(database) == {}
+
+
+async def test_a_reopened_event_runs_a_fresh_time_limit_from_its_reopening(
+    database: Database,
+) -> None:
+    event_id = await add_event(database)
+    projection = Projection(database, timers=TimerBook(SCHEDULE))
+    await projection.apply([routed(event_id), resolved(event_id)])
+    assert await timers(database) == {}
+    reopened_at = START + timedelta(hours=12)
+    await projection.apply([failed_verification(event_id, reopened_at)])
+    warning = reopened_at + timedelta(hours=8)  # 80% of the 10 hours, from the reopening
+    assert await timers(database) == {event_id: (warning, 0, 1)}
+    async with database.engine.connect() as connection:
+        record = (await ledger.events(connection, [event_id]))[event_id]
+    assert (record.status, record.deadline) == (
+        LifecycleStatus.REOPENED,
+        reopened_at + timedelta(hours=10),
+    )
 
 
 async def test_warning_then_each_level_once_up_to_the_district(database: Database) -> None:
