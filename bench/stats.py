@@ -47,7 +47,8 @@ from hub.demo.town import generate_town
 from hub.events.types import Channel, Disposition, GridEventType
 from hub.stats import GroupBy, Period, StatsRequest, report, store
 from hub.stats.facts import EventFacts, Step, Verification
-from hub.stats.recorder import VERIFY_WITHIN, record_steps
+from hub.stats.measures import within_a_clock_day
+from hub.stats.recorder import record_steps
 from hub.stats.rollup import Delta
 from hub.workorders import LifecycleStatus
 
@@ -189,7 +190,7 @@ def steps_of(facts: EventFacts) -> list[Step]:
 async def generate(database: Database, town: Town, count: int) -> dict[str, float]:
     started = time.perf_counter()
     rng = random.Random(5)
-    delta = Delta(VERIFY_WITHIN)
+    delta = Delta(within_a_clock_day)
     for number in range(count):
         delta.add(random_facts(rng, town, number), 1)
     cells, workers = delta.cells(), delta.worker_cells()

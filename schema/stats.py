@@ -119,7 +119,7 @@ class WorkerPerformance:
     valid_rate: float | None
     verifications: int
     verifications_in_time: int = strawberry.field(
-        description="Within a day of the resolution they checked."
+        description="By the end of the working day after the resolution they checked."
     )
     timely_rate: float | None
     mean_verification_hours: float | None

@@ -9,6 +9,7 @@ import typer
 from hub.cli.common import database, run, state
 from hub.config import Settings
 from hub.stats import rebuild as rebuild_rollups
+from hub.timers.schedule import Schedule
 
 app = typer.Typer(help="The closed loop's statistics.", no_args_is_help=True)
 
@@ -24,4 +25,5 @@ def rebuild(context: typer.Context) -> None:
 
 async def _rebuild(settings: Settings) -> int:
     async with database(settings) as db:
-        return await rebuild_rollups(db)
+        schedule = Schedule.load(settings.bus.timers)
+        return await rebuild_rollups(db, schedule.within_a_working_day)

@@ -40,6 +40,7 @@ from hub.events.payloads import (
 )
 from hub.events.types import GridEventType, OrderRole
 from hub.stats import recorder as statistics
+from hub.stats.measures import within_a_clock_day
 from hub.timers.book import AppliedStep, TimerBook
 from hub.workorders import LifecycleStatus
 
@@ -87,6 +88,8 @@ class Projection:
         self.database = database
         self.topics = topics  # where duplicates' follow-up steps go; None: nowhere
         self.timers = timers  # starts and stops each event's deadline timers
+        # A verification is timely within a working day, when the calendar is at hand.
+        self.timely = timers.schedule.within_a_working_day if timers else within_a_clock_day
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
         await self.apply(events)
@@ -120,7 +123,7 @@ class Projection:
             applied = await _insert_reported(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
             applied += await _Batch(connection, self.timers).apply(later)
-            await statistics.record(connection, steps)  # all: the intake wrote its reports
+            await statistics.record(connection, steps, self.timely)  # all: intake wrote reports
             return applied
 
 

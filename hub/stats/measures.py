@@ -21,8 +21,8 @@ resolution it checked, at the verification.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from enum import IntEnum
 
 from hub.events.types import Channel, Disposition
@@ -88,8 +88,16 @@ def _closure(facts: EventFacts, closed_at: datetime) -> Flow:
     return closed_at, counters, bucket_of(seconds)
 
 
-def worker_flows(facts: EventFacts, verify_within: float) -> Iterator[WorkerFlow]:
-    """``verify_within``: seconds after a resolution by which a verification is timely."""
+Timely = Callable[[datetime, datetime], bool]
+"""Whether a verification at the second time checked a resolution at the first in time."""
+
+
+def within_a_clock_day(resolved: datetime, verified: datetime) -> bool:
+    """Timeliness without a working calendar: 24 hours."""
+    return verified - resolved <= timedelta(days=1)
+
+
+def worker_flows(facts: EventFacts, timely: Timely) -> Iterator[WorkerFlow]:
     if facts.reporter is not None and facts.channel == Channel.PATROL.value:
         counters: Counters = {WorkerMeasure.REPORTS: 1}
         counters[WorkerMeasure.VALID] = int(facts.valid)
@@ -102,6 +110,7 @@ def worker_flows(facts: EventFacts, verify_within: float) -> Iterator[WorkerFlow
         if check.delay is not None:
             delay = max(0, round(check.delay))
             checked[WorkerMeasure.VERIFICATIONS_TIMED] = 1
-            checked[WorkerMeasure.VERIFIED_IN_TIME] = int(delay <= verify_within)
+            resolved = check.at - timedelta(seconds=check.delay)
+            checked[WorkerMeasure.VERIFIED_IN_TIME] = int(timely(resolved, check.at))
             checked[WorkerMeasure.VERIFICATION_SECONDS] = delay
         yield check.at, check.actor, checked

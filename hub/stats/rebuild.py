@@ -18,20 +18,21 @@ from hub.events import ledger
 from hub.events.types import GridEventType
 from hub.stats import store
 from hub.stats.facts import Step
-from hub.stats.recorder import VERIFY_WITHIN, fold
+from hub.stats.measures import Timely, within_a_clock_day
+from hub.stats.recorder import fold
 from hub.stats.rollup import Delta
 from hub.workorders import LifecycleStatus
 
 CHUNK = 2000  # events read at a time
 
 
-async def rebuild(database: Database) -> int:
+async def rebuild(database: Database, timely: Timely = within_a_clock_day) -> int:
     """Replace every fact and cell by those the ledger gives; returns the events read."""
     async with database.engine.begin() as connection:
         for layout in (store.STATS, store.WORKERS):
             await connection.execute(delete(layout.table))
         await connection.execute(delete(store.EVENTS))
-        delta, count = Delta(VERIFY_WITHIN), 0
+        delta, count = Delta(timely), 0
         async for steps in _chunks_of_steps(connection):
             facts = fold({}, steps)
             for found in facts.values():

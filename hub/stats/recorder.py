@@ -17,19 +17,23 @@ from hub.bus.cloudevent import CloudEvent
 from hub.events.types import GridEventType
 from hub.stats import store
 from hub.stats.facts import EventFacts, Step, advance, reported
+from hub.stats.measures import Timely, within_a_clock_day
 from hub.stats.rollup import Delta
 
-VERIFY_WITHIN = 24 * 3600.0  # seconds after a resolution by which a verification is timely
 LIFECYCLE_TYPES = frozenset(t.value for t in GridEventType)
 
 
-async def record(connection: AsyncConnection, events: Sequence[CloudEvent]) -> None:
+async def record(
+    connection: AsyncConnection, events: Sequence[CloudEvent], timely: Timely = within_a_clock_day
+) -> None:
     """Fold lifecycle CloudEvents into the statistics (others are ignored)."""
     steps = [Step.of(e) for e in events if e.type in LIFECYCLE_TYPES]
-    await record_steps(connection, steps)
+    await record_steps(connection, steps, timely)
 
 
-async def record_steps(connection: AsyncConnection, steps: Sequence[Step]) -> None:
+async def record_steps(
+    connection: AsyncConnection, steps: Sequence[Step], timely: Timely = within_a_clock_day
+) -> None:
     if not steps:
         return
     before = await store.load_facts(connection, {s.event_id for s in steps})
@@ -37,7 +41,7 @@ async def record_steps(connection: AsyncConnection, steps: Sequence[Step]) -> No
     changed = [facts for key, facts in after.items() if before.get(key) is not facts]
     if not changed:
         return
-    delta = Delta(VERIFY_WITHIN)
+    delta = Delta(timely)
     for facts in changed:
         delta.change(before.get(facts.event_id), facts)
     await store.save_facts(connection, changed)

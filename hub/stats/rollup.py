@@ -22,7 +22,7 @@ from operator import add
 from typing import TypeVar
 
 from hub.stats.facts import EventFacts
-from hub.stats.measures import Measure, WorkerMeasure, flows, worker_flows
+from hub.stats.measures import Measure, Timely, WorkerMeasure, flows, worker_flows
 from hub.stats.periods import Period, local_day, period_start
 
 
@@ -74,8 +74,8 @@ class Tally:
 
 
 class Delta:
-    def __init__(self, verify_within: float) -> None:
-        self.verify_within = verify_within
+    def __init__(self, timely: Timely) -> None:
+        self.timely = timely  # of a verification after its resolution
         self._days: dict[tuple[date, str, str, str], Tally] = {}
         self._worker_days: dict[tuple[date, str, str], Tally] = {}
 
@@ -88,7 +88,7 @@ class Delta:
             key = (local_day(at), facts.grid, facts.category, facts.department)
             _tally(self._days, key, size).add(counters, bucket, sign)
         size = len(WorkerMeasure)
-        for at, worker, counters in worker_flows(facts, self.verify_within):
+        for at, worker, counters in worker_flows(facts, self.timely):
             worker_key = (local_day(at), facts.grid, worker)
             _tally(self._worker_days, worker_key, size).add(counters, None, sign)
 

@@ -9,15 +9,17 @@ compresses all of it for a demo.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub.bus.settings import TimerSettings
 from hub.events.payloads import TimeLimit
+from hub.events.types import TimeUnit
 from hub.timers.calendar import CalendarExhaustedError, WorkingCalendar
 
 log = logging.getLogger(__name__)
 TOP_LEVEL = 4  # 1 grid, 2 community, 3 street, 4 district
 LEVEL_NAMES = {1: "网格", 2: "社区", 3: "街道", 4: "区"}
+ONE_WORKING_DAY = TimeLimit(value=1, unit=TimeUnit.WORKING_DAYS)
 
 
 class Schedule:
@@ -36,6 +38,12 @@ class Schedule:
         except CalendarExhaustedError as error:
             log.error("no deadline", extra={"error": str(error)})
             return None
+
+    def within_a_working_day(self, resolved: datetime, verified: datetime) -> bool:
+        """Whether a verification came by the end of the working day after the resolution
+        (a grid worker's timeliness, 网格员考核); a clock day past the calendar's end."""
+        deadline = self.deadline(resolved, ONE_WORKING_DAY) or resolved + timedelta(days=1)
+        return verified <= deadline
 
     def due(self, start: datetime, limit: TimeLimit, deadline: datetime, stage: int) -> datetime:
         """Stage 0 is the warning; stage n ≥ 1 the n-th escalation, the first at the deadline."""

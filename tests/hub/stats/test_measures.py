@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 from hub.events.types import Disposition
 from hub.stats.facts import EventFacts, Step
-from hub.stats.measures import Measure, WorkerMeasure, flows, worker_flows
+from hub.stats.measures import Measure, WorkerMeasure, flows, within_a_clock_day, worker_flows
 from hub.stats.periods import Period
-from hub.stats.recorder import VERIFY_WITHIN, fold
+from hub.stats.recorder import fold
 from hub.stats.rollup import Delta, Dimension
 from tests.support.lifecycle import Story, hours
 
@@ -74,7 +74,7 @@ def test_a_reassignment_moves_the_event_between_departments() -> None:
     story.routed(T0, "citymgmt", T0 + hours(10), Disposition.SINGLE)
     before = facts_of(story)
     story.routed(T0 + hours(1), "police", T0 + hours(10), Disposition.SINGLE)
-    delta = Delta(VERIFY_WITHIN)
+    delta = Delta(within_a_clock_day)
     delta.change(before, facts_of(story, {before.event_id: before}))
     moved = {
         key: tally.values[Measure.REPORTED]
@@ -91,7 +91,7 @@ def test_a_reassignment_moves_the_event_between_departments() -> None:
 
 def test_a_grid_worker_is_credited_with_reports_and_timely_verifications() -> None:
     story = handled().verified(T0 + hours(10), True, actor="worker:b")
-    found = list(worker_flows(facts_of(story), VERIFY_WITHIN))
+    found = list(worker_flows(facts_of(story), within_a_clock_day))
     assert [(who, counters) for _, who, counters in found] == [
         ("worker:a", {WorkerMeasure.REPORTS: 1, WorkerMeasure.VALID: 1, WorkerMeasure.INVALID: 0}),
         (

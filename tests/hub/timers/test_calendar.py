@@ -13,10 +13,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.bus.settings import TimerSettings
 from hub.events.payloads import TimeLimit
 from hub.events.types import TimeUnit
 from hub.paths import CALENDAR_FILE
+from hub.stats.measures import within_a_clock_day
 from hub.timers.calendar import CalendarError, CalendarExhaustedError, WorkingCalendar
+from hub.timers.schedule import Schedule
 
 CALENDAR = WorkingCalendar.load(CALENDAR_FILE)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -166,3 +169,12 @@ def test_a_longer_limit_never_ends_sooner(start: datetime, unit: TimeUnit, value
     assert CALENDAR.deadline(start, limit(value, unit)) <= CALENDAR.deadline(
         start, limit(value + 1, unit)
     )
+
+
+def test_a_verification_is_timely_until_the_end_of_the_next_working_day() -> None:
+    timely = Schedule.load(TimerSettings()).within_a_working_day
+    resolved = local(2026, 11, 20, 16)  # a Friday afternoon: 1.5 working hours left
+    assert timely(resolved, local(2026, 11, 23, 10))  # Monday morning: 66 clock hours on
+    assert timely(resolved, local(2026, 11, 23, 16))  # 7.5 working hours: the last moment
+    assert not timely(resolved, local(2026, 11, 23, 16, 1))
+    assert not within_a_clock_day(resolved, local(2026, 11, 23, 10))  # what a clock would say
