@@ -187,7 +187,8 @@ class _Batch:
         if isinstance(step, Accepted):
             self.orders.append(_order(event, step))
         self.timeline.append(_entry(event, step, state["version"], status, refused=refused))
-        self.applied.append(AppliedStep(event.id, event.time, step, status, state["level"]))
+        applied = AppliedStep(event.id, event.time, step, status, state["level"], current)
+        self.applied.append(applied)
 
     async def _write(self) -> None:
         if self.timeline:

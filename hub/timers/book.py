@@ -50,6 +50,13 @@ class AppliedStep:
     step: Lifecycle
     status: LifecycleStatus
     level: int
+    before: LifecycleStatus | None = None  # where it stood before the step
+
+    @property
+    def runs_again(self) -> bool:
+        """Reopened, or taken up again after a suspension (挂账): a fresh time limit."""
+        resumed = self.before is LifecycleStatus.SUSPENDED and self.status not in STOPPED
+        return self.status is LifecycleStatus.REOPENED or resumed
 
 
 class TimerBook:
@@ -58,7 +65,7 @@ class TimerBook:
 
     async def follow(self, connection: AsyncConnection, steps: Sequence[AppliedStep]) -> None:
         """Start the timer of each newly routed event; stop those of finished ones; give a
-        reopened one a fresh time limit from its reopening.
+        reopened or resumed one a fresh time limit from then.
 
         A re-routing (改派) keeps the timer it has: the time limit runs from the first
         routing, whoever handles it.
@@ -72,7 +79,7 @@ class TimerBook:
                 start.pop(event_id, None)
                 reopened.pop(event_id, None)
                 stop.add(event_id)
-            elif applied.status is LifecycleStatus.REOPENED:
+            elif applied.runs_again:
                 start.pop(event_id, None)
                 reopened[event_id] = applied
                 stop.add(event_id)
@@ -86,8 +93,8 @@ class TimerBook:
         await self._restart(connection, reopened)
 
     async def _restart(self, connection: AsyncConnection, reopened: dict[str, AppliedStep]) -> None:
-        """The department handles a reopened event again, within its category's whole
-        time limit counted from the reopening; the ledger shows the new deadline."""
+        """The department handles a reopened (or resumed) event again, within its
+        category's whole time limit counted from then; the ledger shows the new deadline."""
         if not reopened:
             return
         limits = await connection.execute(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hub.events import ledger
 from hub.events.lifecycle import InvalidTransitionError
+from hub.events.payloads import TimeLimit
 from hub.events.records import GridEventRecord, TimelineEntry
 from hub.events.steps import Actor, NotYoursError, UnknownEventError, status_before_suspension
 from hub.events.types import Channel, GridEventType
@@ -91,13 +92,19 @@ async def test_a_refused_step_writes_nothing(town_bus: TownBus) -> None:
     assert await timeline_types(town_bus, record.id) == ["reported"]
 
 
-async def test_a_suspension_stops_the_events_deadline_timer(town_bus: TownBus) -> None:
+async def test_a_suspension_stops_the_deadline_timer_and_resuming_starts_it_afresh(
+    town_bus: TownBus,
+) -> None:
     record = await town_bus.bus.intake.report(report())
     deadline = record.reported_at + timedelta(hours=2)
     await town_bus.bus.projection.apply([routed_step(record, deadline=deadline)])
     assert await timer_of(town_bus, record.id) is not None
     await town_bus.bus.steps.suspend(record.id, "待旧改统一处理", Actor("街道主任"))
     assert await timer_of(town_bus, record.id) is None  # in the step's own transaction
+    resumed = await town_bus.bus.steps.resume(record.id, None, Actor("街道主任"))
+    assert await timer_of(town_bus, record.id) is not None  # the time limit runs again
+    limit = TimeLimit.model_validate(resumed.time_limit)
+    assert resumed.deadline == town_bus.bus.schedule.deadline(resumed.updated_at, limit)
 
 
 async def timer_of(town: TownBus, event_id: str) -> object | None:
