@@ -108,6 +108,7 @@ class GridEventRow(Base):
         Index("ix_grid_events_status_id", "status", "id"),
         Index("ix_grid_events_merged_into", "merged_into"),
         Index("ix_grid_events_category_reported_at", "category", "reported_at"),
+        Index("ix_grid_events_reported_at", "reported_at"),
     )
 
     id: Mapped[str] = mapped_column(ULID_ID, primary_key=True)
