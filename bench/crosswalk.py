@@ -18,13 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from connectors.sdk.simulation.demo import demo_schemes
+from connectors.sdk.simulation.demo_town import generate_town
+from hub.core.departments import load_departments
 from hub.crosswalk import Crosswalk, overlay, parse_scheme
 from hub.crosswalk import store as crosswalk_store
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.demo.town import generate_town
-from hub.departments import load_departments
+from hub.demo.simulators import demo_schemes
 from hub.registry.importer import import_document
 from hub.registry.problems import Report
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.town import signed_in, unthrottled
+from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.bus import (
     BackendKind,
@@ -51,20 +52,19 @@ from hub.bus import (
     enqueue,
 )
 from hub.config import Settings
+from hub.core.codes import RegionLevel
+from hub.core.workorders import UpstreamRef, WorkOrder
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.demo.reports import FINDINGS, report_at
-from hub.demo.town import generate_town
-from hub.eventbus import EventBus
 from hub.events.intake import Report
 from hub.events.types import DispatchType
 from hub.observability.metrics import Metrics
 from hub.registry import store
-from hub.registry.codes import RegionLevel
 from hub.registry.importer import import_document
-from hub.registry.records import Region
+from hub.registry.model import Region
 from hub.registry.service import Registry
-from hub.workorders import UpstreamRef, WorkOrder
+from hub.services.bus import EventBus
 from schema.context import HubContext
 
 Contexts = Callable[[], HubContext]  # a fresh request context each call

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 
 from bench.town import make_keys, prepared
+from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.config import Settings
 from hub.db.engine import Database
-from hub.demo.town import generate_town
 from hub.registry.service import Registry
 from hub.security.keys import KeyRequest
 

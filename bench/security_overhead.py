@@ -34,10 +34,10 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from bench.town import make_keys, prepared
+from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.config import Settings
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
-from hub.demo.town import generate_town
 from hub.http.graphql import GraphQLEndpoint
 from hub.security.keys import KeyRequest
 from schema import build_schema
@@ -120,7 +120,7 @@ async def measure(settings: Settings, town: dict[str, Any], load: Load) -> None:
     services = app.state.services
     async with app.router.lifespan_context(app):
         await lay_crosswalk(services.crosswalk, town)
-        await services.connectors.attach(services.crosswalk, services.database)
+        await services.connectors.attach(services.crosswalk, services.registry)
         keys = await bench_keys(app)
         rows = {"off": await timed(unsecured(app), load, {})}
         for label, key in keys.items():

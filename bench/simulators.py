@@ -18,8 +18,8 @@ import time
 import httpx
 
 from connectors.sdk.simulation import serve
-from connectors.sdk.simulation.demo import demo_apps, demo_auth
-from hub.demo.town import generate_town
+from connectors.sdk.simulation.demo_town import generate_town
+from hub.demo.simulators import demo_apps, demo_auth
 
 READS = {
     "police": ("/api/v1/incidents", {"grid": "JG-YX-01,JG-YX-06,JG-YX-07,JG-YX-13", "size": "100"}),

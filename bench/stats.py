@@ -41,16 +41,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from connectors.sdk.simulation.demo_town import generate_town
+from hub.core.workorders import LifecycleStatus
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.demo.town import generate_town
 from hub.events.types import Channel, Disposition, GridEventType
 from hub.stats import GroupBy, Period, StatsRequest, report, store
 from hub.stats.facts import EventFacts, Step, Verification
 from hub.stats.measures import within_a_clock_day
 from hub.stats.recorder import record_steps
 from hub.stats.rollup import Delta
-from hub.workorders import LifecycleStatus
 
 YEAR = datetime(2026, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # midnight CST
 SECONDS_A_YEAR = 365 * 86400

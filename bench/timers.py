@@ -29,14 +29,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.bus import Topics, new_id
 from hub.bus.settings import TimerSettings
-from hub.clock import ManualClock
+from hub.core.clock import ManualClock
+from hub.core.paths import PROJECT_ROOT
 from hub.db import migrate
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.payloads import TimeLimit
 from hub.events.types import TimeUnit
-from hub.paths import PROJECT_ROOT
 from hub.timers.book import TIMERS
 from hub.timers.schedule import Schedule
 from hub.timers.service import TimerService

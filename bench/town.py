@@ -7,10 +7,10 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from connectors.sdk.simulation.demo_town import generate_town
 from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.demo.town import generate_town
 from hub.registry.importer import import_document
 from hub.security.keys import KeyRequest
 from hub.services import Services

@@ -55,15 +55,13 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.registry.refresh()
         await services.crosswalk.refresh()
-        await services.connectors.attach(services.crosswalk, services.database)
+        await services.connectors.attach(services.crosswalk, services.registry)
         interval = services.settings.registry_refresh_seconds
         watchers = [
             asyncio.create_task(services.registry.watch(interval)),
             asyncio.create_task(services.crosswalk.watch(interval)),
             asyncio.create_task(
-                services.connectors.watch(
-                    services.registry, services.crosswalk, services.database, interval
-                )
+                services.connectors.watch(services.crosswalk, services.registry, interval)
             ),
         ]
         await services.bus.start()

@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from connectors.settings import ConnectorsSettings
+from connectors.sdk.settings import ConnectorsSettings
 from hub.bus.settings import BusSettings
 from hub.security.settings import SecuritySettings
 

@@ -7,8 +7,8 @@ the connectors, whose graph types import parts of this package, so importing a p
 
 from typing import TYPE_CHECKING, Any
 
+from hub.core.errors import BadUserInputError, ErrorCode, HubError
 from schema.context import HubContext, Info
-from schema.errors import BadUserInputError, ErrorCode, HubError
 from schema.hub_schema import HubSchema
 
 if TYPE_CHECKING:

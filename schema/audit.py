@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
+from hub.db.security_models import AuditEntryRow
 from hub.security.audit import ENTRY_FIELDS, Action, AuditFilter, page
-from hub.security.tables import AuditEntryRow
 from schema.context import Info
 from schema.pagination import check_page_size
 from schema.security import current_operation, list_size

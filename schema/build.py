@@ -15,12 +15,11 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from connectors.sdk.graph import ConnectorsQuery, query_mixins
 from hub.config import GraphQLLimits
 from hub.observability.metrics import Metrics
 from hub.security.settings import SecuritySettings
 from schema.audit import AuditQuery
-from schema.event_loop import LoopMutation
+from schema.connectors import ConnectorsQuery, query_mixins
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
@@ -29,10 +28,11 @@ from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
 from schema.security import GraphSecurity
 from schema.stats import StatsQuery
+from schema.steps import LoopMutation
 from schema.subscription import RegistrySubscription
 
 # Each feature contributes one fragment per root type; the schema merges them.
-# Connectors contribute theirs through discovery (connectors.sdk.graph).
+# Connectors contribute theirs through discovery (schema.connectors).
 QUERY_PARTS: tuple[type, ...] = (
     RegistryQuery,
     EventQuery,

@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from connectors.sdk import UpstreamSession, scope_of
+from hub.core.errors import RateLimitedError
 from hub.security.principal import Principal
-from schema.errors import RateLimitedError
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:  # the services build the schema's security, so they import the graph

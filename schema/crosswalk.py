@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.crosswalk import records
+from hub.core.errors import BadUserInputError
+from hub.crosswalk import entries
 from schema.context import Info
-from schema.errors import BadUserInputError
 
 
 @strawberry.type(
@@ -25,7 +25,7 @@ class CrosswalkEntry:
     overlap_sqm: float = strawberry.field(description="The overlap, in square metres.")
 
     @classmethod
-    def of(cls, entry: records.CrosswalkEntry) -> CrosswalkEntry:
+    def of(cls, entry: entries.CrosswalkEntry) -> CrosswalkEntry:
         return cls(
             department=entry.department,
             code=entry.department_code,

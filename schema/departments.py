@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub import departments
+from hub.core import departments
 
 
 @strawberry.type(description="A department that takes grid events.")

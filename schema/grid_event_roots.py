@@ -8,12 +8,14 @@ from typing import Annotated
 
 import strawberry
 
-from hub.events.intake import OutsideGridsError as OutsideEveryGrid
-from hub.events.intake import Report, ReportRejectedError
+from connectors.sdk.graph.lifecycle import LifecycleStatus
+from hub.core.errors import (
+    SubscriptionOverflowError,
+)
+from hub.events.intake import Report
 from hub.events.live import LiveUpdate, SubscriberOverflowError
 from hub.events.types import GridEventType, Severity
 from schema.context import Info
-from schema.errors import BadUserInputError, OutsideGridsError, SubscriptionOverflowError
 from schema.grid_events import (
     READ,
     EventCategory,
@@ -23,7 +25,6 @@ from schema.grid_events import (
     event_page,
     parse_filter,
 )
-from schema.lifecycle import LifecycleStatus
 from schema.pagination import Connection
 
 REPORT = [["events:report"]]
@@ -160,13 +161,8 @@ class EventMutation:
     )
     async def report_event(self, info: Info, input: ReportEventInput) -> GridEvent:
         bus = info.context.services.bus
-        try:
-            principal = info.context.principal
-            record = await bus.intake.report(input.report(principal.id if principal else None))
-        except OutsideEveryGrid as error:
-            raise OutsideGridsError(str(error), argument="input.location") from error
-        except ReportRejectedError as error:
-            raise BadUserInputError(str(error), argument=f"input.{error.field}") from error
+        principal = info.context.principal
+        record = await bus.intake.report(input.report(principal.id if principal else None))
         return GridEvent.of(record)
 
 

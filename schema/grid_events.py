@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from connectors.sdk.graph.directives import PersonalDataKind, personal
+from connectors.sdk.graph.lifecycle import LifecycleStatus
+from hub.core.codes import InvalidCodeError, level_of
+from hub.core.errors import BadUserInputError
 from hub.events import ledger
 from hub.events.duplicates import Nearness, likely_duplicates
 from hub.events.filters import EventFilter
-from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
+from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.taxonomy import Category
 from hub.events.types import (
     Channel,
@@ -27,20 +31,15 @@ from hub.events.types import (
     Severity,
     TimeUnit,
 )
-from hub.registry.codes import InvalidCodeError, level_of
 from hub.timers.book import time_left
 from hub.timers.schedule import TOP_LEVEL
 from schema.context import Info
 from schema.departments import Department
-from schema.directives import PersonalDataKind
-from schema.errors import BadUserInputError
-from schema.lifecycle import LifecycleStatus
 from schema.pagination import (
     Connection,
     check_page_size,
     decode_cursor,
 )
-from schema.people import personal
 from schema.security.rows import grid_scope
 
 if TYPE_CHECKING:

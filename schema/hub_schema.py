@@ -21,8 +21,9 @@ from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from hub.core.errors import ErrorCode, HubError
 from hub.observability.metrics import Metrics
-from schema.errors import ErrorCode, HubError, classify
+from schema.errors import classify
 from schema.security.operation import CURRENT, current_operation
 
 if TYPE_CHECKING:  # the security services import the graph's errors

@@ -19,7 +19,7 @@ from graphql import (
     ValidationRule,
 )
 
-from schema.errors import ErrorCode
+from hub.core.errors import ErrorCode
 
 
 def depth_limit(maximum: int) -> type[ValidationRule]:

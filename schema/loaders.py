@@ -17,8 +17,8 @@ from strawberry.dataloader import DataLoader
 
 from hub.db.engine import Database
 from hub.events import ledger
-from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
-from hub.registry import records, store
+from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
+from hub.registry import model, store
 from hub.registry.service import Registry
 
 V = TypeVar("V")
@@ -53,11 +53,11 @@ class Loaders:
         return DataLoader(load_fn=load)
 
     @cached_property
-    def region(self) -> SnapshotLookup[records.Region | None]:
+    def region(self) -> SnapshotLookup[model.Region | None]:
         return SnapshotLookup(self.snapshot.regions, None)
 
     @cached_property
-    def children(self) -> SnapshotLookup[list[records.Region]]:
+    def children(self) -> SnapshotLookup[list[model.Region]]:
         return SnapshotLookup(self.snapshot.children, [])
 
     @cached_property
@@ -65,11 +65,11 @@ class Loaders:
         return self._loader(store.geometries, None)
 
     @cached_property
-    def workers(self) -> SnapshotLookup[list[records.GridWorker]]:
+    def workers(self) -> SnapshotLookup[list[model.GridWorker]]:
         return SnapshotLookup(self.snapshot.workers, [])
 
     @cached_property
-    def branch_of_grid(self) -> SnapshotLookup[records.PartyBranch | None]:
+    def branch_of_grid(self) -> SnapshotLookup[model.PartyBranch | None]:
         return SnapshotLookup(self.snapshot.branch_of_grid, None)
 
     @cached_property

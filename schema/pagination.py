@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from schema.errors import BadUserInputError
+from hub.core.errors import BadUserInputError
 
 _PREFIX = "k:"
 

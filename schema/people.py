@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
-from hub.registry import records
-from hub.registry.records import WorkerRole
-from schema.directives import Personal, PersonalDataKind
+from connectors.sdk.graph.directives import PersonalDataKind, personal
+from hub.core.codes import WorkerRole
+from hub.registry import model
 
 strawberry.enum(WorkerRole, description="网格长, 专职/兼职网格员, 微网格长.")
-
-
-def personal(kind: PersonalDataKind, description: str, department: str = "registry") -> Any:
-    """A field holding personal data of ``department`` (the grid registry by default)."""
-    return strawberry.field(
-        description=description, directives=[Personal(kind=kind, department=department)]
-    )
 
 
 @strawberry.type(description="网格员: a person who staffs a grid.")
@@ -31,7 +22,7 @@ class GridWorker:
     )
 
     @classmethod
-    def of(cls, worker: records.GridWorker) -> GridWorker:
+    def of(cls, worker: model.GridWorker) -> GridWorker:
         return cls(
             role=worker.role,
             name=worker.name,
@@ -58,7 +49,7 @@ class PartyBranch:
     grid_codes: list[str] = strawberry.field(description="The grids it serves.")
 
     @classmethod
-    def of(cls, branch: records.PartyBranch) -> PartyBranch:
+    def of(cls, branch: model.PartyBranch) -> PartyBranch:
         return cls(
             code=branch.code,
             name=branch.name,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import strawberry
 
-from hub.registry.codes import RegionLevel
+from hub.core.codes import RegionLevel
+from hub.core.errors import BadUserInputError
 from schema.context import Info
 from schema.departments import Department
-from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
     check_page_size,

@@ -11,13 +11,12 @@ from typing import TypeVar, cast
 
 import strawberry
 
-from connectors.sdk.graph import grid_mixins
-from hub.registry import records
-from hub.registry.codes import InvalidCodeError, RegionLevel, level_of, lineage
-from hub.registry.records import WorkerRole
+from hub.core.codes import InvalidCodeError, RegionLevel, WorkerRole, level_of, lineage
+from hub.core.errors import BadUserInputError
+from hub.registry import model
+from schema.connectors import grid_mixins
 from schema.context import Info
 from schema.crosswalk import CrosswalkEntry, crosswalk_entries
-from schema.errors import BadUserInputError
 from schema.grid_events import READ, GridEvent, events_in_grid
 from schema.pagination import Connection
 from schema.people import GridWorker, PartyBranch
@@ -49,7 +48,7 @@ class Region:
     population: int
     area_sqm: float = strawberry.field(description="Area in square metres.")
     centroid: GeoPoint = strawberry.field(description="A point inside the region.")
-    record: strawberry.Private[records.Region]
+    record: strawberry.Private[model.Region]
 
     @strawberry.field
     def level(self) -> RegionLevel:
@@ -222,7 +221,7 @@ _TYPES: dict[RegionLevel, type[Region]] = {
 REGION_TYPES: tuple[type[Region], ...] = tuple(_TYPES.values())
 
 
-def region_type(record: records.Region) -> Region:
+def region_type(record: model.Region) -> Region:
     """The graph object for a stored region, typed by its level."""
     fields = {
         "code": record.code,

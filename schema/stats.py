@@ -13,7 +13,8 @@ from typing import Annotated
 
 import strawberry
 
-from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
+from hub.core.codes import InvalidCodeError, RegionLevel, level_of
+from hub.core.errors import BadUserInputError
 from hub.stats import (
     Figures,
     GroupBy,
@@ -27,7 +28,6 @@ from hub.stats.histogram import RELATIVE_ERROR
 from hub.stats.periods import count_between
 from hub.stats.report import visible_within
 from schema.context import Info
-from schema.errors import BadUserInputError
 from schema.security import grid_scope
 
 READ = [["stats:read"]]

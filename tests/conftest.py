@@ -15,16 +15,16 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.bus import Topics
 from hub.bus.backend import Backend
 from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.demo.town import generate_town
-from hub.eventbus import EventBus
 from hub.registry.importer import import_document
 from hub.registry.service import Registry
+from hub.services.bus import EventBus
 from tests.support.buses import backend_for, fresh_topics
 from tests.support.databases import fresh_postgres_database
 from tests.support.departments import Departments, simulated_departments

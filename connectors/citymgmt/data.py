@@ -16,10 +16,10 @@ from typing import Any
 from connectors.sdk.simulation.admin import RecordNotFoundError
 from connectors.sdk.simulation.clock import Clock, beijing_local
 from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.records import DailyNumbers, Step, moment_in_history, person
+from connectors.sdk.simulation.names import ROADS
+from connectors.sdk.simulation.seeding import DailyNumbers, Step, moment_in_history, person
 from connectors.sdk.simulation.town import FeatureCollection, Place, SchemeIndex, TownMap
 from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
-from hub.demo.names import ROADS
 
 HISTORY_DAYS = 90
 CASES = 2000

@@ -16,9 +16,9 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from connectors.sdk.simulation.app import DEFAULT_SEED
+from connectors.sdk.simulation.tiling import PRECISION_DEGREES
 from connectors.sdk.simulation.town import FeatureCollection, outline_of, scheme_feature
-from hub.demo.tiling import PRECISION_DEGREES
-from hub.registry.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR, area_sqm
+from hub.core.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR, area_sqm
 
 DEPARTMENT = "citymgmt"
 STREET_CODE = "330199001"

@@ -35,11 +35,11 @@ from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
 from connectors.sdk.simulation.auth import OAuth2ClientCredentials
 from connectors.sdk.simulation.bodies import parse_body
 from connectors.sdk.simulation.clock import BEIJING
+from connectors.sdk.simulation.demo_town import generate_town
 from connectors.sdk.simulation.errors import SimulatorError
 from connectors.sdk.simulation.paging import by_offset
 from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
 from connectors.sdk.simulation.town import FeatureCollection
-from hub.demo.town import generate_town
 
 DEMO_CLIENT_ID = "grid-hub"
 DEMO_CLIENT_SECRET = "citymgmt-demo-secret"  # noqa: S105 - the demo simulator's, on loopback

@@ -17,7 +17,7 @@ from typing import Any
 from connectors.sdk.simulation.admin import RecordNotFoundError
 from connectors.sdk.simulation.clock import Clock, fhir_instant
 from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.records import id_number, moment_in_history, person, room
+from connectors.sdk.simulation.seeding import id_number, moment_in_history, person, room
 from connectors.sdk.simulation.town import FeatureCollection, Place, SchemeIndex, TownMap
 
 HISTORY_DAYS = 90

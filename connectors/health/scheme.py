@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 
 from connectors.sdk.simulation.app import DEFAULT_SEED
+from connectors.sdk.simulation.names import PLACE_WORDS, street_address
+from connectors.sdk.simulation.tiling import partition
 from connectors.sdk.simulation.town import FeatureCollection, outline_of, scheme_feature
-from hub.demo.names import PLACE_WORDS, street_address
-from hub.demo.tiling import partition
 
 DEPARTMENT = "health"
 CLINICS = 8

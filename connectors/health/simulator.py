@@ -39,11 +39,11 @@ from connectors.health.scheme import service_areas
 from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
 from connectors.sdk.simulation.auth import HmacAuth
 from connectors.sdk.simulation.bodies import parse_body
+from connectors.sdk.simulation.demo_town import generate_town
 from connectors.sdk.simulation.errors import SimulatorError
 from connectors.sdk.simulation.paging import decode_token, encode_token
 from connectors.sdk.simulation.params import bad_request, choices, integer, parse_time, values
 from connectors.sdk.simulation.town import FeatureCollection
-from hub.demo.town import generate_town
 
 DEMO_KEY_ID = "grid-hub"
 DEMO_KEY_SECRET = "health-demo-secret"  # noqa: S105 - the demo simulator's, on loopback

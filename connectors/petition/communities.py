@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hub.db.engine import Database
-from hub.registry import store
-from hub.registry.codes import RegionLevel
+from connectors.sdk.placement import Regions
+from hub.core.codes import RegionLevel
 
 COMMUNITY_CODE = RegionLevel.COMMUNITY.code_length
-EVERY = 1_000_000  # more regions of one level than any registry holds
 
 
 class Communities:
@@ -24,10 +22,9 @@ class Communities:
         self._largest_grid = largest_grid  # community code → its largest grid
 
     @classmethod
-    async def load(cls, database: Database) -> Communities:
-        async with database.session() as session:
-            communities = await store.page(session, RegionLevel.COMMUNITY, None, None, EVERY)
-            grids = await store.page(session, RegionLevel.GRID, None, None, EVERY)
+    def of(cls, regions: Regions) -> Communities:
+        communities = regions.of_level(RegionLevel.COMMUNITY)
+        grids = regions.of_level(RegionLevel.GRID)
         largest: dict[str, str] = {}
         for grid in sorted(grids, key=lambda g: g.area_sqm):
             largest[grid.code[:COMMUNITY_CODE]] = grid.code  # the last, largest, stays

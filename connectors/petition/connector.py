@@ -19,14 +19,14 @@ from connectors.sdk import (
     CursorPaginator,
     GridScheme,
     Mapping,
+    Regions,
     Stream,
     field,
     refused,
     work_order_ref,
 )
-from hub.db.engine import Database
-from hub.paths import CONTRACTS_DIR
-from hub.workorders import (
+from hub.core.paths import CONTRACTS_DIR
+from hub.core.workorders import (
     Feedback,
     UpstreamChange,
     UpstreamRef,
@@ -97,8 +97,8 @@ class PetitionConnector(Connector):
     def authenticate(self) -> httpx.Auth:
         return httpx.BasicAuth(self.secret("username"), self.secret("password"))
 
-    async def load_scheme(self, crosswalk: Crosswalk, database: Database) -> GridScheme:
-        return await Communities.load(database)  # the hotline files orders by community
+    async def load_scheme(self, crosswalk: Crosswalk, regions: Regions) -> GridScheme:
+        return Communities.of(regions)  # the hotline files orders by community
 
     async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
         """Idempotent on ``externalNo``, which carries the grid event's id."""

@@ -17,7 +17,8 @@ from connectors.sdk.simulation.admin import RecordNotFoundError
 from connectors.sdk.simulation.changes import ChangeLog
 from connectors.sdk.simulation.clock import Clock, beijing_iso
 from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.records import (
+from connectors.sdk.simulation.names import ROADS
+from connectors.sdk.simulation.seeding import (
     DailyNumbers,
     Step,
     id_number,
@@ -27,7 +28,6 @@ from connectors.sdk.simulation.records import (
 )
 from connectors.sdk.simulation.town import FeatureCollection, Place, TownMap
 from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
-from hub.demo.names import ROADS
 
 HISTORY_DAYS = 90
 ORDERS = 1200

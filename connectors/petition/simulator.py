@@ -36,11 +36,11 @@ from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
 from connectors.sdk.simulation.auth import BasicAuth
 from connectors.sdk.simulation.bodies import parse_body
 from connectors.sdk.simulation.clock import beijing_iso
+from connectors.sdk.simulation.demo_town import generate_town
 from connectors.sdk.simulation.errors import SimulatorError
 from connectors.sdk.simulation.paging import decode_token, encode_token
 from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
 from connectors.sdk.simulation.town import FeatureCollection
-from hub.demo.town import generate_town
 
 DEMO_USER = "grid-hub"
 DEMO_PASSWORD = "petition-demo-password"  # noqa: S105 - the demo simulator's, on loopback

@@ -21,8 +21,8 @@ from connectors.sdk import (
     refused,
     work_order_ref,
 )
-from hub.paths import CONTRACTS_DIR
-from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder
+from hub.core.paths import CONTRACTS_DIR
+from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder
 
 HERE = Path(__file__).parent
 

@@ -19,7 +19,7 @@ from connectors.sdk.simulation.admin import RecordNotFoundError
 from connectors.sdk.simulation.changes import ChangeLog
 from connectors.sdk.simulation.clock import Clock, beijing_iso
 from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.records import DailyNumbers, moment_in_history, person, room
+from connectors.sdk.simulation.seeding import DailyNumbers, moment_in_history, person, room
 from connectors.sdk.simulation.town import (
     FeatureCollection,
     Place,

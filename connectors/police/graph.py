@@ -7,8 +7,7 @@ from datetime import datetime
 import strawberry
 
 from connectors.sdk.graph import DepartmentRecord
-from schema.directives import PersonalDataKind
-from schema.people import personal
+from connectors.sdk.graph.directives import PersonalDataKind, personal
 
 
 @strawberry.type(description="警情: a 110 incident, as the police system records it.")

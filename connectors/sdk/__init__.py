@@ -4,7 +4,7 @@ A ``Connector`` names its contract, its streams and its auth; a ``Stream`` names
 operation, where its records are, how it pages and how a record maps to a graph type.
 The SDK does the rest: timeouts within the query budget, retries, the circuit breaker,
 the per-caller cache, validation against the contract, placement in unified grids.
-The graph side is ``connectors.sdk.graph``; the standard tests, ``connectors.sdk.testing``.
+The graph side is ``connectors.sdk.graph``; the standard tests, ``connectors.testing``.
 """
 
 from connectors.sdk.auth import (
@@ -56,13 +56,22 @@ from connectors.sdk.pagination import (
     paginate,
 )
 from connectors.sdk.paths import dig
-from connectors.sdk.placement import Crosswalk, CrosswalkScheme, GridScheme, Placed, place
+from connectors.sdk.placement import (
+    Area,
+    Crosswalk,
+    CrosswalkScheme,
+    GridScheme,
+    Locator,
+    Placed,
+    Regions,
+    place,
+)
 from connectors.sdk.registry import ENTRY_POINT_GROUP, discover, load_object
 from connectors.sdk.runtime import Connectors, Health, Status, UpstreamSession
+from connectors.sdk.settings import ConnectorSettings, ConnectorsSettings
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
 from connectors.sdk.workorders import refused, work_order_ref
-from connectors.settings import ConnectorSettings, ConnectorsSettings
 
 __all__ = [
     "AS_IS",
@@ -73,6 +82,7 @@ __all__ = [
     "TEXT_LIST",
     "TIMESTAMP",
     "ApiKeyAuth",
+    "Area",
     "BearerAuth",
     "BreakerState",
     "Call",
@@ -94,6 +104,7 @@ __all__ = [
     "GridScheme",
     "Health",
     "HmacSignatureAuth",
+    "Locator",
     "Mapping",
     "MappingError",
     "MissingCredentialError",
@@ -108,6 +119,7 @@ __all__ = [
     "Params",
     "Placed",
     "Record",
+    "Regions",
     "Status",
     "StatusMap",
     "Stream",

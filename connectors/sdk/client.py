@@ -40,8 +40,8 @@ from connectors.sdk.errors import (
 )
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Params
+from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.stats import CallWindow
-from connectors.settings import ConnectorSettings
 
 MAX_BACKOFF = 2.0  # seconds; the query budget is a few seconds in all
 Sleep = Callable[[float], Awaitable[None]]

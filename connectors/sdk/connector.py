@@ -46,12 +46,11 @@ from connectors.sdk.mapping import Record
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Page, PageRequest, Params, Token, paginate
 from connectors.sdk.paths import dig
-from connectors.sdk.placement import Crosswalk, CrosswalkScheme, GridScheme
+from connectors.sdk.placement import Crosswalk, CrosswalkScheme, GridScheme, Regions
+from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
-from connectors.settings import ConnectorSettings
-from hub.db.engine import Database
-from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
+from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
 
 log = logging.getLogger("hub.connectors")
 
@@ -192,7 +191,7 @@ class Connector(ABC):
         body, _ = await self.get(path, params or {}, operation, self.service_call(), fresh=True)
         return body
 
-    async def load_scheme(self, crosswalk: Crosswalk, database: Database) -> GridScheme:
+    async def load_scheme(self, crosswalk: Crosswalk, regions: Regions) -> GridScheme:
         """How this system's grids meet the unified ones: by default its department's part
         of the hub's crosswalk. Override for a system that files records another way."""
         return CrosswalkScheme(crosswalk, self.grid_scheme or self.department)

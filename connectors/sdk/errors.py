@@ -1,6 +1,6 @@
 """What can go wrong upstream, as the graph reports it.
 
-    HubError (hub.errors)
+    HubError (hub.core.errors)
      └─ UpstreamError                 a department system failed a call
          ├─ UpstreamUnavailableError  UPSTREAM_UNAVAILABLE: unreachable, 5xx, refused
          │   │                        credentials, or its circuit breaker is open
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.errors import ErrorCode, HubError
+from hub.core.errors import ErrorCode, HubError
 
 
 class UpstreamError(HubError):

@@ -14,8 +14,53 @@ from typing import Protocol
 
 from connectors.sdk.mapping import Record
 from connectors.sdk.stream import Stream
-from hub.crosswalk.records import ApproximatePlacement
-from hub.registry.spatial import SpatialIndex
+from hub.core.codes import RegionLevel
+
+
+class Located(Protocol):
+    """Where a point lies: its unified grid."""
+
+    @property
+    def grid(self) -> str: ...
+
+
+class Locator(Protocol):
+    """The registry's spatial index (``hub.registry.spatial``), as placement needs it."""
+
+    def locate_many(self, lats: Sequence[float], lons: Sequence[float]) -> Sequence[Located | None]:
+        """For each point, where it lies, or None outside every grid."""
+        ...
+
+
+class Area(Protocol):
+    """A unified region as a connector may need it: its code, name and size."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def area_sqm(self) -> float: ...
+
+
+class Regions(Protocol):
+    """The hub's grid registry (``hub.registry.Registry``), as connectors need it."""
+
+    @property
+    def revision(self) -> int:
+        """Moves whenever an import changes the registry."""
+        ...
+
+    def of_level(self, level: RegionLevel) -> Sequence[Area]:
+        """Every region of one level, in code order."""
+        ...
+
+
+class GridShare(Protocol):
+    """The unified grid that holds the largest share of a department grid."""
+
+    @property
+    def grid_code(self) -> str: ...
 
 
 class GridScheme(Protocol):
@@ -35,7 +80,7 @@ class Crosswalk(Protocol):
 
     def department_codes(self, department: str, region_codes: Iterable[str]) -> list[str]: ...
 
-    def best_grid(self, department: str, department_code: str) -> ApproximatePlacement | None: ...
+    def best_grid(self, department: str, department_code: str) -> GridShare | None: ...
 
 
 class CrosswalkScheme:
@@ -63,7 +108,7 @@ class Placed:
 def place(
     stream: type[Stream],
     records: Sequence[Record],
-    index: SpatialIndex,
+    index: Locator,
     scheme: GridScheme,
     wanted: Collection[str] | None = None,
 ) -> list[Placed]:
@@ -82,9 +127,7 @@ def _by_department_grid(stream: type[Stream], record: Record, scheme: GridScheme
     return scheme.main_grid(code) if code else None
 
 
-def _located(
-    stream: type[Stream], records: Sequence[Record], index: SpatialIndex
-) -> list[str | None]:
+def _located(stream: type[Stream], records: Sequence[Record], index: Locator) -> list[str | None]:
     points = [(i, point) for i, r in enumerate(records) if (point := stream.point(r)) is not None]
     found: list[str | None] = [None] * len(records)
     if not points:

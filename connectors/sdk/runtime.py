@@ -23,13 +23,10 @@ from connectors.sdk.breaker import BreakerState
 from connectors.sdk.calls import Call
 from connectors.sdk.connector import Connector, ConnectorState
 from connectors.sdk.metrics import ConnectorMetrics
-from connectors.sdk.placement import Crosswalk
+from connectors.sdk.placement import Crosswalk, Locator, Regions
 from connectors.sdk.registry import discover
+from connectors.sdk.settings import ConnectorsSettings
 from connectors.sdk.stats import Summary
-from connectors.settings import ConnectorsSettings
-from hub.db.engine import Database
-from hub.registry.service import Registry
-from hub.registry.spatial import SpatialIndex
 
 log = logging.getLogger("hub.connectors")
 
@@ -89,22 +86,20 @@ class Connectors:
     def __getitem__(self, name: str) -> Connector:
         return self._by_name[name]
 
-    async def attach(self, crosswalk: Crosswalk, database: Database) -> None:
+    async def attach(self, crosswalk: Crosswalk, regions: Regions) -> None:
         """Give every connector its way to the unified grids; again when the registry moves."""
         for connector in self:
-            connector.scheme = await connector.load_scheme(crosswalk, database)
+            connector.scheme = await connector.load_scheme(crosswalk, regions)
 
-    async def watch(
-        self, registry: Registry, crosswalk: Crosswalk, database: Database, interval: float
-    ) -> None:
+    async def watch(self, crosswalk: Crosswalk, regions: Regions, interval: float) -> None:
         """Attach again whenever the registry's revision moves; runs until cancelled."""
-        seen = registry.revision
+        seen = regions.revision
         while True:
             await asyncio.sleep(interval)
-            if registry.revision != seen:
-                seen = registry.revision
+            if regions.revision != seen:
+                seen = regions.revision
                 try:
-                    await self.attach(crosswalk, database)
+                    await self.attach(crosswalk, regions)
                 except Exception:
                     log.exception("could not attach the connectors to the new registry")
 
@@ -145,7 +140,7 @@ def _health(state: ConnectorState, breaker: BreakerState, recent: Summary) -> He
 @dataclass
 class UpstreamSession:
     connectors: Connectors
-    index: Callable[[], SpatialIndex]  # the registry's index as it is now
+    index: Callable[[], Locator]  # the registry's index as it is now
     call: Call
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
 

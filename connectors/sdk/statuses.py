@@ -1,6 +1,6 @@
 """A department's statuses on the hub's one lifecycle, kept as data beside its connector.
 
-``statuses.yaml`` maps each upstream status to a ``hub.workorders.LifecycleStatus``:
+``statuses.yaml`` maps each upstream status to a ``hub.core.workorders.LifecycleStatus``:
 
     受理: ACCEPTED
     结案: CLOSED
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from hub.workorders import LifecycleStatus
+from hub.core.workorders import LifecycleStatus
 
 
 class StatusMap:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors.sdk.connector import Connector
-from hub.workorders import UpstreamRef, WorkOrderRefusedError
+from hub.core.workorders import UpstreamRef, WorkOrderRefusedError
 
 
 def work_order_ref(connector: Connector, upstream_id: str) -> UpstreamRef:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from hub.paths import CALENDAR_FILE, ROUTING_RULES_FILE, TAXONOMY_FILE
+from hub.core.paths import CALENDAR_FILE, ROUTING_RULES_FILE, TAXONOMY_FILE
 
 
 class BackendKind(StrEnum):

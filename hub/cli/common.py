@@ -14,9 +14,9 @@ from typing import Any, Protocol, TypeVar
 import typer
 
 from hub.config import Settings, load_settings
+from hub.core.departments import load_departments
 from hub.db.engine import Database
 from hub.db.types import utcnow
-from hub.departments import load_departments
 from hub.observability.logs import configure_logging
 from hub.registry.problems import ImportRejectedError, Problem
 from hub.security.audit import Action, Entry, clip

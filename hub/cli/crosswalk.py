@@ -9,10 +9,10 @@ import typer
 
 from hub.cli.common import database, fail, run, run_import, state
 from hub.config import Settings
+from hub.core.codes import InvalidCodeError, RegionLevel, level_of
+from hub.core.departments import load_departments
 from hub.crosswalk import CrosswalkEntry, CrosswalkIndex, SchemeImportResult, import_scheme
 from hub.crosswalk import store as crosswalk_store
-from hub.departments import load_departments
-from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
 from hub.registry.importer import read_document
 
 app = typer.Typer(help="The spatial crosswalk (多网合一).", no_args_is_help=True)

@@ -15,7 +15,7 @@ from hub.bus import CloudEvent, MalformedEventError, Record, Role
 from hub.bus.settings import BusSettings
 from hub.cli.common import fail, run, state
 from hub.config import Settings
-from hub.departments import load_departments
+from hub.core.departments import load_departments
 from hub.events.contracts import write_schemas
 from hub.events.filters import EventFilter
 from hub.events.live import LiveUpdate, decode
@@ -116,7 +116,9 @@ def replay(
 
 async def _replay(services: Services, since: datetime | None, reset: bool) -> int:
     try:
-        return await replay_ledger(services.database, services.bus, since, reset=reset)
+        bus = services.bus
+        log = (bus.backend, bus.topics.grid_events)
+        return await replay_ledger(services.database, log, bus.projection, since, reset=reset)
     finally:
         await services.aclose()
 

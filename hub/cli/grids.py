@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
+from connectors.sdk.simulation.demo_town import DEFAULT_SEED, TownSpec, generate_town
 from hub.cli.common import audit_admin, fail, run, run_import, security, state
 from hub.config import Settings
-from hub.demo.town import DEFAULT_SEED, TownSpec, generate_town
-from hub.registry import records, store
-from hub.registry.codes import InvalidCodeError, RegionLevel, level_of
+from hub.core.codes import InvalidCodeError, RegionLevel, level_of
+from hub.registry import model, store
 from hub.registry.importer import ImportResult, import_document, read_document
 from hub.security.audit import Action
 from schema.security.masking import mask_name, mask_phone
@@ -89,7 +89,7 @@ async def _details(
         return lines
 
 
-def _describe(region: records.Region, children: int) -> list[str]:
+def _describe(region: model.Region, children: int) -> list[str]:
     return [
         f"{region.code}  {region.name}  ({region.level})",
         f"  parent:      {region.parent_code or '-'}",
@@ -102,7 +102,7 @@ def _describe(region: records.Region, children: int) -> list[str]:
 
 
 def _describe_people(
-    workers: list[records.GridWorker], branch: records.PartyBranch | None, *, masked: bool
+    workers: list[model.GridWorker], branch: model.PartyBranch | None, *, masked: bool
 ) -> list[str]:
     name, phone = (mask_name, mask_phone) if masked else (str, str)
     lines = [f"  workers:     {len(workers)}"]

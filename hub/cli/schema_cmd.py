@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.paths import PUBLISHED_SDL
+from hub.core.paths import PUBLISHED_SDL
 from schema import print_sdl
 
 app = typer.Typer(help="The unified graph's schema.", no_args_is_help=True)

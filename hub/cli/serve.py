@@ -11,16 +11,16 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.cli.common import fail, run, state
 from hub.config import Settings
+from hub.core.codes import RegionLevel
 from hub.db import migrate
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
-from hub.demo.loop import LoopPeople
 from hub.demo.reports import ReportGenerator
-from hub.demo.town import generate_town
+from hub.demo.steps import LoopPeople
 from hub.registry import store
-from hub.registry.codes import RegionLevel
 from hub.security.keys import KeyRequest
 from hub.services import Services
 

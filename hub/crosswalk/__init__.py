@@ -8,11 +8,11 @@ then ask their system in its own codes for a set of unified grids
 grid (``best_grid``, marked approximate).
 """
 
+from hub.crosswalk.entries import ApproximatePlacement, CrosswalkEntry, DepartmentGrid
 from hub.crosswalk.importer import SchemeImportResult, import_scheme
 from hub.crosswalk.index import CrosswalkIndex
 from hub.crosswalk.overlay import Overlay, overlay
 from hub.crosswalk.parse import parse_scheme
-from hub.crosswalk.records import ApproximatePlacement, CrosswalkEntry, DepartmentGrid
 from hub.crosswalk.service import Crosswalk
 
 __all__ = [

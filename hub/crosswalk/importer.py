@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import text
 
 from hub.crosswalk import store
+from hub.crosswalk.entries import DepartmentGrid
 from hub.crosswalk.overlay import UNCOVERED_WARNING_SHARE, Overlay, overlay
 from hub.crosswalk.parse import parse_scheme
-from hub.crosswalk.records import DepartmentGrid
 from hub.db.engine import Database
 from hub.registry import store as registry_store
 from hub.registry.problems import ImportRejectedError, Problem, Report

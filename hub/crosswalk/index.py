@@ -6,8 +6,8 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from hub.crosswalk.records import ApproximatePlacement, CrosswalkEntry
-from hub.registry.codes import RegionLevel
+from hub.core.codes import RegionLevel
+from hub.crosswalk.entries import ApproximatePlacement, CrosswalkEntry
 
 GRID_CODE_LENGTH = RegionLevel.GRID.code_length
 

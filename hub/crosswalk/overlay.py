@@ -16,8 +16,8 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from hub.crosswalk.records import CrosswalkEntry, DepartmentGrid
-from hub.registry.geo import area_sqm, rounding_noise_sqm
+from hub.core.geo import area_sqm, rounding_noise_sqm
+from hub.crosswalk.entries import CrosswalkEntry, DepartmentGrid
 
 UNCOVERED_WARNING_SHARE = 0.01  # a grid more than 1% outside the registry is worth a warning
 

@@ -12,13 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely import STRtree
 
-from hub.crosswalk.records import DepartmentGrid
-from hub.registry.geo import (
-    InvalidGeometryError,
-    area_sqm,
-    polygon_from_geojson,
-    rounding_noise_sqm,
-)
+from hub.core.geo import InvalidGeometryError, area_sqm, polygon_from_geojson, rounding_noise_sqm
+from hub.crosswalk.entries import DepartmentGrid
 from hub.registry.parse import features_of
 from hub.registry.problems import Report
 

@@ -8,12 +8,17 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.core.codes import RegionLevel
+from hub.core.geo import from_geojson, to_geojson
+from hub.crosswalk.entries import CrosswalkEntry, DepartmentGrid
 from hub.crosswalk.overlay import Overlay
-from hub.crosswalk.records import CrosswalkEntry, DepartmentGrid
-from hub.db.models import CrosswalkEntryRow, CrosswalkImportRow, DepartmentGridRow, RegionRow
+from hub.db.registry_models import (
+    CrosswalkEntryRow,
+    CrosswalkImportRow,
+    DepartmentGridRow,
+    RegionRow,
+)
 from hub.db.types import utcnow
-from hub.registry.codes import RegionLevel
-from hub.registry.geo import from_geojson, to_geojson
 
 _ENTRY_COLUMNS = (
     CrosswalkEntryRow.department,

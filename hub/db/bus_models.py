@@ -1,4 +1,4 @@
-"""Tables of the event bus and the grid-event ledger (imported by ``hub.db.models``).
+"""Tables of the event bus and the grid-event ledger (imported by ``hub.db.registry_models``).
 
 outbox, feed_cursors, upstream_changes   getting events onto the bus, exactly once
 bus_topics, bus_log, bus_offsets         the embedded backend's durable log
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db.models import CODE, PERSONAL, Base
+from hub.db.base import CODE, PERSONAL, Base
 from hub.db.types import UTCDateTime, utcnow
 
 ULID_ID = String(26)

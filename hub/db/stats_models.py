@@ -1,4 +1,4 @@
-"""Tables of the statistics (``hub.stats``), imported by ``hub.db.models``: each grid
+"""Tables of the statistics (``hub.stats``), imported by ``hub.db.registry_models``: each grid
 event's facts, and the rollup cells built from them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db.models import CODE, Base
+from hub.db.base import CODE, Base
 
 PERIOD = String(8)
 KEY = String(64)  # a category or department code; "" for the whole grid

@@ -11,12 +11,12 @@ from connectors.citymgmt import simulator as citymgmt
 from connectors.health import simulator as health
 from connectors.petition import simulator as petition
 from connectors.police import simulator as police
+from connectors.sdk.settings import ConnectorsSettings
 from connectors.sdk.simulation.app import SimulatorSettings
-from connectors.sdk.simulation.demo import demo_apps, import_demo_schemes
 from connectors.sdk.simulation.server import serve
-from connectors.settings import ConnectorsSettings
 from hub.config import Settings
 from hub.crosswalk import Crosswalk
+from hub.demo.simulators import demo_apps, import_demo_schemes
 
 DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
     "police": {"api_key": police.DEMO_API_KEY},

@@ -13,10 +13,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.demo import names
-from hub.events.intake import Intake, Report, ReportRejectedError
+from connectors.sdk.simulation import names
+from hub.core.errors import ReportRejectedError
+from hub.events.intake import Intake, Report
 from hub.events.types import Channel, Severity
-from hub.registry.records import Region
+from hub.registry.model import Region
 
 log = logging.getLogger(__name__)
 

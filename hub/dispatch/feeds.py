@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.cloudevent import CloudEvent, stable_id
 from hub.bus.outbox import enqueue
+from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
 from hub.db.types import utcnow
 from hub.db.upsert import insert_missing, upsert_row
 from hub.dispatch.links import DepartmentLinks, FeedSpec
 from hub.events import ledger
 from hub.events.intake import Intake
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import (
     DepartmentRecord,
     Lifecycle,
@@ -33,10 +35,8 @@ from hub.events.payloads import (
     Upstream,
     WorkOrderRequested,
 )
-from hub.events.records import GridEventRecord
 from hub.events.types import DEPARTMENT_FEED_TYPES, Disposition, GridEventType, OrderRole
 from hub.registry import store
-from hub.workorders import LifecycleStatus, UpstreamChange
 
 log = logging.getLogger(__name__)
 _CURSORS = cast("Table", FeedCursorRow.__table__)

@@ -21,16 +21,8 @@ from hub.bus.cloudevent import CloudEvent, derived_id
 from hub.bus.message import Message
 from hub.bus.runtime import PoisonMessageError
 from hub.bus.topics import Topics
-from hub.events.payloads import (
-    Accepted,
-    FeedbackRequested,
-    Returned,
-    Upstream,
-    WorkOrderRequested,
-)
-from hub.events.types import DispatchType, GridEventType
-from hub.registry.records import Personal
-from hub.workorders import (
+from hub.core.personal import Personal
+from hub.core.workorders import (
     Feedback,
     FeedbackSink,
     LifecycleStatus,
@@ -40,6 +32,14 @@ from hub.workorders import (
     WorkOrderRefusedError,
     WorkOrderSink,
 )
+from hub.events.payloads import (
+    Accepted,
+    FeedbackRequested,
+    Returned,
+    Upstream,
+    WorkOrderRequested,
+)
+from hub.events.types import DispatchType, GridEventType
 
 log = logging.getLogger(__name__)
 QUICK_ATTEMPTS = 3

@@ -11,8 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.core.workorders import ChangeFeed, LifecycleStatus, WorkOrderSink
 from hub.events.types import DEPARTMENT_FEED_TYPES
-from hub.workorders import ChangeFeed, LifecycleStatus, WorkOrderSink
 
 _FEED_TYPES = {(t.department, t.entity, t.verb) for t in DEPARTMENT_FEED_TYPES}
 

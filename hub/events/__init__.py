@@ -1,10 +1,11 @@
 """Grid events: their vocabulary and payloads, the taxonomy, intake, the ledger, the live stream."""
 
+from hub.core.errors import OutsideGridsError, ReportRejectedError
 from hub.events.filters import EventFilter
-from hub.events.intake import Intake, OutsideGridsError, Report, ReportRejectedError
+from hub.events.intake import Intake, Report
+from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.live import LiveEvents, LiveUpdate, SubscriberOverflowError, Subscription
 from hub.events.projection import Projection
-from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.replay import replay
 from hub.events.taxonomy import Category, Taxonomy, TaxonomyError
 from hub.events.types import (

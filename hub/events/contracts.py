@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from hub.bus.dead_letters import DeadLetter
+from hub.core.paths import EVENT_SCHEMAS_DIR
 from hub.events.payloads import PAYLOADS
-from hub.paths import EVENT_SCHEMAS_DIR
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DEAD_LETTER_FILE = "dead-letter.json"

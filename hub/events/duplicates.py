@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
+from hub.core.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR, distance_m
 from hub.events import ledger, lifecycle
-from hub.events.records import GridEventRecord
-from hub.registry.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR, distance_m
+from hub.events.ledger_rows import GridEventRecord
 
 MAX_METRES = 5_000
 MAX_HOURS = 24 * 30

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.cloudevent import CloudEvent, derived_id
+from hub.core.workorders import LifecycleStatus
 from hub.events import ledger
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import FeedbackRequested, Lifecycle
-from hub.events.records import GridEventRecord
 from hub.events.types import DispatchType, GridEventType
-from hub.workorders import LifecycleStatus
 
 HOTLINE = "petition"  # the department whose system calls reporters back
 SOURCE = "/hub/ledger"

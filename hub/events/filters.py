@@ -8,9 +8,9 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, Text, and_, cast, or_
 
+from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow
 from hub.events.types import Severity
-from hub.workorders import LifecycleStatus
 
 
 class Summary(Protocol):

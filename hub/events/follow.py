@@ -14,11 +14,11 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus.cloudevent import CloudEvent, derived_id
+from hub.core.workorders import LifecycleStatus
 from hub.events import ledger, lifecycle
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import Progressed
-from hub.events.records import GridEventRecord
 from hub.events.types import GridEventType
-from hub.workorders import LifecycleStatus
 
 SOURCE = "/hub/ledger"
 FOLLOW: dict[LifecycleStatus, LifecycleStatus] = {

@@ -19,28 +19,17 @@ from hub.bus.cloudevent import CloudEvent, new_id
 from hub.bus.outbox import enqueue
 from hub.bus.signal import Signal
 from hub.bus.topics import Topics
+from hub.core.errors import OutsideGridsError, ReportRejectedError
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import Origin, Person, Place, Reported
-from hub.events.records import GridEventRecord
 from hub.events.taxonomy import Category, Taxonomy
 from hub.events.types import Channel, GridEventType, OriginKind, Severity
 from hub.registry.service import Registry
-from hub.workorders import LifecycleStatus
 
 SOURCE = "/hub/intake"
-
-
-class ReportRejectedError(ValueError):
-    """The report is not acceptable as given; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class OutsideGridsError(ReportRejectedError):
-    """The location lies outside every grid of the registry."""
 
 
 @dataclass(frozen=True, slots=True)

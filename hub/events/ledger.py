@@ -12,14 +12,14 @@ from sqlalchemy import Row, Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub.bus.cloudevent import CloudEvent
+from hub.core.personal import Personal
+from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, TimelineRow, WorkOrderRow
 from hub.db.upsert import insert_missing
 from hub.events.filters import EventFilter
+from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.payloads import Reported
-from hub.events.records import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.types import Channel, Disposition, GridEventType, OrderRole, Severity
-from hub.registry.records import Personal
-from hub.workorders import LifecycleStatus
 
 EVENTS = cast("Table", GridEventRow.__table__)
 TIMELINE = cast("Table", TimelineRow.__table__)

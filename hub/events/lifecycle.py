@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from hub.core.errors import InvalidTransitionError
+from hub.core.workorders import LifecycleStatus
 from hub.events.types import GridEventType, OrderRole
-from hub.workorders import LifecycleStatus
 
 REPORTED = LifecycleStatus.REPORTED
 ROUTED = LifecycleStatus.ROUTED
@@ -54,16 +55,6 @@ OPEN = frozenset({REPORTED, ROUTED, ACCEPTED, IN_PROGRESS, RETURNED, REOPENED, S
 
 STILL = frozenset({GridEventType.ESCALATED})
 """Step types that never move the status."""
-
-
-class InvalidTransitionError(Exception):
-    """The step may not follow the event's current status; nothing was changed."""
-
-    def __init__(self, current: LifecycleStatus, wanted: LifecycleStatus | str) -> None:
-        super().__init__(f"an event in {current.value} cannot go to {wanted}")
-        self.current = current
-        self.wanted = wanted
-        self.event_id: str | None = None  # set by whoever knows which event it was
 
 
 def allowed(current: LifecycleStatus, target: LifecycleStatus) -> bool:

@@ -22,10 +22,10 @@ from hub.bus.backend import Backend
 from hub.bus.cloudevent import CloudEvent, MalformedEventError
 from hub.bus.message import Record
 from hub.bus.runtime import backoff
+from hub.core.workorders import LifecycleStatus
 from hub.events.filters import EventFilter
 from hub.events.payloads import LIFECYCLE_PAYLOADS, Lifecycle
 from hub.events.types import GridEventType, Severity
-from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
 RECENT_IDS = 10_000  # the relay may publish an event twice; subscribers see it once

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from hub.bus.wire import Wire
+from hub.core.workorders import LifecycleStatus
 from hub.events.types import (
     DEPARTMENT_FEED_TYPES,
     Channel,
@@ -25,7 +26,6 @@ from hub.events.types import (
     Severity,
     TimeUnit,
 )
-from hub.workorders import LifecycleStatus
 
 EventId = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 GridCode = Annotated[str, StringConstraints(pattern=r"^\d{15}$")]

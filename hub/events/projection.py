@@ -24,11 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.bus.cloudevent import CloudEvent
 from hub.bus.message import Message
 from hub.bus.topics import Topics
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.db.upsert import insert_missing
 from hub.events import ledger, lifecycle
 from hub.events.feedback import HOTLINE, feedback_owed
 from hub.events.follow import followers
+from hub.events.hooks import AppliedStep, BatchRecorder, StepFollower
 from hub.events.payloads import (
     LIFECYCLE_PAYLOADS,
     Accepted,
@@ -39,10 +41,6 @@ from hub.events.payloads import (
     Routed,
 )
 from hub.events.types import GridEventType, OrderRole
-from hub.stats import recorder as statistics
-from hub.stats.measures import within_a_clock_day
-from hub.timers.book import AppliedStep, TimerBook
-from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
 LIFECYCLE_TYPES = frozenset(t.value for t in GridEventType)
@@ -83,13 +81,16 @@ def _refused(current: LifecycleStatus, event_type: str, step: Lifecycle) -> bool
 
 class Projection:
     def __init__(
-        self, database: Database, topics: Topics | None = None, timers: TimerBook | None = None
+        self,
+        database: Database,
+        topics: Topics | None = None,
+        timers: StepFollower | None = None,
+        statistics: BatchRecorder | None = None,
     ) -> None:
         self.database = database
         self.topics = topics  # where duplicates' follow-up steps go; None: nowhere
         self.timers = timers  # starts and stops each event's deadline timers
-        # A verification is timely within a working day, when the calendar is at hand.
-        self.timely = timers.schedule.within_a_working_day if timers else within_a_clock_day
+        self.statistics = statistics  # folds every step into the rollups
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
         await self.apply(events)
@@ -123,12 +124,13 @@ class Projection:
             applied = await _insert_reported(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
             applied += await _Batch(connection, self.timers).apply(later)
-            await statistics.record(connection, steps, self.timely)  # all: intake wrote reports
+            if self.statistics is not None:  # all steps: the intake wrote its reports' rows
+                await self.statistics.record(connection, steps)
             return applied
 
 
 async def write_steps(
-    connection: AsyncConnection, events: list[CloudEvent], timers: TimerBook | None
+    connection: AsyncConnection, events: list[CloudEvent], timers: StepFollower | None
 ) -> int:
     """Apply later steps in the caller's transaction, as the projection would: the hub's
     own mutations write their steps with this, and the projection skips them as known
@@ -146,7 +148,7 @@ async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]
 class _Batch:
     """The later steps of a batch, applied to the events' state in memory, then written."""
 
-    def __init__(self, connection: AsyncConnection, timers: TimerBook | None) -> None:
+    def __init__(self, connection: AsyncConnection, timers: StepFollower | None) -> None:
         self.connection = connection
         self.timers = timers
         self.state: dict[str, dict[str, Any]] = {}

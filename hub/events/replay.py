@@ -7,27 +7,33 @@ partly current repairs what is missing and changes nothing else.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 
+from hub.bus.backend import Backend
 from hub.bus.cloudevent import CloudEvent, MalformedEventError
 from hub.db.engine import Database
 from hub.events import ledger
-
-if TYPE_CHECKING:
-    from hub.eventbus import EventBus
+from hub.events.projection import Projection
 
 CAUGHT_UP_AFTER = 2.0  # seconds without a new record: the end of the log
 
 
-async def replay(database: Database, bus: EventBus, since: datetime | None, *, reset: bool) -> int:
+async def replay(
+    database: Database,
+    log: tuple[Backend, str],
+    projection: Projection,
+    since: datetime | None,
+    *,
+    reset: bool,
+) -> int:
     """Re-apply every event since ``since``; returns how many were new to the ledger."""
     if reset:
         async with database.engine.begin() as connection:
             # timeline and orders go with their events (ON DELETE CASCADE)
             await connection.execute(delete(ledger.EVENTS))
-    stream = bus.backend.tail([bus.topics.grid_events], since=since)
+    backend, topic = log
+    stream = backend.tail([topic], since=since)
     applied = 0
     await stream.start()
     try:
@@ -38,7 +44,7 @@ async def replay(database: Database, bus: EventBus, since: datetime | None, *, r
                     events.append(CloudEvent.from_record(record))
                 except MalformedEventError:
                     continue  # the consumers dead-letter it; the ledger has nothing to learn
-            applied += await bus.projection.apply(events)
+            applied += await projection.apply(events)
     finally:
         await stream.stop()
     return applied

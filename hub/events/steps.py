@@ -22,23 +22,23 @@ from hub.bus.cloudevent import CloudEvent, new_id
 from hub.bus.outbox import enqueue
 from hub.bus.signal import Signal
 from hub.bus.topics import Topics
-from hub.clock import Clock, SystemClock
+from hub.core.clock import Clock, SystemClock
+from hub.core.errors import ForbiddenError, InvalidTransitionError, NotFoundError
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger, lifecycle
-from hub.events.lifecycle import InvalidTransitionError
+from hub.events.hooks import StepFollower
+from hub.events.ledger_rows import GridEventRecord, TimelineEntry
 from hub.events.payloads import Lifecycle, Merged, Progressed, Rated, Verified
 from hub.events.projection import write_steps
-from hub.events.records import GridEventRecord, TimelineEntry
 from hub.events.types import Channel, Disposition, GridEventType
 from hub.security.principal import UNRESTRICTED, GridScope
-from hub.timers.book import TimerBook
-from hub.workorders import LifecycleStatus
 
 SOURCE = "/hub/graph"
 LOW_SCORE = 2  # a rating at or below this, with "unresolved", reopens the event
 
 
-class UnknownEventError(LookupError):
+class UnknownEventError(NotFoundError):
     """No event has this id."""
 
 
@@ -46,11 +46,15 @@ class NotInGridError(InvalidTransitionError):
     """Only an event the grid settles itself (IN_GRID) is resolved by its grid worker."""
 
     def __init__(self, current: LifecycleStatus, disposition: Disposition | None) -> None:
-        super().__init__(current, "RESOLVED by its grid worker (it is not settled in the grid)")
+        super().__init__(
+            current,
+            "RESOLVED by its grid worker (it is not settled in the grid)",
+            disposition=disposition.value if disposition else None,
+        )
         self.disposition = disposition
 
 
-class NotYoursError(PermissionError):
+class NotYoursError(ForbiddenError):
     """The event lies outside the grids the actor may act in."""
 
 
@@ -89,7 +93,7 @@ class Steps:
         database: Database,
         topics: Topics,
         written: Signal,
-        timers: TimerBook | None = None,
+        timers: StepFollower | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.database = database

@@ -20,16 +20,16 @@ from urllib.parse import unquote
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.security.authenticator import credential_from
-from hub.security.principal import Principal
-from hub.security.service import Security
-from schema.errors import (
+from hub.core.errors import (
     ErrorCode,
     ForbiddenError,
     HubError,
     RateLimitedError,
     UnauthenticatedError,
 )
+from hub.security.authenticator import credential_from
+from hub.security.principal import Principal
+from hub.security.service import Security
 
 SCOPE_KEY = "hub.admission"
 

@@ -17,13 +17,13 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
+from hub.core.errors import HubError
 from hub.http.gate import purpose_from
 from hub.open311.errors import Open311Error, bad_request
 from hub.security.audit import Action
 from hub.security.authenticator import credential_from
 from hub.security.principal import Principal
 from hub.security.service import Security
-from schema.errors import HubError
 from schema.security.operation import OperationState
 
 PII_COMMAND = "pii:read:command"  # a reporter's address is the command centre's personal data

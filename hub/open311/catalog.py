@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hub.departments import Department
+from hub.core.departments import Department
 from hub.events.payloads import TimeLimit
 from hub.events.taxonomy import Category, Taxonomy
 from hub.events.types import Severity, TimeUnit

@@ -15,18 +15,18 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from hub.core.departments import Department
+from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow
 from hub.db.engine import Database
-from hub.departments import Department
 from hub.events import ledger
 from hub.events.filters import EventFilter
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import TimeLimit
-from hub.events.records import GridEventRecord
 from hub.events.taxonomy import Taxonomy
 from hub.open311.catalog import time_limit_text
 from hub.open311.errors import bad_request
 from hub.security.principal import GridScope
-from hub.workorders import LifecycleStatus
 from schema.security.masking import mask_address
 
 CLOSED = frozenset(

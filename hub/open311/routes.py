@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from hub.events.intake import OutsideGridsError, ReportRejectedError
+from hub.core.errors import OutsideGridsError, ReportRejectedError
 from hub.open311.access import Caller, Params, audit, identify, read_params
 from hub.open311.catalog import Catalog
 from hub.open311.errors import Open311Error, Open311Response, bad_request, not_found

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from hub.registry.codes import parent_of
-from hub.registry.geo import area_sqm, rounding_noise_sqm, union
+from hub.core.codes import parent_of
+from hub.core.geo import area_sqm, rounding_noise_sqm, union
 from hub.registry.parse import Batch
 from hub.registry.problems import Report
 

@@ -14,11 +14,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely.geometry.base import BaseGeometry
 
-from hub.registry import records
-from hub.registry.codes import InvalidCodeError, RegionLevel, level_of, parent_of
-from hub.registry.geo import InvalidGeometryError, area_sqm, polygon_from_geojson
+from hub.core.codes import InvalidCodeError, RegionLevel, WorkerRole, level_of, parent_of
+from hub.core.geo import InvalidGeometryError, area_sqm, polygon_from_geojson
+from hub.core.personal import Personal
+from hub.registry import model
 from hub.registry.problems import Report
-from hub.registry.records import Personal, WorkerRole
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 -]{4,18}$"
 
@@ -57,7 +57,7 @@ class _Properties(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ParsedRegion:
-    record: records.Region
+    record: model.Region
     polygon: BaseGeometry
     feature: int
 
@@ -67,8 +67,8 @@ class Batch:
     """Everything a file holds, keyed for the checks that follow."""
 
     regions: dict[str, ParsedRegion] = field(default_factory=dict)
-    workers: list[records.GridWorker] = field(default_factory=list)
-    branches: dict[str, records.PartyBranch] = field(default_factory=dict)
+    workers: list[model.GridWorker] = field(default_factory=list)
+    branches: dict[str, model.PartyBranch] = field(default_factory=dict)
 
 
 def parse_feature_collection(document: Any, report: Report) -> Batch:
@@ -154,11 +154,11 @@ def _polygon(
         return None
 
 
-def _region(properties: _Properties, polygon: BaseGeometry) -> records.Region:
+def _region(properties: _Properties, polygon: BaseGeometry) -> model.Region:
     centroid = polygon.centroid
     if not polygon.contains(centroid):  # a crescent's centroid lies outside it
         centroid = polygon.representative_point()
-    return records.Region(
+    return model.Region(
         code=properties.code,
         level=properties.level,
         name=properties.name,
@@ -172,7 +172,7 @@ def _region(properties: _Properties, polygon: BaseGeometry) -> records.Region:
     )
 
 
-def _workers(index: int, properties: _Properties, report: Report) -> list[records.GridWorker]:
+def _workers(index: int, properties: _Properties, report: Report) -> list[model.GridWorker]:
     if properties.workers and properties.level is not RegionLevel.GRID:
         report.error("only grids have grid workers", properties.code, index)
         return []
@@ -186,7 +186,7 @@ def _workers(index: int, properties: _Properties, report: Report) -> list[record
             )
             continue
         workers.append(
-            records.GridWorker(
+            model.GridWorker(
                 grid_code=properties.code,
                 role=worker.role,
                 name=Personal(worker.name),
@@ -213,7 +213,7 @@ def _collect_branch(index: int, properties: _Properties, batch: Batch, report: R
         return
     community = properties.code[: RegionLevel.COMMUNITY.code_length]
     known = batch.branches.get(branch.code)
-    record = records.PartyBranch(
+    record = model.PartyBranch(
         code=branch.code,
         name=branch.name,
         community_code=community,
@@ -232,7 +232,7 @@ def _collect_branch(index: int, properties: _Properties, batch: Batch, report: R
     batch.branches[branch.code] = record
 
 
-def _branch_details(branch: records.PartyBranch) -> tuple[object, ...]:
+def _branch_details(branch: model.PartyBranch) -> tuple[object, ...]:
     return (
         branch.name,
         branch.community_code,

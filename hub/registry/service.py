@@ -13,9 +13,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from hub.core.codes import RegionLevel
+from hub.core.polling import keep_refreshed
 from hub.db.engine import Database
-from hub.polling import keep_refreshed
-from hub.registry import store
+from hub.registry import model, store
 from hub.registry.importer import ImportResult, import_document
 from hub.registry.snapshot import RegistrySnapshot
 from hub.registry.spatial import Placement, SpatialIndex
@@ -33,6 +34,11 @@ class Registry:
     @property
     def revision(self) -> int:
         return self.index.revision
+
+    def of_level(self, level: RegionLevel) -> list[model.Region]:
+        """Every region of one level, in code order, as the last refresh saw them."""
+        snapshot = self.snapshot
+        return [snapshot.regions[code] for code in snapshot.codes_by_level.get(level, [])]
 
     def locate(self, lat: float, lon: float) -> Placement | None:
         return self.index.locate(lat, lon)

@@ -13,29 +13,29 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from hub.registry import records
-from hub.registry.codes import RegionLevel
+from hub.core.codes import RegionLevel
+from hub.registry import model
 
 
 @dataclass(frozen=True, slots=True)
 class RegistrySnapshot:
     revision: int
-    regions: dict[str, records.Region] = field(default_factory=dict)
-    children: dict[str, list[records.Region]] = field(default_factory=dict)
-    workers: dict[str, list[records.GridWorker]] = field(default_factory=dict)
-    branches: dict[str, records.PartyBranch] = field(default_factory=dict)
-    branch_of_grid: dict[str, records.PartyBranch] = field(default_factory=dict)
+    regions: dict[str, model.Region] = field(default_factory=dict)
+    children: dict[str, list[model.Region]] = field(default_factory=dict)
+    workers: dict[str, list[model.GridWorker]] = field(default_factory=dict)
+    branches: dict[str, model.PartyBranch] = field(default_factory=dict)
+    branch_of_grid: dict[str, model.PartyBranch] = field(default_factory=dict)
     codes_by_level: dict[RegionLevel, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(
         cls,
         revision: int,
-        regions: Sequence[records.Region],
-        workers: dict[str, list[records.GridWorker]],
-        branches: Sequence[records.PartyBranch],
+        regions: Sequence[model.Region],
+        workers: dict[str, list[model.GridWorker]],
+        branches: Sequence[model.PartyBranch],
     ) -> RegistrySnapshot:
-        children: dict[str, list[records.Region]] = defaultdict(list)
+        children: dict[str, list[model.Region]] = defaultdict(list)
         by_level: dict[RegionLevel, list[str]] = defaultdict(list)
         for region in sorted(regions, key=lambda r: r.code):
             by_level[region.level].append(region.code)
@@ -59,10 +59,10 @@ class RegistrySnapshot:
         after: str | None,
         limit: int,
         visible: Collection[str] | None = None,
-    ) -> list[records.Region]:
+    ) -> list[model.Region]:
         """Regions of ``level`` under ``within``, in code order, after ``after``; like
         ``store.page``, ``visible`` keeps those subtrees and the regions above them."""
-        found: list[records.Region] = []
+        found: list[model.Region] = []
         for code in self._codes(level, within, after):
             if visible is None or _reaches(code, visible):
                 found.append(self.regions[code])

@@ -9,8 +9,8 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from hub.registry.codes import RegionLevel, level_of
-from hub.registry.geo import from_geojson
+from hub.core.codes import RegionLevel, level_of
+from hub.core.geo import from_geojson
 
 
 @dataclass(frozen=True, slots=True)

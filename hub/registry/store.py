@@ -10,7 +10,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db.models import (
+from hub.core.codes import RegionLevel, WorkerRole
+from hub.core.geo import from_geojson, to_geojson
+from hub.core.personal import Personal
+from hub.db.registry_models import (
     GridWorkerRow,
     PartyBranchGridRow,
     PartyBranchRow,
@@ -19,11 +22,8 @@ from hub.db.models import (
 )
 from hub.db.types import utcnow
 from hub.db.upsert import upsert
-from hub.registry import records
-from hub.registry.codes import RegionLevel
-from hub.registry.geo import from_geojson, to_geojson
+from hub.registry import model
 from hub.registry.parse import Batch
-from hub.registry.records import Personal, WorkerRole
 
 _REGION_COLUMNS = (
     RegionRow.code,
@@ -42,18 +42,18 @@ _REGION_COLUMNS = (
 # -- reads -----------------------------------------------------------------------------
 
 
-async def regions(session: AsyncSession, codes: Collection[str]) -> dict[str, records.Region]:
+async def regions(session: AsyncSession, codes: Collection[str]) -> dict[str, model.Region]:
     result = await session.execute(select(*_REGION_COLUMNS).where(RegionRow.code.in_(codes)))
     return {row.code: _region(row) for row in result}
 
 
 async def children(
     session: AsyncSession, parents: Collection[str]
-) -> dict[str, list[records.Region]]:
+) -> dict[str, list[model.Region]]:
     statement = (
         select(*_REGION_COLUMNS).where(RegionRow.parent_code.in_(parents)).order_by(RegionRow.code)
     )
-    grouped: dict[str, list[records.Region]] = defaultdict(list)
+    grouped: dict[str, list[model.Region]] = defaultdict(list)
     for row in await session.execute(statement):
         grouped[row.parent_code].append(_region(row))
     return grouped
@@ -74,7 +74,7 @@ async def page(
     limit: int,
     *,
     visible: Sequence[str] | None = None,
-) -> list[records.Region]:
+) -> list[model.Region]:
     """Regions of ``level`` under ``within``, in code order, starting after ``after``.
 
     ``visible`` limits them to those subtrees and the regions above them (a grid
@@ -117,16 +117,16 @@ def _subtree(code: str) -> ColumnElement[bool]:
 
 async def workers(
     session: AsyncSession, grid_codes: Collection[str]
-) -> dict[str, list[records.GridWorker]]:
+) -> dict[str, list[model.GridWorker]]:
     statement = (
         select(GridWorkerRow)
         .where(GridWorkerRow.grid_code.in_(grid_codes))
         .order_by(GridWorkerRow.id)
     )
-    grouped: dict[str, list[records.GridWorker]] = defaultdict(list)
+    grouped: dict[str, list[model.GridWorker]] = defaultdict(list)
     for row in await session.scalars(statement):
         grouped[row.grid_code].append(
-            records.GridWorker(
+            model.GridWorker(
                 grid_code=row.grid_code,
                 role=WorkerRole(row.role),
                 name=Personal(row.name),
@@ -139,7 +139,7 @@ async def workers(
 
 async def branches_of_grids(
     session: AsyncSession, grid_codes: Collection[str]
-) -> dict[str, records.PartyBranch]:
+) -> dict[str, model.PartyBranch]:
     mapping = await session.execute(
         select(PartyBranchGridRow.grid_code, PartyBranchGridRow.branch_code).where(
             PartyBranchGridRow.grid_code.in_(grid_codes)
@@ -150,7 +150,7 @@ async def branches_of_grids(
     return {grid: loaded[branch] for grid, branch in branch_of.items()}
 
 
-async def branches(session: AsyncSession, codes: Collection[str]) -> dict[str, records.PartyBranch]:
+async def branches(session: AsyncSession, codes: Collection[str]) -> dict[str, model.PartyBranch]:
     grids: dict[str, list[str]] = defaultdict(list)
     mapping = await session.execute(
         select(PartyBranchGridRow.branch_code, PartyBranchGridRow.grid_code)
@@ -165,7 +165,7 @@ async def branches(session: AsyncSession, codes: Collection[str]) -> dict[str, r
 
 async def everything(
     session: AsyncSession,
-) -> tuple[list[records.Region], dict[str, list[records.GridWorker]], list[records.PartyBranch]]:
+) -> tuple[list[model.Region], dict[str, list[model.GridWorker]], list[model.PartyBranch]]:
     """Every region (in code order), grid worker and party branch: a whole snapshot."""
     result = await session.execute(select(*_REGION_COLUMNS).order_by(RegionRow.code))
     regions_ = [_region(row) for row in result]
@@ -195,14 +195,14 @@ async def revision(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(RegistryImportRow.id))) or 0)
 
 
-def _region(row: object) -> records.Region:
+def _region(row: object) -> model.Region:
     values = {column.key: getattr(row, column.key) for column in _REGION_COLUMNS}
     values["level"] = RegionLevel(values["level"])
-    return records.Region(**values)
+    return model.Region(**values)
 
 
-def _branch(row: PartyBranchRow, grid_codes: Sequence[str]) -> records.PartyBranch:
-    return records.PartyBranch(
+def _branch(row: PartyBranchRow, grid_codes: Sequence[str]) -> model.PartyBranch:
+    return model.PartyBranch(
         code=row.code,
         name=row.name,
         community_code=row.community_code,

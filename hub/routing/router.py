@@ -20,6 +20,7 @@ from hub.bus.cloudevent import CloudEvent, derived_id
 from hub.bus.message import Message
 from hub.bus.runtime import PoisonMessageError
 from hub.bus.topics import Topics
+from hub.core.workorders import LifecycleStatus
 from hub.events.payloads import (
     DepartmentRecord,
     NoticeIssued,
@@ -41,7 +42,6 @@ from hub.events.types import (
 )
 from hub.routing.decide import COMMAND, Facts, Route, matches, reassign, route_report
 from hub.routing.rules import FEED_TYPES, Rule, RulesFile
-from hub.workorders import LifecycleStatus
 
 SOURCE = "/hub/router"
 # When a time limit runs out, from a start: the working calendar's (hub.timers).

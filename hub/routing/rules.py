@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hub.core.codes import InvalidCodeError, level_of
 from hub.events.taxonomy import Taxonomy
 from hub.events.types import DEPARTMENT_FEED_TYPES, Channel, GridEventType, Severity
-from hub.registry.codes import InvalidCodeError, level_of
 
 log = logging.getLogger(__name__)
 FEED_TYPES = frozenset(t.value for t in DEPARTMENT_FEED_TYPES)

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hub.core.errors import BadUserInputError, PersistedQueryNotFoundError
 from hub.db.engine import Database
-from hub.security.tables import TrustedDocumentRow
-from schema.errors import BadUserInputError, PersistedQueryNotFoundError
+from hub.db.security_models import TrustedDocumentRow
 
 MISS_SECONDS = 2.0  # how long "not registered" is believed before asking the database again
 MAX_MISSES = 10_000

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from ulid import ULID
 
+from hub.core.codes import InvalidCodeError, level_of
 from hub.db.engine import Database
+from hub.db.security_models import ApiKeyRow
 from hub.db.types import utcnow
-from hub.registry.codes import InvalidCodeError, level_of
 from hub.security.roles import RoleError, Roles
-from hub.security.tables import ApiKeyRow
 
 KEY_PREFIX = "ghk_"
 

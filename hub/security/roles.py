@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from hub.paths import ROLES_FILE, SCOPES_FILE
+from hub.core.paths import ROLES_FILE, SCOPES_FILE
 
 DEPARTMENT_SLOT = "<department>"
 OWN_DEPARTMENT = "{department}"

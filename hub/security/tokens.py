@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import jwt
 
+from hub.core.errors import UnauthenticatedError
 from hub.security.settings import IssuerSettings, SecuritySettings
-from schema.errors import UnauthenticatedError
 
 _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (jwt.ExpiredSignatureError, "token expired"),

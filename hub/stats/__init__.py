@@ -3,7 +3,7 @@ projection, reports per period and group, and grid-worker performance."""
 
 from hub.stats.periods import Period
 from hub.stats.rebuild import rebuild
-from hub.stats.recorder import record
+from hub.stats.recorder import Statistics, record
 from hub.stats.report import Figures, GroupBy, StatsReport, StatsRequest, report
 from hub.stats.workers import WorkerFigures, worker_report
 
@@ -11,6 +11,7 @@ __all__ = [
     "Figures",
     "GroupBy",
     "Period",
+    "Statistics",
     "StatsReport",
     "StatsRequest",
     "WorkerFigures",

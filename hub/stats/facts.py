@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from hub.bus.cloudevent import CloudEvent
+from hub.core.workorders import LifecycleStatus
 from hub.events.types import GridEventType, OrderRole
-from hub.workorders import LifecycleStatus
 
 UNASSIGNED = ""  # the department of an event not yet routed
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.types import GridEventType
@@ -21,7 +22,6 @@ from hub.stats.facts import Step
 from hub.stats.measures import Timely, within_a_clock_day
 from hub.stats.recorder import fold
 from hub.stats.rollup import Delta
-from hub.workorders import LifecycleStatus
 
 CHUNK = 2000  # events read at a time
 

@@ -10,6 +10,7 @@ and after it (``hub.stats.measures``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,6 +22,16 @@ from hub.stats.measures import Timely, within_a_clock_day
 from hub.stats.rollup import Delta
 
 LIFECYCLE_TYPES = frozenset(t.value for t in GridEventType)
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """The statistics as the projection's recorder (``hub.events.hooks.BatchRecorder``)."""
+
+    timely: Timely = within_a_clock_day  # whether a verification came in time
+
+    async def record(self, connection: AsyncConnection, events: Sequence[CloudEvent]) -> None:
+        await record(connection, events, self.timely)
 
 
 async def record(

@@ -5,19 +5,19 @@ never fires again."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.core.workorders import LifecycleStatus
+from hub.db.timer_models import TimerRow
 from hub.db.upsert import insert_missing
+from hub.events.hooks import AppliedStep
 from hub.events.ledger import EVENTS
-from hub.events.payloads import Lifecycle, Routed, TimeLimit
+from hub.events.payloads import Routed, TimeLimit
 from hub.timers.schedule import Schedule
-from hub.timers.tables import TimerRow
-from hub.workorders import LifecycleStatus
 
 TIMERS = cast("Table", TimerRow.__table__)
 # Once an event stands here, its time limit no longer runs.
@@ -41,24 +41,6 @@ def time_left(
     return deadline - now
 
 
-@dataclass(frozen=True, slots=True)
-class AppliedStep:
-    """A step as the ledger applied it: where the event stands after it."""
-
-    id: str  # the CloudEvent's id
-    at: datetime
-    step: Lifecycle
-    status: LifecycleStatus
-    level: int
-    before: LifecycleStatus | None = None  # where it stood before the step
-
-    @property
-    def runs_again(self) -> bool:
-        """Reopened, or taken up again after a suspension (挂账): a fresh time limit."""
-        resumed = self.before is LifecycleStatus.SUSPENDED and self.status not in STOPPED
-        return self.status is LifecycleStatus.REOPENED or resumed
-
-
 class TimerBook:
     def __init__(self, schedule: Schedule) -> None:
         self.schedule = schedule
@@ -79,7 +61,7 @@ class TimerBook:
                 start.pop(event_id, None)
                 reopened.pop(event_id, None)
                 stop.add(event_id)
-            elif applied.runs_again:
+            elif _runs_again(applied):
                 start.pop(event_id, None)
                 reopened[event_id] = applied
                 stop.add(event_id)
@@ -123,3 +105,9 @@ class TimerBook:
             "time_limit": limit.model_dump(mode="json"),
             "caused_by": applied.id,
         }
+
+
+def _runs_again(applied: AppliedStep) -> bool:
+    """Reopened, or taken up again after a suspension (挂账): a fresh time limit."""
+    resumed = applied.before is LifecycleStatus.SUSPENDED and applied.status not in STOPPED
+    return applied.status is LifecycleStatus.REOPENED or resumed

@@ -27,7 +27,8 @@ from hub.bus.runtime import backoff
 from hub.bus.settings import TimerSettings
 from hub.bus.signal import Signal
 from hub.bus.topics import Topics
-from hub.clock import Clock
+from hub.core.clock import Clock
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.payloads import Escalated, NoticeIssued, TimeLimit
@@ -36,7 +37,6 @@ from hub.routing.decide import COMMAND
 from hub.timers.book import STOPPED, TIMERS
 from hub.timers.calendar import CalendarExhaustedError
 from hub.timers.schedule import LEVEL_NAMES, TOP_LEVEL, Schedule
-from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
 SOURCE = "/hub/timers"

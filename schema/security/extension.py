@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
-from schema.errors import (
+from hub.core.errors import (
     CostLimitExceededError,
     ForbiddenError,
     HubError,

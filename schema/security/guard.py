@@ -30,9 +30,9 @@ from graphql import (
     is_non_null_type,
 )
 
+from hub.core.errors import ForbiddenError, UnauthenticatedError
 from hub.security.audit import Action
 from hub.security.principal import GridScope, Principal
-from schema.errors import ForbiddenError, UnauthenticatedError
 from schema.security.masking import mask
 from schema.security.operation import current_operation
 from schema.security.plan import PersonalRule, RowKey, SecurityPlan

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import strawberry
 
 from hub.security.settings import SecuritySettings
 from schema.security import guard
 from schema.security.document import DocumentPlans
 from schema.security.extension import SecurityExtension
 from schema.security.plan import SecurityPlan
-
-if TYPE_CHECKING:
-    from schema.hub_schema import HubSchema
 
 
 class GraphSecurity:
@@ -24,7 +21,7 @@ class GraphSecurity:
         self.cache_size = cache_size
         self.plans: DocumentPlans | None = None
 
-    def install(self, schema: HubSchema) -> SecurityPlan:
+    def install(self, schema: strawberry.Schema) -> SecurityPlan:
         plan = SecurityPlan.of(schema._schema)
         guard.install(plan)
         self.plans = DocumentPlans(plan, self.settings.default_list_size, self.cache_size)

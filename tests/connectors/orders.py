@@ -8,8 +8,8 @@ from functools import cache
 
 from shapely.geometry import shape
 
-from hub.demo.town import generate_town
-from hub.workorders import Location, WorkOrder
+from connectors.sdk.simulation.demo_town import generate_town
+from hub.core.workorders import Location, WorkOrder
 
 GRID = "330199001001001"  # 枫桥社区's first grid
 

@@ -16,10 +16,10 @@ from connectors.police import data as police_data
 from connectors.police.connector import PoliceConnector
 from connectors.sdk.categories import CategoryMap
 from connectors.sdk.connector import Connector
-from hub.departments import load_departments
+from hub.core.departments import load_departments
+from hub.core.paths import TAXONOMY_FILE
+from hub.core.workorders import WorkOrderRefusedError
 from hub.events.taxonomy import Taxonomy
-from hub.paths import TAXONOMY_FILE
-from hub.workorders import WorkOrderRefusedError
 
 # What each system files under: its own category list (the simulators mirror it).
 SYSTEMS: list[tuple[type[Connector], Collection[str]]] = [

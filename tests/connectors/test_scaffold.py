@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from connectors.sdk.scaffold import ScaffoldError, scaffold
 from hub.cli import app
-from hub.paths import PROJECT_ROOT
+from hub.core.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ from connectors.petition.data import COURSE as PETITION
 from connectors.police.data import COURSE as POLICE
 from connectors.sdk.simulation.course import Course
 from connectors.sdk.statuses import StatusMap
+from hub.core.paths import PROJECT_ROOT
+from hub.core.workorders import LifecycleStatus
 from hub.events.lifecycle import allowed
-from hub.paths import PROJECT_ROOT
-from hub.workorders import LifecycleStatus
 
 CONNECTORS_DIR = PROJECT_ROOT / "connectors"
 COURSES = {"citymgmt": CITYMGMT, "health": HEALTH, "petition": PETITION, "police": POLICE}

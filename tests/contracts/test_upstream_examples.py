@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from starlette.routing import Route
 
-from connectors.sdk.simulation.demo import demo_apps
-from connectors.sdk.simulation.record import record_all
-from hub.paths import CONTRACTS_DIR
+from hub.core.paths import CONTRACTS_DIR
+from hub.demo.recorder import record_all
+from hub.demo.simulators import demo_apps
 from tests.support.simulators import SYSTEMS, contract
 
 UPSTREAM = CONTRACTS_DIR / "upstream"
@@ -141,4 +141,4 @@ async def test_the_recorded_examples_are_current(tmp_path: Path) -> None:
             p.name: p.read_text(encoding="utf-8")
             for p in (UPSTREAM / system / "examples").glob("*.json")
         }
-        assert fresh == committed, f"{system}: run python -m connectors.sdk.simulation.record"
+        assert fresh == committed, f"{system}: run python -m hub.demo.recorder"

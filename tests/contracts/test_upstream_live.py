@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from connectors.sdk.simulation.demo import demo_apps
+from hub.demo.simulators import demo_apps
 from tests.support.simulators import SYSTEMS, admin, client, contract
 
 Request = tuple[str, dict[str, str]]

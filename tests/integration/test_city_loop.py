@@ -90,7 +90,7 @@ async def test_a_report_goes_round_the_loop_through_city_management(
         httpx.AsyncClient(base_url=f"http://{hub}", timeout=10, headers=command) as http,
     ):
         await lay_crosswalk(services.crosswalk, town_document)
-        await services.connectors.attach(services.crosswalk, services.database)
+        await services.connectors.attach(services.crosswalk, services.registry)
         await ws.send(json.dumps({"type": "connection_init", "payload": command}))
         assert json.loads(await ws.recv()) == {"type": "connection_ack"}
         payload = {"query": SUBSCRIBE, "variables": {"f": {"within": "330199001006"}}}

@@ -20,12 +20,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.bus import CloudEvent, Record
+from hub.core.workorders import Feedback, LifecycleStatus
 from hub.dispatch.links import FeedSpec
 from hub.events import ledger
-from hub.events.records import GridEventRecord, TimelineEntry
+from hub.events.ledger_rows import GridEventRecord, TimelineEntry
 from hub.events.steps import Actor
 from hub.events.types import Channel, GridEventType
-from hub.workorders import Feedback, LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import FakeFeed, FakeSink, change, collect, eventually, report, running
 

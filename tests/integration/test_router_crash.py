@@ -21,14 +21,14 @@ import pytest
 from hub.bus import CloudEvent, Record, Topics
 from hub.bus.signal import Signal
 from hub.config import Settings
+from hub.core.codes import RegionLevel
+from hub.core.departments import load_departments
+from hub.core.paths import TAXONOMY_FILE
 from hub.db.engine import Database
-from hub.departments import load_departments
 from hub.events.intake import Intake
 from hub.events.taxonomy import Taxonomy
 from hub.events.types import DispatchType, GridEventType
-from hub.paths import TAXONOMY_FILE
 from hub.registry import store
-from hub.registry.codes import RegionLevel
 from hub.registry.service import Registry
 from tests.support.buses import fresh_topics, kafka_backend, kafka_settings
 from tests.support.events import eventually, report

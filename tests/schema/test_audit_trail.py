@@ -9,9 +9,9 @@ from starlette.applications import Starlette
 
 from hub.app import create_app
 from hub.config import Settings
+from hub.core.errors import BadUserInputError
 from hub.security.audit import verify
 from schema import Info, build
-from schema.errors import BadUserInputError
 from tests.conftest import GraphQLClient
 from tests.support.principals import GRID_A, bearer
 

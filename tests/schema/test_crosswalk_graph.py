@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from connectors.sdk.simulation.demo import demo_schemes
-from hub.paths import PUBLISHED_SDL
+from hub.core.paths import PUBLISHED_SDL
+from hub.demo.simulators import demo_schemes
 from tests.conftest import GraphQLClient
 
 GRID = "330199001001001"

@@ -11,8 +11,8 @@ import pytest
 from starlette.applications import Starlette
 
 from hub.app import create_app
-from hub.clock import ManualClock
 from hub.config import Settings
+from hub.core.clock import ManualClock
 from hub.events.live import LiveEvents
 from tests.conftest import GraphQLClient
 from tests.hub.http.test_transports import parse_events

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.paths import PUBLISHED_SDL
+from hub.core.paths import PUBLISHED_SDL
 from schema import print_sdl
 from tests.conftest import GraphQLClient
 

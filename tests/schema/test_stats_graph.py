@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from hub.events.projection import Projection
 from hub.events.types import Disposition
+from hub.stats import Statistics
 from hub.stats.periods import CST
 from tests.conftest import GraphQLClient
 from tests.schema.test_event_graph import REPORT as REPORT_EVENT
@@ -49,7 +50,7 @@ def story(grid: str, actor: str) -> Story:
 async def fed(app: Starlette) -> Starlette:
     """Two closed events, one in each of two communities' grids."""
     events = [*story(GRID_A, "worker:a").events, *story(GRID_B, "worker:b").events]
-    await Projection(app.state.services.database).apply(events)
+    await Projection(app.state.services.database, statistics=Statistics()).apply(events)
     return app
 
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
+from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
 
 SYSTEM = "citymgmt-test"
 

@@ -1,6 +1,6 @@
 """In-memory department systems and a ready bus, for the event tests.
 
-The fakes implement ``hub.workorders`` the way a connector must: orders idempotent on
+The fakes implement ``hub.core.workorders`` the way a connector must: orders idempotent on
 the event id, changes since a cursor.
 """
 
@@ -18,24 +18,24 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics, derived_id
-from hub.clock import Clock
-from hub.db.bus_models import OutboxRow
-from hub.db.engine import Database
-from hub.departments import load_departments
-from hub.eventbus import EventBus
-from hub.events.intake import Report
-from hub.events.payloads import LIFECYCLE_PAYLOADS, TimeLimit
-from hub.events.records import GridEventRecord
-from hub.events.types import Channel, Disposition, GridEventType, TimeUnit
-from hub.observability.metrics import Metrics
-from hub.registry.service import Registry
-from hub.workorders import (
+from hub.core.clock import Clock
+from hub.core.departments import load_departments
+from hub.core.workorders import (
     LifecycleStatus,
     UpstreamChange,
     UpstreamRef,
     WorkOrder,
     WorkOrderRefusedError,
 )
+from hub.db.bus_models import OutboxRow
+from hub.db.engine import Database
+from hub.events.intake import Report
+from hub.events.ledger_rows import GridEventRecord
+from hub.events.payloads import LIFECYCLE_PAYLOADS, TimeLimit
+from hub.events.types import Channel, Disposition, GridEventType, TimeUnit
+from hub.observability.metrics import Metrics
+from hub.registry.service import Registry
+from hub.services.bus import EventBus
 
 # A point inside the demo town (grid 330199001006005) and one far outside it.
 INSIDE = (30.312, 120.053)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from hub.bus import CloudEvent, derived_id, new_id
+from hub.core.workorders import LifecycleStatus
 from hub.events.payloads import (
     Accepted,
     Escalated,
@@ -36,7 +37,6 @@ from hub.events.types import (
     Severity,
     TimeUnit,
 )
-from hub.workorders import LifecycleStatus
 
 LIMIT = TimeLimit(value=24, unit=TimeUnit.HOURS)
 S = LifecycleStatus

@@ -7,15 +7,15 @@ from typing import Any
 
 from hub.bus.cloudevent import CloudEvent
 from hub.bus.outbox import enqueue
-from hub.eventbus import EventBus
+from hub.core.workorders import LifecycleStatus
 from hub.events import ledger
 from hub.events.intake import Report
+from hub.events.ledger_rows import GridEventRecord, TimelineEntry
 from hub.events.payloads import Upstream
-from hub.events.records import GridEventRecord, TimelineEntry
 from hub.events.types import Channel, GridEventType, OrderRole
 from hub.registry import store
 from hub.services import Services
-from hub.workorders import LifecycleStatus
+from hub.services.bus import EventBus
 from tests.support.events import eventually, lifecycle_step
 
 S = LifecycleStatus

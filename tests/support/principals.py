@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.core.departments import load_departments
 from hub.db.engine import Database
-from hub.departments import load_departments
 from hub.security.keys import ApiKeyStore, KeyRequest
 from hub.security.roles import load_roles
 from hub.services import Services

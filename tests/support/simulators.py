@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
-from connectors.sdk.simulation.demo import demo_auth
-from hub.paths import CONTRACTS_DIR
+from hub.core.paths import CONTRACTS_DIR
+from hub.demo.simulators import demo_auth
 from tests.support.openapi import OpenApi
 
 SYSTEMS = ("police", "citymgmt", "petition", "health")

@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from hub.bus import Topics, new_id
 from hub.bus.settings import TimerSettings
-from hub.clock import ManualClock
+from hub.core.clock import ManualClock
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.payloads import TimeLimit

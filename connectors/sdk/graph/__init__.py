@@ -1,23 +1,18 @@
-"""The graph side of the connector SDK: record types, grid fields, lookups, status.
+"""What a connector declares of the graph: record types and their personal fields.
 
-Kept apart from ``connectors.sdk`` because it builds on the schema package, while the
-schema, when it is composed, discovers connectors through ``connectors.sdk``.
+The GraphQL layer that turns these declarations into fields, loaders and resolvers is
+``schema.connectors``; the SDK only declares, so it needs nothing above the core.
 """
 
-from connectors.sdk.graph.compose import grid_mixins, query_mixins
-from connectors.sdk.graph.records import DepartmentRecord, RecordFilter
-from connectors.sdk.graph.resolvers import grid_field, grid_records, lookup_field, record_by_key
-from connectors.sdk.graph.status import ConnectorsQuery, ConnectorStatus
+from connectors.sdk.graph.department_record import DepartmentRecord, RecordFilter
+from connectors.sdk.graph.directives import Personal, PersonalDataKind, personal
+from connectors.sdk.graph.lifecycle import LifecycleStatus
 
 __all__ = [
-    "ConnectorStatus",
-    "ConnectorsQuery",
     "DepartmentRecord",
+    "LifecycleStatus",
+    "Personal",
+    "PersonalDataKind",
     "RecordFilter",
-    "grid_field",
-    "grid_mixins",
-    "grid_records",
-    "lookup_field",
-    "query_mixins",
-    "record_by_key",
+    "personal",
 ]

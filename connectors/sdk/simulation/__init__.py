@@ -46,7 +46,7 @@ from connectors.sdk.simulation.faults import Faults, break_contract
 from connectors.sdk.simulation.limits import RateLimiter
 from connectors.sdk.simulation.paging import by_offset, by_page, decode_token, encode_token
 from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
-from connectors.sdk.simulation.records import DailyNumbers, Step
+from connectors.sdk.simulation.seeding import DailyNumbers, Step
 from connectors.sdk.simulation.server import serve
 from connectors.sdk.simulation.town import Place, SchemeIndex, TownMap, scheme_feature
 

@@ -70,7 +70,7 @@ def simulator_app(
 ) -> Starlette:
     controls = Controls(
         RateLimiter(settings.per_second, settings.burst),
-        random=random.Random(settings.seed),  # noqa: S311 - seeded, reproducible
+        random=random.Random(settings.seed),
     )
     public = auth.routes()
     api = [*public, *system.routes()]
@@ -114,7 +114,7 @@ def _pace(
 
 
 async def _progress(system: System, seconds: float, seed: int) -> None:
-    rng = random.Random(seed)  # noqa: S311 - seeded, reproducible
+    rng = random.Random(seed)
     while True:
         await asyncio.sleep(seconds)
         try:

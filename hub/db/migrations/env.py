@@ -1,19 +1,22 @@
 """Alembic environment: runs on the connection handed over by hub.db.migrate.
 
-Run from the ``alembic`` command line, it opens its own async engine instead.
+Run from the ``alembic`` command line, it opens its own async engine instead, on the
+URL in ``sqlalchemy.url`` or ``HUB_DATABASE_URL`` (the hub's settings are a layer above
+the database, so this script does not read them: ``hub db upgrade`` does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.db.models import Base
+from hub.db.tables import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_on(connection: Connection) -> None:
@@ -39,9 +42,9 @@ def main() -> None:
     if connection is not None:
         run_on(connection)
         return
-    from hub.config import load_settings  # noqa: PLC0415
-
-    url = context.config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("HUB_DATABASE_URL")
+    if not url:
+        raise SystemExit("no database: set sqlalchemy.url or HUB_DATABASE_URL (or: hub db upgrade)")
     asyncio.run(run_with_own_engine(url))
 
 

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select, update
 
 from hub.db.engine import Database
+from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from hub.security.audit.chain import Entry, Sealed, Signer, seal
-from hub.security.tables import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any, TextIO
 from sqlalchemy import Select, select
 
 from hub.db.engine import Database
+from hub.db.security_models import AuditCheckpointRow, AuditEntryRow
 from hub.security.audit.chain import Entry
-from hub.security.tables import AuditCheckpointRow, AuditEntryRow
 
 PAGE = 1000
 ENTRY_FIELDS = tuple(field.name for field in fields(Entry))

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from hub.db.engine import Database
+from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from hub.security.audit.chain import GENESIS, Verifier, entry_hash
 from hub.security.audit.read import entry_of
-from hub.security.tables import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 
 PAGE = 5000
 

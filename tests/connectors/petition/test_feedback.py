@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from connectors.petition import PetitionConnector, simulator
-from connectors.sdk.testing import served
-from connectors.settings import ConnectorSettings
-from hub.registry.records import Personal
-from hub.workorders import Feedback, FeedbackSink
+from connectors.sdk.settings import ConnectorSettings
+from connectors.testing import served
+from hub.core.personal import Personal
+from hub.core.workorders import Feedback, FeedbackSink
 
 FEEDBACK = Feedback(
     id="01JFEEDBACK000000000000001",

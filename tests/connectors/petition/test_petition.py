@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.petition import PetitionConnector, simulator
-from connectors.sdk.testing import WorkOrderCases, connector_test_class
-from hub.paths import CONTRACTS_DIR
+from connectors.testing import WorkOrderCases, connector_test_class
+from hub.core.paths import CONTRACTS_DIR
 from tests.connectors.orders import FAR_AWAY, OneCommunity, order
 
 TestPetition = connector_test_class(

@@ -16,7 +16,7 @@ from connectors.sdk import (
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
-from hub.errors import ErrorCode
+from hub.core.errors import ErrorCode
 from tests.connectors.sdk.fake import (
     FakeConnector,
     Handler,

@@ -23,7 +23,7 @@ from connectors.sdk import (
     local_time,
     scope_of,
 )
-from hub.workorders import LifecycleStatus
+from hub.core.workorders import LifecycleStatus
 from tests.connectors.sdk.fake import Item, state_of
 
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from hub.bus import CloudEvent, Message, PoisonMessageError, Subscriber, Worker, each
 from hub.bus.dead_letters import DeadLetter
+from hub.core.workorders import LifecycleStatus
 from hub.events.payloads import Escalated
 from hub.events.types import Severity
-from hub.workorders import LifecycleStatus
 from tests.conftest import BusEnv
 from tests.support.events import cancel, collect
 

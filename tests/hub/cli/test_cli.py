@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.core.paths import PUBLISHED_SDL
 from hub.db import migrate
-from hub.paths import PUBLISHED_SDL
 from tests.support.cli import hub
 
 

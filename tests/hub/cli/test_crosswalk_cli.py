@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connectors.sdk.simulation.demo import demo_schemes
+from hub.demo.simulators import demo_schemes
 from tests.support.cli import hub
 
 

@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from hub.cli import app
 from hub.config import Settings
+from hub.core.workorders import LifecycleStatus
 from hub.events import ledger
 from hub.events.contracts import schemas
 from hub.services import Services
-from hub.workorders import LifecycleStatus
 from tests.conftest import sqlite_url
 from tests.support.events import eventually, report
 

@@ -12,13 +12,13 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from connectors.sdk.simulation.demo import demo_schemes
+from hub.core.departments import load_departments
+from hub.core.geo import area_sqm
 from hub.crosswalk import Crosswalk, overlay, parse_scheme
 from hub.crosswalk import store as crosswalk_store
 from hub.db.engine import Database
-from hub.db.models import CrosswalkEntryRow, CrosswalkImportRow, DepartmentGridRow
-from hub.departments import load_departments
-from hub.registry.geo import area_sqm
+from hub.db.registry_models import CrosswalkEntryRow, CrosswalkImportRow, DepartmentGridRow
+from hub.demo.simulators import demo_schemes
 from hub.registry.importer import import_document
 from hub.registry.problems import ImportRejectedError, Report
 

@@ -9,12 +9,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from hub.db.engine import Database
-from hub.db.models import Base
+from hub.db.tables import metadata
 
 
 def differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
+    return list(compare_metadata(context, metadata))
 
 
 async def test_the_migrated_database_is_what_the_models_declare(database: Database) -> None:

@@ -3,9 +3,9 @@ same steps as the mutations."""
 
 from __future__ import annotations
 
-from hub.demo.loop import Habits, LoopPeople
+from hub.demo.steps import Habits, LoopPeople
 from hub.events import ledger
-from hub.events.records import GridEventRecord
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.types import Channel
 from tests.conftest import TownBus
 from tests.support.events import report, routed_step

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from hub.core.codes import RegionLevel
 from hub.demo.reports import FINDINGS, FLOOD, ReportGenerator
 from hub.events.types import Channel
 from hub.registry import store
-from hub.registry.codes import RegionLevel
 from tests.conftest import TownBus
 from tests.support.events import cancel, eventually, outbox_events
 

@@ -10,8 +10,13 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from hub.demo.town import TownSpec, generate_town, grid_counts, micro_grid_sizes
-from hub.registry.geo import area_sqm
+from connectors.sdk.simulation.demo_town import (
+    TownSpec,
+    generate_town,
+    grid_counts,
+    micro_grid_sizes,
+)
+from hub.core.geo import area_sqm
 
 
 def _properties(town: dict[str, Any], level: str) -> list[dict[str, Any]]:

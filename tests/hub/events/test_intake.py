@@ -8,10 +8,10 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
+from hub.core.errors import OutsideGridsError, ReportRejectedError
+from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, OutboxRow, TimelineRow
-from hub.events.intake import OutsideGridsError, ReportRejectedError
 from hub.events.types import Channel, Severity
-from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import OUTSIDE, outbox_events, report
 

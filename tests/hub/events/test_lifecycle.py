@@ -9,17 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.events.lifecycle import (
-    OPEN,
-    TRANSITIONS,
-    InvalidTransitionError,
-    after,
-    allowed,
-    check,
-    check_escalation,
-)
+from hub.core.errors import InvalidTransitionError
+from hub.core.workorders import LifecycleStatus as S
+from hub.events.lifecycle import OPEN, TRANSITIONS, after, allowed, check, check_escalation
 from hub.events.types import GridEventType, OrderRole
-from hub.workorders import LifecycleStatus as S
 
 LEGAL = [(current, target) for current, targets in TRANSITIONS.items() for target in targets]
 ILLEGAL = [

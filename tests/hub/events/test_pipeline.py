@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hub.bus import CloudEvent, Message, Record
+from hub.core.workorders import LifecycleStatus
 from hub.dispatch.links import FeedSpec
 from hub.events import ledger
 from hub.events.types import GridEventType
-from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import (
     FakeFeed,

@@ -8,12 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy import delete
 
 from hub.bus import CloudEvent, derived_id
+from hub.core.workorders import LifecycleStatus
 from hub.events import ledger
 from hub.events.payloads import Accepted, Progressed, Routed, TimeLimit, Upstream
 from hub.events.projection import Projection
 from hub.events.replay import replay
 from hub.events.types import Disposition, GridEventType, OrderRole, Severity, TimeUnit
-from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import eventually, report, running
 
@@ -142,11 +142,16 @@ async def test_replay_rebuilds_the_ledger_from_the_log(embedded_town_bus: TownBu
         await _until_routed(town, [r.id for r in records])
     async with town.env.database.engine.begin() as connection:
         await connection.execute(delete(ledger.EVENTS))
-    assert await replay(town.env.database, town.bus, since, reset=False) == 10  # reported + routed
+    log = (town.bus.backend, town.bus.topics.grid_events)
+    assert (
+        await replay(town.env.database, log, town.bus.projection, since, reset=False) == 10
+    )  # reported + routed
     async with town.env.database.engine.connect() as connection:
         rebuilt = await ledger.events(connection, [r.id for r in records])
     assert {r.status for r in rebuilt.values()} == {LifecycleStatus.ROUTED}
-    assert await replay(town.env.database, town.bus, since, reset=False) == 0  # idempotent
+    assert (
+        await replay(town.env.database, log, town.bus.projection, since, reset=False) == 0
+    )  # idempotent
 
 
 async def _until_routed(town: TownBus, ids: list[str]) -> None:

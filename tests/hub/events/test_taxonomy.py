@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from hub.departments import load_departments
+from hub.core.departments import load_departments
+from hub.core.paths import TAXONOMY_FILE
 from hub.events.taxonomy import Taxonomy, TaxonomyError
 from hub.events.types import HandlingLevel, Severity, TimeUnit
-from hub.paths import TAXONOMY_FILE
 
 DEPARTMENTS = [d.code for d in load_departments()]
 

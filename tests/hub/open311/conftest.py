@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from starlette.applications import Starlette
 
-from hub.paths import CONTRACTS_DIR
+from hub.core.paths import CONTRACTS_DIR
 from hub.registry import store
 from hub.services import Services
 from tests.support.events import INSIDE

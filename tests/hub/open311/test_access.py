@@ -12,8 +12,8 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from hub.config import Settings
+from hub.db.security_models import AuditEntryRow
 from hub.security.settings import RateLimit, SecuritySettings
-from hub.security.tables import AuditEntryRow
 from hub.services import Services
 from tests.conftest import running
 from tests.hub.open311.conftest import V2, centroid, file, fits, form, refusal

@@ -11,12 +11,12 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select, update
 from starlette.applications import Starlette
 
+from hub.core.paths import EVENT_SCHEMAS_DIR
 from hub.db.bus_models import GridEventRow
 from hub.events import ledger
 from hub.events.types import GridEventType
 from hub.open311.access import Params
 from hub.open311.submit import report_of
-from hub.paths import EVENT_SCHEMAS_DIR
 from hub.services import Services
 from tests.hub.open311.conftest import file, fits, form, refusal
 from tests.support.events import OUTSIDE, eventually

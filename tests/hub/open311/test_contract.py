@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from starlette.applications import Starlette
 
+from hub.core.paths import CONTRACTS_DIR
 from hub.open311.routes import Open311
-from hub.paths import CONTRACTS_DIR
 
 OPENAPI = CONTRACTS_DIR / "open311.openapi.yaml"
 

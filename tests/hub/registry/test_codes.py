@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.registry.codes import (
+from hub.core.codes import (
     InvalidCodeError,
     RegionLevel,
     ancestor_at,

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from hub.core.codes import RegionLevel
 from hub.db.engine import Database
-from hub.db.models import GridWorkerRow, PartyBranchRow, RegionRow
+from hub.db.registry_models import GridWorkerRow, PartyBranchRow, RegionRow
 from hub.registry import store
-from hub.registry.codes import RegionLevel
 from hub.registry.importer import import_document
 from hub.registry.problems import ImportRejectedError
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from hub.core.codes import RegionLevel
 from hub.db.engine import Database
 from hub.registry import store
-from hub.registry.codes import RegionLevel
 from hub.registry.importer import import_document
 from hub.registry.service import Registry
 

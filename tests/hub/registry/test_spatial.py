@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, shape
 
-from hub.registry.geo import to_geojson
+from hub.core.geo import to_geojson
 from hub.registry.spatial import SpatialIndex
 
 

@@ -10,7 +10,9 @@ import pytest
 
 from hub.bus import CloudEvent, Message, PoisonMessageError, Topics
 from hub.bus.settings import TimerSettings
-from hub.departments import load_departments
+from hub.core.departments import load_departments
+from hub.core.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
+from hub.core.workorders import LifecycleStatus
 from hub.events.payloads import (
     DepartmentRecord,
     Origin,
@@ -23,11 +25,9 @@ from hub.events.payloads import (
 )
 from hub.events.taxonomy import Taxonomy
 from hub.events.types import Channel, Disposition, OrderRole, OriginKind, Severity, TimeUnit
-from hub.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
 from hub.routing.router import Router
 from hub.routing.rules import RulesFile
 from hub.timers.schedule import Schedule
-from hub.workorders import LifecycleStatus
 
 DEPARTMENTS = [d.code for d in load_departments()]
 GRID = "330199001006005"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from hub.departments import load_departments
+from hub.core.departments import load_departments
+from hub.core.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
 from hub.events.taxonomy import Taxonomy
-from hub.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
 from hub.routing.rules import Rules, RulesError, RulesFile
 
 DEPARTMENTS = [d.code for d in load_departments()]

@@ -8,13 +8,12 @@ import pytest
 import strawberry
 from sqlalchemy import select
 
+from connectors.sdk.graph.directives import PersonalDataKind, personal
+from hub.core.departments import load_departments
 from hub.db.engine import Database
-from hub.departments import load_departments
+from hub.db.security_models import ApiKeyRow
 from hub.security.roles import RoleError, load_roles
-from hub.security.tables import ApiKeyRow
 from schema import build_schema
-from schema.directives import PersonalDataKind
-from schema.people import personal
 from schema.security.masking import mask
 from schema.security.plan import SchemaDeclarationError, SecurityPlan
 from tests.support.cli import ahub, point_at

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from hub.db.engine import Database
+from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from hub.security.audit import (
     ENTRY_FIELDS,
     AuditLog,
@@ -22,7 +23,6 @@ from hub.security.audit import (
     new_signing_key,
     verify,
 )
-from hub.security.tables import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from tests.support.cli import ahub, point_at
 
 KEY = new_signing_key()

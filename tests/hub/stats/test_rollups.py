@@ -15,7 +15,16 @@ from sqlalchemy import func, select
 from hub.db.engine import Database
 from hub.events.projection import Projection
 from hub.events.types import Channel, Disposition
-from hub.stats import GroupBy, Period, StatsRequest, rebuild, report, store, worker_report
+from hub.stats import (
+    GroupBy,
+    Period,
+    Statistics,
+    StatsRequest,
+    rebuild,
+    report,
+    store,
+    worker_report,
+)
 from hub.stats.histogram import RELATIVE_ERROR
 from tests.support.lifecycle import Story, hours
 
@@ -48,7 +57,7 @@ def town() -> list[Story]:
 async def feed(database: Database, stories: list[Story], batch: int = 3) -> None:
     """The steps in time order, a few at a time, each batch twice (a redelivery)."""
     events = sorted((e for s in stories for e in s.events), key=lambda e: e.time)
-    projection = Projection(database)
+    projection = Projection(database, statistics=Statistics())
     for start in range(0, len(events), batch):
         await projection.apply(events[start : start + batch])
         await projection.apply(events[start : start + batch])

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.bus.settings import TimerSettings
+from hub.core.paths import CALENDAR_FILE
 from hub.events.payloads import TimeLimit
 from hub.events.types import TimeUnit
-from hub.paths import CALENDAR_FILE
 from hub.stats.measures import within_a_clock_day
 from hub.timers.calendar import CalendarError, CalendarExhaustedError, WorkingCalendar
 from hub.timers.schedule import Schedule

@@ -12,7 +12,9 @@ from sqlalchemy import insert, select
 
 from hub.bus import CloudEvent, Role, Topics, derived_id, new_id
 from hub.bus.settings import TimerSettings
-from hub.clock import ManualClock
+from hub.core.clock import ManualClock
+from hub.core.paths import CALENDAR_FILE
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.payloads import (
@@ -25,12 +27,10 @@ from hub.events.payloads import (
 )
 from hub.events.projection import Projection
 from hub.events.types import Disposition, GridEventType, Severity, TimeUnit
-from hub.paths import CALENDAR_FILE
 from hub.timers.book import TIMERS, TimerBook
 from hub.timers.calendar import WorkingCalendar
 from hub.timers.schedule import Schedule
 from hub.timers.service import TimerService
-from hub.workorders import LifecycleStatus
 from tests.conftest import TownBus
 from tests.support.events import eventually, make_bus, outbox_events, report, running
 from tests.support.timers import event_row

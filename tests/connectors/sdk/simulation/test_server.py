@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from connectors.sdk.simulation import serve
-from connectors.sdk.simulation.demo import demo_apps, demo_auth
+from hub.demo.simulators import demo_apps, demo_auth
 from tests.support.simulators import ADMIN, SYSTEMS, contract
 
 pytestmark = pytest.mark.integration

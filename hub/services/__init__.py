@@ -7,14 +7,14 @@ from functools import cached_property
 
 from connectors.sdk import Connectors
 from hub.config import Settings
+from hub.core.departments import Department, load_departments
 from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
-from hub.departments import Department, load_departments
 from hub.dispatch.departments import link_departments
-from hub.eventbus import EventBus
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.security.service import Security
+from hub.services.bus import EventBus
 
 
 @dataclass

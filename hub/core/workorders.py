@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from hub.registry.records import Personal
+from hub.core.personal import Personal
 
 
 class LifecycleStatus(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.schema_directive import Location
@@ -25,3 +26,10 @@ class PersonalDataKind(Enum):
 class Personal:
     kind: PersonalDataKind
     department: str = "registry"
+
+
+def personal(kind: PersonalDataKind, description: str, department: str = "registry") -> Any:
+    """A field holding personal data of ``department`` (the grid registry by default)."""
+    return strawberry.field(
+        description=description, directives=[Personal(kind=kind, department=department)]
+    )

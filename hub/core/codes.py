@@ -76,3 +76,10 @@ def lineage(code: str) -> list[str]:
 def is_within(code: str, ancestor: str) -> bool:
     """Whether ``code`` is ``ancestor`` or lies in its subtree."""
     return code.startswith(ancestor)
+
+
+class WorkerRole(StrEnum):
+    LEADER = "LEADER"  # 网格长
+    FULL_TIME = "FULL_TIME"  # 专职网格员
+    PART_TIME = "PART_TIME"  # 兼职网格员
+    MICRO_GRID_LEAD = "MICRO_GRID_LEAD"  # 微网格长 / 楼栋长

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hub.core.personal import Personal
+from hub.core.workorders import LifecycleStatus
 from hub.events.types import Channel, Disposition, GridEventType, OrderRole, Severity
-from hub.registry.records import Personal
-from hub.workorders import LifecycleStatus
 
 
 @dataclass(frozen=True, slots=True)

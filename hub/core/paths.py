@@ -6,7 +6,7 @@ them, so that departments and integrators read the same files the code is held t
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 PUBLISHED_SDL = CONTRACTS_DIR / "graph" / "schema.graphql"
 DEPARTMENTS_FILE = CONTRACTS_DIR / "taxonomy" / "departments.yaml"

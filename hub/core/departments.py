@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from hub.paths import DEPARTMENTS_FILE
+from hub.core.paths import DEPARTMENTS_FILE
 
 
 @dataclass(frozen=True, slots=True)

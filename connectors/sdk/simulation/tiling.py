@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from hub.registry.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR
+from hub.core.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR
 
 PRECISION_DEGREES = 1e-7  # about a centimetre
 RELAXATION_ROUNDS = 4

@@ -22,9 +22,9 @@ from connectors.police import simulator as police
 from connectors.police.scheme import police_grids
 from connectors.sdk.auth import ApiKeyAuth, HmacSignatureAuth, OAuth2ClientCredentials
 from connectors.sdk.simulation.app import SimulatorSettings
+from connectors.sdk.simulation.demo_town import generate_town
 from connectors.sdk.simulation.town import FeatureCollection
 from hub.crosswalk import Crosswalk, SchemeImportResult
-from hub.demo.town import generate_town
 
 
 def demo_apps(

@@ -14,16 +14,16 @@ import random
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
+from connectors.sdk.simulation import names
+from hub.core.errors import InvalidTransitionError
+from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
-from hub.demo import names
 from hub.events import ledger
 from hub.events.filters import EventFilter
-from hub.events.lifecycle import InvalidTransitionError
-from hub.events.records import GridEventRecord
+from hub.events.ledger_rows import GridEventRecord
 from hub.events.steps import Actor, Steps
 from hub.events.types import Disposition
 from hub.registry.service import Registry
-from hub.workorders import LifecycleStatus
 
 log = logging.getLogger(__name__)
 SCORES = (1, 2, 3, 4, 5)

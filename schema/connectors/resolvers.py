@@ -24,13 +24,13 @@ from strawberry.dataloader import DataLoader
 
 from connectors.sdk.connector import Connector
 from connectors.sdk.errors import ContractViolationError
-from connectors.sdk.graph.records import DepartmentRecord, RecordFilter
+from connectors.sdk.graph.department_record import DepartmentRecord, RecordFilter
 from connectors.sdk.mapping import MappingError
 from connectors.sdk.placement import Placed, place
 from connectors.sdk.runtime import UpstreamSession
 from connectors.sdk.stream import Stream
+from hub.core.errors import BadUserInputError
 from schema.context import Info
-from schema.errors import BadUserInputError
 from schema.pagination import (
     Connection,
     Edge,

@@ -21,7 +21,7 @@ from hub.bus.runtime import Subscriber, Worker, backoff, each
 from hub.bus.settings import BackendKind, BusSettings, Role
 from hub.bus.signal import Signal
 from hub.bus.topics import Topics
-from hub.clock import Clock, SystemClock
+from hub.core.clock import Clock, SystemClock
 from hub.db.engine import Database
 from hub.dispatch.feeds import FeedPoller
 from hub.dispatch.handler import Dispatcher
@@ -35,6 +35,7 @@ from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.routing.router import Router
 from hub.routing.rules import RulesFile
+from hub.stats import Statistics
 from hub.timers.book import TimerBook
 from hub.timers.schedule import Schedule
 from hub.timers.service import TimerService
@@ -86,7 +87,9 @@ class EventBus:
         self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
         self.schedule = timers.schedule
         self.router = Router(self.taxonomy, self.rules, self.topics, self.schedule.deadline)
-        self.projection = Projection(database, self.topics, timers)
+        # A verification is timely within a working day, on the working calendar.
+        statistics = Statistics(self.schedule.within_a_working_day)
+        self.projection = Projection(database, self.topics, timers, statistics)
         self.timers = TimerService(
             database, self.schedule, self.topics, self.clock, settings.timers, written
         )

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import strawberry
 
 from connectors.sdk.connector import Connector
-from connectors.sdk.graph.resolvers import grid_field, lookup_field
 from connectors.sdk.registry import discover
+from schema.connectors.resolvers import grid_field, lookup_field
 
 
 def grid_mixins(connectors: Sequence[type[Connector]] | None = None) -> tuple[type, ...]:

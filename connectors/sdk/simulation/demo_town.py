@@ -15,11 +15,10 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from hub.demo import names
-from hub.demo.tiling import outline, partition
-from hub.registry.codes import RegionLevel, parent_of
-from hub.registry.geo import area_sqm
-from hub.registry.records import WorkerRole
+from connectors.sdk.simulation import names
+from connectors.sdk.simulation.tiling import outline, partition
+from hub.core.codes import RegionLevel, WorkerRole, parent_of
+from hub.core.geo import area_sqm
 
 Feature = dict[str, Any]
 DEFAULT_SEED = 20261123

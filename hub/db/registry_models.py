@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.db.base import CODE, PERSONAL, Base
 from hub.db.types import UTCDateTime, utcnow
-
-# Named constraints, so migrations can address them on every backend.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-PERSONAL = {"personal": True}
-"""Column info marking personal data (names, phones); see hub.registry.records."""
-
-CODE = String(18)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class RegionRow(Base):
@@ -154,13 +137,3 @@ class CrosswalkEntryRow(Base):
     overlap_sqm: Mapped[float]
     department_share: Mapped[float]
     grid_share: Mapped[float]
-
-
-# Feature tables live beside their feature; importing them here lets Alembic see them.
-import hub.security.tables  # noqa: E402
-import hub.timers.tables  # noqa: E402, F401
-
-# The bus and ledger tables, and the statistics' facts and rollup cells, live in their
-# own modules; importing them here registers them on Base.metadata, which Alembic
-# compares against.
-from hub.db import bus_models, stats_models  # noqa: E402, F401

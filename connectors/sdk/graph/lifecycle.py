@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.workorders import LifecycleStatus
+from hub.core.workorders import LifecycleStatus
 
 strawberry.enum(
     LifecycleStatus,

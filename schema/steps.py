@@ -12,10 +12,9 @@ from typing import Annotated, TypeVar
 import strawberry
 from pydantic import ValidationError
 
-from hub.events.lifecycle import InvalidTransitionError as Refused
-from hub.events.steps import Actor, NotInGridError, NotYoursError, Steps, UnknownEventError
+from hub.core.errors import BadUserInputError, ForbiddenError
+from hub.events.steps import Actor, Steps
 from schema.context import Info
-from schema.errors import BadUserInputError, ForbiddenError, InvalidTransitionError, NotFoundError
 from schema.grid_events import GridEvent
 
 VERIFY = [["events:verify"]]
@@ -39,25 +38,9 @@ def _steps(info: Info) -> Steps:
 
 @contextmanager
 def _typed_errors() -> Iterator[None]:
-    """The steps' refusals as the graph's typed errors."""
+    """An input the step's payload model refuses, as the graph's typed error."""
     try:
         yield
-    except UnknownEventError as error:
-        raise NotFoundError(str(error)) from error
-    except NotYoursError as error:
-        raise ForbiddenError(str(error)) from error
-    except NotInGridError as error:
-        disposition = error.disposition.value if error.disposition else None
-        raise InvalidTransitionError(
-            str(error),
-            currentStatus=error.current.value,
-            eventId=error.event_id,
-            disposition=disposition,
-        ) from error
-    except Refused as error:
-        raise InvalidTransitionError(
-            str(error), currentStatus=error.current.value, eventId=error.event_id
-        ) from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

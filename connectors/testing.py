@@ -37,21 +37,21 @@ from connectors.sdk.breaker import BreakerState
 from connectors.sdk.calls import Call
 from connectors.sdk.connector import Connector
 from connectors.sdk.errors import UpstreamError, UpstreamUnavailableError
-from connectors.sdk.graph import grid_mixins, query_mixins
 from connectors.sdk.mapping import Record
 from connectors.sdk.paths import dig
 from connectors.sdk.placement import GridScheme
+from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
 from connectors.sdk.simulation.server import serve
 from connectors.sdk.stream import Stream
-from connectors.settings import ConnectorSettings
-from hub.workorders import (
+from hub.core.workorders import (
     ChangeFeed,
     UpstreamChange,
     WorkOrder,
     WorkOrderRefusedError,
     WorkOrderSink,
 )
+from schema.connectors import grid_mixins, query_mixins
 
 ADMIN_HEADER = "X-Admin-Token"
 Maker = Callable[..., Connector]

@@ -7,20 +7,9 @@ Fields that hold personal data (names and phone numbers of people) are typed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import NewType
 
-from hub.registry.codes import RegionLevel
-
-Personal = NewType("Personal", str)
-"""A string that is personal data: a name, phone number or private address."""
-
-
-class WorkerRole(StrEnum):
-    LEADER = "LEADER"  # 网格长
-    FULL_TIME = "FULL_TIME"  # 专职网格员
-    PART_TIME = "PART_TIME"  # 兼职网格员
-    MICRO_GRID_LEAD = "MICRO_GRID_LEAD"  # 微网格长 / 楼栋长
+from hub.core.codes import RegionLevel, WorkerRole
+from hub.core.personal import Personal
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import strawberry
 
-from schema.errors import BadUserInputError
-from schema.lifecycle import LifecycleStatus
+from connectors.sdk.graph.lifecycle import LifecycleStatus
+from hub.core.errors import BadUserInputError
 
 
 @strawberry.interface(description="A record of a department system, placed in a unified grid.")

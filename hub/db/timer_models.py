@@ -1,4 +1,4 @@
-"""The timers table (imported by ``hub.db.models`` so Alembic sees it)."""
+"""The timers table (imported by ``hub.db.registry_models`` so Alembic sees it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db.models import Base
+from hub.db.base import Base
 from hub.db.types import UTCDateTime
 
 ULID_ID = String(26)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db.models import Base
+from hub.db.base import Base
 from hub.db.types import UTCDateTime, utcnow
 
 HASH = String(64)  # sha256, hex

@@ -1,6 +1,6 @@
 """Record example exchanges with the simulators into ``contracts/upstream/<system>/examples``.
 
-    python -m connectors.sdk.simulation.record [--output DIR]
+    python -m hub.demo.recorder [--output DIR]
 
 The simulators run in-process on a fixed seed and a clock that stands still, so the
 files change only when a simulator or a contract does. Credentials are never written:
@@ -22,9 +22,9 @@ import httpx
 from connectors.citymgmt import simulator as citymgmt
 from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN, SimulatorSettings
 from connectors.sdk.simulation.clock import ManualClock
-from connectors.sdk.simulation.demo import demo_apps, demo_auth
-from hub.demo.town import generate_town
-from hub.paths import CONTRACTS_DIR
+from connectors.sdk.simulation.demo_town import generate_town
+from hub.core.paths import CONTRACTS_DIR
+from hub.demo.simulators import demo_apps, demo_auth
 
 RECORDED_AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 TOKEN_PLACEHOLDER = "recorded-token-not-a-credential"  # noqa: S105 - replaces the real one

@@ -1,0 +1,160 @@
+"""Errors meant for a client, each with a machine-readable code, defined once.
+
+They live in the core so that every layer (the connector SDK, the bus, the domain
+services, the graph, Open311) raises the same classes; ``schema.errors`` turns them
+into GraphQL errors carrying ``extensions.code``.
+
+    HubError                        raised on purpose; the message is for the client
+     ├─ BadUserInputError           BAD_USER_INPUT: an argument is malformed or out of range
+     │   └─ ReportRejectedError     a report is not acceptable (extensions.argument)
+     │       └─ OutsideGridsError   LOCATION_OUTSIDE_GRIDS: a point no grid contains
+     ├─ UnauthenticatedError        UNAUTHENTICATED: no credentials, or ones that fail (HTTP 401)
+     ├─ ForbiddenError              FORBIDDEN: a scope is missing, or the record is not theirs
+     ├─ PurposeRequiredError        PURPOSE_REQUIRED: unmasked personal data needs X-Purpose
+     ├─ RateLimitedError            RATE_LIMITED: the principal's request budget is spent (HTTP 429)
+     ├─ CostLimitExceededError      COST_LIMIT_EXCEEDED: the estimated cost is over the budget
+     ├─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
+     ├─ UpstreamError               UPSTREAM_*: a department system failed (connectors.sdk.errors)
+     ├─ InvalidTransitionError      INVALID_TRANSITION: the lifecycle forbids the step now
+     │                              (extensions.currentStatus); nothing was changed
+     ├─ NotFoundError               NOT_FOUND: no record has the id given
+     └─ SubscriptionOverflowError   SUBSCRIPTION_OVERFLOW: a subscriber fell too far behind
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "BadUserInputError",
+    "CostLimitExceededError",
+    "ErrorCode",
+    "ForbiddenError",
+    "HubError",
+    "InvalidTransitionError",
+    "NotFoundError",
+    "OutsideGridsError",
+    "PersistedQueryNotFoundError",
+    "PurposeRequiredError",
+    "RateLimitedError",
+    "ReportRejectedError",
+    "SubscriptionOverflowError",
+    "UnauthenticatedError",
+]
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
+    TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - a code, not a secret
+    ALIAS_LIMIT_EXCEEDED = "ALIAS_LIMIT_EXCEEDED"
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    RATE_LIMITED = "RATE_LIMITED"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    LOCATION_OUTSIDE_GRIDS = "LOCATION_OUTSIDE_GRIDS"
+    SUBSCRIPTION_OVERFLOW = "SUBSCRIPTION_OVERFLOW"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    NOT_FOUND = "NOT_FOUND"
+    UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+    UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
+    UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"
+    UPSTREAM_CONTRACT_VIOLATION = "UPSTREAM_CONTRACT_VIOLATION"
+    CONNECTOR_DISABLED = "CONNECTOR_DISABLED"
+
+
+class HubError(Exception):
+    """An error meant for the client, with a machine-readable code."""
+
+    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.extensions: dict[str, Any] = {"code": self.code.value, **details}
+
+
+class BadUserInputError(HubError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class ReportRejectedError(BadUserInputError):
+    """The report is not acceptable as given; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, argument=f"input.{field}")
+        self.field = field
+
+
+class OutsideGridsError(ReportRejectedError):
+    """The location lies outside every grid of the registry."""
+
+    code = ErrorCode.LOCATION_OUTSIDE_GRIDS
+
+
+class InvalidTransitionError(HubError):
+    """The step may not follow the event's current status; nothing was changed."""
+
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, current: StrEnum, wanted: str, **details: Any) -> None:
+        super().__init__(
+            f"an event in {current.value} cannot go to {wanted}",
+            currentStatus=current.value,
+            **details,
+        )
+        self.current = current
+        self.wanted = wanted
+
+    @property
+    def event_id(self) -> str | None:
+        return self.extensions.get("eventId")
+
+    @event_id.setter
+    def event_id(self, value: str | None) -> None:  # set by whoever knows which event it was
+        self.extensions["eventId"] = value
+
+
+class NotFoundError(HubError):
+    code = ErrorCode.NOT_FOUND
+
+
+class SubscriptionOverflowError(HubError):
+    """The stream was cut off; ``lastEventId`` says where to catch up from the ledger."""
+
+    code = ErrorCode.SUBSCRIPTION_OVERFLOW
+
+
+class UnauthenticatedError(HubError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class ForbiddenError(HubError):
+    code = ErrorCode.FORBIDDEN
+
+
+class PurposeRequiredError(HubError):
+    code = ErrorCode.PURPOSE_REQUIRED
+
+
+class RateLimitedError(HubError):
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(f"rate limit reached; retry after {seconds} s", retryAfter=seconds)
+        self.retry_after = seconds
+
+
+class CostLimitExceededError(HubError):
+    code = ErrorCode.COST_LIMIT_EXCEEDED
+
+
+class PersistedQueryNotFoundError(HubError):
+    code = ErrorCode.PERSISTED_QUERY_NOT_FOUND
