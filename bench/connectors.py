@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from connectors.police import simulator as police
-from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
+from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
 
 DEPARTMENTS = ("police", "citymgmt", "petition", "health")
 GRID = "330199001001001"

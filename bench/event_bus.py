@@ -57,15 +57,14 @@ from hub.core.workorders import UpstreamRef, WorkOrder
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.demo.reports import FINDINGS, report_at
-from hub.events.intake import Report
-from hub.events.types import DispatchType
+from hub.events import DispatchType, Report
 from hub.observability.metrics import Metrics
 from hub.registry import store
 from hub.registry.importer import import_document
 from hub.registry.model import Region
 from hub.registry.service import Registry
 from hub.services.bus import EventBus
-from schema.context import HubContext
+from schema import HubContext
 
 Contexts = Callable[[], HubContext]  # a fresh request context each call
 

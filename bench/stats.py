@@ -45,7 +45,7 @@ from connectors.sdk.simulation.demo_town import generate_town
 from hub.core.workorders import LifecycleStatus
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.events.types import Channel, Disposition, GridEventType
+from hub.events import Channel, Disposition, GridEventType
 from hub.stats import GroupBy, Period, StatsRequest, report, store
 from hub.stats.facts import EventFacts, Step, Verification
 from hub.stats.measures import within_a_clock_day

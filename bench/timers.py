@@ -34,9 +34,8 @@ from hub.core.paths import PROJECT_ROOT
 from hub.db import migrate
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
-from hub.events import ledger
+from hub.events import TimeUnit, ledger
 from hub.events.payloads import TimeLimit
-from hub.events.types import TimeUnit
 from hub.timers.book import TIMERS
 from hub.timers.schedule import Schedule
 from hub.timers.service import TimerService

@@ -14,7 +14,7 @@ from hub.db.engine import Database
 from hub.registry.importer import import_document
 from hub.security.keys import KeyRequest
 from hub.services import Services
-from schema.context import HubContext
+from schema import HubContext
 
 
 def unthrottled(settings: Settings) -> Settings:

@@ -32,18 +32,20 @@ from starlette.types import ASGIApp
 from strawberry.tools import merge_types
 from ulid import ULID
 
-from connectors.sdk.auth import OAuth2ClientCredentials
-from connectors.sdk.breaker import BreakerState
-from connectors.sdk.calls import Call
-from connectors.sdk.connector import Connector
-from connectors.sdk.errors import UpstreamError, UpstreamUnavailableError
-from connectors.sdk.mapping import Record
-from connectors.sdk.paths import dig
-from connectors.sdk.placement import GridScheme
-from connectors.sdk.settings import ConnectorSettings
-from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
-from connectors.sdk.simulation.server import serve
-from connectors.sdk.stream import Stream
+from connectors.sdk import (
+    BreakerState,
+    Call,
+    Connector,
+    ConnectorSettings,
+    GridScheme,
+    OAuth2ClientCredentials,
+    Record,
+    Stream,
+    UpstreamError,
+    UpstreamUnavailableError,
+    dig,
+)
+from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN, serve
 from hub.core.workorders import (
     ChangeFeed,
     UpstreamChange,

@@ -18,8 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from connectors.sdk.settings import ConnectorsSettings
-from hub.bus.settings import BusSettings
+from connectors.sdk import ConnectorsSettings
+from hub.bus import BusSettings
 from hub.security.settings import SecuritySettings
 
 CONFIG_FILE_VARIABLE = "HUB_CONFIG"

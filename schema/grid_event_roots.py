@@ -8,13 +8,11 @@ from typing import Annotated
 
 import strawberry
 
-from connectors.sdk.graph.lifecycle import LifecycleStatus
+from connectors.sdk.graph import LifecycleStatus
 from hub.core.errors import (
     SubscriptionOverflowError,
 )
-from hub.events.intake import Report
-from hub.events.live import LiveUpdate, SubscriberOverflowError
-from hub.events.types import GridEventType, Severity
+from hub.events import GridEventType, LiveUpdate, Report, Severity, SubscriberOverflowError
 from schema.context import Info
 from schema.grid_events import (
     READ,

@@ -13,24 +13,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from connectors.sdk.graph.directives import PersonalDataKind, personal
-from connectors.sdk.graph.lifecycle import LifecycleStatus
+from connectors.sdk.graph import LifecycleStatus, PersonalDataKind, personal
 from hub.core.codes import InvalidCodeError, level_of
 from hub.core.errors import BadUserInputError
-from hub.events import ledger
-from hub.events.duplicates import Nearness, likely_duplicates
-from hub.events.filters import EventFilter
-from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
-from hub.events.taxonomy import Category
-from hub.events.types import (
+from hub.events import (
+    Category,
     Channel,
     Disposition,
+    EventFilter,
+    GridEventRecord,
     GridEventType,
+    OrderRecord,
     OrderRole,
     OriginKind,
     Severity,
+    TimelineEntry,
     TimeUnit,
+    ledger,
 )
+from hub.events.duplicates import Nearness, likely_duplicates
 from hub.timers.book import time_left
 from hub.timers.schedule import TOP_LEVEL
 from schema.context import Info
@@ -40,7 +41,7 @@ from schema.pagination import (
     check_page_size,
     decode_cursor,
 )
-from schema.security.rows import grid_scope
+from schema.security import grid_scope
 
 if TYPE_CHECKING:
     from schema.regions import Grid, MicroGrid

@@ -24,7 +24,8 @@ from strawberry.types.graphql import OperationType
 from hub.core.errors import ErrorCode, HubError
 from hub.observability.metrics import Metrics
 from schema.errors import classify
-from schema.security.operation import CURRENT, current_operation
+from schema.security import current_operation
+from schema.security.operation import CURRENT
 
 if TYPE_CHECKING:  # the security services import the graph's errors
     from hub.security.service import Security

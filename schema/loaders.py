@@ -16,8 +16,7 @@ from typing import Generic, TypeVar
 from strawberry.dataloader import DataLoader
 
 from hub.db.engine import Database
-from hub.events import ledger
-from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
+from hub.events import GridEventRecord, OrderRecord, TimelineEntry, ledger
 from hub.registry import model, store
 from hub.registry.service import Registry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from connectors.sdk.graph.directives import PersonalDataKind, personal
+from connectors.sdk.graph import PersonalDataKind, personal
 from hub.core.codes import WorkerRole
 from hub.registry import model
 

@@ -17,8 +17,7 @@ from starlette.applications import Starlette
 
 from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
-from hub.bus import Topics
-from hub.bus.backend import Backend
+from hub.bus import Backend, Topics
 from hub.config import Settings
 from hub.db import migrate
 from hub.db.engine import Database

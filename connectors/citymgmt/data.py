@@ -13,12 +13,20 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from connectors.sdk.simulation.admin import RecordNotFoundError
-from connectors.sdk.simulation.clock import Clock, beijing_local
-from connectors.sdk.simulation.course import Course
+from connectors.sdk.simulation import (
+    Clock,
+    Course,
+    DailyNumbers,
+    Place,
+    RecordNotFoundError,
+    SchemeIndex,
+    Step,
+    TownMap,
+    beijing_local,
+)
 from connectors.sdk.simulation.names import ROADS
-from connectors.sdk.simulation.seeding import DailyNumbers, Step, moment_in_history, person
-from connectors.sdk.simulation.town import FeatureCollection, Place, SchemeIndex, TownMap
+from connectors.sdk.simulation.seeding import moment_in_history, person
+from connectors.sdk.simulation.town import FeatureCollection
 from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 
 HISTORY_DAYS = 90

@@ -31,14 +31,21 @@ from connectors.citymgmt.data import (
     category_json,
 )
 from connectors.citymgmt.scheme import unit_grids
-from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
-from connectors.sdk.simulation.auth import OAuth2ClientCredentials
-from connectors.sdk.simulation.bodies import parse_body
-from connectors.sdk.simulation.clock import BEIJING
+from connectors.sdk.simulation import (
+    BEIJING,
+    OAuth2ClientCredentials,
+    SimulatorError,
+    SimulatorSettings,
+    bad_request,
+    by_offset,
+    choices,
+    integer,
+    parse_body,
+    simulator_app,
+    time_param,
+    values,
+)
 from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.errors import SimulatorError
-from connectors.sdk.simulation.paging import by_offset
-from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
 from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_CLIENT_ID = "grid-hub"

@@ -14,11 +14,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from connectors.sdk.simulation.admin import RecordNotFoundError
-from connectors.sdk.simulation.clock import Clock, fhir_instant
-from connectors.sdk.simulation.course import Course
+from connectors.sdk.simulation import (
+    Clock,
+    Course,
+    Place,
+    RecordNotFoundError,
+    SchemeIndex,
+    TownMap,
+    fhir_instant,
+)
 from connectors.sdk.simulation.seeding import id_number, moment_in_history, person, room
-from connectors.sdk.simulation.town import FeatureCollection, Place, SchemeIndex, TownMap
+from connectors.sdk.simulation.town import FeatureCollection
 
 HISTORY_DAYS = 90
 RESIDENTS = 320

@@ -36,13 +36,21 @@ from connectors.health.data import (
     task_json,
 )
 from connectors.health.scheme import service_areas
-from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
-from connectors.sdk.simulation.auth import HmacAuth
-from connectors.sdk.simulation.bodies import parse_body
+from connectors.sdk.simulation import (
+    HmacAuth,
+    SimulatorError,
+    SimulatorSettings,
+    bad_request,
+    choices,
+    decode_token,
+    encode_token,
+    integer,
+    parse_body,
+    simulator_app,
+    values,
+)
 from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.errors import SimulatorError
-from connectors.sdk.simulation.paging import decode_token, encode_token
-from connectors.sdk.simulation.params import bad_request, choices, integer, parse_time, values
+from connectors.sdk.simulation.params import parse_time
 from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_KEY_ID = "grid-hub"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from connectors.sdk.placement import Regions
+from connectors.sdk import Regions
 from hub.core.codes import RegionLevel
 
 COMMUNITY_CODE = RegionLevel.COMMUNITY.code_length

@@ -13,20 +13,20 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from connectors.sdk.simulation.admin import RecordNotFoundError
-from connectors.sdk.simulation.changes import ChangeLog
-from connectors.sdk.simulation.clock import Clock, beijing_iso
-from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.names import ROADS
-from connectors.sdk.simulation.seeding import (
+from connectors.sdk.simulation import (
+    ChangeLog,
+    Clock,
+    Course,
     DailyNumbers,
+    Place,
+    RecordNotFoundError,
     Step,
-    id_number,
-    moment_in_history,
-    person,
-    room,
+    TownMap,
+    beijing_iso,
 )
-from connectors.sdk.simulation.town import FeatureCollection, Place, TownMap
+from connectors.sdk.simulation.names import ROADS
+from connectors.sdk.simulation.seeding import id_number, moment_in_history, person, room
+from connectors.sdk.simulation.town import FeatureCollection
 from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 
 HISTORY_DAYS = 90

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from connectors.sdk.graph import DepartmentRecord
-from connectors.sdk.graph.directives import PersonalDataKind, personal
+from connectors.sdk.graph import DepartmentRecord, PersonalDataKind, personal
 
 
 @strawberry.type(description="12345/信访工单: a citizen's appeal and how it was handled.")

@@ -32,14 +32,22 @@ from connectors.petition.data import (
     category_json,
     order_json,
 )
-from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
-from connectors.sdk.simulation.auth import BasicAuth
-from connectors.sdk.simulation.bodies import parse_body
-from connectors.sdk.simulation.clock import beijing_iso
+from connectors.sdk.simulation import (
+    BasicAuth,
+    SimulatorError,
+    SimulatorSettings,
+    bad_request,
+    beijing_iso,
+    choices,
+    decode_token,
+    encode_token,
+    integer,
+    parse_body,
+    simulator_app,
+    time_param,
+    values,
+)
 from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.errors import SimulatorError
-from connectors.sdk.simulation.paging import decode_token, encode_token
-from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
 from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_USER = "grid-hub"

@@ -15,18 +15,19 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.police.scheme import STATION
-from connectors.sdk.simulation.admin import RecordNotFoundError
-from connectors.sdk.simulation.changes import ChangeLog
-from connectors.sdk.simulation.clock import Clock, beijing_iso
-from connectors.sdk.simulation.course import Course
-from connectors.sdk.simulation.seeding import DailyNumbers, moment_in_history, person, room
-from connectors.sdk.simulation.town import (
-    FeatureCollection,
+from connectors.sdk.simulation import (
+    ChangeLog,
+    Clock,
+    Course,
+    DailyNumbers,
     Place,
+    RecordNotFoundError,
     SchemeIndex,
     TownMap,
-    random_point,
+    beijing_iso,
 )
+from connectors.sdk.simulation.seeding import moment_in_history, person, room
+from connectors.sdk.simulation.town import FeatureCollection, random_point
 
 HISTORY_DAYS = 90
 INCIDENTS = 1500

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from connectors.sdk.graph import DepartmentRecord
-from connectors.sdk.graph.directives import PersonalDataKind, personal
+from connectors.sdk.graph import DepartmentRecord, PersonalDataKind, personal
 
 
 @strawberry.type(description="警情: a 110 incident, as the police system records it.")

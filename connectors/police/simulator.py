@@ -31,13 +31,20 @@ from connectors.police.data import (
     patrol_unit_json,
 )
 from connectors.police.scheme import police_grids
-from connectors.sdk.simulation.app import SimulatorSettings, simulator_app
-from connectors.sdk.simulation.auth import ApiKeyAuth
-from connectors.sdk.simulation.bodies import parse_body
+from connectors.sdk.simulation import (
+    ApiKeyAuth,
+    SimulatorError,
+    SimulatorSettings,
+    bad_request,
+    by_page,
+    choices,
+    integer,
+    parse_body,
+    simulator_app,
+    time_param,
+    values,
+)
 from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.errors import SimulatorError
-from connectors.sdk.simulation.paging import by_page
-from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
 from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_API_KEY = "police-demo-key"

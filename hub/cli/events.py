@@ -11,17 +11,15 @@ from typing import Annotated
 
 import typer
 
-from hub.bus import CloudEvent, MalformedEventError, Record, Role
-from hub.bus.settings import BusSettings
+from hub.bus import BusSettings, CloudEvent, MalformedEventError, Record, Role
 from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.core.departments import load_departments
+from hub.events import EventFilter, LiveUpdate, Taxonomy, TaxonomyError
+from hub.events import replay as replay_ledger
 from hub.events.contracts import write_schemas
-from hub.events.filters import EventFilter
-from hub.events.live import LiveUpdate, decode
-from hub.events.replay import replay as replay_ledger
-from hub.events.taxonomy import Taxonomy, TaxonomyError
-from hub.routing.rules import Rules, RulesError
+from hub.events.live import decode
+from hub.routing import Rules, RulesError
 from hub.services import Services
 
 app = typer.Typer(help="The grid-event bus.", no_args_is_help=True)

@@ -11,9 +11,8 @@ from connectors.citymgmt import simulator as citymgmt
 from connectors.health import simulator as health
 from connectors.petition import simulator as petition
 from connectors.police import simulator as police
-from connectors.sdk.settings import ConnectorsSettings
-from connectors.sdk.simulation.app import SimulatorSettings
-from connectors.sdk.simulation.server import serve
+from connectors.sdk import ConnectorsSettings
+from connectors.sdk.simulation import SimulatorSettings, serve
 from hub.config import Settings
 from hub.crosswalk import Crosswalk
 from hub.demo.simulators import demo_apps, import_demo_schemes

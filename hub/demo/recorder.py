@@ -20,8 +20,7 @@ from typing import Any
 import httpx
 
 from connectors.citymgmt import simulator as citymgmt
-from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN, SimulatorSettings
-from connectors.sdk.simulation.clock import ManualClock
+from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN, ManualClock, SimulatorSettings
 from connectors.sdk.simulation.demo_town import generate_town
 from hub.core.paths import CONTRACTS_DIR
 from hub.demo.simulators import demo_apps, demo_auth

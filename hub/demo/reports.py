@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from connectors.sdk.simulation import names
 from hub.core.errors import ReportRejectedError
-from hub.events.intake import Intake, Report
-from hub.events.types import Channel, Severity
+from hub.events import Channel, Intake, Report, Severity
 from hub.registry.model import Region
 
 log = logging.getLogger(__name__)

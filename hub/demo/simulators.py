@@ -20,8 +20,8 @@ from connectors.health.scheme import service_areas
 from connectors.petition import simulator as petition
 from connectors.police import simulator as police
 from connectors.police.scheme import police_grids
-from connectors.sdk.auth import ApiKeyAuth, HmacSignatureAuth, OAuth2ClientCredentials
-from connectors.sdk.simulation.app import SimulatorSettings
+from connectors.sdk import ApiKeyAuth, HmacSignatureAuth, OAuth2ClientCredentials
+from connectors.sdk.simulation import SimulatorSettings
 from connectors.sdk.simulation.demo_town import generate_town
 from connectors.sdk.simulation.town import FeatureCollection
 from hub.crosswalk import Crosswalk, SchemeImportResult

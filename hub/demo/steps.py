@@ -18,11 +18,8 @@ from connectors.sdk.simulation import names
 from hub.core.errors import InvalidTransitionError
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
-from hub.events import ledger
-from hub.events.filters import EventFilter
-from hub.events.ledger_rows import GridEventRecord
+from hub.events import Disposition, EventFilter, GridEventRecord, ledger
 from hub.events.steps import Actor, Steps
-from hub.events.types import Disposition
 from hub.registry.service import Registry
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from connectors.sdk.connector import Connector, ConnectorState
+from connectors.sdk import Connector, ConnectorState
 from hub.dispatch.links import DepartmentLinks, FeedSpec
 
 log = logging.getLogger(__name__)

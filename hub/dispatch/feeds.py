@@ -15,16 +15,22 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.cloudevent import CloudEvent, stable_id
-from hub.bus.outbox import enqueue
+from hub.bus import CloudEvent, enqueue
+from hub.bus.cloudevent import stable_id
 from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
 from hub.db.types import utcnow
 from hub.db.upsert import insert_missing, upsert_row
 from hub.dispatch.links import DepartmentLinks, FeedSpec
-from hub.events import ledger
-from hub.events.intake import Intake
-from hub.events.ledger_rows import GridEventRecord
+from hub.events import (
+    DEPARTMENT_FEED_TYPES,
+    Disposition,
+    GridEventRecord,
+    GridEventType,
+    Intake,
+    OrderRole,
+    ledger,
+)
 from hub.events.payloads import (
     DepartmentRecord,
     Lifecycle,
@@ -35,7 +41,6 @@ from hub.events.payloads import (
     Upstream,
     WorkOrderRequested,
 )
-from hub.events.types import DEPARTMENT_FEED_TYPES, Disposition, GridEventType, OrderRole
 from hub.registry import store
 
 log = logging.getLogger(__name__)

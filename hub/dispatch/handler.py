@@ -17,10 +17,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from hub.bus.cloudevent import CloudEvent, derived_id
-from hub.bus.message import Message
-from hub.bus.runtime import PoisonMessageError
-from hub.bus.topics import Topics
+from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id
 from hub.core.personal import Personal
 from hub.core.workorders import (
     Feedback,
@@ -32,6 +29,7 @@ from hub.core.workorders import (
     WorkOrderRefusedError,
     WorkOrderSink,
 )
+from hub.events import DispatchType, GridEventType
 from hub.events.payloads import (
     Accepted,
     FeedbackRequested,
@@ -39,7 +37,6 @@ from hub.events.payloads import (
     Upstream,
     WorkOrderRequested,
 )
-from hub.events.types import DispatchType, GridEventType
 
 log = logging.getLogger(__name__)
 QUICK_ATTEMPTS = 3

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.core.workorders import ChangeFeed, LifecycleStatus, WorkOrderSink
-from hub.events.types import DEPARTMENT_FEED_TYPES
+from hub.events import DEPARTMENT_FEED_TYPES
 
 _FEED_TYPES = {(t.department, t.entity, t.verb) for t in DEPARTMENT_FEED_TYPES}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hub.bus.dead_letters import DeadLetter
+from hub.bus import DeadLetter
 from hub.core.paths import EVENT_SCHEMAS_DIR
 from hub.events.payloads import PAYLOADS
 

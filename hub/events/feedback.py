@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.cloudevent import CloudEvent, derived_id
+from hub.bus import CloudEvent, derived_id
 from hub.core.workorders import LifecycleStatus
 from hub.events import ledger
 from hub.events.ledger_rows import GridEventRecord

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.cloudevent import CloudEvent
+from hub.bus import CloudEvent
 from hub.core.workorders import LifecycleStatus
 from hub.events.payloads import Lifecycle
 

@@ -15,10 +15,8 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from hub.bus.cloudevent import CloudEvent, new_id
-from hub.bus.outbox import enqueue
+from hub.bus import CloudEvent, Topics, enqueue, new_id
 from hub.bus.signal import Signal
-from hub.bus.topics import Topics
 from hub.core.errors import OutsideGridsError, ReportRejectedError
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database

@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Row, Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from hub.bus.cloudevent import CloudEvent
+from hub.bus import CloudEvent
 from hub.core.personal import Personal
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, TimelineRow, WorkOrderRow

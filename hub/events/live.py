@@ -18,9 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hub.bus.backend import Backend
-from hub.bus.cloudevent import CloudEvent, MalformedEventError
-from hub.bus.message import Record
+from hub.bus import Backend, CloudEvent, MalformedEventError, Record
 from hub.bus.runtime import backoff
 from hub.core.workorders import LifecycleStatus
 from hub.events.filters import EventFilter

@@ -21,9 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.cloudevent import CloudEvent
-from hub.bus.message import Message
-from hub.bus.topics import Topics
+from hub.bus import CloudEvent, Message, Topics
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.db.upsert import insert_missing

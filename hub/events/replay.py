@@ -10,8 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 
-from hub.bus.backend import Backend
-from hub.bus.cloudevent import CloudEvent, MalformedEventError
+from hub.bus import Backend, CloudEvent, MalformedEventError
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.projection import Projection

@@ -18,10 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.bus.cloudevent import CloudEvent, new_id
-from hub.bus.outbox import enqueue
+from hub.bus import CloudEvent, Topics, enqueue, new_id
 from hub.bus.signal import Signal
-from hub.bus.topics import Topics
 from hub.core.clock import Clock, SystemClock
 from hub.core.errors import ForbiddenError, InvalidTransitionError, NotFoundError
 from hub.core.workorders import LifecycleStatus

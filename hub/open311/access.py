@@ -24,7 +24,7 @@ from hub.security.audit import Action
 from hub.security.authenticator import credential_from
 from hub.security.principal import Principal
 from hub.security.service import Security
-from schema.security.operation import OperationState
+from schema.security import OperationState
 
 PII_COMMAND = "pii:read:command"  # a reporter's address is the command centre's personal data
 _FORM = "application/x-www-form-urlencoded"

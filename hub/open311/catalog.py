@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.core.departments import Department
+from hub.events import Category, Severity, Taxonomy, TimeUnit
 from hub.events.payloads import TimeLimit
-from hub.events.taxonomy import Category, Taxonomy
-from hub.events.types import Severity, TimeUnit
 
 SEVERITY_NAMES = {
     Severity.LOW: "一般 (minor)",

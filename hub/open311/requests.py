@@ -19,11 +19,8 @@ from hub.core.departments import Department
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow
 from hub.db.engine import Database
-from hub.events import ledger
-from hub.events.filters import EventFilter
-from hub.events.ledger_rows import GridEventRecord
+from hub.events import EventFilter, GridEventRecord, Taxonomy, ledger
 from hub.events.payloads import TimeLimit
-from hub.events.taxonomy import Taxonomy
 from hub.open311.catalog import time_limit_text
 from hub.open311.errors import bad_request
 from hub.security.principal import GridScope

@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from hub.events.intake import Report
-from hub.events.taxonomy import Category
-from hub.events.types import Channel, Severity
+from hub.events import Category, Channel, Report, Severity
 from hub.open311.access import Params
 from hub.open311.errors import bad_request
 

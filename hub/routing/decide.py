@@ -6,8 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hub.core.codes import is_within
-from hub.events.taxonomy import Category
-from hub.events.types import Channel, Disposition, Severity
+from hub.events import Category, Channel, Disposition, Severity
 from hub.routing.rules import Condition, Rule
 
 COMMAND = "command"  # the street's command centre: the grid workers, and the last resort

@@ -16,11 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from hub.bus.cloudevent import CloudEvent, derived_id
-from hub.bus.message import Message
-from hub.bus.runtime import PoisonMessageError
-from hub.bus.topics import Topics
+from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id
 from hub.core.workorders import LifecycleStatus
+from hub.events import (
+    Category,
+    Channel,
+    DispatchType,
+    GridEventType,
+    OrderRole,
+    OriginKind,
+    Severity,
+    Taxonomy,
+)
 from hub.events.payloads import (
     DepartmentRecord,
     NoticeIssued,
@@ -30,15 +37,6 @@ from hub.events.payloads import (
     Routed,
     TimeLimit,
     WorkOrderRequested,
-)
-from hub.events.taxonomy import Category, Taxonomy
-from hub.events.types import (
-    Channel,
-    DispatchType,
-    GridEventType,
-    OrderRole,
-    OriginKind,
-    Severity,
 )
 from hub.routing.decide import COMMAND, Facts, Route, matches, reassign, route_report
 from hub.routing.rules import FEED_TYPES, Rule, RulesFile

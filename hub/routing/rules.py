@@ -18,8 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.core.codes import InvalidCodeError, level_of
-from hub.events.taxonomy import Taxonomy
-from hub.events.types import DEPARTMENT_FEED_TYPES, Channel, GridEventType, Severity
+from hub.events import DEPARTMENT_FEED_TYPES, Channel, GridEventType, Severity, Taxonomy
 
 log = logging.getLogger(__name__)
 FEED_TYPES = frozenset(t.value for t in DEPARTMENT_FEED_TYPES)

@@ -13,28 +13,30 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from hub.bus.backend import Backend, BusUnavailableError
-from hub.bus.embedded import EmbeddedBackend
-from hub.bus.kafka import KafkaBackend
-from hub.bus.outbox import OutboxRelay
-from hub.bus.runtime import Subscriber, Worker, backoff, each
-from hub.bus.settings import BackendKind, BusSettings, Role
+from hub.bus import (
+    Backend,
+    BackendKind,
+    BusSettings,
+    BusUnavailableError,
+    EmbeddedBackend,
+    KafkaBackend,
+    OutboxRelay,
+    Role,
+    Subscriber,
+    Topics,
+    Worker,
+    each,
+)
+from hub.bus.runtime import backoff
 from hub.bus.signal import Signal
-from hub.bus.topics import Topics
 from hub.core.clock import Clock, SystemClock
 from hub.db.engine import Database
-from hub.dispatch.feeds import FeedPoller
-from hub.dispatch.handler import Dispatcher
-from hub.dispatch.links import DepartmentLinks
-from hub.events.intake import Intake
-from hub.events.live import LiveEvents
-from hub.events.projection import Projection
+from hub.dispatch import DepartmentLinks, Dispatcher, FeedPoller
+from hub.events import Intake, LiveEvents, Projection, Taxonomy
 from hub.events.steps import Steps
-from hub.events.taxonomy import Taxonomy
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
-from hub.routing.router import Router
-from hub.routing.rules import RulesFile
+from hub.routing import Router, RulesFile
 from hub.stats import Statistics
 from hub.timers.book import TimerBook
 from hub.timers.schedule import Schedule

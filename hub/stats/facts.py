@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from hub.bus.cloudevent import CloudEvent
+from hub.bus import CloudEvent
 from hub.core.workorders import LifecycleStatus
-from hub.events.types import GridEventType, OrderRole
+from hub.events import GridEventType, OrderRole
 
 UNASSIGNED = ""  # the department of an event not yet routed
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from enum import IntEnum
 
-from hub.events.types import Channel, Disposition
+from hub.events import Channel, Disposition
 from hub.stats.facts import EventFacts
 from hub.stats.histogram import bucket_of
 

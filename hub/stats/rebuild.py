@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
-from hub.events import ledger
-from hub.events.types import GridEventType
+from hub.events import GridEventType, ledger
 from hub.stats import store
 from hub.stats.facts import Step
 from hub.stats.measures import Timely, within_a_clock_day

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.cloudevent import CloudEvent
-from hub.events.types import GridEventType
+from hub.bus import CloudEvent
+from hub.events import GridEventType
 from hub.stats import store
 from hub.stats.facts import EventFacts, Step, advance, reported
 from hub.stats.measures import Timely, within_a_clock_day

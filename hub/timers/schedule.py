@@ -12,8 +12,8 @@ import logging
 from datetime import datetime, timedelta
 
 from hub.bus.settings import TimerSettings
+from hub.events import TimeUnit
 from hub.events.payloads import TimeLimit
-from hub.events.types import TimeUnit
 from hub.timers.calendar import CalendarExhaustedError, WorkingCalendar
 
 log = logging.getLogger(__name__)

@@ -20,20 +20,16 @@ from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.cloudevent import CloudEvent, derived_id
-from hub.bus.message import Message
-from hub.bus.outbox import enqueue
+from hub.bus import CloudEvent, Message, Topics, derived_id, enqueue
 from hub.bus.runtime import backoff
 from hub.bus.settings import TimerSettings
 from hub.bus.signal import Signal
-from hub.bus.topics import Topics
 from hub.core.clock import Clock
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
-from hub.events import ledger
+from hub.events import DispatchType, GridEventType, Severity, ledger
 from hub.events.payloads import Escalated, NoticeIssued, TimeLimit
-from hub.events.types import DispatchType, GridEventType, Severity
-from hub.routing.decide import COMMAND
+from hub.routing import COMMAND
 from hub.timers.book import STOPPED, TIMERS
 from hub.timers.calendar import CalendarExhaustedError
 from hub.timers.schedule import LEVEL_NAMES, TOP_LEVEL, Schedule

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import strawberry
 
-from connectors.sdk.connector import Connector
-from connectors.sdk.registry import discover
+from connectors.sdk import Connector, discover
 from schema.connectors.resolvers import grid_field, lookup_field
 
 

@@ -22,13 +22,16 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from connectors.sdk.connector import Connector
-from connectors.sdk.errors import ContractViolationError
-from connectors.sdk.graph.department_record import DepartmentRecord, RecordFilter
-from connectors.sdk.mapping import MappingError
-from connectors.sdk.placement import Placed, place
-from connectors.sdk.runtime import UpstreamSession
-from connectors.sdk.stream import Stream
+from connectors.sdk import (
+    Connector,
+    ContractViolationError,
+    MappingError,
+    Placed,
+    Stream,
+    UpstreamSession,
+    place,
+)
+from connectors.sdk.graph import DepartmentRecord, RecordFilter
 from hub.core.errors import BadUserInputError
 from schema.context import Info
 from schema.pagination import (

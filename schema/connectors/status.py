@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from connectors.sdk.breaker import BreakerState
-from connectors.sdk.connector import ConnectorState
-from connectors.sdk.runtime import Health, Status
+from connectors.sdk import BreakerState, ConnectorState, Health, Status
 from schema.context import Info
 
 strawberry.enum(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from connectors.sdk.graph.directives import PersonalDataKind
+from connectors.sdk.graph import PersonalDataKind
 
 HIDDEN = "***"
 # The building-level part of an address; what follows (unit, floor, room) lies below it.

@@ -28,7 +28,7 @@ from graphql import (
 )
 from strawberry.federation.schema_directives import Cost, ListSize, RequiresScopes
 
-from connectors.sdk.graph.directives import Personal, PersonalDataKind
+from connectors.sdk.graph import Personal, PersonalDataKind
 
 REGION_INTERFACE = "Region"
 GRID_CODE_FIELDS = ("gridCode", "gridCodes")

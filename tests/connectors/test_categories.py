@@ -6,20 +6,20 @@ from collections.abc import Collection
 
 import pytest
 
+from connectors.citymgmt import CityManagementConnector
 from connectors.citymgmt import data as citymgmt_data
-from connectors.citymgmt.connector import CityManagementConnector
+from connectors.health import HealthConnector
 from connectors.health import data as health_data
-from connectors.health.connector import HealthConnector
+from connectors.petition import PetitionConnector
 from connectors.petition import data as petition_data
-from connectors.petition.connector import PetitionConnector
+from connectors.police import PoliceConnector
 from connectors.police import data as police_data
-from connectors.police.connector import PoliceConnector
+from connectors.sdk import Connector
 from connectors.sdk.categories import CategoryMap
-from connectors.sdk.connector import Connector
 from hub.core.departments import load_departments
 from hub.core.paths import TAXONOMY_FILE
 from hub.core.workorders import WorkOrderRefusedError
-from hub.events.taxonomy import Taxonomy
+from hub.events import Taxonomy
 
 # What each system files under: its own category list (the simulators mirror it).
 SYSTEMS: list[tuple[type[Connector], Collection[str]]] = [

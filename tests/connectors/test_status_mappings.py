@@ -10,8 +10,8 @@ from connectors.citymgmt.data import COURSE as CITYMGMT
 from connectors.health.data import TASKS as HEALTH
 from connectors.petition.data import COURSE as PETITION
 from connectors.police.data import COURSE as POLICE
-from connectors.sdk.simulation.course import Course
-from connectors.sdk.statuses import StatusMap
+from connectors.sdk import StatusMap
+from connectors.sdk.simulation import Course
 from hub.core.paths import PROJECT_ROOT
 from hub.core.workorders import LifecycleStatus
 from hub.events.lifecycle import allowed

@@ -21,11 +21,9 @@ import pytest
 
 from hub.bus import CloudEvent, Record
 from hub.core.workorders import Feedback, LifecycleStatus
-from hub.dispatch.links import FeedSpec
-from hub.events import ledger
-from hub.events.ledger_rows import GridEventRecord, TimelineEntry
+from hub.dispatch import FeedSpec
+from hub.events import Channel, GridEventRecord, GridEventType, TimelineEntry, ledger
 from hub.events.steps import Actor
-from hub.events.types import Channel, GridEventType
 from tests.conftest import TownBus
 from tests.support.events import FakeFeed, FakeSink, change, collect, eventually, report, running
 

@@ -16,11 +16,8 @@ from hub.bus import CloudEvent, Record, Role
 from hub.core.clock import ManualClock
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
-from hub.events import ledger
-from hub.events.filters import EventFilter
-from hub.events.ledger_rows import GridEventRecord
+from hub.events import EventFilter, GridEventRecord, GridEventType, ledger
 from hub.events.payloads import Escalated, NoticeIssued
-from hub.events.types import GridEventType
 from hub.timers.book import TIMERS
 from tests.conftest import TownBus
 from tests.support.events import collect, eventually, make_bus, report, running

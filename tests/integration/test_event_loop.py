@@ -19,7 +19,7 @@ from hub.app import create_app
 from hub.bus import BackendKind
 from hub.config import Settings
 from hub.core.workorders import LifecycleStatus
-from hub.dispatch.links import FeedSpec
+from hub.dispatch import FeedSpec
 from tests.support.buses import fresh_topics, kafka_backend, kafka_settings
 from tests.support.department import CaseSystem, CaseSystemClient
 from tests.support.events import INSIDE, bus_settings

@@ -25,9 +25,7 @@ from hub.core.codes import RegionLevel
 from hub.core.departments import load_departments
 from hub.core.paths import TAXONOMY_FILE
 from hub.db.engine import Database
-from hub.events.intake import Intake
-from hub.events.taxonomy import Taxonomy
-from hub.events.types import DispatchType, GridEventType
+from hub.events import DispatchType, GridEventType, Intake, Taxonomy
 from hub.registry import store
 from hub.registry.service import Registry
 from tests.support.buses import fresh_topics, kafka_backend, kafka_settings

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.core.paths import PROJECT_ROOT
+from hub.events import GridEventType
 from hub.events.payloads import Escalated, NoticeIssued
-from hub.events.types import GridEventType
 from tests.conftest import migrated
 from tests.support.databases import fresh_postgres_database
 from tests.support.events import outbox_events

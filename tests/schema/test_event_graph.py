@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from hub.app import create_app
 from hub.config import Settings
 from hub.core.clock import ManualClock
-from hub.events.live import LiveEvents
+from hub.events import LiveEvents
 from tests.conftest import GraphQLClient
 from tests.hub.http.test_transports import parse_events
 from tests.support.events import INSIDE, OUTSIDE, eventually

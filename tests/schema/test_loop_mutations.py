@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from hub.events.types import Channel
+from hub.events import Channel
 from hub.services import Services
 from tests.conftest import GraphQLClient
 from tests.support.loop import S, current, handled, reaching, report_in, timeline

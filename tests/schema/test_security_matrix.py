@@ -18,13 +18,12 @@ from starlette.applications import Starlette
 
 from hub.config import Settings
 from hub.demo.departments import pointed_at
-from hub.events.intake import Report
-from hub.events.types import Channel
+from hub.events import Channel, Report
 from hub.registry import store
 from hub.security.principal import Principal, PrincipalKind
 from hub.services import Services
 from schema import HubContext
-from schema.security.plan import SecurityPlan
+from schema.security import SecurityPlan
 from tests.hub.http.test_transports import parse_events, ws_call, ws_receive
 from tests.support.departments import Departments, wired_app
 from tests.support.live import graphql_ws, live_server

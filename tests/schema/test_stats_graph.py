@@ -9,8 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from hub.events.projection import Projection
-from hub.events.types import Disposition
+from hub.events import Disposition, Projection
 from hub.stats import Statistics
 from hub.stats.periods import CST
 from tests.conftest import GraphQLClient

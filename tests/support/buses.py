@@ -10,8 +10,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from hub.bus import BusUnavailableError, EmbeddedBackend, KafkaBackend, KafkaSettings, Topics
-from hub.bus.backend import Backend
+from hub.bus import (
+    Backend,
+    BusUnavailableError,
+    EmbeddedBackend,
+    KafkaBackend,
+    KafkaSettings,
+    Topics,
+)
 from hub.db.engine import Database
 from tests.support.components import kafka_bootstrap, unavailable
 

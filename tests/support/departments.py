@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
+from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
 from hub.app import create_app
 from hub.config import Settings
 from hub.demo.departments import departments, lay_crosswalk

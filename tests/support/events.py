@@ -29,10 +29,8 @@ from hub.core.workorders import (
 )
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
-from hub.events.intake import Report
-from hub.events.ledger_rows import GridEventRecord
+from hub.events import Channel, Disposition, GridEventRecord, GridEventType, Report, TimeUnit
 from hub.events.payloads import LIFECYCLE_PAYLOADS, TimeLimit
-from hub.events.types import Channel, Disposition, GridEventType, TimeUnit
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.services.bus import EventBus

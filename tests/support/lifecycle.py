@@ -14,6 +14,15 @@ from pydantic import BaseModel
 
 from hub.bus import CloudEvent, derived_id, new_id
 from hub.core.workorders import LifecycleStatus
+from hub.events import (
+    Channel,
+    Disposition,
+    GridEventType,
+    OrderRole,
+    OriginKind,
+    Severity,
+    TimeUnit,
+)
 from hub.events.payloads import (
     Accepted,
     Escalated,
@@ -27,15 +36,6 @@ from hub.events.payloads import (
     TimeLimit,
     Upstream,
     Verified,
-)
-from hub.events.types import (
-    Channel,
-    Disposition,
-    GridEventType,
-    OrderRole,
-    OriginKind,
-    Severity,
-    TimeUnit,
 )
 
 LIMIT = TimeLimit(value=24, unit=TimeUnit.HOURS)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.bus.cloudevent import CloudEvent
-from hub.bus.outbox import enqueue
+from hub.bus import CloudEvent, enqueue
 from hub.core.workorders import LifecycleStatus
-from hub.events import ledger
-from hub.events.intake import Report
-from hub.events.ledger_rows import GridEventRecord, TimelineEntry
+from hub.events import (
+    Channel,
+    GridEventRecord,
+    GridEventType,
+    OrderRole,
+    Report,
+    TimelineEntry,
+    ledger,
+)
 from hub.events.payloads import Upstream
-from hub.events.types import Channel, GridEventType, OrderRole
 from hub.registry import store
 from hub.services import Services
 from hub.services.bus import EventBus

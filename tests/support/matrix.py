@@ -19,8 +19,7 @@ from graphql import (
 )
 
 from hub.security.principal import Principal
-from schema.security.masking import mask
-from schema.security.plan import PersonalRule, SecurityPlan
+from schema.security import PersonalRule, SecurityPlan, mask
 
 ENTRY_TYPE = "Grid"  # where every path starts: records hang off the grid they belong to
 MAX_DEPTH = 4

@@ -9,7 +9,7 @@ from hub.db.engine import Database
 from hub.security.keys import ApiKeyStore, KeyRequest
 from hub.security.roles import load_roles
 from hub.services import Services
-from schema.context import HubContext
+from schema import HubContext
 
 GRID_A = "330199001001001"  # a grid worker's own grid
 GRID_B = "330199001002001"  # another community's grid: never theirs

@@ -20,9 +20,8 @@ from hub.bus import Topics, new_id
 from hub.bus.settings import TimerSettings
 from hub.core.clock import ManualClock
 from hub.db.engine import Database
-from hub.events import ledger
+from hub.events import TimeUnit, ledger
 from hub.events.payloads import TimeLimit
-from hub.events.types import TimeUnit
 from hub.timers.book import TIMERS
 from hub.timers.schedule import Schedule
 from hub.timers.service import TimerService

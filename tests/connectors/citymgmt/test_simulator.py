@@ -11,7 +11,7 @@ import httpx
 from connectors.citymgmt.data import CASES, CATEGORY_BY_CODE, deadline_after
 from connectors.citymgmt.scheme import unit_grids
 from connectors.citymgmt.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, create_app
-from connectors.sdk.auth import OAuth2ClientCredentials
+from connectors.sdk import OAuth2ClientCredentials
 from connectors.sdk.simulation import BEIJING, ManualClock, SchemeIndex, SimulatorSettings
 from tests.support.simulators import BASE_URL, admin, client, simulator_fixtures
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from connectors.petition import PetitionConnector, simulator
-from connectors.sdk.settings import ConnectorSettings
+from connectors.sdk import ConnectorSettings
 from connectors.testing import served
 from hub.core.personal import Personal
 from hub.core.workorders import Feedback, FeedbackSink

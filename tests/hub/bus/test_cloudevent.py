@@ -10,8 +10,8 @@ from ulid import ULID
 from hub.bus import CloudEvent, MalformedEventError, Record, derived_id, new_id
 from hub.bus.cloudevent import stable_id
 from hub.core.workorders import LifecycleStatus
+from hub.events import Severity
 from hub.events.payloads import Escalated
-from hub.events.types import Severity
 
 GRID = "330199001006005"
 

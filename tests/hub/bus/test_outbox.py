@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from hub.bus import (
+    Backend,
     BusUnavailableError,
     KafkaBackend,
     KafkaSettings,
@@ -16,10 +17,9 @@ from hub.bus import (
     OutboxRelay,
     enqueue,
 )
-from hub.bus.backend import Backend
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.events.types import GridEventType
+from hub.events import GridEventType
 from tests.conftest import TownBus
 from tests.support.buses import kafka_backend
 from tests.support.databases import fresh_postgres_database

@@ -6,11 +6,10 @@ import asyncio
 import json
 from collections.abc import Sequence
 
-from hub.bus import CloudEvent, Message, PoisonMessageError, Subscriber, Worker, each
-from hub.bus.dead_letters import DeadLetter
+from hub.bus import CloudEvent, DeadLetter, Message, PoisonMessageError, Subscriber, Worker, each
 from hub.core.workorders import LifecycleStatus
+from hub.events import Severity
 from hub.events.payloads import Escalated
-from hub.events.types import Severity
 from tests.conftest import BusEnv
 from tests.support.events import cancel, collect
 

@@ -4,9 +4,7 @@ same steps as the mutations."""
 from __future__ import annotations
 
 from hub.demo.steps import Habits, LoopPeople
-from hub.events import ledger
-from hub.events.ledger_rows import GridEventRecord
-from hub.events.types import Channel
+from hub.events import Channel, GridEventRecord, ledger
 from tests.conftest import TownBus
 from tests.support.events import report, routed_step
 from tests.support.loop import S, department_step

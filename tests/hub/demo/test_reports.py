@@ -6,7 +6,7 @@ import asyncio
 
 from hub.core.codes import RegionLevel
 from hub.demo.reports import FINDINGS, FLOOD, ReportGenerator
-from hub.events.types import Channel
+from hub.events import Channel
 from hub.registry import store
 from tests.conftest import TownBus
 from tests.support.events import cancel, eventually, outbox_events

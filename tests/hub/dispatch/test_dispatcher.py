@@ -7,10 +7,9 @@ import json
 import pytest
 
 from hub.bus import CloudEvent, PoisonMessageError, Topics, derived_id
-from hub.dispatch.handler import Dispatcher
-from hub.dispatch.links import DepartmentLinks, FeedSpec, LinkError
+from hub.dispatch import DepartmentLinks, Dispatcher, FeedSpec, LinkError
+from hub.events import Disposition, OrderRole, Severity, TimeUnit
 from hub.events.payloads import Person, Place, TimeLimit, WorkOrderRequested
-from hub.events.types import Disposition, OrderRole, Severity, TimeUnit
 from tests.support.events import FakeFeed, FakeSink
 
 GRID = "330199001006005"

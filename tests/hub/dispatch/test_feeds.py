@@ -10,10 +10,9 @@ from sqlalchemy import select
 from hub.bus import CloudEvent
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import FeedCursorRow
-from hub.dispatch.links import FeedSpec
+from hub.dispatch import FeedSpec
+from hub.events import OrderRole, Projection, Severity
 from hub.events.payloads import Accepted, Upstream
-from hub.events.projection import Projection
-from hub.events.types import OrderRole, Severity
 from tests.conftest import TownBus
 from tests.support.events import FakeFeed, change, outbox_events, report, routed_step
 

@@ -16,9 +16,9 @@ from hub.bus.dead_letters import dead_letter
 from hub.bus.topics import DEAD_LETTERS, DISPATCH, GRID_EVENTS
 from hub.core.departments import load_departments
 from hub.core.paths import ASYNCAPI_FILE, EVENT_SCHEMAS_DIR
+from hub.events import DispatchType, GridEventType
 from hub.events.contracts import render, schemas
 from hub.events.payloads import PAYLOADS
-from hub.events.types import DispatchType, GridEventType
 from tests.conftest import TownBus
 from tests.support.events import FakeSink, collect, report, running
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from hub.core.errors import OutsideGridsError, ReportRejectedError
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, OutboxRow, TimelineRow
-from hub.events.types import Channel, Severity
+from hub.events import Channel, Severity
 from tests.conftest import TownBus
 from tests.support.events import OUTSIDE, outbox_events, report
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from hub.core.errors import InvalidTransitionError
 from hub.core.workorders import LifecycleStatus as S
+from hub.events import GridEventType, OrderRole
 from hub.events.lifecycle import OPEN, TRANSITIONS, after, allowed, check, check_escalation
-from hub.events.types import GridEventType, OrderRole
 
 LEGAL = [(current, target) for current, targets in TRANSITIONS.items() for target in targets]
 ILLEGAL = [

@@ -8,10 +8,8 @@ import pytest
 
 from hub.bus import CloudEvent, new_id
 from hub.core.workorders import LifecycleStatus
-from hub.events.filters import EventFilter
-from hub.events.live import LiveEvents, SubscriberOverflowError
+from hub.events import EventFilter, LiveEvents, Severity, SubscriberOverflowError
 from hub.events.payloads import Escalated, Progressed
-from hub.events.types import Severity
 from tests.conftest import BusEnv
 from tests.support.events import cancel
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 from hub.bus import CloudEvent, Message, Record
 from hub.core.workorders import LifecycleStatus
-from hub.dispatch.links import FeedSpec
-from hub.events import ledger
-from hub.events.types import GridEventType
+from hub.dispatch import FeedSpec
+from hub.events import GridEventType, ledger
 from tests.conftest import TownBus
 from tests.support.events import (
     FakeFeed,

@@ -9,11 +9,17 @@ from sqlalchemy import delete
 
 from hub.bus import CloudEvent, derived_id
 from hub.core.workorders import LifecycleStatus
-from hub.events import ledger
+from hub.events import (
+    Disposition,
+    GridEventType,
+    OrderRole,
+    Projection,
+    Severity,
+    TimeUnit,
+    ledger,
+    replay,
+)
 from hub.events.payloads import Accepted, Progressed, Routed, TimeLimit, Upstream
-from hub.events.projection import Projection
-from hub.events.replay import replay
-from hub.events.types import Disposition, GridEventType, OrderRole, Severity, TimeUnit
 from tests.conftest import TownBus
 from tests.support.events import eventually, report, running
 

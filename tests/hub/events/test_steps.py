@@ -15,11 +15,9 @@ from sqlalchemy import select
 
 from hub.core.errors import InvalidTransitionError
 from hub.core.paths import EVENT_SCHEMAS_DIR
-from hub.events import ledger
-from hub.events.ledger_rows import GridEventRecord, TimelineEntry
+from hub.events import Channel, GridEventRecord, GridEventType, TimelineEntry, ledger
 from hub.events.payloads import TimeLimit
 from hub.events.steps import Actor, NotYoursError, UnknownEventError, status_before_suspension
-from hub.events.types import Channel, GridEventType
 from hub.security.principal import GridScope
 from hub.timers.book import TIMERS
 from tests.conftest import TownBus

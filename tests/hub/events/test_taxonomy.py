@@ -8,8 +8,7 @@ import pytest
 
 from hub.core.departments import load_departments
 from hub.core.paths import TAXONOMY_FILE
-from hub.events.taxonomy import Taxonomy, TaxonomyError
-from hub.events.types import HandlingLevel, Severity, TimeUnit
+from hub.events import HandlingLevel, Severity, Taxonomy, TaxonomyError, TimeUnit
 
 DEPARTMENTS = [d.code for d in load_departments()]
 

@@ -13,8 +13,7 @@ from starlette.applications import Starlette
 
 from hub.core.paths import EVENT_SCHEMAS_DIR
 from hub.db.bus_models import GridEventRow
-from hub.events import ledger
-from hub.events.types import GridEventType
+from hub.events import GridEventType, ledger
 from hub.open311.access import Params
 from hub.open311.submit import report_of
 from hub.services import Services

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from hub.db.bus_models import GridEventRow
-from hub.events.intake import Report
-from hub.events.types import Channel
+from hub.events import Channel, Report
 from hub.open311.requests import RequestQuery, find, token_owner
 from hub.security.principal import UNRESTRICTED, GridScope
 from tests.conftest import TownBus

@@ -6,8 +6,7 @@ import pytest
 
 from hub.core.departments import load_departments
 from hub.core.paths import TAXONOMY_FILE
-from hub.events.taxonomy import Category, Taxonomy
-from hub.events.types import Channel, Severity
+from hub.events import Category, Channel, Severity, Taxonomy
 from hub.open311.access import Params
 from hub.open311.errors import Open311Error
 from hub.open311.submit import report_of, reporter_name

@@ -13,6 +13,7 @@ from hub.bus.settings import TimerSettings
 from hub.core.departments import load_departments
 from hub.core.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
 from hub.core.workorders import LifecycleStatus
+from hub.events import Channel, Disposition, OrderRole, OriginKind, Severity, Taxonomy, TimeUnit
 from hub.events.payloads import (
     DepartmentRecord,
     Origin,
@@ -23,10 +24,7 @@ from hub.events.payloads import (
     Upstream,
     WorkOrderRequested,
 )
-from hub.events.taxonomy import Taxonomy
-from hub.events.types import Channel, Disposition, OrderRole, OriginKind, Severity, TimeUnit
-from hub.routing.router import Router
-from hub.routing.rules import RulesFile
+from hub.routing import Router, RulesFile
 from hub.timers.schedule import Schedule
 
 DEPARTMENTS = [d.code for d in load_departments()]

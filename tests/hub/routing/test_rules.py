@@ -10,8 +10,8 @@ import pytest
 
 from hub.core.departments import load_departments
 from hub.core.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
-from hub.events.taxonomy import Taxonomy
-from hub.routing.rules import Rules, RulesError, RulesFile
+from hub.events import Taxonomy
+from hub.routing import Rules, RulesError, RulesFile
 
 DEPARTMENTS = [d.code for d in load_departments()]
 

@@ -8,14 +8,13 @@ import pytest
 import strawberry
 from sqlalchemy import select
 
-from connectors.sdk.graph.directives import PersonalDataKind, personal
+from connectors.sdk.graph import PersonalDataKind, personal
 from hub.core.departments import load_departments
 from hub.db.engine import Database
 from hub.db.security_models import ApiKeyRow
 from hub.security.roles import RoleError, load_roles
 from schema import build_schema
-from schema.security.masking import mask
-from schema.security.plan import SchemaDeclarationError, SecurityPlan
+from schema.security import SchemaDeclarationError, SecurityPlan, mask
 from tests.support.cli import ahub, point_at
 
 DEPARTMENTS = [d.code for d in load_departments()]

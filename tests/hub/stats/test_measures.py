@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hub.events.types import Disposition
+from hub.events import Disposition
+from hub.stats import Period
 from hub.stats.facts import EventFacts, Step
 from hub.stats.measures import Measure, WorkerMeasure, flows, within_a_clock_day, worker_flows
-from hub.stats.periods import Period
 from hub.stats.recorder import fold
 from hub.stats.rollup import Delta, Dimension
 from tests.support.lifecycle import Story, hours

@@ -7,7 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from hub.stats.periods import Period, count_between, local_day, next_start, period_start, starts
+from hub.stats import Period
+from hub.stats.periods import count_between, local_day, next_start, period_start, starts
 
 
 def test_a_day_is_the_local_day_in_china() -> None:

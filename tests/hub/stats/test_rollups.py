@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.db.engine import Database
-from hub.events.projection import Projection
-from hub.events.types import Channel, Disposition
+from hub.events import Channel, Disposition, Projection
 from hub.stats import (
     GroupBy,
     Period,

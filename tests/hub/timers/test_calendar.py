@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from hub.bus.settings import TimerSettings
 from hub.core.paths import CALENDAR_FILE
+from hub.events import TimeUnit
 from hub.events.payloads import TimeLimit
-from hub.events.types import TimeUnit
 from hub.stats.measures import within_a_clock_day
 from hub.timers.calendar import CalendarError, CalendarExhaustedError, WorkingCalendar
 from hub.timers.schedule import Schedule

@@ -16,7 +16,7 @@ from hub.core.clock import ManualClock
 from hub.core.paths import CALENDAR_FILE
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
-from hub.events import ledger
+from hub.events import Disposition, GridEventType, Projection, Severity, TimeUnit, ledger
 from hub.events.payloads import (
     Escalated,
     NoticeIssued,
@@ -25,8 +25,6 @@ from hub.events.payloads import (
     TimeLimit,
     Verified,
 )
-from hub.events.projection import Projection
-from hub.events.types import Disposition, GridEventType, Severity, TimeUnit
 from hub.timers.book import TIMERS, TimerBook
 from hub.timers.calendar import WorkingCalendar
 from hub.timers.schedule import Schedule

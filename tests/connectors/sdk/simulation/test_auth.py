@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from connectors.sdk.auth import HmacSignatureAuth
+from connectors.sdk import HmacSignatureAuth
 from connectors.sdk.simulation import (
     Authenticator,
     BasicAuth,

@@ -14,6 +14,7 @@ from connectors.sdk.simulation import (
     ChangeLog,
     Clock,
     Course,
+    DailyNumbers,
     ManualClock,
     RateLimiter,
     SimulatorError,
@@ -21,7 +22,7 @@ from connectors.sdk.simulation import (
     decode_token,
     encode_token,
 )
-from connectors.sdk.simulation.seeding import DailyNumbers, id_number, moment_in_history
+from connectors.sdk.simulation.seeding import id_number, moment_in_history
 from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 
 START = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
