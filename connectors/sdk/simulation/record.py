@@ -24,7 +24,7 @@ from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN, SimulatorSettings
 from connectors.sdk.simulation.clock import ManualClock
 from connectors.sdk.simulation.demo import demo_apps, demo_auth
 from hub.demo.town import generate_town
-from hub.paths import CONTRACTS_DIR
+from hub.paths import contracts_to_write
 
 RECORDED_AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 TOKEN_PLACEHOLDER = "recorded-token-not-a-credential"  # noqa: S105 - replaces the real one
@@ -432,8 +432,13 @@ async def record_all(output: Path) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", type=Path, default=CONTRACTS_DIR / "upstream")
-    written = asyncio.run(record_all(parser.parse_args().output))
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="default: the checkout's contracts/upstream; installed, ./contracts/upstream",
+    )
+    output = parser.parse_args().output or contracts_to_write() / "upstream"
+    written = asyncio.run(record_all(output))
     print(f"recorded {len(written)} exchanges")
 
 
