@@ -15,10 +15,6 @@ from hub.app import create_app
 from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.db import migrate
-from hub.demo.departments import departments, lay_crosswalk, pointed_at
-from hub.demo.loop import LoopPeople
-from hub.demo.reports import ReportGenerator
-from hub.demo.town import generate_town
 from hub.registry import store
 from hub.registry.codes import RegionLevel
 from hub.security.keys import KeyRequest
@@ -74,6 +70,11 @@ def demo(
 
 
 async def _demo(settings: Settings, reports_per_minute: float) -> None:
+    # The demo town and the simulators are imported here, not above: `hub serve` loads
+    # this module and must not load them.
+    from hub.demo.departments import departments, lay_crosswalk, pointed_at  # noqa: PLC0415
+    from hub.demo.town import generate_town  # noqa: PLC0415
+
     town = generate_town()
     async with departments(town) as urls:
         services = Services.create(pointed_at(settings, urls))
@@ -101,6 +102,8 @@ async def _demo(settings: Settings, reports_per_minute: float) -> None:
 async def _report_generator(services: Services, per_minute: float) -> asyncio.Task[None] | None:
     if per_minute <= 0:
         return None
+    from hub.demo.reports import ReportGenerator  # noqa: PLC0415 - demo only, as in _demo
+
     await services.registry.refresh()
     async with services.database.session() as session:
         places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
@@ -112,6 +115,8 @@ def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | 
     """Grid workers verifying and callers rating, when the demo generates reports."""
     if per_minute <= 0:
         return None
+    from hub.demo.loop import LoopPeople  # noqa: PLC0415 - demo only, as in _demo
+
     return asyncio.create_task(
         LoopPeople(services.database, services.bus.steps, registry=services.registry).run()
     )
