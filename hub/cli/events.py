@@ -168,7 +168,12 @@ def check(
 
 @app.command()
 def contracts(
-    publish: Annotated[bool, typer.Option(help="Rewrite contracts/events/*.json.")] = False,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            help="Rewrite contracts/events/*.json (the checkout's; installed, ./contracts/events)."
+        ),
+    ] = False,
 ) -> None:
     """The JSON Schema of every event type, generated from the payload models."""
     written = write_schemas(check_only=not publish)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from connectors.sdk.simulation.demo_town import DEFAULT_SEED, TownSpec, generate_town
 from hub.cli.common import audit_admin, fail, run, run_import, security, state
 from hub.config import Settings
 from hub.core.codes import InvalidCodeError, RegionLevel, level_of
@@ -124,9 +123,15 @@ def generate(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the GeoJSON.")
     ] = Path("town.geojson"),
-    seed: Annotated[int, typer.Option(help="The same seed gives the same town.")] = DEFAULT_SEED,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="The same seed gives the same town.  [default: the demo town's]"),
+    ] = None,
 ) -> None:
     """Write the synthetic demo town as a GeoJSON FeatureCollection."""
-    town = generate_town(TownSpec(seed=seed))
+    # Imported here: the demo town stays out of every other command, `hub serve` first.
+    from connectors.sdk.simulation.demo_town import TownSpec, generate_town  # noqa: PLC0415
+
+    town = generate_town(TownSpec() if seed is None else TownSpec(seed=seed))
     output.write_text(json.dumps(town, ensure_ascii=False), encoding="utf-8")
     typer.echo(f"wrote {len(town['features'])} regions to {output}")

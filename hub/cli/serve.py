@@ -11,15 +11,11 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.cli.common import fail, run, state
 from hub.config import Settings
 from hub.core.codes import RegionLevel
 from hub.db import migrate
-from hub.demo.departments import departments, lay_crosswalk, pointed_at
-from hub.demo.reports import ReportGenerator
-from hub.demo.steps import LoopPeople
 from hub.registry import store
 from hub.security.keys import KeyRequest
 from hub.services import Services
@@ -74,7 +70,12 @@ def demo(
 
 
 async def _demo(settings: Settings, reports_per_minute: float) -> None:
-    town = generate_town()
+    # The demo town and the simulators are imported here, not above: `hub serve` loads
+    # this module and must not load them.
+    from connectors.sdk.simulation import demo_town  # noqa: PLC0415
+    from hub.demo.departments import departments, lay_crosswalk, pointed_at  # noqa: PLC0415
+
+    town = demo_town.generate_town()
     async with departments(town) as urls:
         services = Services.create(pointed_at(settings, urls))
         await migrate.upgrade(services.database)
@@ -101,6 +102,8 @@ async def _demo(settings: Settings, reports_per_minute: float) -> None:
 async def _report_generator(services: Services, per_minute: float) -> asyncio.Task[None] | None:
     if per_minute <= 0:
         return None
+    from hub.demo.reports import ReportGenerator  # noqa: PLC0415 - demo only, as in _demo
+
     await services.registry.refresh()
     async with services.database.session() as session:
         places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
@@ -112,6 +115,8 @@ def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | 
     """Grid workers verifying and callers rating, when the demo generates reports."""
     if per_minute <= 0:
         return None
+    from hub.demo.steps import LoopPeople  # noqa: PLC0415 - demo only, as in _demo
+
     return asyncio.create_task(
         LoopPeople(services.database, services.bus.steps, registry=services.registry).run()
     )

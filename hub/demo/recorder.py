@@ -22,7 +22,7 @@ import httpx
 from connectors.citymgmt import simulator as citymgmt
 from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN, ManualClock, SimulatorSettings
 from connectors.sdk.simulation.demo_town import generate_town
-from hub.core.paths import CONTRACTS_DIR
+from hub.core.paths import contracts_to_write
 from hub.demo.simulators import demo_apps, demo_auth
 
 RECORDED_AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
@@ -431,8 +431,13 @@ async def record_all(output: Path) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", type=Path, default=CONTRACTS_DIR / "upstream")
-    written = asyncio.run(record_all(parser.parse_args().output))
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="default: the checkout's contracts/upstream; installed, ./contracts/upstream",
+    )
+    output = parser.parse_args().output or contracts_to_write() / "upstream"
+    written = asyncio.run(record_all(output))
     print(f"recorded {len(written)} exchanges")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from hub.bus import DeadLetter
-from hub.core.paths import EVENT_SCHEMAS_DIR
+from hub.core.paths import CONTRACTS_DIR, EVENT_SCHEMAS_DIR, contracts_to_write
 from hub.events.payloads import PAYLOADS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,7 +38,10 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_schemas(directory: Path = EVENT_SCHEMAS_DIR, *, check_only: bool = False) -> list[Path]:
+def write_schemas(directory: Path | None = None, *, check_only: bool = False) -> list[Path]:
+    """Write every schema into ``directory``: by default the checkout's
+    ``contracts/events/`` (installed: ``./contracts/events/``)."""
+    directory = directory or contracts_to_write() / EVENT_SCHEMAS_DIR.relative_to(CONTRACTS_DIR)
     paths = []
     for name, schema in schemas().items():
         path = directory / name

@@ -1,0 +1,71 @@
+"""``hub serve`` loads no simulator and no demo code: those ship for ``hub demo`` only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from hub.core.paths import PROJECT_ROOT
+
+# What the ``hub`` entry point loads, then what ``hub serve`` builds before it listens.
+SERVE = """
+import json, sys
+import hub.cli
+from hub.app import create_app
+from hub.cli.common import State
+from hub.services import Services
+
+services = Services.create(State(None).settings())
+create_app(services=services)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+DEMO_ONLY = re.compile(
+    r"^(hub\.demo|connectors\.sdk\.simulation)(\.|$)"  # the demo town, the simulation kit
+    r"|^connectors\.\w+\.(simulator|data|scheme)$"  # each department's simulator
+)
+
+
+def loaded_by_serve(tmp_path: Path) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env |= {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"}
+    env |= {"HUB_LOG_LEVEL": "WARNING"}
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    modules: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return modules
+
+
+def test_the_serving_app_imports_no_simulator_or_demo_module(tmp_path: Path) -> None:
+    modules = loaded_by_serve(tmp_path)
+    # It did build the app, with the built-in connectors and the schema...
+    assert {"hub.app", "schema", "connectors.police.connector", "connectors.sdk"} <= set(modules)
+    # ...and nothing that only the demo and the simulators need.
+    assert [m for m in modules if DEMO_ONLY.search(m)] == []
+
+
+def test_the_pattern_names_the_demo_and_simulator_modules() -> None:
+    demo_only = [
+        "hub.demo",
+        "connectors.sdk.simulation.demo_town",
+        "connectors.sdk.simulation",
+        "connectors.sdk.simulation.server",
+        "connectors.police.simulator",
+        "connectors.health.data",
+        "connectors.citymgmt.scheme",
+    ]
+    serving = ["hub.app", "hub.demographics", "connectors.police.connector", "connectors.sdk"]
+    assert all(DEMO_ONLY.search(m) for m in demo_only)
+    assert not any(DEMO_ONLY.search(m) for m in serving)
