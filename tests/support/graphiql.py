@@ -9,5 +9,5 @@ from tests.support.components import unavailable
 def require_graphiql() -> GraphiQL:
     graphiql = GraphiQL()
     if not graphiql.installed:
-        unavailable("GraphiQL's files", "hub/http/static/graphiql/ is empty; run scripts/graphiql")
+        unavailable("GraphiQL", "its files are not built; run scripts/graphiql")
     return graphiql
