@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute, request_response
 
 from hub.config import Settings, load_settings
 from hub.http.gate import Gate
+from hub.http.graphiql import GraphiQL
 from hub.http.graphql import GraphQLEndpoint
 from hub.http.middleware import RequestLog
 from hub.http.probes import METRICS, metrics_endpoint, probes
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         WebSocketRoute("/graphql", graphql),
         open311_mount(services),  # its own key check: Open311 sends api_key as a parameter
     ]
+    if services.settings.dev:
+        routes += GraphiQL().routes()  # the GraphiQL page's files: nothing from a CDN
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestLog, metrics=services.metrics)],

@@ -1,8 +1,9 @@
 """``/graphql``: GraphiQL, GET and POST per GraphQL over HTTP, graphql-transport-ws, and SSE.
 
-Strawberry serves everything but SSE. SSE follows the graphql-sse protocol's
-distinct-connections mode: a request that accepts ``text/event-stream`` gets one
-``next`` event per result and a final ``complete``.
+Strawberry serves everything but SSE and GraphiQL's page (``hub.http.graphiql``, the
+hub's own copy rather than strawberry's, which loads GraphiQL from a CDN). SSE follows
+the graphql-sse protocol's distinct-connections mode: a request that accepts
+``text/event-stream`` gets one ``next`` event per result and a final ``complete``.
 
 HTTP requests arrive admitted by the gate (``hub.http.gate``). A WebSocket
 authenticates in ``connection_init``: its payload may carry ``Authorization`` (or
@@ -27,6 +28,7 @@ from strawberry.schema.schema import StreamResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from hub.http.gate import SCOPE_KEY, Admission, purpose_from
+from hub.http.graphiql import GraphiQL
 from hub.security.authenticator import credential_from
 from hub.services import Services
 from schema import HubContext, HubError, HubSchema
@@ -38,6 +40,10 @@ class HubGraphQL(GraphQL[HubContext, None]):
     def __init__(self, schema: HubSchema, services: Services) -> None:
         super().__init__(schema, graphql_ide="graphiql" if services.settings.dev else None)
         self.services = services
+        self.graphiql = GraphiQL()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return self.graphiql.page()
 
     def encode_json(self, data: object) -> str:
         # Chinese text as itself: a third of the bytes of \u escapes, and readable.

@@ -1,0 +1,164 @@
+"""GraphiQL at ``/graphql`` (dev mode), served entirely by the hub: closed networks have no CDN.
+
+``scripts/graphiql`` bundles GraphiQL 5 and its peers from npm (exact versions in
+``scripts/graphiql.d/package-lock.json``) into ``static/graphiql/`` beside this module,
+and the wheel ships that folder. The page loads its files from
+``/graphql/assets/<build>/``, where ``<build>`` is a digest of their contents: the files
+are cached for a year, and a new build has new addresses. Without the files the page
+says how to build them instead of loading forever.
+
+The page opens with an example query and the headers to fill in (the key ``hub demo``
+prints). Subscriptions run over graphql-transport-ws, the Headers tab's JSON becoming
+``connection_init``'s payload.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+STATIC = Path(__file__).parent / "static" / "graphiql"
+ASSETS = "/graphql/assets"
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".ttf": "font/ttf",
+    ".txt": "text/plain; charset=utf-8",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Everything from the hub itself. Monaco sets styles inline and inlines its fonts;
+# 'self' covers the WebSocket to the same host and port.
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; worker-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+EXAMPLE_QUERY = """\
+# Which grid is this point in, who runs it, and which
+# party branch serves it? Put a key in Headers first.
+{
+  gridAt(lat: 30.3120, lon: 120.0530) {
+    community { name }
+    grid {
+      code
+      name
+      households
+      leader { name phone }
+      partyBranch { name memberCount }
+    }
+    microGrid { name address }
+  }
+}
+"""
+# JSON with comments, as GraphiQL reads it: without a key only the schema can be read.
+HEADERS_HINT = """\
+{
+  // Paste the key `hub demo` printed (or one from `hub keys create`), remove the //:
+  // "Authorization": "Bearer ghk_…",
+  "X-Purpose": "demo"
+}
+"""
+
+
+class GraphiQL:
+    """The page and its files, found once per folder."""
+
+    def __init__(self, endpoint: str = "/graphql", folder: Path = STATIC) -> None:
+        self.endpoint = endpoint
+        self.files, self.build = _scan(folder)
+
+    @property
+    def installed(self) -> bool:
+        return {"graphiql.js", "graphiql.css"} <= self.files.keys()
+
+    def routes(self) -> list[Route]:
+        return [Route(ASSETS + "/{build}/{name}", self.asset, methods=["GET", "HEAD"])]
+
+    def page(self) -> Response:
+        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": POLICY}
+        if not self.installed:
+            return HTMLResponse(_MISSING, headers=headers)
+        assets = f"{ASSETS}/{self.build}/"
+        config = {
+            "endpoint": self.endpoint,
+            "assets": assets,
+            "query": EXAMPLE_QUERY,
+            "headers": HEADERS_HINT,
+        }
+        # "<" escaped, so no value can end the <script> element early.
+        text = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
+        return HTMLResponse(_PAGE.format(assets=html.escape(assets), config=text), headers=headers)
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        path = self.files.get(name)
+        if request.path_params["build"] != self.build or path is None:
+            return PlainTextResponse("not found", status_code=404)
+        headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+        compressed = path.with_name(path.name + ".gz")
+        if compressed.is_file() and _accepts_gzip(request.headers.get("accept-encoding", "")):
+            path = compressed
+            headers["Content-Encoding"] = "gzip"
+        if compressed.is_file():
+            headers["Vary"] = "Accept-Encoding"
+        return FileResponse(path, media_type=CONTENT_TYPES[Path(name).suffix], headers=headers)
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.partition(";")
+        if coding.strip() in {"gzip", "*"}:
+            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
+
+
+@functools.cache
+def _scan(folder: Path) -> tuple[dict[str, Path], str]:
+    """The files to serve by name, and a digest of them all (the build's address)."""
+    found = sorted(folder.glob("*")) if folder.is_dir() else []
+    files = {p.name: p for p in found if p.suffix in CONTENT_TYPES and p.is_file()}
+    digest = hashlib.sha256()
+    for name, path in files.items():
+        digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return files, digest.hexdigest()[:16]
+
+
+_PAGE = """\
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>GraphiQL · grid hub</title>
+<link rel="stylesheet" href="{assets}graphiql.css">
+<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+</head>
+<body>
+<div id="graphiql">Loading GraphiQL…</div>
+<script id="hub-graphiql" type="application/json">{config}</script>
+<script src="{assets}graphiql.js"></script>
+</body>
+</html>
+"""
+
+_MISSING = """\
+<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>GraphiQL · grid hub</title></head>
+<body>
+<h1>GraphiQL is not installed</h1>
+<p>This hub was installed without GraphiQL's files. Build them with
+<code>scripts/graphiql</code> (it needs Node.js and npm) and restart the hub;
+<code>scripts/install</code> does it too. The GraphQL endpoint itself works.</p>
+</body>
+</html>
+"""
