@@ -80,12 +80,19 @@ def now() -> int:
     return int(time.time())
 
 
+def _from_now(claims: dict[str, Any]) -> dict[str, Any]:
+    """Time claims given as offsets, made absolute when the test runs (not when the
+    module is collected, which may be minutes earlier)."""
+    timed = {"exp", "iat", "nbf"}
+    return {k: now() + v if k in timed and isinstance(v, int) else v for k, v in claims.items()}
+
+
 @pytest.mark.parametrize(
     ("claims", "reason"),
     [
-        ({"exp": now() - 60, "iat": now() - 600}, "token expired"),
+        ({"exp": -60, "iat": -600}, "token expired"),  # times: seconds from the test's start
         ({"aud": "another-app"}, "token audience is not this hub"),
-        ({"nbf": now() + 600}, "token not yet valid"),
+        ({"nbf": 600}, "token not yet valid"),
         ({"iss": "https://evil.example"}, "token issuer not accepted"),
         ({"exp": None}, "token lacks a required claim"),
     ],
@@ -93,7 +100,7 @@ def now() -> int:
 async def test_a_bad_token_is_refused_with_its_reason(
     http: httpx.AsyncClient, provider: IdentityProvider, claims: dict[str, Any], reason: str
 ) -> None:
-    response = await ask(http, provider.token(roles=["command"], **claims))
+    response = await ask(http, provider.token(roles=["command"], **_from_now(claims)))
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
     error = response.json()["errors"][0]
