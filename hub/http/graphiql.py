@@ -61,7 +61,8 @@ EXAMPLE_QUERY = """\
 # JSON with comments, as GraphiQL reads it: without a key only the schema can be read.
 HEADERS_HINT = """\
 {
-  // Paste the key `hub demo` printed (or one from `hub keys create`), remove the //:
+  // Replace all this with the JSON `hub demo` printed,
+  // or put a key from `hub keys create` here:
   // "Authorization": "Bearer ghk_…",
   "X-Purpose": "demo"
 }
