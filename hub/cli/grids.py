@@ -125,7 +125,7 @@ def generate(
     ] = Path("town.geojson"),
     seed: Annotated[
         int | None,
-        typer.Option(help="The same seed gives the same town.  [default: the demo town's]"),
+        typer.Option(help="The same seed gives the same town; by default, the demo town's."),
     ] = None,
 ) -> None:
     """Write the synthetic demo town as a GeoJSON FeatureCollection."""
