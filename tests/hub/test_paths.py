@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts import contract
-from hub.paths import CONTRACTS_DIR, DEPARTMENTS_FILE, PROJECT_ROOT, contracts_to_write
+from hub.core.paths import CONTRACTS_DIR, DEPARTMENTS_FILE, PROJECT_ROOT, contracts_to_write
 
 
 def test_the_paths_are_the_contracts_package_files() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.paths import PROJECT_ROOT
+from hub.core.paths import PROJECT_ROOT
 from tests.integration.test_serve_process import free_port
 from tests.support.components import unavailable
 
