@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from hub.demo.simulators import demo_apps
-from tests.support.simulators import SYSTEMS, admin, client, contract
+from tests.support.simulators import SYSTEMS, admin, client, contract, pinned_settings
 
 Request = tuple[str, dict[str, str]]
 
@@ -57,7 +57,7 @@ SAMPLES: dict[str, list[Request]] = {
 
 @pytest.fixture(scope="module")
 def apps(town_document: dict[str, Any]) -> dict[str, Starlette]:
-    return demo_apps(town=town_document)
+    return demo_apps(pinned_settings(), town=town_document)
 
 
 def records_of(system: str, body: Any) -> Iterator[dict[str, Any]]:
