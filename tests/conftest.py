@@ -31,6 +31,8 @@ from tests.support.departments import Departments, simulated_departments
 from tests.support.events import make_bus
 from tests.support.principals import bearer, make_keys
 
+pytest_plugins = ["tests.support.dates"]  # HUB_TEST_DATE: the suite on another day
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 BUS_BACKENDS = [
     "embedded-sqlite",
