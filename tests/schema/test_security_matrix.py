@@ -62,17 +62,18 @@ class Case:
 async def app(
     town_settings: Settings, systems: Departments, town_document: dict[str, Any]
 ) -> AsyncIterator[Starlette]:
-    """The hub wired to the department simulators (their records carry personal data
-    too), with a reported grid event in each of the two grids (its reporter's)."""
+    """The hub wired to the department simulators, with a record carrying personal data
+    in each system and a reported grid event (its reporter's) in each of the two grids."""
     async with wired_app(pointed_at(town_settings, systems.urls), town_document) as application:
-        await report_in(application.state.services, (GRID_A, GRID_B))
+        await report_in(application.state.services, systems, (GRID_A, GRID_B))
         yield application
 
 
-async def report_in(services: Services, grids: tuple[str, ...]) -> None:
+async def report_in(services: Services, systems: Departments, grids: tuple[str, ...]) -> None:
     async with services.database.session() as session:
         found = await store.regions(session, grids)
     for grid in grids:
+        systems.seed_personal_records(grid, found[grid].centroid_lat, found[grid].centroid_lon)
         await services.bus.intake.report(
             Report(
                 category="city.litter",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
+from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN, SimulatorSettings
 from connectors.sdk.simulation.demo import demo_auth
 from hub.paths import CONTRACTS_DIR
 from tests.support.openapi import OpenApi
@@ -19,6 +20,15 @@ from tests.support.openapi import OpenApi
 SYSTEMS = ("police", "citymgmt", "petition", "health")
 BASE_URL = "http://simulator.test"
 ADMIN = {"X-Admin-Token": DEFAULT_ADMIN_TOKEN}
+HISTORY_END = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # a Monday, 12:00 in Beijing
+"""Where the simulators' seeded history ends in tests, whatever the day they run: the
+same records every day (left to the clock, what is seeded moves with the date)."""
+
+
+def pinned_settings() -> SimulatorSettings:
+    """Simulator settings whose seeded history ends at ``HISTORY_END``; the clock that
+    stamps new records and checks credentials stays the wall clock."""
+    return SimulatorSettings(as_of=HISTORY_END)
 
 
 def contract(system: str) -> OpenApi:
@@ -52,7 +62,7 @@ def simulator_fixtures(system: str, create_app: Callable[..., Starlette]) -> tup
 
     @pytest.fixture(scope="module")
     def shared(town_document: dict[str, Any]) -> Starlette:
-        return create_app(town=town_document)
+        return create_app(pinned_settings(), town=town_document)
 
     @pytest.fixture
     async def reader(shared: Starlette) -> AsyncIterator[httpx.AsyncClient]:
@@ -61,7 +71,7 @@ def simulator_fixtures(system: str, create_app: Callable[..., Starlette]) -> tup
 
     @pytest.fixture
     async def http(town_document: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-        async with client(system, create_app(town=town_document)) as fresh:
+        async with client(system, create_app(pinned_settings(), town=town_document)) as fresh:
             yield fresh
 
     return shared, reader, http
