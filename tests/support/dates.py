@@ -15,8 +15,9 @@ The tests marked ``dated`` are those whose outcome could depend on the day: ever
 that builds department simulators (their seeded history is relative to the clock), the
 working calendar, timers, statistics, and tokens that expire. ``scripts/test`` runs them
 again on other dates (``DATED_PATHS`` below, any test using the ``systems`` fixture, and
-any test marked by hand). Kafka tests are left out of those runs: the broker stamps and
-expires records by its own clock, which does not travel.
+any test marked by hand). Kafka tests are left out of those runs: the broker judges
+record timestamps by its own clock, which does not travel, and by default refuses those
+more than an hour ahead of it.
 """
 
 from __future__ import annotations
