@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from hub.demo.departments import pointed_at
 from tests.conftest import GraphQLClient
 from tests.support.departments import Departments, wired_app
 from tests.support.principals import bearer
+from tests.support.simulators import HISTORY_END
 
 pytestmark = pytest.mark.integration
 
@@ -76,8 +77,10 @@ async def hub(
         yield client
 
 
-def since() -> str:
-    return (datetime.now(UTC) - timedelta(days=3)).isoformat()
+def since(days: int = 3) -> str:
+    """``days`` before the end of the simulators' seeded history (pinned: the same records
+    on any day the tests run)."""
+    return (HISTORY_END - timedelta(days=days)).isoformat()
 
 
 def grids_of(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -192,7 +195,7 @@ async def test_an_answer_breaking_the_contract_is_a_typed_error(
 
 
 async def test_pages_of_a_grid_follow_their_cursors(hub: GraphQLClient) -> None:
-    where = {"since": (datetime.now(UTC) - timedelta(days=30)).isoformat()}
+    where = {"since": since(30)}
     first = await hub(ONE_GRID, grid=GRID, since=since(), where=where)
     incidents = first["data"]["grid"]["incidents"]
     assert incidents["totalCount"] > 2
@@ -207,7 +210,7 @@ async def test_pages_of_a_grid_follow_their_cursors(hub: GraphQLClient) -> None:
 
 
 async def test_filters_narrow_by_status_category_and_lifecycle(hub: GraphQLClient) -> None:
-    where: dict[str, Any] = {"since": (datetime.now(UTC) - timedelta(days=30)).isoformat()}
+    where: dict[str, Any] = {"since": since(30)}
     body = await hub(ONE_GRID, grid=GRID, since=since(), where={**where, "status": ["CLOSED"]})
     nodes = [e["node"] for e in body["data"]["grid"]["incidents"]["edges"]]
     assert nodes

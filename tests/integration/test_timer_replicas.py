@@ -47,7 +47,9 @@ async def test_two_processes_fire_every_due_timer_exactly_once() -> None:
 def race(url: str, processes: int) -> list[int]:
     """Start claimer processes that begin together; how many timers each fired."""
     now = START + timedelta(days=2)  # the warning and all three escalations are due
-    begin = time.time() + 4  # each has connected by then
+    # Each has connected by then. The monotonic clock is the machine's, shared by every
+    # process, and unmoved when the tests run on another date (their wall clock is not).
+    begin = time.monotonic() + 4
     started = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.support.timers", url, now.isoformat(), str(begin)],

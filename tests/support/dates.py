@@ -10,12 +10,21 @@ means 10:00 Beijing time that day; a time without a zone is Beijing time::
 
 Only this process travels: PostgreSQL, Kafka and any process a test starts keep the
 machine's clock.
+
+The tests marked ``dated`` are those whose outcome could depend on the day: everything
+that builds department simulators (their seeded history is relative to the clock), the
+working calendar, timers, statistics, and tokens that expire. ``scripts/test`` runs them
+again on other dates (``DATED_PATHS`` below, any test using the ``systems`` fixture, and
+any test marked by hand). Kafka tests are left out of those runs: the broker judges
+record timestamps by its own clock, which does not travel, and by default refuses those
+more than an hour ahead of it.
 """
 
 from __future__ import annotations
 
 import os
 from datetime import datetime, time
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -23,6 +32,22 @@ import time_machine
 from connectors.sdk.simulation import BEIJING
 
 ENV = "HUB_TEST_DATE"
+DATED_PATHS = (
+    "tests/connectors/citymgmt",
+    "tests/connectors/health",
+    "tests/connectors/petition",
+    "tests/connectors/police",
+    "tests/connectors/sdk/simulation",
+    "tests/contracts",
+    "tests/hub/demo",
+    "tests/hub/security/test_tokens.py",
+    "tests/hub/stats",
+    "tests/hub/timers",
+    "tests/integration/test_escalation.py",
+    "tests/integration/test_timer_replicas.py",
+    "tests/schema/test_stats_graph.py",
+)
+DATED_FIXTURES = frozenset({"systems"})  # the department simulators beside a hub
 MORNING = time(10)
 _TRAVELLER = pytest.StashKey[time_machine.travel]()
 
@@ -31,10 +56,10 @@ def parse_test_date(text: str) -> datetime:
     """The moment ``text`` names, timezone-aware."""
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError as error:
+    except ValueError:
         raise pytest.UsageError(
             f"{ENV}/--test-date: not an ISO 8601 date or time: {text!r}"
-        ) from error
+        ) from None
     if len(text) <= len("2026-10-01"):
         moment = datetime.combine(moment.date(), MORNING)
     return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
@@ -68,3 +93,14 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if _TRAVELLER not in config.stash:
         return None
     return f"test date: {datetime.now(BEIJING).isoformat(timespec='seconds')} (travelled)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    dated = [root / path for path in DATED_PATHS]
+    for item in items:
+        path = Path(item.path)
+        if DATED_FIXTURES & set(getattr(item, "fixturenames", ())) or any(
+            path == place or place in path.parents for place in dated
+        ):
+            item.add_marker(pytest.mark.dated)

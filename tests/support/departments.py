@@ -70,7 +70,7 @@ class Departments:
             NewCase(
                 category=next(c.code for c in TREE if c.limit),
                 description="井盖缺失",
-                address="云溪街道文一路88号5幢1单元302室",
+                address="云溪街道文一路88号东侧",
                 lon=lon,
                 lat=lat,
                 reporter=("陈美玲", "13900002222"),
@@ -142,5 +142,5 @@ async def wired_app(settings: Settings, town: dict[str, Any]) -> AsyncIterator[S
     services = app.state.services
     async with app.router.lifespan_context(app):
         await lay_crosswalk(services.crosswalk, town)
-        await services.connectors.attach(services.crosswalk, services.registry)
+        await services.connectors.attach(services.crosswalk, services.database)
         yield app

@@ -89,7 +89,7 @@ async def _main(url: str, now: str, start_at: float) -> None:
     database = Database(url)
     try:
         await database.ping()  # connected before the start, so the start is shared
-        await asyncio.sleep(max(0.0, start_at - time.time()))
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         print(await claimer(database, datetime.fromisoformat(now)).fire_all_due(), flush=True)
     finally:
         await database.aclose()
