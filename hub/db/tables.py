@@ -4,8 +4,14 @@ Each table module registers its tables on ``Base.metadata`` when it is imported;
 module imports them all, so the metadata is whole. Nothing else needs it.
 """
 
-from hub.db import bus_models, registry_models, security_models, stats_models, timer_models
+# Imported for what importing them does: each registers its tables on Base.metadata.
+from hub.db import (  # noqa: F401
+    bus_models,
+    registry_models,
+    security_models,
+    stats_models,
+    timer_models,
+)
 from hub.db.base import Base
 
 metadata = Base.metadata
-MODULES = (bus_models, registry_models, security_models, stats_models, timer_models)

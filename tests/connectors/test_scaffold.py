@@ -54,3 +54,19 @@ def test_a_bad_or_taken_name_is_refused(tmp_path: Path) -> None:
         scaffold("gas", tmp_path)
     result = CliRunner().invoke(app, ["connector", "new", "gas", "--output", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_the_scaffold_builds_on_the_sdk_and_the_core_only(tmp_path: Path) -> None:
+    """A new connector's package imports nothing above the SDK: not the graph, not the
+    hub's services (its tests may use the standard suite in connectors.testing)."""
+    scaffold("water", tmp_path)
+    package = tmp_path / "hub-connector-water" / "hub_connector_water"
+    imported = {
+        line.split()[1]
+        for path in package.rglob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith(("from ", "import "))
+    }
+    ours = {m for m in imported if m.split(".")[0] in {"hub", "connectors", "schema"}}
+    assert ours, "the scaffold imports the SDK"
+    assert {m for m in ours if not m.startswith(("connectors.sdk", "hub.core"))} == set()
