@@ -142,5 +142,5 @@ async def wired_app(settings: Settings, town: dict[str, Any]) -> AsyncIterator[S
     services = app.state.services
     async with app.router.lifespan_context(app):
         await lay_crosswalk(services.crosswalk, town)
-        await services.connectors.attach(services.crosswalk, services.database)
+        await services.connectors.attach(services.crosswalk, services.registry)
         yield app
