@@ -8,7 +8,7 @@ never goes upstream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -41,6 +41,12 @@ class HubContext:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.database, self.services.registry)
+
+    def for_operation(self) -> HubContext:
+        """This context for one operation of a connection that carries many (a WebSocket):
+        the same caller, with its own loaders and its own upstream time budget, so no
+        operation reads answers cached by an earlier one or inherits its spent budget."""
+        return replace(self)
 
     def charge_rate_limit(self) -> None:
         if self.rate_charged or self.principal is None:

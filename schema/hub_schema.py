@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from hub.core.errors import ErrorCode, HubError
 from hub.observability.metrics import Metrics
+from schema.context import HubContext
 from schema.errors import classify
 from schema.security import current_operation
 from schema.security.operation import CURRENT
@@ -85,6 +86,8 @@ class HubSchema(strawberry.federation.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> StreamResult:
         CURRENT.set(None)
+        if isinstance(context_value, HubContext):  # a WebSocket shares one among operations
+            context_value = context_value.for_operation()
         try:
             query = await self._trusted(query, operation_extensions, context_value)
         except HubError as error:
