@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics, derived_id
@@ -142,7 +143,8 @@ async def collect(
     until: Callable[[list[Record]], bool],
     within: float = 30,
 ) -> list[Record]:
-    """Read ``topic`` from its start until ``until(records)`` holds."""
+    """Read ``topic`` from its start until ``until(records)`` holds; after ``within``
+    seconds, fail saying what was read (a bare timeout leaves nothing to go on)."""
     tail = backend.tail([topic], since=datetime(2000, 1, 1, tzinfo=UTC))
     await tail.start()
     found: list[Record] = []
@@ -150,6 +152,9 @@ async def collect(
         async with asyncio.timeout(within):
             while not until(found):
                 found += await tail.fetch(1000, max_wait=0.2)
+    except TimeoutError:
+        read = [(r.partition, r.offset, r.header("ce_type"), r.value[:80]) for r in found]
+        pytest.fail(f"{topic}: not there after {within:g} s; read {len(found)}: {read}")
     finally:
         await tail.stop()
     return found
