@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.settings.graphql,
         services.metrics,
         security=services.settings.security,
+        federation=services.settings.federation,
         dev=services.settings.dev,
     )
     graphql = Gate(GraphQLEndpoint(schema, services), services.security)

@@ -41,6 +41,17 @@ class GraphQLLimits(BaseModel):
     document_cache_size: int = Field(default=1024, ge=0)
 
 
+class FederationSettings(BaseModel):
+    """What the hub publishes to gateways: ``_service { sdl }`` and ``hub schema print``."""
+
+    auth_directives: bool = Field(
+        default=True,
+        description="Publish @requiresScopes in the SDL. Off for gateways that refuse a "
+        "supergraph linking a SECURITY feature they cannot enforce (Apollo Gateway); "
+        "the hub enforces its scopes either way.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUB_",
@@ -56,6 +67,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="json", pattern="^(json|console)$")
     registry_refresh_seconds: float = Field(default=5.0, gt=0)
     graphql: GraphQLLimits = GraphQLLimits()
+    federation: FederationSettings = FederationSettings()
     security: SecuritySettings = SecuritySettings()
     connectors: ConnectorsSettings = ConnectorsSettings()
     bus: BusSettings = BusSettings()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import strawberry
 from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -15,17 +14,19 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from hub.config import GraphQLLimits
+from hub.config import FederationSettings, GraphQLLimits
 from hub.observability.metrics import Metrics
 from hub.security.settings import SecuritySettings
 from schema.audit import AuditQuery
 from schema.connectors import ConnectorsQuery, query_mixins
+from schema.federation import FederationQuery
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
 from schema.query import RegistryQuery
 from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
+from schema.sdl import FEDERATION_VERSION
 from schema.security import GraphSecurity
 from schema.stats import StatsQuery
 from schema.steps import LoopMutation
@@ -34,6 +35,7 @@ from schema.subscription import RegistrySubscription
 # Each feature contributes one fragment per root type; the schema merges them.
 # Connectors contribute theirs through discovery (schema.connectors).
 QUERY_PARTS: tuple[type, ...] = (
+    FederationQuery,
     RegistryQuery,
     EventQuery,
     AuditQuery,
@@ -55,6 +57,7 @@ def build_schema(
     metrics: Metrics | None = None,
     *,
     security: SecuritySettings | None = None,
+    federation: FederationSettings | None = None,
     dev: bool = True,
     secure: bool = True,
 ) -> HubSchema:
@@ -83,14 +86,16 @@ def build_schema(
         types=list(ENTITY_TYPES),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
+        federation_version=FEDERATION_VERSION,
     )
     schema.metrics = metrics
+    schema.auth_directives = (federation or FederationSettings()).auth_directives
     schema.secure = secure
     if secure:
         guard.install(schema)
     return schema
 
 
-def print_sdl(schema: strawberry.Schema | None = None) -> str:
+def print_sdl(federation: FederationSettings | None = None) -> str:
     """The published SDL: the federation subgraph schema, as ``_service { sdl }`` gives it."""
-    return (schema or build_schema()).as_str() + "\n"
+    return build_schema(federation=federation).published_sdl

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.printer import print_schema
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -25,6 +27,7 @@ from hub.core.errors import ErrorCode, HubError
 from hub.observability.metrics import Metrics
 from schema.context import HubContext
 from schema.errors import classify
+from schema.sdl import publishable
 from schema.security import current_operation
 from schema.security.operation import CURRENT
 
@@ -39,6 +42,12 @@ _FIRST_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z]
 class HubSchema(strawberry.federation.Schema):
     metrics: Metrics | None = None
     secure: bool = True  # False only for benchmarks of the bare graph
+    auth_directives: bool = True  # published in the SDL (HUB_FEDERATION__AUTH_DIRECTIVES)
+
+    @cached_property
+    def published_sdl(self) -> str:
+        """The subgraph SDL gateways compose: what ``_service { sdl }`` answers."""
+        return publishable(print_schema(self), auth_directives=self.auth_directives) + "\n"
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
