@@ -113,8 +113,7 @@ class PersistedDocuments:
         return await self._looked_up(digest)
 
     async def _checked(self, query: str, digest: str | None) -> str:
-        actual = document_hash(query)
-        if digest is not None and digest != actual:
+        if digest is not None and digest != document_hash(query):
             raise PersistedQueryMismatchError(
                 "the query's text does not hash to the sha256 sent with it",
                 sha256Hash=digest,
@@ -123,8 +122,9 @@ class PersistedDocuments:
             if digest is not None:
                 self.apq.remember(digest, query)
             return query
-        if await self.trusted.text(actual) is None:
-            raise DocumentNotTrustedError(_NOT_TRUSTED, sha256Hash=actual)
+        digest = digest or document_hash(query)
+        if await self.trusted.text(digest) is None:
+            raise DocumentNotTrustedError(_NOT_TRUSTED, sha256Hash=digest)
         return query
 
     async def _looked_up(self, digest: str) -> str:
