@@ -73,6 +73,10 @@ class Security:
             http=http,
         )
 
+    @property
+    def trusted_documents_only(self) -> bool:
+        return self.persisted.trusted_only
+
     async def readiness(self) -> dict[str, str]:
         """Each issuer's keys must be at hand: without them no user could sign in."""
         checks: dict[str, str] = {}
