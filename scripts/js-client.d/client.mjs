@@ -159,7 +159,8 @@ function firstEvent(document) {
   });
   const client = apolloClient(new GraphQLWsLink(ws));
   return new Promise((resolve) => {
-    const timer = setTimeout(() => finish({ data: null, codes: ["TIMEOUT"] }), SUBSCRIPTION_TIMEOUT_MS);
+    const timeout = () => finish({ data: null, codes: ["TIMEOUT"] });
+    const timer = setTimeout(timeout, SUBSCRIPTION_TIMEOUT_MS);
     let subscription;
     function finish(seen) {
       clearTimeout(timer);
@@ -220,7 +221,8 @@ function manifest(client = apolloClient(httpLink([]))) {
 const runs = { development, production, manifest: async () => manifest() };
 const run = runs[process.argv[2]];
 if (!run || (process.argv[2] !== "manifest" && !(address && key))) {
-  console.error("usage: HUB_ADDRESS=host:port HUB_KEY=… node client.mjs development|production|manifest");
+  console.error("usage: HUB_ADDRESS=host:port HUB_KEY=… node client.mjs MODE");
+  console.error("MODE: development, production or manifest");
   process.exit(2);
 }
 try {
