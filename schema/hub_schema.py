@@ -129,9 +129,7 @@ class HubSchema(strawberry.federation.Schema):
         if not self.secure:
             return query
         security: Security = context.services.security
-        return await security.documents.resolve(
-            query, extensions, enforce=security.trusted_documents_only
-        )
+        return await security.persisted.resolve(query, extensions)
 
     async def _audited(self, result: ExecutionResult, context: Any) -> ExecutionResult:
         operation = current_operation()

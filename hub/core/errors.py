@@ -6,6 +6,7 @@ into GraphQL errors carrying ``extensions.code``.
 
     HubError                        raised on purpose; the message is for the client
      ├─ BadUserInputError           BAD_USER_INPUT: an argument is malformed or out of range
+     │   ├─ PersistedQueryMismatchError the text does not hash to the sha256 sent with it
      │   └─ ReportRejectedError     a report is not acceptable (extensions.argument)
      │       └─ OutsideGridsError   LOCATION_OUTSIDE_GRIDS: a point no grid contains
      ├─ UnauthenticatedError        UNAUTHENTICATED: no credentials, or ones that fail (HTTP 401)
@@ -13,7 +14,10 @@ into GraphQL errors carrying ``extensions.code``.
      ├─ PurposeRequiredError        PURPOSE_REQUIRED: unmasked personal data needs X-Purpose
      ├─ RateLimitedError            RATE_LIMITED: the principal's request budget is spent (HTTP 429)
      ├─ CostLimitExceededError      COST_LIMIT_EXCEEDED: the estimated cost is over the budget
-     ├─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: not a registered trusted document
+     ├─ PersistedQueryNotFoundError PERSISTED_QUERY_NOT_FOUND: a hash the hub does not know
+     │                              (an APQ client answers with the document's text)
+     ├─ DocumentNotTrustedError     DOCUMENT_NOT_TRUSTED: production runs registered documents
+     │                              only, and this text is not one
      ├─ UpstreamError               UPSTREAM_*: a department system failed (connectors.sdk.errors)
      ├─ InvalidTransitionError      INVALID_TRANSITION: the lifecycle forbids the step now
      │                              (extensions.currentStatus); nothing was changed
@@ -30,12 +34,14 @@ from typing import Any
 __all__ = [
     "BadUserInputError",
     "CostLimitExceededError",
+    "DocumentNotTrustedError",
     "ErrorCode",
     "ForbiddenError",
     "HubError",
     "InvalidTransitionError",
     "NotFoundError",
     "OutsideGridsError",
+    "PersistedQueryMismatchError",
     "PersistedQueryNotFoundError",
     "PurposeRequiredError",
     "RateLimitedError",
@@ -58,6 +64,7 @@ class ErrorCode(StrEnum):
     PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
     RATE_LIMITED = "RATE_LIMITED"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    DOCUMENT_NOT_TRUSTED = "DOCUMENT_NOT_TRUSTED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     LOCATION_OUTSIDE_GRIDS = "LOCATION_OUTSIDE_GRIDS"
     SUBSCRIPTION_OVERFLOW = "SUBSCRIPTION_OVERFLOW"
@@ -156,5 +163,17 @@ class CostLimitExceededError(HubError):
     code = ErrorCode.COST_LIMIT_EXCEEDED
 
 
+class PersistedQueryMismatchError(BadUserInputError):
+    """A persisted query's text and hash disagree: a client bug, never registered."""
+
+
 class PersistedQueryNotFoundError(HubError):
+    """The automatic persisted queries protocol's miss: the message is the protocol's own."""
+
     code = ErrorCode.PERSISTED_QUERY_NOT_FOUND
+
+
+class DocumentNotTrustedError(HubError):
+    """Text that is not a trusted document, where only trusted documents run."""
+
+    code = ErrorCode.DOCUMENT_NOT_TRUSTED

@@ -18,18 +18,23 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.schema import StreamResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from hub.http.gate import SCOPE_KEY, Admission, purpose_from
 from hub.http.graphiql import GraphiQL
+from hub.http.persisted import document_id_of, names_a_document
 from hub.security.authenticator import credential_from
+from hub.security.persisted import with_document_id
 from hub.services import Services
 from schema import HubContext, HubError, HubSchema
 
@@ -44,6 +49,17 @@ class HubGraphQL(GraphQL[HubContext, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return self.graphiql.page()
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        return super().should_render_graphql_ide(request) and not names_a_document(request)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and data.query is None:  # by documentId?
+            data.extensions = with_document_id(data.extensions, await document_id_of(request))
+        return data
 
     def encode_json(self, data: object) -> str:
         # Chinese text as itself: a third of the bytes of \u escapes, and readable.

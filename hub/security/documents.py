@@ -1,22 +1,19 @@
-"""Trusted documents: in production, only operations registered ahead run.
+"""Trusted documents: the operations registered ahead, by the SHA-256 of their text.
 
-A document is registered by the SHA-256 of its text (``hub documents register``).
-Clients either send the text, whose hash must then be registered, or send only the
-hash in the persisted-query shape: ``{"extensions": {"persistedQuery": {"version": 1,
-"sha256Hash": "<hex>"}}}`` or GraphQL over HTTP's ``{"documentId": "sha256:<hex>"}``.
-The hash form works in every mode; text alone is refused in production.
+In production only these run (``hub.security.persisted`` decides what runs). They are
+registered with ``hub documents register``, one ``.graphql`` file or a client's whole
+manifest (``hub.security.manifests``), and every registration is audited. A registered
+document never changes, so a replica keeps every one it has looked up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from hub.core.errors import BadUserInputError, PersistedQueryNotFoundError
 from hub.db.engine import Database
 from hub.db.security_models import TrustedDocumentRow
 
@@ -25,17 +22,8 @@ MAX_MISSES = 10_000
 
 
 def document_hash(text: str) -> str:
+    """The lower-case hex SHA-256 of the text's UTF-8 bytes: the document's identity."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
-    persisted = (extensions or {}).get("persistedQuery")
-    if not isinstance(persisted, Mapping):
-        return None
-    digest = persisted.get("sha256Hash")
-    if not isinstance(digest, str):
-        raise BadUserInputError("persistedQuery needs a sha256Hash string")
-    return digest.lower()
 
 
 class TrustedDocuments:
@@ -46,12 +34,23 @@ class TrustedDocuments:
 
     async def register(self, text: str, name: str) -> tuple[str, bool]:
         """The document's hash, and whether it was new."""
-        digest = document_hash(text)
+        [(digest, new)] = await self.register_all([(text, name)])
+        return digest, new
+
+    async def register_all(self, documents: Iterable[tuple[str, str]]) -> list[tuple[str, bool]]:
+        """Each (text, name)'s hash and whether it was new; all of them or none."""
+        registered: list[tuple[str, bool]] = []
         async with self.database.session() as session, session.begin():
-            if await session.get(TrustedDocumentRow, digest) is not None:
-                return digest, False
-            session.add(TrustedDocumentRow(sha256=digest, name=name, body=text))
-        return digest, True
+            for text, name in documents:
+                digest = document_hash(text)
+                new = await session.get(TrustedDocumentRow, digest) is None
+                if new:
+                    session.add(TrustedDocumentRow(sha256=digest, name=name, body=text))
+                    await session.flush()  # a manifest may name one document twice
+                registered.append((digest, new))
+        for digest, _ in registered:
+            self._misses.pop(digest, None)
+        return registered
 
     async def list(self) -> list[TrustedDocumentRow]:
         async with self.database.session() as session:
@@ -71,24 +70,3 @@ class TrustedDocuments:
             return None
         self._known[digest] = row.body
         return row.body
-
-    async def resolve(
-        self, query: str | None, extensions: Mapping[str, Any] | None, *, enforce: bool
-    ) -> str | None:
-        """The text to run: looked up by hash, or checked against the registry when enforced."""
-        digest = requested_hash(extensions)
-        if digest is not None and query is not None and document_hash(query) != digest:
-            raise BadUserInputError("the query does not match its sha256Hash")
-        if query is not None and not enforce:
-            return query
-        if digest is None:
-            if query is None:
-                return None
-            digest = document_hash(query)
-        text = await self.text(digest)
-        if text is None:
-            raise PersistedQueryNotFoundError(
-                "not a trusted document: register it with `hub documents register`",
-                sha256Hash=digest,
-            )
-        return text

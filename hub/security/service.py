@@ -14,6 +14,7 @@ from hub.security.audit import DEV_SIGNING_KEY, AuditLog, Signer
 from hub.security.authenticator import Authenticator
 from hub.security.documents import TrustedDocuments
 from hub.security.keys import ApiKeyStore
+from hub.security.persisted import PersistedDocuments
 from hub.security.ratelimit import RateLimiter
 from hub.security.roles import Roles, load_roles
 from hub.security.settings import SecuritySettings
@@ -37,6 +38,7 @@ class Security:
     authenticator: Authenticator
     limiter: RateLimiter
     documents: TrustedDocuments
+    persisted: PersistedDocuments
     audit: AuditLog
     http: httpx.AsyncClient
 
@@ -53,6 +55,7 @@ class Security:
         keys = ApiKeyStore(database, roles)
         http = httpx.AsyncClient(timeout=JWKS_TIMEOUT)
         tokens = TokenValidator(settings, http)
+        documents = TrustedDocuments(database)
         return cls(
             settings=settings,
             dev=dev,
@@ -62,15 +65,17 @@ class Security:
             tokens=tokens,
             authenticator=Authenticator(keys, tokens, roles, settings.principal_cache_seconds),
             limiter=RateLimiter(settings.rate_limit),
-            documents=TrustedDocuments(database),
+            documents=documents,
+            persisted=PersistedDocuments(
+                documents, trusted_only=_trusted_only(settings.trusted_documents, dev=dev)
+            ),
             audit=AuditLog(database, _signer(settings, dev), settings.audit_checkpoint_every),
             http=http,
         )
 
     @property
     def trusted_documents_only(self) -> bool:
-        enforced = self.settings.trusted_documents
-        return not self.dev if enforced is None else enforced
+        return self.persisted.trusted_only
 
     async def readiness(self) -> dict[str, str]:
         """Each issuer's keys must be at hand: without them no user could sign in."""
@@ -84,6 +89,10 @@ class Security:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def _trusted_only(setting: bool | None, *, dev: bool) -> bool:
+    return not dev if setting is None else setting
 
 
 def _signer(settings: SecuritySettings, dev: bool) -> Signer:

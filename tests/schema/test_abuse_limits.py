@@ -148,7 +148,7 @@ async def test_production_runs_only_registered_documents(
         transport=transport, base_url="http://hub.test", headers=bearer(keys["public"])
     ) as http:
         unknown = (await http.post("/graphql", json={"query": "{ departments { code } }"})).json()
-        assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        assert unknown["errors"][0]["extensions"]["code"] == "DOCUMENT_NOT_TRUSTED"
         by_text = (await http.post("/graphql", json={"query": COUNT})).json()
         assert by_text == {"data": {"grids": {"totalCount": 83}}}
         hashed = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
