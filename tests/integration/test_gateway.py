@@ -351,3 +351,23 @@ def report_input(point: tuple[float, float]) -> dict[str, Any]:
         "location": {"lat": lat, "lon": lon},
         "channel": "PATROL",
     }
+
+
+async def test_the_gateway_bounds_the_depth_of_the_whole_document(
+    supergraph: Supergraph,
+) -> None:
+    """Each subgraph sees only its part of a document; the gateway sees it whole."""
+    supergraph.clear()
+    nested = "code"
+    for _ in range(10):
+        nested = f"parent {{ {nested} }}"
+    at_limit = f"query {{ hotlineHotspots {{ community {{ {nested} }} }} }}"  # the hub's 12
+    within = await supergraph.ask(at_limit, supergraph.scoped_key)
+    assert "DEPTH_LIMIT_EXCEEDED" not in codes(within)
+    assert within["data"]["hotlineHotspots"][0]["community"]["parent"]
+    supergraph.clear()
+    over = at_limit.replace("code", "parent { code }")
+    body = await supergraph.ask(over, supergraph.scoped_key)
+    assert codes(body) == {"DEPTH_LIMIT_EXCEEDED"}
+    assert supergraph.hub.received == []
+    assert supergraph.hotline.received == []
