@@ -166,7 +166,13 @@ class DepartmentOrder:
         )
 
 
-@strawberry.federation.type(keys=["id"], description="A grid event (网格事件) and its life so far.")
+# The type itself needs events:read, not only the fields that return it: federation's
+# _entities reaches an event by its id without passing through any of them.
+@strawberry.federation.type(
+    keys=["id"],
+    requires_scopes=READ,
+    description="A grid event (网格事件) and its life so far.",
+)
 class GridEvent:
     id: strawberry.ID
     grid_code: str = strawberry.field(description="The unified grid it lies in.")

@@ -86,6 +86,7 @@ class Authenticator:
             grids=GridScope(key.grids) if grid_scoped else UNRESTRICTED,
             department=key.department,
             expires_at=key.expires_at,
+            root_fields=self.roles.root_fields(key.roles),
         )
 
     def from_claims(self, claims: Mapping[str, Any]) -> Principal:
@@ -113,6 +114,7 @@ class Authenticator:
             grids=GridScope(grids) if grid_scoped else UNRESTRICTED,
             department=department,
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            root_fields=self.roles.root_fields(roles),
         )
 
     def _remember(self, credential: str, principal: Principal, now: float) -> None:

@@ -62,6 +62,8 @@ class Principal:
     department: str | None = None
     expires_at: datetime | None = None
     claims: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    # The graph's root fields it may select; None for any (a gateway: _service, _entities).
+    root_fields: frozenset[str] | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes

@@ -32,6 +32,7 @@ class Role:
     title: str
     scopes: tuple[str, ...]  # may hold {department}
     grid_scoped: bool = False
+    root_fields: frozenset[str] | None = None  # None: any root field its scopes allow
 
     @property
     def needs_department(self) -> bool:
@@ -95,6 +96,17 @@ class Roles:
     def grid_scoped(self, names: Iterable[str]) -> bool:
         return any(self.get(name).grid_scoped for name in names)
 
+    def root_fields(self, names: Iterable[str]) -> frozenset[str] | None:
+        """The root fields the roles together allow; None when one of them allows any.
+
+        Like scopes, roles add up: a principal holding a limited role and an unlimited
+        one is not limited.
+        """
+        limits = [self.get(name).root_fields for name in names]
+        if not limits or None in limits:
+            return None
+        return frozenset().union(*(fields for fields in limits if fields is not None))
+
     def check_department(self, name: str, department: str | None) -> None:
         if department is not None and department not in self.vocabulary.departments:
             raise RoleError(f"unknown department {department!r}")
@@ -113,6 +125,7 @@ def load_roles(
             title=entry["title"],
             scopes=tuple(entry["scopes"]),
             grid_scoped=bool(entry.get("grid_scoped", False)),
+            root_fields=frozenset(entry["root_fields"]) if "root_fields" in entry else None,
         )
         for name, entry in _read(roles_file).items()
     ]

@@ -41,6 +41,9 @@ from graphql import (
 from schema.security.plan import Alternatives, FieldRule, ListSizeRule, SecurityPlan
 
 MUTATION_WEIGHT = 10
+ENTITIES = "_entities"
+# Root fields that only describe the schema: dev mode answers them without a principal.
+SCHEMA_FIELDS = frozenset({"__schema", "__type", "__typename", "_service"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,8 @@ class DocumentPlan:
     requirements: tuple[Requirement, ...]
     personal_departments: frozenset[str]
     introspection: bool
-    introspection_only: bool
+    schema_only: bool  # every root field describes the schema (SCHEMA_FIELDS)
+    root_fields: frozenset[str]  # what the operation selects on its root type
     cost_tree: tuple[CostNode, ...]
     variable_sized: bool
     _unmet: dict[frozenset[str], Requirement | None] = field(default_factory=dict)
@@ -161,7 +165,8 @@ class _Analysis:
             requirements=tuple(self.requirements.values()),
             personal_departments=frozenset(self.departments),
             introspection=any(name.startswith("__") and name != "__typename" for name in roots),
-            introspection_only=all(name.startswith("__") for name in roots),
+            schema_only=all(name in SCHEMA_FIELDS for name in roots),
+            root_fields=frozenset(roots) - {"__typename"},
             cost_tree=tuple(tree),
             variable_sized=self.variable_sized,
         )
@@ -220,7 +225,10 @@ class _Analysis:
         rules = self.rules(parent, name)
         for each in rules:
             self.require(each)
-        self.require_type(named)
+        if not (root is OperationType.QUERY and name == ENTITIES):
+            # _entities returns the union of every entity type; what it needs is each
+            # fragment's type, here, and each representation's type, as it resolves.
+            self.require_type(named)
         rule = rules[0] if rules else None
         list_size = rule.list_size if rule else None
         if size is None and _is_list(graphql_field.type):  # a parent's sizedFields wins

@@ -1,10 +1,12 @@
 """The checks made once per operation, after validation and before anything resolves.
 
-In order: a principal (anonymous introspection only in dev mode), introspection only
-in dev mode or for admins, the rate limit (for transports that have not charged it
-already), every scope the document needs, a purpose when personal data would be
-returned unmasked, and the cost estimate. The document's needs come from its cached
-``DocumentPlan``; the principal's from the request. Refusals are typed ``HubError``s.
+In order: a principal (anonymous introspection and ``_service`` only in dev mode),
+introspection only in dev mode or for admins, the root fields a principal limited to
+some may select (a gateway: ``_service`` and ``_entities``), the rate limit (for
+transports that have not charged it already), every scope the document needs, a
+purpose when personal data would be returned unmasked, and the cost estimate. The
+document's needs come from its cached ``DocumentPlan``; the principal's from the
+request. Refusals are typed ``HubError``s.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from schema.security.document import DocumentPlan, DocumentPlans
 from schema.security.operation import CURRENT, OperationState
 
 if TYPE_CHECKING:
+    from hub.security.principal import Principal
     from schema.context import HubContext
 
 ADMIN = "admin"
@@ -65,11 +68,12 @@ class SecurityExtension(SchemaExtension):
     ) -> None:
         principal = context.principal
         if principal is None:
-            if self.dev and plan.introspection_only:
-                return  # GraphiQL may load the schema before the user pastes a key
+            if self.dev and plan.schema_only:
+                return  # GraphiQL, or a gateway, may load the schema before it has a key
             raise UnauthenticatedError("not authenticated: send an API key or a token")
         if plan.introspection and not self.dev and ADMIN not in principal.scopes:
             raise ForbiddenError("introspection is off in production; use _service { sdl }")
+        _check_root_fields(plan, principal)
         context.charge_rate_limit()
         unmet = plan.unmet(principal.scopes)
         if unmet is not None:
@@ -91,6 +95,21 @@ class SecurityExtension(SchemaExtension):
                 cost=cost,
                 limit=self.max_cost,
             )
+
+
+def _check_root_fields(plan: DocumentPlan, principal: Principal) -> None:
+    """A principal limited to some root fields (a gateway's) may select no other."""
+    allowed = principal.root_fields
+    if allowed is None:
+        return
+    others = sorted(plan.root_fields - allowed)
+    if others:
+        raise ForbiddenError(
+            f"this principal may select only {', '.join(sorted(allowed))} at the root, "
+            f"not {', '.join(others)}",
+            field=f"{plan.operation_type.value.capitalize()}.{others[0]}",
+            allowedRootFields=sorted(allowed),
+        )
 
 
 def _answer_http(context: HubContext, error: HubError) -> None:

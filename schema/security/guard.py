@@ -10,12 +10,15 @@ Only fields that need it are wrapped, so every other field runs as it was:
   and an unmasked read is noted for the audit trail;
 - a subscription re-checks its principal's credential before each event, and drops
   events outside the principal's grids;
-- a mutation's root field is noted for the audit trail, refused or not.
+- a mutation's root field is noted for the audit trail, refused or not;
+- ``_entities`` refuses each representation that names no entity type, or one (or an
+  interface of it) needing a scope the principal lacks: the types arrive as data,
+  after the document was planned.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from inspect import isawaitable
 from typing import Any
 
@@ -23,14 +26,16 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     GraphQLType,
+    GraphQLUnionType,
     default_field_resolver,
     get_named_type,
     is_list_type,
     is_non_null_type,
 )
 
-from hub.core.errors import ForbiddenError, UnauthenticatedError
+from hub.core.errors import BadUserInputError, ForbiddenError, HubError, UnauthenticatedError
 from hub.security.audit import Action
 from hub.security.principal import GridScope, Principal
 from schema.security.masking import mask
@@ -40,6 +45,8 @@ from schema.security.plan import PersonalRule, RowKey, SecurityPlan
 Resolver = Callable[..., Any]
 Info = GraphQLResolveInfo[Any]
 NOT_YOURS = "not within the grids this principal may see"
+ENTITIES = "_entities"
+ENTITY_UNION = "_Entity"
 
 
 def install(plan: SecurityPlan) -> None:
@@ -56,10 +63,18 @@ def install(plan: SecurityPlan) -> None:
                 _wrap(graphql_field, _rows(graphql_field, plan))
             if graphql_type is schema.mutation_type:
                 _wrap(graphql_field, _audited(graphql_field, f"{name}.{field_name}", plan))
+    _install_roots(plan)
+
+
+def _install_roots(plan: SecurityPlan) -> None:
+    schema = plan.schema
     for graphql_field in (
         schema.subscription_type.fields if schema.subscription_type else {}
     ).values():
         graphql_field.subscribe = _subscription(graphql_field.subscribe, plan)
+    entities = schema.query_type.fields.get(ENTITIES) if schema.query_type else None
+    if entities is not None:
+        _wrap(entities, _entities(entities, plan))
 
 
 def _wrap(graphql_field: GraphQLField, resolve: Resolver) -> None:
@@ -194,6 +209,62 @@ def _unwrap_non_null(graphql_type: GraphQLType) -> GraphQLType:
         inner: GraphQLType = getattr(graphql_type, "of_type", graphql_type)
         return inner
     return graphql_type
+
+
+# -- federation's _entities -------------------------------------------------------------
+
+
+def _entities(graphql_field: GraphQLField, plan: SecurityPlan) -> Resolver:
+    """Each representation is refused unless it names an entity type the principal may
+    read: the document's plan cannot know the types, which arrive as data."""
+    resolve = _original(graphql_field)
+    entity_types = _entity_types(plan.schema)
+
+    def guarded(root: Any, info: Info, representations: list[Any], **arguments: Any) -> Any:
+        principal: Principal | None = info.context.principal
+        held = principal.scopes if principal else frozenset()
+        refusals = [_refusal(r, entity_types, held, plan) for r in representations]
+        allowed = [r for r, refusal in zip(representations, refusals, strict=True) if not refusal]
+        if len(allowed) == len(representations):
+            return resolve(root, info, representations=representations, **arguments)
+        value = resolve(root, info, representations=allowed, **arguments) if allowed else []
+        if isawaitable(value):
+            return _then(value, lambda v: _splice(v, refusals))
+        return _splice(value, refusals)
+
+    return guarded
+
+
+def _entity_types(schema: GraphQLSchema) -> frozenset[str]:
+    """The ``_Entity`` union's members, and the interfaces a representation may name instead."""
+    union = schema.get_type(ENTITY_UNION)
+    members = union.types if isinstance(union, GraphQLUnionType) else ()
+    return frozenset({t.name for t in members} | {i.name for t in members for i in t.interfaces})
+
+
+def _refusal(
+    representation: Any, entity_types: frozenset[str], held: frozenset[str], plan: SecurityPlan
+) -> HubError | None:
+    type_name = representation.get("__typename") if isinstance(representation, dict) else None
+    if type_name not in entity_types:
+        return BadUserInputError(
+            f"a representation needs the __typename of an entity type, not {type_name!r}"
+        )
+    for name, alternatives in plan.type_requirements(type_name):
+        if not any(group <= held for group in alternatives):
+            needs = " or ".join(" and ".join(sorted(group)) for group in alternatives)
+            return ForbiddenError(
+                f"{name} needs the scope {needs}",
+                field=name,
+                requiredScopes=[sorted(group) for group in alternatives],
+            )
+    return None
+
+
+def _splice(resolved: Iterable[Any], refusals: list[HubError | None]) -> list[Any]:
+    """The resolved items back in their places, each refusal in its own (a null and an error)."""
+    items = iter(resolved)
+    return [refusal if refusal is not None else next(items) for refusal in refusals]
 
 
 # -- subscriptions and mutations --------------------------------------------------------

@@ -104,6 +104,14 @@ class SecurityPlan:
             if rule.personal is not None
         ]
 
+    def type_requirements(self, type_name: str) -> list[tuple[str, Alternatives]]:
+        """What a record of this type needs wherever it is read: the type's own
+        ``@requiresScopes`` and each of its interfaces' (declared there, met here)."""
+        graphql_type = self.schema.get_type(type_name)
+        interfaces = getattr(graphql_type, "interfaces", ())
+        names = [type_name, *(i.name for i in interfaces)]
+        return [(name, self.type_scopes[name]) for name in names if name in self.type_scopes]
+
     def scoped_types(self, named: GraphQLNamedType) -> list[GraphQLObjectType]:
         """The object types behind ``named`` whose records carry a grid code."""
         return [t for t in self.possible_types(named) if t.name in self.row_keys]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import strawberry
 from graphql import parse
+from strawberry.printer import print_schema
 
 from schema.sdl import publishable
+from schema.security import DocumentPlans, SecurityPlan
 
 LINK = (
     'schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
@@ -88,3 +91,44 @@ def test_without_auth_directives_none_is_left_nor_imported() -> None:
         assert name not in published
     assert 'import: ["@key"]) {' in published
     assert "secret: String\n" in _definition(published, "Guarded")
+
+
+# -- what the hub enforces does not follow the SDL ----------------------------------------
+
+
+@strawberry.federation.interface(keys=["id"], requires_scopes=[["a"]])
+class Thing:
+    id: strawberry.ID
+    secret: str = strawberry.federation.field(requires_scopes=[["s"]])
+
+
+@strawberry.federation.type(keys=["id"])
+class Plain(Thing):
+    pass
+
+
+@strawberry.type
+class ThingQuery:
+    @strawberry.field
+    def things(self) -> list[Thing]:
+        return [Plain(id=strawberry.ID("1"), secret="x")]
+
+
+def test_requirements_moved_in_the_sdl_are_enforced_from_the_declarations() -> None:
+    schema = strawberry.federation.Schema(query=ThingQuery, types=[Plain], federation_version="2.9")
+    published = publishable(print_schema(schema))
+    assert 'interface Thing @key(fields: "id") {' in published
+    assert "secret: String!\n" in _definition(published, "Thing")
+    plan = SecurityPlan.of(schema._schema)
+    plans = DocumentPlans(plan, default_list_size=10, maxsize=10)
+
+    def unmet(query: str, held: set[str]) -> str | None:
+        found = plans.get(query, None, parse(query)).unmet(frozenset(held))
+        return found.coordinate if found else None
+
+    # Through the interface, and on the implementation (which inherits the field's
+    # declaration in Python): the interface's needs hold.
+    assert unmet("{ things { id } }", set()) == "Thing"
+    assert unmet("{ things { ... on Plain { secret } } }", {"a"}) == "Plain.secret"
+    assert unmet("{ things { secret } }", {"a"}) == "Thing.secret"
+    assert unmet("{ things { secret } }", {"a", "s"}) is None

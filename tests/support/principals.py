@@ -31,6 +31,7 @@ PRINCIPALS = (
     TestPrincipal("auditor", KeyRequest("auditor", ("auditor",))),
     TestPrincipal("monitoring", KeyRequest("prometheus", ("monitoring",))),
     TestPrincipal("admin", KeyRequest("administrator", ("admin",))),
+    TestPrincipal("gateway", KeyRequest("supergraph gateway", ("gateway",))),
 )
 DEFAULT_ROLES = ("command", "handler", "grid_worker", "hotline", "public", "dashboard", "auditor")
 

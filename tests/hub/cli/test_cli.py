@@ -61,7 +61,35 @@ def test_show_names_bad_and_unknown_codes(env: Path) -> None:
 def test_schema_print_is_the_published_contract(env: Path) -> None:
     code, out, _ = hub("schema", "print")
     assert code == 0
-    assert out == PUBLISHED_SDL.read_text(encoding="utf-8")
+    assert out == PUBLISHED_SDL.read_text(encoding="utf-8"), (
+        "contracts/graph/schema.graphql is stale: run `hub schema print --publish`"
+    )
+
+
+def test_schema_print_needs_no_database_and_writes_a_file(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:9/nothing")
+    target = env / "out" / "hub.graphql"
+    code, out, err = hub("schema", "print", "--output", str(target))
+    assert (code, out, err) == (0, "", f"wrote {target}\n")
+    assert target.read_text(encoding="utf-8") == PUBLISHED_SDL.read_text(encoding="utf-8")
+
+
+def test_schema_print_leaves_the_authorization_directives_out_when_told(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_option = hub("schema", "print", "--no-auth-directives")[1]
+    monkeypatch.setenv("HUB_FEDERATION__AUTH_DIRECTIVES", "false")
+    by_setting = hub("schema", "print")[1]
+    assert by_option == by_setting
+    assert "@requiresScopes" not in by_setting
+    assert 'import: ["@key", "@listSize"]' in by_setting
+    assert hub("schema", "print", "--auth-directives")[1] == PUBLISHED_SDL.read_text(
+        encoding="utf-8"
+    )
+    code, _, err = hub("schema", "print", "--publish")
+    assert (code, "carries the authorization directives" in err) == (2, True)
 
 
 def test_a_config_file_is_read_and_the_environment_wins(

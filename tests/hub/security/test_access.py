@@ -12,6 +12,7 @@ from connectors.sdk.graph import PersonalDataKind, personal
 from hub.core.departments import load_departments
 from hub.db.engine import Database
 from hub.db.security_models import ApiKeyRow
+from hub.security.keys import ApiKeyStore
 from hub.security.roles import RoleError, load_roles
 from schema import build_schema
 from schema.security import SchemaDeclarationError, SecurityPlan, mask
@@ -50,6 +51,15 @@ def test_roles_expand_their_department_and_every_department() -> None:
         roles.check_department("handler", None)
     with pytest.raises(RoleError, match="unknown role"):
         roles.scopes(["superuser"])
+
+
+def test_a_gateway_is_limited_to_two_root_fields_unless_another_role_lifts_it() -> None:
+    roles = load_roles(DEPARTMENTS)
+    assert roles.root_fields(["gateway"]) == frozenset({"_service", "_entities"})
+    assert roles.scopes(["gateway"]) == {"grid:read", "events:read"}
+    assert roles.root_fields(["public"]) is None
+    assert roles.root_fields(["gateway", "public"]) is None  # roles add up, as scopes do
+    assert roles.root_fields([]) is None
 
 
 def test_a_role_naming_an_unknown_scope_fails_at_start(tmp_path: Path) -> None:
@@ -125,6 +135,16 @@ async def test_keys_are_created_shown_once_stored_hashed_and_revoked(env: Databa
     assert (code, "name them" in err) == (2, True)
     verified = (await ahub("audit", "verify"))[1]
     assert verified == "audit chain intact: 2 entries, 0 checkpoints\n"  # create and revoke
+
+
+async def test_the_keys_command_issues_a_gateway_key(env: Database) -> None:
+    code, out, _ = await ahub("keys", "create", "supergraph", "--role", "gateway")
+    assert code == 0
+    roles = load_roles(DEPARTMENTS)
+    key = await ApiKeyStore(env, roles).find(out.splitlines()[-1])
+    assert key is not None
+    assert key.roles == ("gateway",)
+    assert roles.root_fields(key.roles) == frozenset({"_service", "_entities"})
 
 
 async def test_documents_are_registered_by_hash(env: Database, tmp_path: Path) -> None:
