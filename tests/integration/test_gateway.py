@@ -276,8 +276,12 @@ async def test_the_hubs_refusals_reach_the_caller_through_the_gateway(
     assert codes(no_purpose) == {"PURPOSE_REQUIRED"}
     assert no_purpose["data"] == {"grid": None}
 
-    anonymous = await supergraph.ask("query { hotlineHotspots { code name } }", None)
+    anonymous = await supergraph.ask("query { hotlineHotspots { code leader { name } } }", None)
     assert codes(anonymous) == {"UNAUTHENTICATED"}
+    # The hotline's own part still arrives; nothing of the hub's does.
+    assert anonymous["data"]["hotlineHotspots"] == [
+        {"code": code, "leader": None} for code in HOTSPOTS
+    ]
 
 
 SUBSCRIBE = """subscription Watch { gridEvents { eventId gridCode step
