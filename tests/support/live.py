@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -13,9 +14,10 @@ from websockets.typing import Subprotocol
 
 
 @asynccontextmanager
-async def live_server(app: ASGIApp) -> AsyncIterator[str]:
-    """Serves ``app``; yields ``host:port``."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+async def live_server(app: ASGIApp, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
+    """Serves ``app``; yields ``host:port``. ``lifespan="off"`` for an app whose
+    lifespan is already running."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan=lifespan)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

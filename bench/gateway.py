@@ -1,0 +1,235 @@
+"""One query straight at the hub and the same query through Hive Gateway (scripts/gateway),
+side by side in one run: what the gateway's hop costs.
+
+Three processes on this machine: ``hub serve`` over a fresh SQLite demo town (the rate
+limit lifted), the gateway in front of it alone (the default subgraphs file's setup,
+on free ports), and this client. Each row is ``--requests`` POSTs from
+``--concurrency`` clients after a warm-up; the two rows take turns in ``--rounds``
+slices, so a busy moment on the machine falls on both.
+
+    python -m bench.gateway [--query FILE] [--variables JSON] [--requests N]
+                            [--concurrency C] [--rounds R]
+
+The default query is a grid with its staff, party branch and micro-grids, asked by
+that grid's worker with a purpose (registry only: no department system in the way;
+the phone numbers are read unmasked, so each request is audited). Needs the gateway
+installed: scripts/gateway install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.town import prepared
+from hub.core.departments import load_departments
+from hub.db.engine import Database
+from hub.security.keys import ApiKeyStore, KeyRequest
+from hub.security.roles import load_roles
+from schema import print_sdl
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID = "330199001001001"
+DEFAULT_QUERY = """query WorkerGrid($code: String!) { grid(code: $code) {
+  code name households population
+  workers { role name phone }
+  partyBranch { name memberCount secretary { name phone } }
+  microGrids { code name households } } }"""
+DEFAULT_VARIABLES = {"code": GRID}
+STARTUP_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Load:
+    body: dict[str, Any]
+    requests: int
+    concurrency: int
+    rounds: int
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def worker_key(database_url: str) -> str:
+    """A key for the grid's worker, made in the town's database before the hub starts."""
+    database = Database(database_url)
+    try:
+        store = ApiKeyStore(database, load_roles([d.code for d in load_departments()]))
+        request = KeyRequest("bench grid worker", ("grid_worker",), grids=(GRID,))
+        return (await store.create(request))[1]
+    finally:
+        await database.aclose()
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
+    """A process in its own group, until ``ready_url`` answers 200; TERM at the end."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _answers(ready_url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{command[0]} did not start ({ready_url})")
+            time.sleep(0.25)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _answers(url: str) -> bool:
+    with suppress(httpx.TransportError):
+        return httpx.get(url, timeout=1).status_code == 200
+    return False
+
+
+def hub_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    return {
+        **env,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_LOG_LEVEL": "WARNING",
+        # One principal sending as fast as it can is what the rate limit is there to stop.
+        "HUB_SECURITY__RATE_LIMIT__PER_SECOND": "1e9",
+        "HUB_SECURITY__RATE_LIMIT__BURST": str(10**9),
+    }
+
+
+def subgraphs_file(folder: Path, hub_url: str) -> Path:
+    (folder / "hub.graphql").write_text(print_sdl(), encoding="utf-8")
+    entry = {
+        "name": "hub",
+        "url": hub_url,
+        "schema": "hub.graphql",
+        "forwardHeaders": ["Authorization", "X-Purpose"],
+    }
+    path = folder / "subgraphs.json"
+    path.write_text(json.dumps({"subgraphs": [entry]}), encoding="utf-8")
+    return path
+
+
+async def timed(http: httpx.AsyncClient, url: str, load: Load, count: int) -> list[float]:
+    """Latencies of ``count`` POSTs to ``url`` from ``load.concurrency`` clients."""
+    latencies: list[float] = []
+    queue = iter(range(count))
+
+    async def client() -> None:
+        for _ in queue:
+            started_at = time.perf_counter()
+            response = await http.post(url, json=load.body)
+            latencies.append(time.perf_counter() - started_at)
+            response.raise_for_status()
+
+    await asyncio.gather(*(client() for _ in range(load.concurrency)))
+    return latencies
+
+
+async def same_answer(http: httpx.AsyncClient, targets: dict[str, str], load: Load) -> None:
+    """Both paths answer the query alike, without errors; then a warm-up for each."""
+    answers = [(await http.post(url, json=load.body)).json() for url in targets.values()]
+    if "errors" in answers[0] or answers[0] != answers[1]:
+        raise SystemExit(f"the answers differ or fail:\n{answers[0]}\n{answers[1]}")
+    for url in targets.values():
+        await timed(http, url, load, 50)
+
+
+async def measure(targets: dict[str, str], key: str, load: Load) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
+    limits = httpx.Limits(
+        max_connections=load.concurrency, max_keepalive_connections=load.concurrency
+    )
+    latencies: dict[str, list[float]] = {label: [] for label in targets}
+    walls = dict.fromkeys(targets, 0.0)
+    async with httpx.AsyncClient(headers=headers, timeout=30, limits=limits) as http:
+        await same_answer(http, targets, load)
+        share = max(1, load.requests // load.rounds)
+        for _ in range(load.rounds):
+            for label, url in targets.items():
+                started_at = time.perf_counter()
+                latencies[label] += await timed(http, url, load, share)
+                walls[label] += time.perf_counter() - started_at
+    return {label: (latencies[label], walls[label]) for label in targets}
+
+
+def report(rows: dict[str, tuple[list[float], float]]) -> None:
+    base = statistics.median(next(iter(rows.values()))[0])
+    print(f"{'':15} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'overhead p50':>14}")
+    for label, (latencies, wall) in rows.items():
+        cuts = statistics.quantiles(latencies, n=100)
+        p50, p99 = cuts[49], cuts[98]
+        extra = f"{(p50 - base) * 1000:+.2f} ms {(p50 / base - 1) * 100:+.0f}%"
+        rate = len(latencies) / wall
+        print(f"{label:15} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {rate:8.0f} {extra:>14}")
+
+
+async def main(load: Load) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        settings = await prepared(folder)
+        key = await worker_key(settings.database_url)
+        hub_port, gateway_port = free_port(), free_port()
+        hub = f"http://127.0.0.1:{hub_port}"
+        gateway = f"http://127.0.0.1:{gateway_port}"
+        serve_hub = [sys.executable, "-m", "hub", "serve", "--port", str(hub_port)]
+        serve_gateway = [
+            str(ROOT / "scripts" / "gateway"),
+            "serve",
+            str(subgraphs_file(folder, f"{hub}/graphql")),
+            "--port",
+            str(gateway_port),
+        ]
+        gateway_env = {**os.environ, "GATEWAY_LOG_LEVEL": "warn"}
+        with (
+            started(serve_hub, hub_env(settings.database_url), f"{hub}/readyz"),
+            started(serve_gateway, gateway_env, f"{gateway}/readiness"),
+        ):
+            targets = {"hub": f"{hub}/graphql", "gateway → hub": f"{gateway}/graphql"}
+            rows = await measure(targets, key, load)
+    print(
+        f"{load.requests} requests per row from {load.concurrency} concurrent client(s), "
+        f"in {load.rounds} alternating rounds"
+    )
+    report(rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--query", type=Path, help="a .graphql file (default: a worker's grid)")
+    parser.add_argument("--variables", type=json.loads, help="JSON object of variables")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=4)
+    arguments = parser.parse_args()
+    text = arguments.query.read_text(encoding="utf-8") if arguments.query else DEFAULT_QUERY
+    given = (
+        arguments.variables
+        if arguments.variables is not None
+        else ({} if arguments.query else DEFAULT_VARIABLES)
+    )
+    body = {"query": text, "variables": given}
+    asyncio.run(main(Load(body, arguments.requests, arguments.concurrency, arguments.rounds)))
