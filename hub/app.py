@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             "/metrics",
             Gate(request_response(metrics_endpoint(services)), services.security, scope=METRICS),
         ),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # every method: the endpoint answers 405 itself, typed
         WebSocketRoute("/graphql", graphql),
         open311_mount(services),  # its own key check: Open311 sends api_key as a parameter
     ]

@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 from ulid import ULID
 
 from hub.core.errors import ErrorCode, HubError
@@ -33,6 +36,8 @@ def classify(error: GraphQLError, operation: str | None) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         error.extensions = {"code": _request_error_code(error).value, **(error.extensions or {})}
         return error
+    if isinstance(original, _UNRUNNABLE):
+        return _unrunnable(error, original)
     return _mask(error, original, operation)
 
 
@@ -42,6 +47,23 @@ def _request_error_code(error: GraphQLError) -> ErrorCode:
             return ErrorCode.TOKEN_LIMIT_EXCEEDED
         return ErrorCode.GRAPHQL_PARSE_FAILED
     return ErrorCode.GRAPHQL_VALIDATION_FAILED
+
+
+# What strawberry refuses before running an operation over a stream (SSE, WebSocket):
+# the client's mistake, not the hub's. Plain HTTP refuses these with a status first.
+_UNRUNNABLE = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
+def _unrunnable(error: GraphQLError, original: Exception) -> GraphQLError:
+    code, message = ErrorCode.BAD_REQUEST, "no GraphQL query in the request"
+    if isinstance(original, CannotGetOperationTypeError):
+        code, message = ErrorCode.OPERATION_RESOLUTION_FAILURE, original.as_http_error_reason()
+    elif isinstance(original, InvalidOperationTypeError):
+        if original.operation_type is OperationType.MUTATION:
+            code, message = ErrorCode.METHOD_NOT_ALLOWED, "a mutation needs POST"
+        else:
+            code, message = ErrorCode.SUBSCRIPTION_NEEDS_STREAM, error.message
+    return GraphQLError(message, extensions={"code": code.value})
 
 
 def _mask(error: GraphQLError, original: BaseException, operation: str | None) -> GraphQLError:

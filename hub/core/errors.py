@@ -75,6 +75,14 @@ class ErrorCode(StrEnum):
     UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"
     UPSTREAM_CONTRACT_VIOLATION = "UPSTREAM_CONTRACT_VIOLATION"
     CONNECTOR_DISABLED = "CONNECTOR_DISABLED"
+    # The request itself, before any GraphQL runs (GraphQL over HTTP; see docs/http.md).
+    BAD_REQUEST = "BAD_REQUEST"  # the body or parameters are not a GraphQL request
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # not GET or POST; or a mutation over GET
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"  # Accept names no media type the hub answers in
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"  # a POST body that is not JSON
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    SUBSCRIPTION_NEEDS_STREAM = "SUBSCRIPTION_NEEDS_STREAM"  # not over SSE or WebSocket
+    OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"  # which operation to run?
 
 
 class HubError(Exception):

@@ -6,14 +6,16 @@ before any GraphQL is parsed, and a principal over its rate is 429 with
 ``Retry-After``. What gets through carries an ``Admission`` in its ASGI scope, which
 the GraphQL view turns into the request's context.
 
-In dev mode a request without credentials still gets through to ``/graphql``, where it
-may only introspect (so GraphiQL can load its documentation); everything else is
-refused there with UNAUTHENTICATED.
+In dev mode a plain request without credentials still gets through to ``/graphql``,
+where it may only introspect (so GraphiQL can load its documentation); everything else
+is refused there with UNAUTHENTICATED, 401 like here. An anonymous event stream is
+refused here: GraphiQL never asks for one, and a stream cannot change its status once
+it has started. A refusal is JSON in the media type the client prefers
+(``application/graphql-response+json`` or ``application/json``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -27,6 +29,8 @@ from hub.core.errors import (
     RateLimitedError,
     UnauthenticatedError,
 )
+from hub.http.media import EVENT_STREAM, GRAPHQL_OFFERS, json_type_for, negotiate
+from hub.http.responses import RequestError, refusal
 from hub.security.authenticator import credential_from
 from hub.security.principal import Principal
 from hub.security.service import Security
@@ -58,12 +62,12 @@ class Gate:
             return
         headers = Headers(scope=scope)
         if _too_large(headers, self.security.settings.max_body_bytes):
-            await _refuse(send, 413, "PAYLOAD_TOO_LARGE", "request body too large")
+            await _refuse(scope, receive, send, _TOO_LARGE)
             return
         try:
             admission = await self.admit(scope, headers)
         except HubError as error:
-            await _refuse_error(send, error)
+            await _refuse(scope, receive, send, RequestError.from_hub_error(error))
             return
         scope[SCOPE_KEY] = admission
         started = False
@@ -78,14 +82,14 @@ class Gate:
         except BodyTooLargeError:
             if started:
                 raise
-            await _refuse(send, 413, "PAYLOAD_TOO_LARGE", "request body too large")
+            await _refuse(scope, receive, send, _TOO_LARGE)
 
     async def admit(self, scope: Scope, headers: Headers) -> Admission:
         client = _client(scope)
         purpose = purpose_from(headers.get("x-purpose"))
         credential = credential_from(headers)
         if credential is None:
-            if self.security.dev and self.required_scope is None:
+            if self.security.dev and self.required_scope is None and not _streams(headers):
                 return Admission(None, None, purpose, client)
             raise UnauthenticatedError("not authenticated: send an API key or a token")
         principal = await self.security.authenticator.authenticate(credential)
@@ -132,40 +136,14 @@ def _client(scope: Scope) -> str:
     return str(client[0]) if client else ""
 
 
-_STATUS = {ErrorCode.UNAUTHENTICATED: 401, ErrorCode.FORBIDDEN: 403, ErrorCode.RATE_LIMITED: 429}
+def _streams(headers: Headers) -> bool:
+    return negotiate(headers.get("accept"), GRAPHQL_OFFERS) == EVENT_STREAM
 
 
-async def _refuse_error(send: Send, error: HubError) -> None:
-    code = ErrorCode(error.extensions["code"])
-    headers: list[tuple[bytes, bytes]] = []
-    if isinstance(error, UnauthenticatedError):
-        headers.append((b"www-authenticate", b'Bearer realm="grid-hub"'))
-    if isinstance(error, RateLimitedError):
-        headers.append((b"retry-after", str(error.retry_after).encode()))
-    await _refuse(send, _STATUS.get(code, 400), code.value, str(error), error.extensions, headers)
+_TOO_LARGE = RequestError(ErrorCode.PAYLOAD_TOO_LARGE, "request body too large")
 
 
-async def _refuse(
-    send: Send,
-    status: int,
-    code: str,
-    message: str,
-    extensions: dict[str, object] | None = None,
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    body = json.dumps(
-        {"errors": [{"message": message, "extensions": {"code": code, **(extensions or {})}}]},
-        ensure_ascii=False,
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: RequestError) -> None:
+    response = refusal(error, json_type_for(Headers(scope=scope).get("accept")))
+    response.headers["Vary"] = "Accept"
+    await response(scope, receive, send)

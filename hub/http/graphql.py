@@ -1,69 +1,71 @@
-"""``/graphql``: GraphiQL, GET and POST per GraphQL over HTTP, graphql-transport-ws, and SSE.
+"""``/graphql``: GraphQL over HTTP (GET and POST), SSE, graphql-transport-ws, and GraphiQL.
 
-Strawberry serves everything but SSE and GraphiQL's page (``hub.http.graphiql``, the
-hub's own copy rather than strawberry's, which loads GraphiQL from a CDN). SSE follows
-the graphql-sse protocol's distinct-connections mode: a request that accepts
-``text/event-stream`` gets one ``next`` event per result and a final ``complete``.
+An HTTP request is answered here, in the media type its ``Accept`` prefers
+(``hub.http.media``): ``application/graphql-response+json``, ``application/json``, or an
+event stream (``hub.http.sse``); in dev mode a browser asking for the page gets GraphiQL
+(``hub.http.graphiql``, the hub's own copy: strawberry's loads GraphiQL from a CDN).
+Queries run over GET and POST, mutations over POST only (a GET must not change
+anything: 405), and subscriptions only as streams, over SSE or a WebSocket: a plain
+request for one is refused (400 SUBSCRIPTION_NEEDS_STREAM) before anything runs.
+``docs/http.md`` lists every status.
 
-HTTP requests arrive admitted by the gate (``hub.http.gate``). A WebSocket
-authenticates in ``connection_init``: its payload may carry ``Authorization`` (or
-``X-API-Key``) and ``X-Purpose`` as a browser cannot set headers on the upgrade; the
-upgrade request's own headers are the fallback. A connection without valid
-credentials is closed with 4403.
+HTTP requests arrive admitted by the gate (``hub.http.gate``). WebSockets go to
+strawberry's view, and authenticate in ``connection_init``: its payload may carry
+``Authorization`` (or ``X-API-Key``) and ``X-Purpose`` as a browser cannot set headers
+on the upgrade; the upgrade request's own headers are the fallback. A connection without
+valid credentials is closed with 4403.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import cast
 
-from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
-from strawberry.http.base import BaseRequestProtocol
-from strawberry.schema.schema import StreamResult
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from hub.core.errors import ErrorCode
 from hub.http.gate import SCOPE_KEY, Admission, purpose_from
 from hub.http.graphiql import GraphiQL
-from hub.http.persisted import document_id_of, names_a_document
+from hub.http.media import EVENT_STREAM, GRAPHQL_OFFERS, HTML, json_type_for, negotiate
+from hub.http.params import NAMING_PARAMETERS, GraphQLParams, read_params
+from hub.http.responses import ALLOWED_METHODS, RequestError, encode_json, refusal
+from hub.http.results import result_response
+from hub.http.sse import event_stream
 from hub.security.authenticator import credential_from
-from hub.security.persisted import with_document_id
 from hub.services import Services
 from schema import HubContext, HubError, HubSchema
 
-EVENT_STREAM = "text/event-stream"
+# What each way of asking may run. A GET must be safe to repeat and to prefetch, so it
+# never mutates; only a stream can carry a subscription's many results.
+_PLAIN = {
+    "GET": frozenset({OperationType.QUERY}),
+    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
+}
+_STREAMED = {
+    "GET": frozenset({OperationType.QUERY, OperationType.SUBSCRIPTION}),
+    "POST": frozenset(OperationType),
+}
 
 
 class HubGraphQL(GraphQL[HubContext, None]):
+    """Strawberry's view, for WebSockets only: ``GraphQLEndpoint`` answers HTTP itself."""
+
     def __init__(self, schema: HubSchema, services: Services) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if services.settings.dev else None)
+        super().__init__(schema, graphql_ide=None)
         self.services = services
-        self.graphiql = GraphiQL()
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return self.graphiql.page()
-
-    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-        return super().should_render_graphql_ide(request) and not names_a_document(request)
-
-    async def parse_http_body(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        data = await super().parse_http_body(request)
-        if isinstance(data, GraphQLRequestData) and data.query is None:  # by documentId?
-            data.extensions = with_document_id(data.extensions, await document_id_of(request))
-        return data
 
     def encode_json(self, data: object) -> str:
-        # Chinese text as itself: a third of the bytes of \u escapes, and readable.
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return encode_json(data).decode()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -110,64 +112,91 @@ def context_of(
 
 
 class GraphQLEndpoint:
-    """One ASGI app for ``/graphql``: SSE requests go to ``stream``, all else to strawberry."""
+    """One ASGI app for ``/graphql``: HTTP answered here, WebSockets by strawberry."""
 
     def __init__(self, schema: HubSchema, services: Services) -> None:
         self.schema = schema
         self.services = services
         self.view = HubGraphQL(schema, services)
+        self.graphiql = GraphiQL() if services.settings.dev else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _wants_event_stream(scope):
-            response = await self.stream(Request(scope, receive))
-            await response(scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await self.view(scope, receive, send)
-
-    async def stream(self, request: Request) -> Response:
+            return
+        request = Request(scope, receive)
         try:
-            params = await _request_params(request)
-        except (ValueError, TypeError) as error:
-            return JSONResponse({"errors": [{"message": f"bad request: {error}"}]}, 400)
-        results = await self.schema.stream(
-            params["query"],
-            variable_values=params.get("variables"),
-            context_value=context_of(self.services, request, None),
-            operation_name=params.get("operationName"),
+            response = await self.answer(request)
+        except RequestError as error:
+            response = refusal(error, json_type_for(request.headers.get("accept")))
+        response.headers["Vary"] = "Accept"
+        await response(scope, receive, send)
+
+    async def answer(self, request: Request) -> Response:
+        if request.method not in _PLAIN:
+            raise RequestError(
+                ErrorCode.METHOD_NOT_ALLOWED,
+                f"/graphql answers GET and POST, not {request.method}",
+                headers={"Allow": ALLOWED_METHODS},
+            )
+        accept = request.headers.get("accept")
+        if self.graphiql and _asks_for_page(request) and negotiate(accept, (HTML,)):
+            return self.graphiql.page()
+        media_type = negotiate(accept, GRAPHQL_OFFERS)
+        if media_type is None:
+            raise RequestError(
+                ErrorCode.NOT_ACCEPTABLE,
+                f"/graphql answers in {', '.join(GRAPHQL_OFFERS)}; Accept names none of them",
+            )
+        params = await read_params(request)
+        context = context_of(self.services, request, None)
+        if media_type == EVENT_STREAM:
+            return await event_stream(self.schema, params, context, _STREAMED[request.method])
+        result = await self.execute(params, context, request.method)
+        return result_response(result, media_type)
+
+    async def execute(
+        self, params: GraphQLParams, context: HubContext, method: str
+    ) -> ExecutionResult:
+        try:
+            return await self.schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                allowed_operation_types=_PLAIN[method],
+                operation_extensions=params.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            raise _not_plain(error.operation_type) from error
+        except MissingQueryError as error:
+            raise RequestError(ErrorCode.BAD_REQUEST, "no GraphQL query in the request") from error
+        except CannotGetOperationTypeError as error:  # a request error, like validation's
+            return ExecutionResult(
+                data=None, errors=[_operation_unresolved(error.as_http_error_reason())]
+            )
+
+
+def _asks_for_page(request: Request) -> bool:
+    """A browser opening /graphql: a GET that names no operation."""
+    names_one = NAMING_PARAMETERS & set(request.query_params)
+    return request.method == "GET" and not names_one
+
+
+def _not_plain(operation: OperationType) -> RequestError:
+    if operation is OperationType.MUTATION:
+        return RequestError(
+            ErrorCode.METHOD_NOT_ALLOWED,
+            "a mutation needs POST: a GET must not change anything",
+            headers={"Allow": "POST"},
         )
-        return StreamingResponse(
-            _events(results),
-            media_type=EVENT_STREAM,
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+    return RequestError(
+        ErrorCode.SUBSCRIPTION_NEEDS_STREAM,
+        "a subscription needs a stream: send it with Accept: text/event-stream (SSE) "
+        "or over a WebSocket (graphql-transport-ws)",
+    )
 
 
-async def _events(results: StreamResult) -> AsyncIterator[str]:
-    async for result in results:
-        payload: dict[str, Any] = {"data": getattr(result, "data", None)}
-        if errors := getattr(result, "errors", None):
-            payload["errors"] = [error.formatted for error in errors]
-        yield f"event: next\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
-    yield "event: complete\ndata: \n\n"
-
-
-def _wants_event_stream(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"accept":
-            return EVENT_STREAM.encode() in value
-    return False
-
-
-async def _request_params(request: Request) -> dict[str, Any]:
-    params: Any
-    if request.method == "GET":
-        params = dict(request.query_params)
-        if "variables" in params:
-            params["variables"] = json.loads(params["variables"])
-    else:
-        params = await request.json()
-    if not isinstance(params, dict) or not isinstance(params.get("query"), str):
-        raise ValueError("a JSON object with a 'query' string is required")
-    if not isinstance(params.get("variables") or {}, dict):
-        raise ValueError("'variables' must be a JSON object")
-    return params
+def _operation_unresolved(reason: str) -> GraphQLError:
+    code = ErrorCode.OPERATION_RESOLUTION_FAILURE.value
+    return GraphQLError(reason, extensions={"code": code})
