@@ -14,15 +14,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from hub.core.errors import (
     CostLimitExceededError,
     ForbiddenError,
-    HubError,
     PurposeRequiredError,
-    RateLimitedError,
     UnauthenticatedError,
 )
 from schema.security.document import DocumentPlan, DocumentPlans
@@ -47,11 +44,7 @@ class SecurityExtension(SchemaExtension):
         assert execution.graphql_document is not None
         assert execution.query is not None
         plan = self.plans.get(execution.query, execution.operation_name, execution.graphql_document)
-        try:
-            self.check(plan, context, execution.variables)
-        except HubError as error:
-            _answer_http(context, error)
-            raise
+        self.check(plan, context, execution.variables)  # HTTP statuses: hub.http.results
         principal = context.principal
         CURRENT.set(
             OperationState(
@@ -110,16 +103,3 @@ def _check_root_fields(plan: DocumentPlan, principal: Principal) -> None:
             field=f"{plan.operation_type.value.capitalize()}.{others[0]}",
             allowedRootFields=sorted(allowed),
         )
-
-
-def _answer_http(context: HubContext, error: HubError) -> None:
-    """Over plain HTTP, refusals that have a status of their own get it."""
-    response = context.response
-    if not isinstance(response, Response):
-        return
-    if isinstance(error, UnauthenticatedError):
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="grid-hub"'
-    elif isinstance(error, RateLimitedError):
-        response.status_code = 429
-        response.headers["Retry-After"] = str(error.retry_after)
