@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # After SIGTERM, how long requests still running (a stream, a stuck caller) may take
+    # before they are cut off, so the process always stops.
+    shutdown_grace_seconds: int = Field(default=10, gt=0)
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
     registry_refresh_seconds: float = Field(default=5.0, gt=0)

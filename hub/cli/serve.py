@@ -143,6 +143,7 @@ async def _run_server(services: Services) -> None:
         port=settings.port,
         log_config=None,
         lifespan="on",
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     await uvicorn.Server(config).serve()
 

@@ -86,10 +86,12 @@ class Intake:
                     await enqueue(connection, messages)
             except Exception as error:  # every report of the batch learns why
                 for _, _, done in batch:
-                    done.set_exception(error)
+                    if not done.done():  # a reporter who gave up (cancelled) hears nothing
+                        done.set_exception(error)
                 continue
             for _, _, done in batch:
-                done.set_result(None)
+                if not done.done():  # written all the same: the event is in the ledger
+                    done.set_result(None)
             self.written.fire()
 
     def reported_event(self, report: Report) -> tuple[CloudEvent, Reported]:

@@ -175,7 +175,9 @@ async def test_a_hanging_system_costs_the_budget_and_no_more(
     await systems.admin["police"].post("/_admin/faults", json={"hang": True})
     started = time.perf_counter()
     body = await hub(ONE_GRID, grid=GRID, since=since(), where={"since": since()})
-    assert time.perf_counter() - started < 2.5  # the budget is 2 s
+    # The budget is 2 s; without it the attempts alone would take 2 s each, then retries.
+    # The slack is for a loaded machine, not for another attempt.
+    assert time.perf_counter() - started < 2.0 + 1.5
     assert body["data"]["grid"]["incidents"] is None
     assert body["data"]["grid"]["cityCases"] is not None
     assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_TIMEOUT"

@@ -157,7 +157,10 @@ def test_the_installed_demo_answers_a_query_and_stops_on_sigterm(installed: Inst
             answer = http.post("/graphql", json={"query": "{ grids(first: 1) { totalCount } }"})
         assert answer.json() == {"data": {"grids": {"totalCount": 83}}}
         demo.send_signal(signal.SIGTERM)
-        demo.wait(timeout=30)
+        try:
+            demo.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"no exit 30 s after SIGTERM; its log ends:\n{log.read_text()[-3000:]}")
     finally:
         if demo.poll() is None:
             demo.kill()

@@ -105,3 +105,16 @@ async def test_a_failed_transaction_fails_every_report_in_it(town_bus: TownBus) 
         await town_bus.bus.intake.report(report("city.litter"))
     async with town_bus.env.database.engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(GridEventRow)) == 0
+
+
+async def test_a_reporter_who_gives_up_leaves_the_others_written(town_bus: TownBus) -> None:
+    intake = town_bus.bus.intake
+    first = asyncio.create_task(intake.report(report("city.litter")))
+    await asyncio.sleep(0)  # the writer has taken the first report's batch
+    waiting = [asyncio.create_task(intake.report(report("city.litter"))) for _ in range(3)]
+    await asyncio.sleep(0)
+    waiting[0].cancel()  # a request cut off while its batch is being written
+    others = await asyncio.wait_for(asyncio.gather(first, *waiting[1:]), timeout=10)
+    assert len({r.id for r in others}) == 3
+    assert await counts(town_bus) == (4, 4, 4)  # the cancelled report was written all the same
+    await intake.report(report("city.litter"))  # and the writer still writes
