@@ -18,13 +18,11 @@ installed: scripts/gateway install.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from bench import latency
 from bench.town import prepared
 from hub.core.departments import load_departments
 from hub.db.engine import Database
@@ -174,17 +173,6 @@ async def measure(targets: dict[str, str], key: str, load: Load) -> dict[str, An
     return {label: (latencies[label], walls[label]) for label in targets}
 
 
-def report(rows: dict[str, tuple[list[float], float]]) -> None:
-    base = statistics.median(next(iter(rows.values()))[0])
-    print(f"{'':15} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'overhead p50':>14}")
-    for label, (latencies, wall) in rows.items():
-        cuts = statistics.quantiles(latencies, n=100)
-        p50, p99 = cuts[49], cuts[98]
-        extra = f"{(p50 - base) * 1000:+.2f} ms {(p50 / base - 1) * 100:+.0f}%"
-        rate = len(latencies) / wall
-        print(f"{label:15} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {rate:8.0f} {extra:>14}")
-
-
 async def main(load: Load) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -212,24 +200,14 @@ async def main(load: Load) -> None:
         f"{load.requests} requests per row from {load.concurrency} concurrent client(s), "
         f"in {load.rounds} alternating rounds"
     )
-    report(rows)
+    latency.report(rows)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    parser = latency.arguments(
+        __doc__, default_query="a worker's grid", requests=1000, concurrency=4
     )
-    parser.add_argument("--query", type=Path, help="a .graphql file (default: a worker's grid)")
-    parser.add_argument("--variables", type=json.loads, help="JSON object of variables")
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=4)
-    arguments = parser.parse_args()
-    text = arguments.query.read_text(encoding="utf-8") if arguments.query else DEFAULT_QUERY
-    given = (
-        arguments.variables
-        if arguments.variables is not None
-        else ({} if arguments.query else DEFAULT_VARIABLES)
-    )
-    body = {"query": text, "variables": given}
-    asyncio.run(main(Load(body, arguments.requests, arguments.concurrency, arguments.rounds)))
+    given = parser.parse_args()
+    body = latency.request_body(given, DEFAULT_QUERY, DEFAULT_VARIABLES)
+    asyncio.run(main(Load(body, given.requests, given.concurrency, given.rounds)))

@@ -18,10 +18,7 @@ over loopback HTTP (started here, as ``hub demo`` does), plus the registry's peo
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from bench import latency
 from bench.town import make_keys, prepared
 from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
@@ -127,35 +125,13 @@ async def measure(settings: Settings, town: dict[str, Any], load: Load) -> None:
             headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
             rows[label] = await timed(app, load, headers)
     print(f"{load.requests} requests from {load.concurrency} concurrent client(s)")
-    report(rows)
-
-
-def report(rows: dict[str, tuple[list[float], float]]) -> None:
-    base = statistics.median(rows["off"][0])
-    print(f"{'':16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'overhead p50':>13}")
-    for label, (latencies, wall) in rows.items():
-        latencies.sort()
-        p50 = statistics.median(latencies)
-        p99 = latencies[int(len(latencies) * 0.99) - 1]
-        extra = f"{(p50 - base) * 1000:+.2f} ms {(p50 / base - 1) * 100:+.0f}%"
-        rate = len(latencies) / wall
-        print(f"{label:16} {p50 * 1000:8.2f} {p99 * 1000:8.2f} {rate:8.0f} {extra:>13}")
+    latency.report(rows)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    parser = latency.arguments(
+        __doc__, default_query="registry people", requests=500, concurrency=1
     )
-    parser.add_argument("--query", type=Path, help="a .graphql file (default: registry people)")
-    parser.add_argument("--variables", type=json.loads, help="JSON object of variables")
-    parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=1)
-    arguments = parser.parse_args()
-    text = arguments.query.read_text(encoding="utf-8") if arguments.query else DEFAULT_QUERY
-    given = (
-        arguments.variables
-        if arguments.variables is not None
-        else ({} if arguments.query else DEFAULT_VARIABLES)
-    )
-    body = {"query": text, "variables": given}
-    asyncio.run(main(Load(body, arguments.requests, arguments.concurrency)))
+    given = parser.parse_args()
+    body = latency.request_body(given, DEFAULT_QUERY, DEFAULT_VARIABLES)
+    asyncio.run(main(Load(body, given.requests, given.concurrency)))
