@@ -13,16 +13,19 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.bus import Backend, Topics
-from hub.config import Settings
+from hub.config import Mode, Settings
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.registry.importer import import_document
 from hub.registry.service import Registry
+from hub.security.audit import new_signing_key
+from hub.security.settings import SecuritySettings
 from hub.services.bus import EventBus
 from tests.support.buses import backend_for, fresh_topics
 from tests.support.databases import fresh_postgres_database
@@ -171,6 +174,12 @@ def town_settings(tmp_path: Path, town_database_file: Path) -> Settings:
     path = tmp_path / "hub.db"
     shutil.copy(town_database_file, path)
     return Settings(database_url=sqlite_url(path))
+
+
+def in_production(settings: Settings) -> Settings:
+    """``settings`` in production mode, with the audit signing key production requires."""
+    security = SecuritySettings(audit_signing_key=SecretStr(new_signing_key()))
+    return settings.model_copy(update={"mode": Mode.PRODUCTION, "security": security})
 
 
 @asynccontextmanager

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from hub.app import create_app
-from hub.config import Mode, Settings
-from hub.security.audit import new_signing_key
-from hub.security.settings import SecuritySettings
+from hub.config import Settings
+from tests.conftest import in_production
 from tests.support.cli import ahub, point_at
 from tests.support.js_client import require_js_client, run_js_client
 from tests.support.live import live_server
@@ -76,8 +74,7 @@ async def test_apollo_client_runs_its_registered_manifest_in_production(
     code, out, err = await ahub("documents", "register", str(manifest))
     assert code == 0, err
     assert "3 registered" in out
-    security = SecuritySettings(audit_signing_key=SecretStr(new_signing_key()))
-    settings = town_settings.model_copy(update={"mode": Mode.PRODUCTION, "security": security})
+    settings = in_production(town_settings)
     async with live_server(create_app(settings)) as address:
         report = await run_js_client("production", address, keys["public"])
     answered(report["registered"], GRIDS)

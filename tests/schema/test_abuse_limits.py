@@ -11,14 +11,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from hub.app import create_app
 from hub.config import Mode, Settings
-from hub.security.audit import new_signing_key
 from hub.security.settings import RateLimit, SecuritySettings
-from tests.conftest import running
+from tests.conftest import in_production, running
 from tests.hub.http.test_transports import ws_call, ws_receive
 from tests.support.live import graphql_ws, live_server
 from tests.support.principals import bearer
@@ -128,12 +126,7 @@ async def test_an_oversized_body_is_413_whether_announced_or_streamed(
 
 @pytest.fixture
 async def production(town_settings: Settings) -> AsyncIterator[Starlette]:
-    settings = town_settings.model_copy(
-        update={
-            "mode": Mode.PRODUCTION,
-            "security": SecuritySettings(audit_signing_key=SecretStr(new_signing_key())),
-        }
-    )
+    settings = in_production(town_settings)
     async with running(settings) as app:
         yield app
 

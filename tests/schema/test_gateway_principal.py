@@ -8,14 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from hub.config import Mode, Settings
+from hub.config import Settings
 from hub.core.paths import PUBLISHED_SDL
-from hub.security.audit import new_signing_key
-from hub.security.settings import SecuritySettings
-from tests.conftest import GraphQLClient, running
+from tests.conftest import GraphQLClient, in_production, running
 from tests.support.principals import GRID_A, bearer
 
 SDL = "{ _service { sdl } }"
@@ -170,12 +167,7 @@ async def test_dev_mode_answers_service_without_a_key(app: Starlette) -> None:
 
 @pytest.fixture
 async def production(town_settings: Settings) -> AsyncIterator[Starlette]:
-    settings = town_settings.model_copy(
-        update={
-            "mode": Mode.PRODUCTION,
-            "security": SecuritySettings(audit_signing_key=SecretStr(new_signing_key())),
-        }
-    )
+    settings = in_production(town_settings)
     async with running(settings) as application:
         await application.state.services.security.documents.register(SDL, "gateway sdl")
         yield application

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from hub.config import Mode, Settings
+from hub.config import Settings
 from hub.http.graphiql import EXAMPLE_QUERY, HEADERS_HINT, GraphiQL
-from hub.security.audit import new_signing_key
-from hub.security.settings import SecuritySettings
-from tests.conftest import running
+from tests.conftest import in_production, running
 from tests.support.graphiql import require_graphiql
 
 HTML = {"accept": "text/html"}
@@ -144,8 +141,7 @@ def test_without_its_files_the_page_says_how_to_build_them(tmp_path: Path) -> No
 
 @pytest.fixture
 async def production(town_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    security = SecuritySettings(audit_signing_key=SecretStr(new_signing_key()))
-    settings = town_settings.model_copy(update={"mode": Mode.PRODUCTION, "security": security})
+    settings = in_production(town_settings)
     async with running(settings) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:

@@ -9,13 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from hub.config import Mode, Settings
-from hub.security.audit import new_signing_key
-from hub.security.settings import SecuritySettings
-from tests.conftest import running
+from hub.config import Settings
+from tests.conftest import in_production, running
 from tests.support.principals import bearer
 
 COUNT = "query Count { grids(first: 1) { totalCount } }"
@@ -92,8 +89,7 @@ async def test_a_document_id_the_hub_cannot_read_is_bad_input(
 
 @pytest.fixture
 async def production(town_settings: Settings) -> AsyncIterator[Starlette]:
-    security = SecuritySettings(audit_signing_key=SecretStr(new_signing_key()))
-    settings = town_settings.model_copy(update={"mode": Mode.PRODUCTION, "security": security})
+    settings = in_production(town_settings)
     async with running(settings) as app:
         yield app
 
