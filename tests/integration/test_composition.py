@@ -10,14 +10,13 @@ for Apollo Gateway whose supergraph that gateway loads.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from typing import Any
 
 import pytest
 
 from hub.core.paths import PROJECT_ROOT
-from tests.support.components import unavailable
+from tests.support.components import node_packages
 
 pytestmark = pytest.mark.integration
 
@@ -30,10 +29,8 @@ REQUIRES_SCOPES = "https://specs.apollo.dev/requiresScopes/"
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        unavailable("Node.js", "node and npm are needed to compose")
-    if not (PACKAGES / "node_modules" / ".inputs").is_file():
-        unavailable("The composition libraries", "not installed; run scripts/federation --install")
+    installed = PACKAGES / "node_modules" / ".inputs"
+    node_packages("The composition libraries", installed, "scripts/federation --install")
     done = subprocess.run(
         [str(SCRIPT), "--json"], capture_output=True, text=True, timeout=600, check=False
     )

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from hub.app import create_app
 from hub.config import Settings
-from tests.support.components import unavailable
+from tests.support.components import node_packages
 from tests.support.live import live_server
 
 pytestmark = pytest.mark.integration
@@ -34,11 +33,7 @@ TIMEOUT = 120  # s: 61 requests, each through the whole hub, on a busy 2-core ma
 
 
 def require_audit() -> None:
-    component = "graphql-http's audit"
-    if shutil.which("node") is None:
-        unavailable(component, "node is not on PATH (install Node.js 18+)")
-    if not PACKAGE.is_dir():
-        unavailable(component, "its package is not installed; run scripts/graphql-http")
+    node_packages("graphql-http's audit", PACKAGE, "scripts/graphql-http")
 
 
 async def audit(url: str, key: str) -> tuple[int, str]:

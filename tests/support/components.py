@@ -4,6 +4,9 @@ them, but a failure under CI=true, where the test command must have started them
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -12,11 +15,22 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def unavailable(component: str, reason: str) -> None:
+def unavailable(component: str, reason: str) -> NoReturn:
     message = f"{component} is not available: {reason}"
     if in_ci():
         pytest.fail(f"{message} (CI=true: the test command must start it)", pytrace=False)
     pytest.skip(message)
+
+
+def node_packages(component: str, installed: Path, install: str) -> str:
+    """Node's path, once ``installed`` (a file the project script ``install`` leaves
+    after fetching the component's pinned npm packages) exists."""
+    node = shutil.which("node")
+    if node is None:
+        unavailable(component, "node is not on PATH (Node.js 20 or newer)")
+    if not installed.exists():
+        unavailable(component, f"its packages are not installed; run {install}")
+    return node
 
 
 def postgres_url() -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.components import unavailable
+from tests.support.components import node_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "gateway"
@@ -36,10 +35,7 @@ class Subgraph:
 
 
 def require_gateway() -> None:
-    if shutil.which("node") is None:
-        unavailable("Hive Gateway", "node is not on PATH (Node.js 20 or newer)")
-    if not INSTALLED.exists():
-        unavailable("Hive Gateway", "its packages are not installed; run scripts/gateway install")
+    node_packages("Hive Gateway", INSTALLED, "scripts/gateway install")
 
 
 def write_subgraphs(folder: Path, subgraphs: list[Subgraph]) -> Path:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.support.components import unavailable
+from tests.support.components import node_packages
 
 SCRIPT_DIR = Path(__file__).resolve().parents[2] / "scripts" / "js-client.d"
 INSTALLED = SCRIPT_DIR / "node_modules" / "@apollo" / "client" / "package.json"
@@ -21,16 +20,7 @@ TIMEOUT = 90.0  # seconds: a subscription may wait 15 s, and the machine may be 
 
 
 def require_js_client() -> str:
-    """Node's path, once the client's packages are known to be installed."""
-    node = shutil.which("node")
-    if node is None:
-        unavailable("The JavaScript client", "node is not on PATH; install Node.js 20+")
-    if not INSTALLED.exists():
-        unavailable(
-            "The JavaScript client", "its packages are not installed; run scripts/js-client"
-        )
-    assert node is not None
-    return node
+    return node_packages("The JavaScript client", INSTALLED, "scripts/js-client")
 
 
 async def run_js_client(mode: str, address: str = "", key: str = "") -> dict[str, Any]:
