@@ -16,6 +16,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from connectors.sdk import ConnectorsSettings
 from hub.config import Settings
 from hub.demo.departments import pointed_at
 from hub.events import Channel, Report
@@ -62,10 +63,23 @@ async def app(
     town_settings: Settings, systems: Departments, town_document: dict[str, Any]
 ) -> AsyncIterator[Starlette]:
     """The hub wired to the department simulators, with a record carrying personal data
-    in each system and a reported grid event (its reporter's) in each of the two grids."""
-    async with wired_app(pointed_at(town_settings, systems.urls), town_document) as application:
+    in each system and a reported grid event (its reporter's) in each of the two grids.
+
+    The matrix judges who sees what, not how fast: a few hundred requests to simulators
+    sharing the test's event loop, on a loaded machine, get time budgets made for that."""
+    settings = generous_budgets(pointed_at(town_settings, systems.urls))
+    async with wired_app(settings, town_document) as application:
         await report_in(application.state.services, systems, (GRID_A, GRID_B))
         yield application
+
+
+def generous_budgets(settings: Settings) -> Settings:
+    budgets = {"timeout_seconds": 20.0, "budget_seconds": 30.0}
+    current = settings.connectors.model_dump()
+    for name, connector in settings.connectors.named.items():
+        current[name] = {**connector.model_dump(), **budgets}
+    current["query_budget_seconds"] = 30.0
+    return settings.model_copy(update={"connectors": ConnectorsSettings.model_validate(current)})
 
 
 async def report_in(services: Services, systems: Departments, grids: tuple[str, ...]) -> None:
