@@ -11,6 +11,11 @@ Each test serves the connector's simulator on a loopback port and drives it thro
 the simulator's admin API, so the connector meets real HTTP: contract examples
 validate and map; pagination terminates; credentials are refused cleanly and tokens
 refresh; retries stop; the breaker opens and recovers; mapping round-trips.
+
+Every call the suite makes asks for every record: a stream's time window, plus what
+its area model asks for everywhere (``AreaModel.everywhere()``: the whole globe for a
+bounding box), plus the ``stream_params`` given for it. The auth, retry and breaker
+checks read ``checked_stream`` (by default the first stream in the graph).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from connectors.sdk import (
     ConnectorSettings,
     GridScheme,
     OAuth2ClientCredentials,
+    Params,
     Record,
     Stream,
     UpstreamError,
@@ -144,15 +150,29 @@ def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; 
     window_days: int = 7,
     page_size: int = 10,
     work_orders: WorkOrderCases | None = None,
+    checked_stream: str | None = None,
+    stream_params: Mapping[str, Params] | None = None,
 ) -> type:
     """A pytest class with the standard suite for ``connector`` against ``simulator``.
 
     ``window_days`` bounds the records the pagination test walks; ``page_size`` is small
     so that walk takes several pages. ``work_orders``, for a connector that takes work
     orders from the bus, adds the tests of its ``WorkOrderSink`` and ``ChangeFeed``.
+    ``checked_stream`` names the stream the auth, retry and breaker checks read;
+    ``stream_params`` gives, by stream name, parameters a system needs on every list
+    call beyond a time window and an area.
     """
     app_of = cache(simulator)  # one seeded simulator per suite: building one takes a while
     streams = [s for s in connector.streams if s.graph_name or s.lookup_name]
+    extra = dict(stream_params or {})
+
+    def unfiltered(stream: type[Stream], since: datetime | None = None) -> dict[str, Any]:
+        """Everything ``stream`` holds (since ``since``), in the system's parameters."""
+        return {
+            **stream.area.everywhere(),
+            **extra.get(stream.name, {}),
+            **stream.window(since, None),
+        }
 
     def settings(url: str, **changes: Any) -> ConnectorSettings:
         values: dict[str, Any] = {
@@ -165,9 +185,16 @@ def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; 
         }
         return ConnectorSettings.model_validate(values)
 
+    def checked() -> type[Stream]:
+        return _checked(connector, streams, checked_stream)
+
     async def records(made: Connector, stream: type[Stream]) -> list[Record]:
         since = datetime.now(UTC) - timedelta(days=window_days)
-        return await made.fetch(stream, Call.within(30.0), stream.window(since, None))
+        return await made.fetch(stream, Call.within(30.0), unfiltered(stream, since))
+
+    async def authenticated(made: Connector, stream: type[Stream]) -> None:
+        """One good call first, so a token is at hand before the faults begin."""
+        await made.fetch(stream, Call.within(30.0), unfiltered(stream, datetime.now(UTC)))
 
     class StandardConnectorTests:
         @pytest.fixture
@@ -251,7 +278,7 @@ def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; 
         async def test_credentials_are_refused_cleanly_and_tokens_refresh(
             self, upstream: Simulator, clock: ManualClock, make: Maker
         ) -> None:
-            stream = streams[0]
+            stream = checked()
             wrong = {key: f"wrong-{value}" for key, value in credentials.items()}
             refused = make(credentials=wrong)
             with pytest.raises(UpstreamUnavailableError) as failure:
@@ -269,11 +296,11 @@ def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; 
 
         async def test_retries_stop(self, upstream: Simulator, make: Maker) -> None:
             made = make(retries=2, breaker_failures=100)
-            await _authenticated(made, streams[0])
+            await authenticated(made, checked())
             await upstream.faults(error_rate=1.0, error_status=503)
             await upstream.reset()
             with pytest.raises(UpstreamUnavailableError) as failure:
-                await records(made, streams[0])
+                await records(made, checked())
             assert failure.value.extensions["code"] == "UPSTREAM_UNAVAILABLE"
             assert await upstream.requests() == 3
 
@@ -281,20 +308,20 @@ def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; 
             self, upstream: Simulator, clock: ManualClock, make: Maker
         ) -> None:
             made = make(retries=0, breaker_failures=3)
-            await _authenticated(made, streams[0])
+            await authenticated(made, checked())
             await upstream.faults(error_rate=1.0)
             for _ in range(3):
                 with pytest.raises(UpstreamError):
-                    await records(made, streams[0])
+                    await records(made, checked())
             assert _state(made) is BreakerState.OPEN
             await upstream.reset()
             with pytest.raises(UpstreamUnavailableError):
-                await records(made, streams[0])
+                await records(made, checked())
             assert await upstream.requests() == 0  # failed fast, at home
             await upstream.clear()
             clock.advance(made.settings.breaker_reset_seconds)
             assert _state(made) is BreakerState.HALF_OPEN
-            await records(made, streams[0])
+            await records(made, checked())
             assert _state(made) is BreakerState.CLOSED
 
         async def test_mapping_round_trips(self, make: Maker) -> None:
@@ -302,7 +329,7 @@ def connector_test_class(  # noqa: C901, PLR0913 - one suite, many short tests; 
             # more than a query's budget allows, on purpose.
             made = make(max_pages=1000, budget_seconds=120.0)
             for stream in streams:
-                found = await made.fetch(stream, Call.within(120.0))
+                found = await made.fetch(stream, Call.within(120.0), unfiltered(stream))
                 assert found, f"{stream.name}: the simulator served no records to map"
                 for record in found:
                     node = stream.mapping.to_node(record, **_placement(made))
@@ -400,9 +427,18 @@ def _placement(made: Connector) -> dict[str, Any]:
     }
 
 
-async def _authenticated(made: Connector, stream: type[Stream]) -> None:
-    """One good call first, so a token is at hand before the faults begin."""
-    await made.fetch(stream, Call.within(30.0), stream.window(datetime.now(UTC), None))
+def _checked(
+    connector: type[Connector], streams: list[type[Stream]], name: str | None
+) -> type[Stream]:
+    """The stream the auth, retry and breaker checks read: the one named, or the first."""
+    if name is None:
+        if not streams:
+            raise ValueError(f"{connector.__name__} has no stream in the graph to check")
+        return streams[0]
+    found = [stream for stream in connector.streams if stream.name == name]
+    if not found:
+        raise ValueError(f"{connector.__name__} has no stream named {name!r}")
+    return found[0]
 
 
 def _state(made: Connector) -> BreakerState:

@@ -65,7 +65,8 @@ class HubContext:
     def upstream(self) -> UpstreamSession:
         """Department systems as this request sees them: its time budget starts on first use."""
         call = self.services.connectors.call(scope_of(self._access_footprint()))
-        return UpstreamSession(self.services.connectors, lambda: self.services.registry.index, call)
+        registry = self.services.registry
+        return UpstreamSession(self.services.connectors, lambda: registry.index, call, registry)
 
     def _access_footprint(self) -> str | None:
         """What the caller may see; callers who may see the same share cached answers."""

@@ -12,6 +12,7 @@ from connectors.citymgmt.graph import CityCase
 from connectors.sdk import (
     BEIJING,
     Connector,
+    DepartmentGrids,
     Mapping,
     OAuth2ClientCredentials,
     OffsetPaginator,
@@ -37,7 +38,8 @@ class Cases(Stream):
     item_operation = "getCase"
     records_path = "results"
     paginator = OffsetPaginator(limit=200, total_path="count")
-    grid_param = department_grid = "grid_code"
+    area = DepartmentGrids("grid_code")
+    department_grid = "grid_code"
     location = ("latitude", "longitude")
     since_param, until_param = "created_after", "created_before"
     key_pattern = re.compile(r"CG[0-9]{14}")

@@ -13,6 +13,7 @@ from connectors.health.graph import HealthAlert, HealthFollowUp
 from connectors.sdk import (
     TIMESTAMP,
     Connector,
+    DepartmentGrids,
     HmacSignatureAuth,
     Mapping,
     NextLinkPaginator,
@@ -47,7 +48,7 @@ class FhirSearch(Stream):
 
     records_path = "entry.*.resource"
     paginator = NextLinkPaginator("link[relation=next].url", size_param="_count", size=100)
-    grid_param = "service-area"
+    area = DepartmentGrids("service-area")
     department_grid = AREA
     location = (f"{GEO}[url=latitude].valueDecimal", f"{GEO}[url=longitude].valueDecimal")
 

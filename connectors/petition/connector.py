@@ -17,6 +17,7 @@ from connectors.sdk import (
     Connector,
     Crosswalk,
     CursorPaginator,
+    DepartmentGrids,
     GridScheme,
     Mapping,
     Regions,
@@ -49,7 +50,8 @@ class WorkOrders(Stream):
     records_path = "data"
     paginator = CursorPaginator("next_cursor", param="cursor", size_param="limit", size=100)
     # Orders have no grid: the system files them by community name, the crosswalk's code.
-    grid_param = department_grid = "community"
+    area = DepartmentGrids("community")
+    department_grid = "community"
     location = ("location.lat", "location.lng")
     since_param, until_param = "startTime", "endTime"
     key_pattern = re.compile(r"GD[0-9]{14}")

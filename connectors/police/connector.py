@@ -14,6 +14,7 @@ from connectors.sdk import (
     TIMESTAMP,
     ApiKeyAuth,
     Connector,
+    DepartmentGrids,
     Mapping,
     PageNumberPaginator,
     Stream,
@@ -36,7 +37,7 @@ class Incidents(Stream):
     item_record_path = "data"
     records_path = "data.records"
     paginator = PageNumberPaginator(size=100)
-    grid_param = "grid"
+    area = DepartmentGrids("grid")
     department_grid = "gridCode"
     location = ("location.latitude", "location.longitude")
     since_param, until_param = "from", "to"

@@ -7,6 +7,16 @@ the per-caller cache, validation against the contract, placement in unified grid
 The graph side is ``connectors.sdk.graph``; the standard tests, ``connectors.testing``.
 """
 
+from connectors.sdk.area import (
+    AreaContext,
+    AreaModel,
+    AreaParams,
+    BoundingBox,
+    Communities,
+    DepartmentGrids,
+    NoArea,
+    PointRadius,
+)
 from connectors.sdk.auth import (
     ApiKeyAuth,
     BearerAuth,
@@ -29,6 +39,15 @@ from connectors.sdk.errors import (
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
+)
+from connectors.sdk.grids import (
+    Area,
+    Bounds,
+    Crosswalk,
+    CrosswalkScheme,
+    GridScheme,
+    Locator,
+    Regions,
 )
 from connectors.sdk.mapping import (
     AS_IS,
@@ -53,19 +72,11 @@ from connectors.sdk.pagination import (
     PageRequest,
     Paginator,
     Params,
+    Token,
     paginate,
 )
 from connectors.sdk.paths import dig
-from connectors.sdk.placement import (
-    Area,
-    Crosswalk,
-    CrosswalkScheme,
-    GridScheme,
-    Locator,
-    Placed,
-    Regions,
-    place,
-)
+from connectors.sdk.placement import Placed, place
 from connectors.sdk.registry import ENTRY_POINT_GROUP, discover, load_object
 from connectors.sdk.runtime import Connectors, Health, Status, UpstreamSession
 from connectors.sdk.settings import ConnectorSettings, ConnectorsSettings
@@ -83,11 +94,17 @@ __all__ = [
     "TIMESTAMP",
     "ApiKeyAuth",
     "Area",
+    "AreaContext",
+    "AreaModel",
+    "AreaParams",
     "BearerAuth",
+    "BoundingBox",
+    "Bounds",
     "BreakerState",
     "Call",
     "CircuitBreaker",
     "Codec",
+    "Communities",
     "Connector",
     "ConnectorDisabledError",
     "ConnectorSettings",
@@ -100,6 +117,7 @@ __all__ = [
     "CrosswalkScheme",
     "CursorPaginator",
     "Deadline",
+    "DepartmentGrids",
     "Field",
     "GridScheme",
     "Health",
@@ -109,6 +127,7 @@ __all__ = [
     "MappingError",
     "MissingCredentialError",
     "NextLinkPaginator",
+    "NoArea",
     "OAuth2ClientCredentials",
     "OffsetPaginator",
     "Page",
@@ -118,12 +137,14 @@ __all__ = [
     "Paginator",
     "Params",
     "Placed",
+    "PointRadius",
     "Record",
     "Regions",
     "Status",
     "StatusMap",
     "Stream",
     "TTLCache",
+    "Token",
     "TokenRequestError",
     "UpstreamClient",
     "UpstreamError",

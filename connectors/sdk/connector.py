@@ -42,11 +42,11 @@ from connectors.sdk.errors import (
     ContractViolationError,
     UpstreamUnavailableError,
 )
+from connectors.sdk.grids import Crosswalk, CrosswalkScheme, GridScheme, Regions
 from connectors.sdk.mapping import Record
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Page, PageRequest, Params, Token, paginate
 from connectors.sdk.paths import dig
-from connectors.sdk.placement import Crosswalk, CrosswalkScheme, GridScheme, Regions
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream

@@ -1,9 +1,17 @@
-"""Paginators: what to ask for after a page, one abstract method each.
+"""Paginators: what to ask for after a page, declared, with one abstract method each.
 
-A stream names its paginator; ``paginate`` walks the pages and stops a walk that
-repeats itself: a token seen before, or more pages than any answer should have.
-To support another style, subclass ``Paginator`` and override ``next_token``; override
-``apply`` too when the token does not travel as one query parameter.
+    PageNumberPaginator(size=100, total_header="X-Total-Count")   # ?page=N&size=M
+    OffsetPaginator(limit=200, total_path="data.total")           # ?offset=N&limit=M
+    CursorPaginator("next_cursor", param="cursor")                # a token in the body
+    CursorPaginator(cursor_header="X-Next-Cursor", has_more_path="hasMore")
+    NextLinkPaginator()                                           # the Link header
+
+A walk stops at the first of: a short page (fewer records than the page size), an
+empty page, the total reached (a record count or page count from a header or the
+body), no next token. ``paginate`` stops a walk that repeats itself: a token seen
+before, or more pages than the connector's ``max_pages``. To support another style,
+subclass ``Paginator`` and override ``next_token``; override ``apply`` too when the
+token does not travel as one query parameter.
 """
 
 from __future__ import annotations
@@ -71,13 +79,41 @@ class Paginator(ABC):
         return self.size is not None and len(page.records) < self.size
 
 
-class PageNumberPaginator(Paginator):
-    """``?page=N&size=M``; the last page is the first one short of ``size`` records."""
+def count_of(page: Page, header: str | None, path: str | None) -> int | None:
+    """A count the answer states, in a header or at a body path; None when it states none.
+    A count that is not a whole number is treated as none: the other conditions still stop."""
+    value = page.headers.get(header) if header else None
+    if value is None and path:
+        value = dig(page.body, path)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
-    def __init__(
-        self, page_param: str = "page", size_param: str = "size", size: int = 100, start: int = 1
+
+class PageNumberPaginator(Paginator):
+    """``?page=N&size=M``, from page ``start``. The last page is the first one short of
+    ``size`` records, or the one that reaches the record count (``total_header`` or
+    ``total_path``) or the page count (``pages_header`` or ``pages_path``)."""
+
+    def __init__(  # noqa: PLR0913 - every knob is a keyword with a default
+        self,
+        page_param: str = "page",
+        size_param: str = "size",
+        size: int = 100,
+        start: int = 1,
+        *,
+        total_header: str | None = None,
+        total_path: str | None = None,
+        pages_header: str | None = None,
+        pages_path: str | None = None,
     ) -> None:
         self.param, self.size_param, self.size, self._start = page_param, size_param, size, start
+        self._total = (total_header, total_path)
+        self._pages = (pages_header, pages_path)
 
     def first(self, request: PageRequest) -> PageRequest:
         return self.apply(super().first(request), self._start)
@@ -85,11 +121,19 @@ class PageNumberPaginator(Paginator):
     def next_token(self, page: Page) -> Token | None:
         if self._short(page) or not page.records:
             return None
-        return int(page.token if page.token is not None else self._start) + 1
+        number = int(page.token if page.token is not None else self._start)
+        done = number - self._start + 1  # pages read so far, this one included
+        total, pages = count_of(page, *self._total), count_of(page, *self._pages)
+        if total is not None and self.size is not None and done * self.size >= total:
+            return None
+        if pages is not None and done >= pages:
+            return None
+        return number + 1
 
 
 class OffsetPaginator(Paginator):
-    """``?offset=N&limit=M``; stops at a short page or at ``total_path``'s count."""
+    """``?offset=N&limit=M``; stops at a short page or at the record count, read from
+    the body (``total_path``) or a header (``total_header``)."""
 
     def __init__(
         self,
@@ -97,20 +141,24 @@ class OffsetPaginator(Paginator):
         limit_param: str = "limit",
         limit: int = 100,
         total_path: str | None = None,
+        *,
+        total_header: str | None = None,
     ) -> None:
         self.param, self.size_param, self.size = offset_param, limit_param, limit
-        self._total_path = total_path
+        self._total = (total_header, total_path)
 
     def next_token(self, page: Page) -> Token | None:
         offset = int(page.token or 0) + len(page.records)
-        total = dig(page.body, self._total_path) if self._total_path else None
-        if self._short(page) or not page.records or (isinstance(total, int) and offset >= total):
+        total = count_of(page, *self._total)
+        if self._short(page) or not page.records or (total is not None and offset >= total):
             return None
         return offset
 
 
 class CursorPaginator(Paginator):
-    """An opaque cursor from the body (``cursor_path``), sent back as ``param``."""
+    """An opaque cursor from the body (``cursor_path``) or a header (``cursor_header``),
+    sent back as ``param``. The walk ends when there is no cursor, or when the body's
+    ``has_more_path`` says false."""
 
     def __init__(
         self,
@@ -118,12 +166,21 @@ class CursorPaginator(Paginator):
         param: str = "cursor",
         size_param: str | None = None,
         size: int | None = None,
+        *,
+        cursor_header: str | None = None,
+        has_more_path: str | None = None,
     ) -> None:
         self._cursor_path, self.param = cursor_path, param
         self.size_param, self.size = size_param, size
+        self._cursor_header, self._has_more_path = cursor_header, has_more_path
 
     def next_token(self, page: Page) -> Token | None:
-        cursor = dig(page.body, self._cursor_path)
+        if self._has_more_path is not None and not dig(page.body, self._has_more_path):
+            return None
+        if self._cursor_header is not None:
+            cursor = page.headers.get(self._cursor_header)
+        else:
+            cursor = dig(page.body, self._cursor_path)
         return str(cursor) if cursor else None
 
 

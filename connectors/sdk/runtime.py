@@ -22,8 +22,8 @@ from strawberry.dataloader import DataLoader
 from connectors.sdk.breaker import BreakerState
 from connectors.sdk.calls import Call
 from connectors.sdk.connector import Connector, ConnectorState
+from connectors.sdk.grids import Crosswalk, Locator, Regions
 from connectors.sdk.metrics import ConnectorMetrics
-from connectors.sdk.placement import Crosswalk, Locator, Regions
 from connectors.sdk.registry import discover
 from connectors.sdk.settings import ConnectorsSettings
 from connectors.sdk.stats import Summary
@@ -142,6 +142,7 @@ class UpstreamSession:
     connectors: Connectors
     index: Callable[[], Locator]  # the registry's index as it is now
     call: Call
+    regions: Regions  # the registry's regions (the area models read community names)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def loader(

@@ -6,7 +6,7 @@
         records_path = "data.records"
         paginator = PageNumberPaginator(size=500)
         mapping = Mapping(Incident, {...})
-        grid_param = "beat"                # takes the system's own grid codes, comma-joined
+        area = DepartmentGrids("beat")     # asked by the system's own grid codes, comma-joined
         department_grid = "beatCode"       # where a record names its grid
         location = ("lat", "lng")          # where it has a point, if it has one
 
@@ -19,6 +19,7 @@ import re
 from datetime import datetime
 from typing import Any, ClassVar
 
+from connectors.sdk.area import AreaModel, NoArea
 from connectors.sdk.mapping import Mapping, Record
 from connectors.sdk.pagination import Paginator
 from connectors.sdk.paths import dig
@@ -35,7 +36,7 @@ class Stream:
     paginator: ClassVar[Paginator]
     mapping: ClassVar[Mapping[Any]]
     params: ClassVar[dict[str, str]] = {}  # sent with every list call
-    grid_param: ClassVar[str | None] = None
+    area: ClassVar[AreaModel] = NoArea()  # how a batch of grids is asked for (connectors.sdk.area)
     department_grid: ClassVar[str | None] = None
     location: ClassVar[tuple[str, str] | None] = None  # record paths of (lat, lon)
     since_param: ClassVar[str | None] = None  # the upstream's "at or after" time filter
@@ -44,6 +45,11 @@ class Stream:
     key_pattern: ClassVar[re.Pattern[str] | None] = None  # what an id looks like, if known
     item_operation: ClassVar[str | None] = None  # the operationId of one record by its key
     item_record_path: ClassVar[str] = ""  # where the record is in that answer
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "grid_param" in cls.__dict__:  # the attribute ``area`` replaced
+            raise TypeError(f"{cls.__name__}: write area = DepartmentGrids(...), not grid_param")
 
     @classmethod
     def window(cls, since: datetime | None, until: datetime | None) -> dict[str, str | list[str]]:

@@ -40,6 +40,10 @@ class Registry:
         snapshot = self.snapshot
         return [snapshot.regions[code] for code in snapshot.codes_by_level.get(level, [])]
 
+    def region(self, code: str) -> model.Region | None:
+        """One region by its code, as the last refresh saw it."""
+        return self.snapshot.regions.get(code)
+
     def locate(self, lat: float, lon: float) -> Placement | None:
         return self.index.locate(lat, lon)
 

@@ -1,8 +1,10 @@
-"""Point lookup: which grid and micro-grid a coordinate falls in, via an STR-tree."""
+"""Point lookup: which grid and micro-grid a coordinate falls in, via an STR-tree; and
+the bounding box of some regions' grids, for systems asked by area."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,24 @@ class SpatialIndex:
         grids = _hits(self._grid_tree, self._grids, points[missing]) if missing else []
         grid_of = dict(zip(missing, grids, strict=True))
         return [_placement(micro[i], grid_of.get(i)) for i in range(len(points))]
+
+    def bounds(self, region_codes: Iterable[str]) -> tuple[float, float, float, float] | None:
+        """The bounding box (min lon, min lat, max lon, max lat) of every grid within
+        these regions together; None when no grid with a shape lies within any of them."""
+        shapes = self._grid_tree.geometries
+        chosen = sorted({i for code in region_codes for i in _within(self._grids, code)})
+        if not chosen:
+            return None
+        each = shapely.bounds(shapes[chosen])
+        min_lon, min_lat = each[:, 0].min(), each[:, 1].min()
+        max_lon, max_lat = each[:, 2].max(), each[:, 3].max()
+        return float(min_lon), float(min_lat), float(max_lon), float(max_lat)
+
+
+def _within(codes: list[str], prefix: str) -> range:
+    """The positions of the codes (sorted) within the region ``prefix``: a code names its
+    ancestry, so a region's subtree is one range."""
+    return range(bisect.bisect_left(codes, prefix), bisect.bisect_left(codes, prefix + ":"))
 
 
 def _tree(shapes: Sequence[tuple[str, str]], level: RegionLevel) -> tuple[list[str], STRtree]:

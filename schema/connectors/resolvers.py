@@ -23,6 +23,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from connectors.sdk import (
+    AreaContext,
     Connector,
     ContractViolationError,
     MappingError,
@@ -132,16 +133,14 @@ async def _load_grids(
 ) -> list[list[DepartmentRecord]]:
     connector = session.connectors[name]
     connector.ensure_enabled()
-    scheme = connector.crosswalk()
-    params = stream.window(where.since, where.until)
-    if stream.grid_param is not None:
-        codes = scheme.department_codes(grid_codes)
-        if not codes:  # no department grid overlaps: nothing to ask for
-            return [[] for _ in grid_codes]
-        params[stream.grid_param] = ",".join(codes)
+    scheme, index = connector.crosswalk(), session.index()
+    area = stream.area.params(grid_codes, AreaContext(scheme, index, session.regions))
+    if area is None:  # the area model found nothing to ask for (no department grid overlaps)
+        return [[] for _ in grid_codes]
+    params = {**stream.window(where.since, where.until), **area}
     records = await connector.fetch(stream, session.call, params)
     by_grid: defaultdict[str, list[DepartmentRecord]] = defaultdict(list)
-    for placed in place(stream, records, session.index(), scheme, set(grid_codes)):
+    for placed in place(stream, records, index, scheme, set(grid_codes)):
         node = to_node(connector, stream, placed)
         if where.admits(node):
             by_grid[placed.grid_code].append(node)

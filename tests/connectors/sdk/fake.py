@@ -19,6 +19,7 @@ from connectors.sdk import (
     Connector,
     ConnectorSettings,
     CursorPaginator,
+    DepartmentGrids,
     Mapping,
     Stream,
     field,
@@ -49,7 +50,7 @@ class Items(Stream):
             "note": field("note", optional=True),
         },
     )
-    grid_param = "area"
+    area = DepartmentGrids("area")
     department_grid = "area"
     location = ("lat", "lon")
     item_operation = "getItem"

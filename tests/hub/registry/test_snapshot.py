@@ -64,3 +64,7 @@ async def test_it_holds_people_and_branches_and_follows_imports(
     await registry.import_document({"type": "FeatureCollection", "features": [feature]}, "v2")
     assert registry.snapshot.regions[grid].name == "新名字网格"
     assert registry.snapshot.revision == 2
+    found = registry.region(grid)  # what the area models read, as the last refresh saw it
+    assert found is not None
+    assert found.name == "新名字网格"
+    assert registry.region("330199001999") is None

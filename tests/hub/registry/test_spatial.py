@@ -82,3 +82,17 @@ def test_batches_answer_like_single_lookups(index: SpatialIndex, shapes: dict[st
 def test_an_empty_index_finds_nothing() -> None:
     assert SpatialIndex.empty().locate(30.3, 120.0) is None
     assert len(SpatialIndex.empty()) == 0
+
+
+def test_the_bounds_of_regions_are_the_union_of_their_grids(
+    index: SpatialIndex, shapes: dict[str, Any]
+) -> None:
+    community = "330199001001"
+    grids = [s for code, s in shapes.items() if len(code) == 15 and code.startswith(community)]
+    assert index.bounds([community]) == pytest.approx(shapely.union_all(grids).bounds)
+    every_grid = sorted(code for code in shapes if len(code) == 15)
+    one, other = every_grid[0], every_grid[-1]  # far apart, in different communities
+    both = shapely.union_all([shapes[one], shapes[other]]).bounds
+    assert index.bounds([one, other]) == pytest.approx(both)
+    assert index.bounds(["330199999"]) is None
+    assert SpatialIndex.empty().bounds([community]) is None
