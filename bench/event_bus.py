@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.town import signed_in, unthrottled
+from connectors.sdk import discover
 from connectors.sdk.simulation.demo_town import generate_town
 from hub.app import create_app
 from hub.bus import (
@@ -64,6 +65,7 @@ from hub.registry.importer import import_document
 from hub.registry.model import Region
 from hub.registry.service import Registry
 from hub.services.bus import EventBus
+from hub.services.contributions import Contributions
 from schema import HubContext
 
 Contexts = Callable[[], HubContext]  # a fresh request context each call
@@ -126,20 +128,9 @@ async def new_bus(settings: Settings, metrics: Metrics) -> tuple[EventBus, Datab
     database = Database(settings.database_url)
     registry = Registry(database)
     await registry.refresh()
-    departments = [
-        "command",
-        "police",
-        "citymgmt",
-        "petition",
-        "health",
-        "justice",
-        "emergency",
-        "housing",
-        "environment",
-        "market",
-        "civil",
-    ]
-    return EventBus(settings.bus, database, registry, departments, metrics), database
+    # The installed connectors' feed types and rules, as a hub process has them.
+    contributions = Contributions.of(discover())
+    return EventBus(settings.bus, database, registry, contributions, metrics), database
 
 
 def counting(

@@ -73,6 +73,7 @@ class CityManagementConnector(Connector):
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "case"
+    routing_file = HERE / "routing.yaml"  # rules on its feed types
     feed_keys = {  # noqa: RUF012 - a declaration, read only
         "lat": "latitude",
         "lon": "longitude",

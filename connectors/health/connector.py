@@ -124,6 +124,7 @@ class HealthConnector(Connector):
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "alert"
+    routing_file = HERE / "routing.yaml"  # rules on its feed types
     feed_keys = {"category": "code.coding.0.code", "description": "description"}  # noqa: RUF012
     feed_created_verb = "raised"
     status_schema = "TaskStatus"

@@ -90,6 +90,7 @@ class PetitionConnector(Connector):
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "ticket"
+    calls_back_reporters = True  # the hotline gives the replies owed to reporters (反馈)
     feed_keys = {"category": "category.code", "description": "content"}  # noqa: RUF012
     status_schema = "Status"
     streams = (WorkOrders,)

@@ -74,6 +74,7 @@ class PoliceConnector(Connector):
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "incident"
+    routing_file = HERE / "routing.yaml"  # rules on its feed types
     feed_keys = {  # noqa: RUF012 - a declaration, read only
         "lat": "location.latitude",
         "lon": "location.longitude",

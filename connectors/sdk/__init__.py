@@ -83,6 +83,7 @@ from connectors.sdk.settings import ConnectorSettings, ConnectorsSettings
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
 from connectors.sdk.workorders import refused, work_order_ref
+from hub.core.departments import Department
 
 __all__ = [
     "AS_IS",
@@ -117,6 +118,7 @@ __all__ = [
     "CrosswalkScheme",
     "CursorPaginator",
     "Deadline",
+    "Department",
     "DepartmentGrids",
     "Field",
     "GridScheme",

@@ -50,6 +50,8 @@ from connectors.sdk.paths import dig
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
+from hub.core.departments import Department
+from hub.core.feeds import FeedType, feed_types_of
 from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
 
 log = logging.getLogger("hub.connectors")
@@ -78,6 +80,14 @@ def load_statuses(path: Path) -> StatusMap:
     return StatusMap.load(path)
 
 
+class _FeedTypes:
+    """``Connector.feed_types``: read from the class's declarations, on the class or an
+    instance alike, so the hub can list what is published without connecting anything."""
+
+    def __get__(self, instance: object, owner: type[Connector]) -> tuple[FeedType, ...]:
+        return feed_types_of(owner.department, owner.feed_entity, owner.feed_created_verb)
+
+
 class Connector(ABC):
     name: ClassVar[str]
     department: ClassVar[str]  # a code from contracts/taxonomy/departments.yaml
@@ -94,6 +104,16 @@ class Connector(ABC):
     feed_entity: ClassVar[str | None] = None
     feed_created_verb: ClassVar[str] = "created"
     feed_keys: ClassVar[dict[str, str]] = {}
+    # What the department adds to the bus beside its feed, each applied beside the hub's
+    # own: routing rules on its feed types, categories, and the department itself when
+    # the hub's departments.yaml lacks it.
+    routing_file: ClassVar[Path | None] = None
+    taxonomy_file: ClassVar[Path | None] = None
+    department_info: ClassVar[Department | None] = None
+    # Its system calls reporters back (反馈): the ledger hands it the replies owed.
+    calls_back_reporters: ClassVar[bool] = False
+    # gov.<department>.<feed_entity>.<feed_created_verb> and ….closed; none without a feed.
+    feed_types = _FeedTypes()
 
     @abstractmethod
     def authenticate(self) -> httpx.Auth | None:

@@ -13,14 +13,15 @@ from typing import Any, Protocol, TypeVar
 
 import typer
 
+from connectors.sdk import discover
 from hub.config import Settings, load_settings
-from hub.core.departments import load_departments
 from hub.db.engine import Database
 from hub.db.types import utcnow
 from hub.observability.logs import configure_logging
 from hub.registry.problems import ImportRejectedError, Problem
 from hub.security.audit import Action, Entry, clip
 from hub.security.service import Security, SecurityConfigError
+from hub.services.contributions import Contributions
 
 T = TypeVar("T")
 
@@ -69,14 +70,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def department_codes() -> list[str]:
+    """The hub's departments and those the installed connectors add, as a hub process has them."""
+    return Contributions.of(discover()).department_codes
+
+
 @asynccontextmanager
 async def security(settings: Settings) -> AsyncIterator[Security]:
     """The security services over their own database handle, for one command."""
     async with database(settings) as db:
         try:
-            services = Security.create(
-                settings.security, db, [d.code for d in load_departments()], dev=settings.dev
-            )
+            services = Security.create(settings.security, db, department_codes(), dev=settings.dev)
         except SecurityConfigError as error:
             raise fail(str(error), code=2) from error
         try:

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import database, fail, run, run_import, state
+from hub.cli.common import database, department_codes, fail, run, run_import, state
 from hub.config import Settings
 from hub.core.codes import InvalidCodeError, RegionLevel, level_of
-from hub.core.departments import load_departments
 from hub.crosswalk import CrosswalkEntry, CrosswalkIndex, SchemeImportResult, import_scheme
 from hub.crosswalk import store as crosswalk_store
 from hub.registry.importer import read_document
@@ -32,7 +31,7 @@ def import_file(
     """Overlay DEPARTMENT's grids from FILE on the unified grids; replaces its old scheme.
     A file with any error changes nothing."""
     settings = state(context).settings()
-    departments = [d.code for d in load_departments()]
+    departments = department_codes()
 
     async def go() -> SchemeImportResult:
         async with database(settings) as db:

@@ -11,16 +11,17 @@ from typing import Annotated
 
 import typer
 
+from connectors.sdk import discover
 from hub.bus import BusSettings, CloudEvent, MalformedEventError, Record, Role
 from hub.cli.common import fail, run, state
 from hub.config import Settings
-from hub.core.departments import load_departments
 from hub.events import EventFilter, LiveUpdate, Taxonomy, TaxonomyError
 from hub.events import replay as replay_ledger
-from hub.events.contracts import write_schemas
+from hub.events.contracts import write_contracts, write_schemas
 from hub.events.live import decode
 from hub.routing import Rules, RulesError
 from hub.services import Services
+from hub.services.contributions import ContributionError, Contributions
 
 app = typer.Typer(help="The grid-event bus.", no_args_is_help=True)
 
@@ -155,13 +156,21 @@ def check(
         Path | None, typer.Option(help="A rules file; default: the configured one.")
     ] = None,
 ) -> None:
-    """Check the taxonomy and a routing rules file; exit 2 naming every problem."""
+    """Check the taxonomy and routing rules, the installed connectors' with them; exit 2
+    naming every problem."""
     bus: BusSettings = state(context).settings().bus
-    departments = [d.code for d in load_departments()]
     try:
-        taxonomy = Taxonomy.load(bus.taxonomy_file, departments)
-        checked = Rules.load(rules or bus.routing_rules_file, taxonomy, departments)
-    except (TaxonomyError, RulesError) as error:
+        given = Contributions.of(discover())
+        departments = given.department_codes
+        taxonomy = Taxonomy.load_all(bus.taxonomy_file, given.taxonomy_files, departments)
+        checked = Rules.load_all(
+            rules or bus.routing_rules_file,
+            given.rule_sources,
+            taxonomy,
+            departments,
+            given.feed_types,
+        )
+    except (TaxonomyError, RulesError, ContributionError) as error:
         raise fail(str(error), code=2) from error
     typer.echo(f"{len(taxonomy)} categories and {len(checked.rules)} routing rules are valid")
 
@@ -171,11 +180,24 @@ def contracts(
     publish: Annotated[
         bool,
         typer.Option(
-            help="Rewrite contracts/events/*.json (the checkout's; installed, ./contracts/events)."
+            help="Rewrite the hub's own contracts/events/*.json (the checkout's; installed, "
+            "./contracts/events)."
         ),
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the whole contract here: every event schema, with each installed "
+            "connector's feed types, and asyncapi.yaml listing them all."
+        ),
+    ] = None,
 ) -> None:
-    """The JSON Schema of every event type, generated from the payload models."""
-    written = write_schemas(check_only=not publish)
-    verb = "wrote" if publish else "would write"
-    typer.echo(f"{verb} {len(written)} schemas" + ("" if publish else " (use --publish)"))
+    """The JSON Schema of every event type and the AsyncAPI document, from the code."""
+    if out is not None:
+        given = Contributions.of(discover())
+        written = write_contracts(out, given.feed_types, given.department_codes)
+        typer.echo(f"wrote {len(written)} files into {out}")
+    if publish or out is None:
+        schemas = write_schemas(check_only=not publish)
+        verb = "wrote" if publish else "would write"
+        typer.echo(f"{verb} {len(schemas)} schemas" + ("" if publish else " (use --publish)"))

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import CloudEvent, enqueue
 from hub.bus.cloudevent import stable_id
+from hub.core.feeds import CLOSED_VERB, FeedType
 from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
 from hub.db.types import utcnow
 from hub.db.upsert import insert_missing, upsert_row
 from hub.dispatch.links import DepartmentLinks, FeedSpec
 from hub.events import (
-    DEPARTMENT_FEED_TYPES,
     Disposition,
     GridEventRecord,
     GridEventType,
@@ -46,9 +46,8 @@ from hub.registry import store
 log = logging.getLogger(__name__)
 _CURSORS = cast("Table", FeedCursorRow.__table__)
 _SEEN = cast("Table", UpstreamChangeRow.__table__)
-_FEED_TYPES = {t.value for t in DEPARTMENT_FEED_TYPES}
 # A department's own record is either new or done; its other steps are its business.
-RECORD_VERBS = {LifecycleStatus.RESOLVED: "closed", LifecycleStatus.CLOSED: "closed"}
+RECORD_VERBS = {LifecycleStatus.RESOLVED: CLOSED_VERB, LifecycleStatus.CLOSED: CLOSED_VERB}
 STEP_OF_STATUS = {
     LifecycleStatus.IN_PROGRESS: GridEventType.PROGRESSED,
     LifecycleStatus.RESOLVED: GridEventType.RESOLVED,
@@ -111,9 +110,11 @@ class FeedPoller:
         verb: str | None = spec.created_verb
         if change.kind != "created":
             verb = RECORD_VERBS.get(status) if status else None
-        event_type = f"gov.{spec.department}.{spec.entity}.{verb}"
-        if event_type not in _FEED_TYPES:
+        if verb is None:
             return None  # a change the hub publishes no event for (e.g. an internal step)
+        event_type = FeedType(spec.department, spec.entity, verb).value
+        if event_type not in self.links.feed_types:
+            return None  # a type no installed connector declares
         record = spec.read(change.record)
         if not spec.concerns_hub(record):
             return None
@@ -186,6 +187,11 @@ async def _linked_event(
 def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> CloudEvent:
     status = spec.statuses.get(change.status)
     step_type = STEP_OF_STATUS.get(status) if status else None
+    role = _role(record, spec.department)
+    if role is OrderRole.CO and step_type is not GridEventType.RETURNED:
+        # Only the lead's order moves the event: a co-handler's step is progress on its
+        # own order, and the event stays where it is.
+        step_type, status = GridEventType.PROGRESSED, record.status
     common: dict[str, Any] = {
         "event_id": record.id,
         "category": record.category,
@@ -200,7 +206,7 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
             **common,
             status=LifecycleStatus.RETURNED,
             department=spec.department,
-            role=OrderRole.LEAD if record.lead_department == spec.department else OrderRole.CO,
+            role=role,
             reason=change.note or change.status,
             refused_by=[spec.department],
             order=_order(record, spec.department),
@@ -208,7 +214,11 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
     else:
         # A status the mapping does not know is kept on the timeline, moving nothing.
         data = Progressed(
-            **common, status=status or record.status, department=spec.department, upstream=upstream
+            **common,
+            status=status or record.status,
+            department=spec.department,
+            role=role,
+            upstream=upstream,
         )
     return CloudEvent.of(
         step_type or GridEventType.PROGRESSED,
@@ -219,6 +229,11 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
         id_=_change_id(spec, change),
         time=change.occurred_at,
     )
+
+
+def _role(record: GridEventRecord, department: str) -> OrderRole:
+    """The department's part in the event now: a former lead's late steps move nothing."""
+    return OrderRole.LEAD if record.lead_department == department else OrderRole.CO
 
 
 def _order(record: GridEventRecord, department: str) -> WorkOrderRequested:

@@ -11,10 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.core.feeds import FeedType, type_values
 from hub.core.workorders import ChangeFeed, LifecycleStatus, WorkOrderSink
-from hub.events import DEPARTMENT_FEED_TYPES
-
-_FEED_TYPES = {(t.department, t.entity, t.verb) for t in DEPARTMENT_FEED_TYPES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +74,14 @@ class LinkError(ValueError):
 
 
 class DepartmentLinks:
-    def __init__(self, departments: Collection[str]) -> None:
+    """The sinks and feeds, and the feed types the installed connectors publish: a feed
+    emits only those (``gov.<department>.<entity>.<verb>``)."""
+
+    def __init__(
+        self, departments: Collection[str], feed_types: Collection[FeedType] = frozenset()
+    ) -> None:
         self.departments = set(departments)
+        self.feed_types = type_values(feed_types)
         self.sinks: dict[str, WorkOrderSink] = {}
         self.feeds: list[FeedSpec] = []
 
@@ -93,9 +97,10 @@ class DepartmentLinks:
             raise LinkError(f"feed {spec.feed.name!r} for unknown department {spec.department!r}")
         if any(f.feed.name == spec.feed.name for f in self.feeds):
             raise LinkError(f"a feed named {spec.feed.name!r} is registered already")
-        if (spec.department, spec.entity, spec.created_verb) not in _FEED_TYPES:
+        created = FeedType(spec.department, spec.entity, spec.created_verb)
+        if created.value not in self.feed_types:
             raise LinkError(
-                f"feed {spec.feed.name!r}: gov.{spec.department}.{spec.entity}."
-                f"{spec.created_verb} is not a published event type (hub.events.types)"
+                f"feed {spec.feed.name!r}: {created.value} is not a published event type "
+                "(no installed connector declares it)"
             )
         self.feeds.append(spec)

@@ -9,9 +9,7 @@ from hub.events.projection import Projection
 from hub.events.replay import replay
 from hub.events.taxonomy import Category, Taxonomy, TaxonomyError
 from hub.events.types import (
-    DEPARTMENT_FEED_TYPES,
     Channel,
-    DepartmentFeedType,
     DispatchType,
     Disposition,
     GridEventType,
@@ -23,10 +21,8 @@ from hub.events.types import (
 )
 
 __all__ = [
-    "DEPARTMENT_FEED_TYPES",
     "Category",
     "Channel",
-    "DepartmentFeedType",
     "DispatchType",
     "Disposition",
     "EventFilter",

@@ -1,6 +1,8 @@
 """Feedback to reporters (反馈): when an event a hotline caller reported (or one with a
-reporter's phone) is resolved or closed, a reply is owed, and the hotline (12345)
-gives it. The ledger asks after each batch which of its steps owe one.
+reporter's phone) is resolved or closed, a reply is owed, and the department whose
+system calls reporters back gives it (the connector that declares
+``calls_back_reporters``; the hotline, 12345). The ledger asks after each batch which
+of its steps owe one.
 
 A step owes a reply when it resolved or closed the event (the ledger has the event
 in the step's status now, so a late or refused step owes nothing). The reply's id
@@ -21,7 +23,6 @@ from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import FeedbackRequested, Lifecycle
 from hub.events.types import DispatchType, GridEventType
 
-HOTLINE = "petition"  # the department whose system calls reporters back
 SOURCE = "/hub/ledger"
 OWING = {GridEventType.RESOLVED.value, GridEventType.CLOSED.value}
 MESSAGES = {

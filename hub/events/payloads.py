@@ -1,22 +1,24 @@
 """The data of every event type, as pydantic models: camelCase on the wire.
 
 ``contracts/events/*.json`` are generated from these models (``hub events contracts
---publish``) and tests hold produced events to those files, so the models are the
-one source of the wire format. Readers ignore fields they do not know, so adding an
-optional field is not a breaking change.
+--publish``; with every installed connector's feed types, ``--out``) and tests hold
+produced events to them, so the models are the one source of the wire format.
+Readers ignore fields they do not know, so adding an optional field is not a
+breaking change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from hub.bus.wire import Wire
+from hub.core.feeds import FeedType
 from hub.core.workorders import LifecycleStatus
 from hub.events.types import (
-    DEPARTMENT_FEED_TYPES,
     Channel,
     DispatchType,
     Disposition,
@@ -124,6 +126,11 @@ class Progressed(Lifecycle):
     """progressed, resolved and closed: a step reported by the handling department."""
 
     department: DepartmentCode | None = None
+    role: OrderRole | None = Field(
+        default=None,
+        description="The role of the department's order, when its system took the step: "
+        "a co-handler's (CO) is progress on its own order and never moves the status.",
+    )
     upstream: Upstream | None = None
 
 
@@ -246,6 +253,10 @@ PAYLOADS: dict[str, type[Wire]] = {
     DispatchType.WORK_ORDER.value: WorkOrderRequested,
     DispatchType.NOTICE.value: NoticeIssued,
     DispatchType.FEEDBACK.value: FeedbackRequested,
-    **{t.value: DepartmentRecord for t in DEPARTMENT_FEED_TYPES},
 }
-"""Every CloudEvent type the hub publishes, and the model of its data."""
+"""Every CloudEvent type the hub itself publishes, and the model of its data."""
+
+
+def payloads(feed_types: Iterable[FeedType]) -> dict[str, type[Wire]]:
+    """Every type published with these department feeds, and the model of its data."""
+    return {**PAYLOADS, **{t.value: DepartmentRecord for t in feed_types}}

@@ -26,7 +26,7 @@ from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.db.upsert import insert_missing
 from hub.events import ledger, lifecycle
-from hub.events.feedback import HOTLINE, feedback_owed
+from hub.events.feedback import feedback_owed
 from hub.events.follow import followers
 from hub.events.hooks import AppliedStep, BatchRecorder, StepFollower
 from hub.events.payloads import (
@@ -67,7 +67,7 @@ _STATE = (
 
 
 def next_status(current: LifecycleStatus, event_type: str, step: Lifecycle) -> LifecycleStatus:
-    role = getattr(step, "role", OrderRole.LEAD)
+    role = getattr(step, "role", None) or OrderRole.LEAD  # a step of no order is the lead's
     return lifecycle.after(current, GridEventType(event_type), step.status, role)
 
 
@@ -84,11 +84,14 @@ class Projection:
         topics: Topics | None = None,
         timers: StepFollower | None = None,
         statistics: BatchRecorder | None = None,
+        replies_by: str | None = None,
     ) -> None:
         self.database = database
         self.topics = topics  # where duplicates' follow-up steps go; None: nowhere
         self.timers = timers  # starts and stops each event's deadline timers
         self.statistics = statistics  # folds every step into the rollups
+        # The department whose system calls reporters back; None: no replies are sent.
+        self.replies_by = replies_by
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
         await self.apply(events)
@@ -105,10 +108,16 @@ class Projection:
         primaries = {e.subject or e.payload(Lifecycle).event_id for e in ending}
         async with self.database.engine.connect() as connection:
             following = await followers(connection, primaries)
-            replies = await feedback_owed(connection, ending)
-        return [e.message(topics.grid_events) for e in following] + [
-            e.message(topics.dispatch(HOTLINE)) for e in replies
-        ]
+            replies = await self._replies(connection, ending)
+        return [e.message(topics.grid_events) for e in following] + replies
+
+    async def _replies(
+        self, connection: AsyncConnection, ending: Sequence[CloudEvent]
+    ) -> list[Message]:
+        if self.replies_by is None or self.topics is None:
+            return []
+        owed = await feedback_owed(connection, ending)
+        return [e.message(self.topics.dispatch(self.replies_by)) for e in owed]
 
     async def apply(self, events: Sequence[CloudEvent]) -> int:
         """Apply the steps the ledger does not have yet; returns how many it had not."""

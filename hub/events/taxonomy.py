@@ -8,7 +8,7 @@ category it is in, before the hub refuses to start.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,30 @@ class Taxonomy:
         except (OSError, yaml.YAMLError) as error:
             raise TaxonomyError(str(path), [f"cannot read the file: {error}"]) from error
         return cls.parse(raw, departments, source=path.name)
+
+    @classmethod
+    def load_all(
+        cls, path: Path, extra: Sequence[tuple[str, Path]], departments: Collection[str]
+    ) -> Taxonomy:
+        """The configured file's categories and the groups connectors add, each file
+        checked on its own (``extra``: how problems name a file, and its path); a code in
+        two files is an error naming both."""
+        problems: list[str] = []
+        found: list[tuple[str, Taxonomy]] = []
+        for label, file in [(path.name, path), *extra]:
+            try:
+                found.append((label, cls.load(file, departments)))
+            except TaxonomyError as error:
+                problems += [f"{label}: {problem}" for problem in error.problems]
+        owner: dict[str, str] = {}
+        for label, taxonomy in found:
+            for code in taxonomy.categories:
+                if code in owner:
+                    problems.append(f"{code}: the category is in {owner[code]} and in {label}")
+                owner.setdefault(code, label)
+        if problems:
+            raise TaxonomyError("taxonomy", problems)
+        return cls({c.code: c for _, taxonomy in found for c in taxonomy})
 
     @classmethod
     def parse(cls, raw: Any, departments: Collection[str], source: str = "taxonomy") -> Taxonomy:

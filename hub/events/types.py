@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 
@@ -34,32 +33,6 @@ class DispatchType(StrEnum):
     WORK_ORDER = "gov.grid.workorder.requested"  # create an order in the department's system
     NOTICE = "gov.grid.notice.issued"  # for information: nothing to create or accept
     FEEDBACK = "gov.grid.feedback.requested"  # tell the reporter, through the hotline (12345)
-
-
-@dataclass(frozen=True, slots=True)
-class DepartmentFeedType:
-    """A department's own record, seen through its change feed: ``gov.<d>.<entity>.<verb>``."""
-
-    department: str
-    entity: str
-    verb: str
-
-    @property
-    def value(self) -> str:
-        return f"gov.{self.department}.{self.entity}.{self.verb}"
-
-
-DEPARTMENT_FEED_TYPES: tuple[DepartmentFeedType, ...] = (
-    DepartmentFeedType("police", "incident", "created"),
-    DepartmentFeedType("police", "incident", "closed"),
-    DepartmentFeedType("health", "alert", "raised"),
-    DepartmentFeedType("health", "alert", "closed"),
-    DepartmentFeedType("citymgmt", "case", "created"),
-    DepartmentFeedType("citymgmt", "case", "closed"),
-    DepartmentFeedType("petition", "ticket", "created"),
-    DepartmentFeedType("petition", "ticket", "closed"),
-)
-"""Every department feed type the hub publishes; each has a schema in contracts/events/."""
 
 
 class Channel(StrEnum):

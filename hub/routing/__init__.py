@@ -2,7 +2,7 @@
 
 from hub.routing.decide import COMMAND, Facts, Route, reassign, route_report
 from hub.routing.router import Deadline, Router
-from hub.routing.rules import Rule, Rules, RulesError, RulesFile
+from hub.routing.rules import Rule, Rules, RulesError, RulesFile, RuleSource
 
 __all__ = [
     "COMMAND",
@@ -11,6 +11,7 @@ __all__ = [
     "Route",
     "Router",
     "Rule",
+    "RuleSource",
     "Rules",
     "RulesError",
     "RulesFile",

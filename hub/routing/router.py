@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id
+from hub.core.feeds import type_values
 from hub.core.workorders import LifecycleStatus
 from hub.events import (
     Category,
@@ -39,7 +40,7 @@ from hub.events.payloads import (
     WorkOrderRequested,
 )
 from hub.routing.decide import COMMAND, Facts, Route, matches, reassign, route_report
-from hub.routing.rules import FEED_TYPES, Rule, RulesFile
+from hub.routing.rules import Rule, RulesFile
 
 SOURCE = "/hub/router"
 # When a time limit runs out, from a start: the working calendar's (hub.timers).
@@ -58,14 +59,16 @@ class Router:
         self.rules = rules
         self.topics = topics
         self.deadline = deadline
-        self.takes = frozenset({GridEventType.REPORTED, GridEventType.RETURNED, *FEED_TYPES})
+        # The department feed types the installed connectors publish, as the rules know them.
+        self.feed_types = type_values(rules.feed_types)
+        self.takes = frozenset({GridEventType.REPORTED, GridEventType.RETURNED, *self.feed_types})
 
     async def handle(self, event: CloudEvent) -> list[Message]:
         if event.type == GridEventType.REPORTED:
             return self.route(event, event.payload(Reported))
         if event.type == GridEventType.RETURNED:
             return self.reassign(event, event.payload(Returned))
-        if event.type in FEED_TYPES:
+        if event.type in self.feed_types:
             return self.fan_out(event, event.payload(DepartmentRecord))
         return []
 

@@ -1,15 +1,18 @@
 """Routing rules (``contracts/taxonomy/routing.yaml``): checked at start, reloaded on change.
 
 A rule is a condition on an event and actions that change its route or fan it out.
-The file is checked completely against the taxonomy and the departments, and every
-problem is named; a file with problems is refused as a whole.
+The file is checked completely against the taxonomy, the departments and the feed
+types the installed connectors publish, and every problem is named; a file with
+problems is refused as a whole. A connector may bring rules of its own on its own
+feed types (``RuleSource``); they apply beside the configured file's, and a rule name
+in two files is an error naming both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.core.codes import InvalidCodeError, level_of
-from hub.events import DEPARTMENT_FEED_TYPES, Channel, GridEventType, Severity, Taxonomy
+from hub.core.feeds import FeedType, type_values
+from hub.events import Channel, GridEventType, Severity, Taxonomy
 
 log = logging.getLogger(__name__)
-FEED_TYPES = frozenset(t.value for t in DEPARTMENT_FEED_TYPES)
 
 
 class RulesError(ValueError):
@@ -82,20 +85,70 @@ class _File(_Strict):
 
 
 @dataclass(frozen=True, slots=True)
+class RuleSource:
+    """A rules file beside the configured one: a connector's, whose rules may be on its
+    own feed types only."""
+
+    path: Path
+    label: str  # how problems name it: "water's routing.yaml"
+    types: frozenset[FeedType]
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     rules: tuple[Rule, ...]
 
     @classmethod
-    def load(cls, path: Path, taxonomy: Taxonomy, departments: Collection[str]) -> Rules:
+    def load(
+        cls,
+        path: Path,
+        taxonomy: Taxonomy,
+        departments: Collection[str],
+        feed_types: Collection[FeedType] = frozenset(),
+    ) -> Rules:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise RulesError(str(path), [f"cannot read the file: {error}"]) from error
-        return cls.parse(raw, taxonomy, departments, source=path.name)
+        return cls.parse(raw, taxonomy, departments, feed_types, source=path.name)
+
+    @classmethod
+    def load_all(
+        cls,
+        path: Path,
+        sources: Sequence[RuleSource],
+        taxonomy: Taxonomy,
+        departments: Collection[str],
+        feed_types: Collection[FeedType],
+    ) -> Rules:
+        """The configured file's rules and every source's, each checked, as one set."""
+        problems: list[str] = []
+        found: list[tuple[str, Rules]] = []
+        for label, file, own in [
+            (path.name, path, None),
+            *((s.label, s.path, s.types) for s in sources),
+        ]:
+            try:
+                rules = cls.load(file, taxonomy, departments, feed_types)
+            except RulesError as error:
+                problems += [f"{label}: {problem}" for problem in error.problems]
+                continue
+            if own is not None:
+                problems += [f"{label}: {p}" for p in _foreign(rules.rules, type_values(own))]
+            found.append((label, rules))
+        problems += _clashes(found)
+        if problems:
+            raise RulesError("routing rules", problems)
+        return cls(tuple(rule for _, rules in found for rule in rules.rules))
 
     @classmethod
     def parse(
-        cls, raw: Any, taxonomy: Taxonomy, departments: Collection[str], source: str = "rules"
+        cls,
+        raw: Any,
+        taxonomy: Taxonomy,
+        departments: Collection[str],
+        feed_types: Collection[FeedType] = frozenset(),
+        source: str = "rules",
     ) -> Rules:
         try:
             document = _File.model_validate(raw)
@@ -105,7 +158,7 @@ class Rules:
                 for e in error.errors()
             ]
             raise RulesError(source, problems) from error
-        problems = _Check(taxonomy, set(departments)).rules(document.rules)
+        problems = _Check(taxonomy, set(departments), type_values(feed_types)).rules(document.rules)
         if problems:
             raise RulesError(source, problems)
         return cls(tuple(document.rules))
@@ -114,10 +167,35 @@ class Rules:
         return [rule for rule in self.rules if rule.when.type == event_type]
 
 
+def _foreign(rules: Sequence[Rule], own: frozenset[str]) -> list[str]:
+    """A connector's rules that are not on its own feed types: it may not route reports."""
+    return [
+        f"{rule.name}: {rule.when.type} is not a type this connector publishes"
+        for rule in rules
+        if rule.when.type not in own
+    ]
+
+
+def _clashes(found: Sequence[tuple[str, Rules]]) -> list[str]:
+    owner: dict[str, str] = {}
+    problems = []
+    for label, rules in found:
+        for rule in rules.rules:
+            if rule.name in owner and owner[rule.name] != label:
+                problems.append(
+                    f"{rule.name}: a rule of this name is in {owner[rule.name]} and in {label}"
+                )
+            owner.setdefault(rule.name, label)
+    return problems
+
+
 class _Check:
-    def __init__(self, taxonomy: Taxonomy, departments: set[str]) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, departments: set[str], feed_types: frozenset[str]
+    ) -> None:
         self.taxonomy = taxonomy
         self.departments = departments
+        self.feed_types = feed_types
 
     def rules(self, rules: list[Rule]) -> list[str]:
         problems: list[str] = []
@@ -135,8 +213,8 @@ class _Check:
     def condition(self, rule: Rule) -> list[str]:
         when = rule.when
         problems: list[str] = []
-        if not rule.on_report and when.type not in FEED_TYPES:
-            known = ", ".join(sorted(FEED_TYPES))
+        if not rule.on_report and when.type not in self.feed_types:
+            known = ", ".join(sorted(self.feed_types)) or "none: no installed connector has a feed"
             problems.append(f"type {when.type!r} is not gov.grid.event.reported or one of {known}")
         if (
             when.category
@@ -177,14 +255,30 @@ class _Check:
 
 
 class RulesFile:
-    """The rules in force, and a watcher that swaps them when the file changes."""
+    """The rules in force, and a watcher that swaps them when the configured file changes.
 
-    def __init__(self, path: Path, taxonomy: Taxonomy, departments: Collection[str]) -> None:
+    The connectors' files are package data, read again with it on every reload."""
+
+    def __init__(
+        self,
+        path: Path,
+        taxonomy: Taxonomy,
+        departments: Collection[str],
+        feed_types: Collection[FeedType] = frozenset(),
+        sources: Sequence[RuleSource] = (),
+    ) -> None:
         self.path = path
         self.taxonomy = taxonomy
         self.departments = list(departments)
-        self.current = Rules.load(path, taxonomy, self.departments)
+        self.feed_types = frozenset(feed_types)
+        self.sources = tuple(sources)
+        self.current = self._load()
         self._stamp = self._file_stamp()
+
+    def _load(self) -> Rules:
+        return Rules.load_all(
+            self.path, self.sources, self.taxonomy, self.departments, self.feed_types
+        )
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
@@ -200,7 +294,7 @@ class RulesFile:
             return False
         self._stamp = stamp
         try:
-            self.current = Rules.load(self.path, self.taxonomy, self.departments)
+            self.current = self._load()
         except RulesError as error:
             log.error("routing rules refused; the previous rules stay", extra={"error": str(error)})
             return False

@@ -7,7 +7,7 @@ from functools import cached_property
 
 from connectors.sdk import Connectors
 from hub.config import Settings
-from hub.core.departments import Department, load_departments
+from hub.core.departments import Department
 from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
 from hub.dispatch.departments import link_departments
@@ -15,6 +15,7 @@ from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.security.service import Security
 from hub.services.bus import EventBus
+from hub.services.contributions import Contributions
 
 
 @dataclass
@@ -36,12 +37,13 @@ class Services:
     def create(cls, settings: Settings) -> Services:
         database = Database(settings.database_url)
         registry = Registry(database)
-        departments = load_departments()
-        codes = [d.code for d in departments]
         metrics = Metrics()
-        security = Security.create(settings.security, database, codes, dev=settings.dev)
         connectors = Connectors.create(settings.connectors, metrics.registry)
-        bus = EventBus(settings.bus, database, registry, codes, metrics)
+        contributions = Contributions.of(type(c) for c in connectors)
+        departments = list(contributions.departments)
+        codes = contributions.department_codes
+        security = Security.create(settings.security, database, codes, dev=settings.dev)
+        bus = EventBus(settings.bus, database, registry, contributions, metrics)
         link_departments(bus.links, connectors)
         return cls(settings, database, registry, departments, security, connectors, bus, metrics)
 

@@ -37,6 +37,7 @@ from hub.events.steps import Steps
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.routing import Router, RulesFile
+from hub.services.contributions import Contributions
 from hub.stats import Statistics
 from hub.timers.book import TimerBook
 from hub.timers.schedule import Schedule
@@ -63,7 +64,7 @@ class EventBus:
         settings: BusSettings,
         database: Database,
         registry: Registry,
-        departments: list[str],
+        contributions: Contributions,
         metrics: Metrics,
         backend: Backend | None = None,
         *,
@@ -72,12 +73,20 @@ class EventBus:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.metrics = metrics
-        self.departments = departments
+        self.departments = departments = contributions.department_codes
         self.topics = Topics(settings.namespace)
         self.backend = backend or create_backend(settings, database)
-        self.taxonomy = Taxonomy.load(settings.taxonomy_file, departments)
-        self.rules = RulesFile(settings.routing_rules_file, self.taxonomy, departments)
-        self.links = DepartmentLinks(departments)
+        self.taxonomy = Taxonomy.load_all(
+            settings.taxonomy_file, contributions.taxonomy_files, departments
+        )
+        self.rules = RulesFile(
+            settings.routing_rules_file,
+            self.taxonomy,
+            departments,
+            contributions.feed_types,
+            contributions.rule_sources,
+        )
+        self.links = DepartmentLinks(departments, contributions.feed_types)
         written = Signal()
         self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
         timers = TimerBook(Schedule.load(settings.timers))
@@ -91,7 +100,9 @@ class EventBus:
         self.router = Router(self.taxonomy, self.rules, self.topics, self.schedule.deadline)
         # A verification is timely within a working day, on the working calendar.
         statistics = Statistics(self.schedule.within_a_working_day)
-        self.projection = Projection(database, self.topics, timers, statistics)
+        self.projection = Projection(
+            database, self.topics, timers, statistics, contributions.replies_by
+        )
         self.timers = TimerService(
             database, self.schedule, self.topics, self.clock, settings.timers, written
         )

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from hub.bus import Backend, BusSettings, CloudEvent, Record, Role, Topics, derived_id
 from hub.core.clock import Clock
-from hub.core.departments import load_departments
 from hub.core.workorders import (
     LifecycleStatus,
     UpstreamChange,
@@ -35,6 +34,7 @@ from hub.events.payloads import LIFECYCLE_PAYLOADS, TimeLimit
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
 from hub.services.bus import EventBus
+from tests.support.built_in import built_in_contributions
 
 # A point inside the demo town (grid 330199001006005) and one far outside it.
 INSIDE = (30.312, 120.053)
@@ -122,9 +122,14 @@ def make_bus(
     registry: Registry,
     clock: Clock | None = None,
 ) -> EventBus:
-    departments = [d.code for d in load_departments()]
     return EventBus(
-        bus_settings(topics), database, registry, departments, Metrics(), backend, clock=clock
+        bus_settings(topics),
+        database,
+        registry,
+        built_in_contributions(),
+        Metrics(),
+        backend,
+        clock=clock,
     )
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from hub.cli import app
@@ -19,6 +20,7 @@ from hub.events import ledger
 from hub.events.contracts import schemas
 from hub.services import Services
 from tests.conftest import sqlite_url
+from tests.support.built_in import built_in_contributions
 from tests.support.events import eventually, report
 
 runner = CliRunner()
@@ -110,6 +112,20 @@ def test_the_published_schemas_are_current() -> None:
     result = runner.invoke(app, ["events", "contracts"])
     assert result.exit_code == 0
     assert result.stdout.startswith(f"would write {len(schemas())} schemas")
+
+
+def test_contracts_out_writes_the_whole_contract_with_the_connectors_feeds(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(app, ["events", "contracts", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    feeds = {f"{t.value}.json" for t in built_in_contributions().feed_types}
+    written = {p.name for p in (tmp_path / "events").glob("*.json")}
+    assert {*schemas(), *feeds} <= written
+    document = yaml.safe_load((tmp_path / "asyncapi.yaml").read_text(encoding="utf-8"))
+    names = {m["name"] for m in document["components"]["messages"].values()}
+    assert {name.removesuffix(".json") for name in feeds} <= names
+    assert not (tmp_path / "contracts").exists()  # --out alone publishes nothing else
 
 
 def test_run_starts_the_roles_and_stops_on_sigterm(env: str) -> None:

@@ -10,6 +10,7 @@ from hub.bus import CloudEvent, PoisonMessageError, Topics, derived_id
 from hub.dispatch import DepartmentLinks, Dispatcher, FeedSpec, LinkError
 from hub.events import Disposition, OrderRole, Severity, TimeUnit
 from hub.events.payloads import Person, Place, TimeLimit, WorkOrderRequested
+from tests.support.built_in import built_in_contributions
 from tests.support.events import FakeFeed, FakeSink
 
 GRID = "330199001006005"
@@ -108,7 +109,7 @@ async def test_notices_make_no_order_and_foreign_items_are_poison() -> None:
 
 
 def test_links_refuse_what_the_bus_cannot_use() -> None:
-    links = DepartmentLinks(["citymgmt", "health"])
+    links = DepartmentLinks(["citymgmt", "health"], built_in_contributions().feed_types)
     links.add_sink(FakeSink("citymgmt"))
     with pytest.raises(LinkError, match="has a sink already"):
         links.add_sink(FakeSink("citymgmt"))

@@ -11,10 +11,25 @@ from hub.bus import CloudEvent
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import FeedCursorRow
 from hub.dispatch import FeedSpec
-from hub.events import OrderRole, Projection, Severity
-from hub.events.payloads import Accepted, Upstream
+from hub.events import (
+    Disposition,
+    GridEventType,
+    OrderRole,
+    Projection,
+    Severity,
+    TimeUnit,
+    ledger,
+)
+from hub.events.payloads import Accepted, TimeLimit, Upstream
 from tests.conftest import TownBus
-from tests.support.events import FakeFeed, change, outbox_events, report, routed_step
+from tests.support.events import (
+    FakeFeed,
+    change,
+    lifecycle_step,
+    outbox_events,
+    report,
+    routed_step,
+)
 
 STATUSES = {
     "处置中": LifecycleStatus.IN_PROGRESS,
@@ -195,3 +210,61 @@ async def test_a_departments_own_names_are_read_and_its_own_classes_dropped(
     assert (event.type, event.gridid) == ("gov.citymgmt.case.created", "330199001006005")
     assert "category" not in body  # A0102 is the department's own class, not the taxonomy's
     assert body["description"] == "共享单车堆放"
+
+
+async def test_a_co_handler_closing_its_order_moves_only_its_order(
+    embedded_town_bus: TownBus,
+) -> None:
+    """Police lead, city management co-handles: the co-handler's 已结案 is progress on its
+    own order, and the event stays where the lead's order has it."""
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("municipal.manhole_cover"))
+    routed = lifecycle_step(
+        GridEventType.ROUTED,
+        record,
+        LifecycleStatus.ROUTED,
+        disposition=Disposition.JOINT,
+        lead="police",
+        co_handlers=["citymgmt"],
+        time_limit=TimeLimit(value=2, unit=TimeUnit.HOURS),
+    )
+    orders = [
+        lifecycle_step(
+            GridEventType.ACCEPTED,
+            record,
+            LifecycleStatus.ACCEPTED,
+            salt=department,
+            department=department,
+            role=role,
+            upstream=Upstream(system=system, id=upstream_id),
+        )
+        for department, role, system, upstream_id in [
+            ("police", OrderRole.LEAD, "pd", "JQ1"),
+            ("citymgmt", OrderRole.CO, "cm", "CG1"),
+        ]
+    ]
+    projection = Projection(town.env.database)
+    await projection.apply([routed, *orders])
+    closed = change("CG1", "已结案", system="cm", occurred_at=WHEN, note="井盖已更换")
+    spec = await cases(town, FakeFeed("cm-cases", [closed]))
+    assert await town.bus.feeds.poll(spec) == 1
+    step = (await outbox(town))[-1]
+    body = json.loads(step.data)
+    assert (step.type, body["status"]) == ("gov.grid.event.progressed", "ACCEPTED")
+    assert (body["department"], body["role"], body["note"]) == ("citymgmt", "CO", "井盖已更换")
+
+    await projection.apply([step])
+    async with town.env.database.engine.connect() as connection:
+        (event,) = (await ledger.events(connection, [record.id])).values()
+    assert event.status is LifecycleStatus.ACCEPTED  # the lead has not finished
+
+
+async def test_the_leads_closing_moves_the_event(embedded_town_bus: TownBus) -> None:
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("municipal.manhole_cover"))
+    await Projection(town.env.database).apply([routed_step(record, lead="citymgmt")])
+    closed = change("CG2", "已结案", system="cm", occurred_at=WHEN, event_id=record.id)
+    spec = await cases(town, FakeFeed("cm-cases", [closed]))
+    assert await town.bus.feeds.poll(spec) == 1
+    step = (await outbox(town))[-1]
+    assert (step.type, json.loads(step.data)["role"]) == ("gov.grid.event.resolved", "LEAD")

@@ -26,6 +26,7 @@ from hub.events.payloads import (
 )
 from hub.routing import Router, RulesFile
 from hub.timers.schedule import Schedule
+from tests.support.built_in import built_in_contributions
 
 DEPARTMENTS = [d.code for d in load_departments()]
 GRID = "330199001006005"
@@ -36,7 +37,10 @@ WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def router() -> Router:
     taxonomy = Taxonomy.load(TAXONOMY_FILE, DEPARTMENTS)
-    rules = RulesFile(ROUTING_RULES_FILE, taxonomy, DEPARTMENTS)
+    given = built_in_contributions()
+    rules = RulesFile(
+        ROUTING_RULES_FILE, taxonomy, DEPARTMENTS, given.feed_types, given.rule_sources
+    )
     return Router(taxonomy, rules, TOPICS, Schedule.load(TimerSettings()).deadline)
 
 
