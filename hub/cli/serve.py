@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from strawberry.utils.str_converters import to_camel_case
 
 from hub.app import create_app
 from hub.cli.common import fail, run, state
@@ -134,7 +135,8 @@ async def _demo(
                 f"{result.workers} grid workers, {result.branches} party branches"
             )
         await lay_crosswalk(services.crosswalk, town, systems)
-        typer.echo(await _banner(services, urls, await _demo_key(services)))
+        fields = [name for system in systems.values() for name in system.grid_fields]
+        typer.echo(await _banner(services, urls, fields, await _demo_key(services)))
         generator = await _report_generator(services, reports_per_minute)
         people = _loop_people(services, reports_per_minute)
         try:
@@ -194,6 +196,14 @@ async def _run_server(services: Services) -> None:
     await uvicorn.Server(config).serve()
 
 
+def _department_records(grid_fields: list[str], since: str) -> str:
+    """The banner's lines asking a grid for each simulated department's recent records."""
+    return "\n".join(
+        f'      {to_camel_case(name)}(where: {{since: "{since}"}}) {{ totalCount }}'
+        for name in grid_fields
+    )
+
+
 def _with_time_scale(settings: Settings, scale: float) -> Settings:
     timers = settings.bus.timers.model_copy(update={"time_scale": scale})
     return settings.model_copy(update={"bus": settings.bus.model_copy(update={"timers": timers})})
@@ -204,7 +214,9 @@ def _with_address(settings: Settings, host: str | None, port: int | None) -> Set
     return settings.model_copy(update=update)
 
 
-async def _banner(services: Services, departments: dict[str, str], key: str) -> str:
+async def _banner(
+    services: Services, departments: dict[str, str], grid_fields: list[str], key: str
+) -> str:
     async with services.database.session() as session:
         sample = await store.page(session, RegionLevel.MICRO_GRID, None, None, 1)
         street = await store.page(session, RegionLevel.STREET, None, None, 1)
@@ -240,10 +252,7 @@ Try these:
       ... on Street {{ communities {{ name households grids {{ code name }} }} }} }} }}
 
   {{ region(code: "{community_code}") {{ name ... on Community {{ grids {{ code name
-      incidents(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ summary status }} }} }}
-      cityCases(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ status }} }} }}
-      petitions(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ title status }} }} }}
-      healthFollowUps(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ status }} }} }}
+{_department_records(grid_fields, since)}
   }} }} }} }}
 
   {{ connectors {{ name health breaker latencyP50Ms errorRate }} }}

@@ -37,6 +37,11 @@ class DemoSystem:
         """The crosswalk's name for the system's grids, as the connector reads them."""
         return self.connector.grid_scheme or self.connector.department
 
+    @property
+    def grid_fields(self) -> list[str]:
+        """The streams' fields on ``Grid`` (as declared, snake case)."""
+        return [stream.graph_name for stream in self.connector.streams if stream.graph_name]
+
 
 DemoSystems = Mapping[str, DemoSystem]
 

@@ -26,6 +26,7 @@ def test_a_connector_with_a_simulator_joins_and_one_without_does_not() -> None:
     assert list(systems) == ["water"]
     assert systems["water"].connector is WaterConnector
     assert systems["water"].simulated.credentials == {"api_key": DEMO_KEY}
+    assert systems["water"].grid_fields == []  # its stream is not on Grid
 
 
 def test_a_simulator_reference_to_anything_else_is_refused() -> None:
