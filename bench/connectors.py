@@ -70,7 +70,18 @@ def demo() -> Iterator[tuple[str, Banner]]:
     }
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "demo", "--port", str(port), "--reports-per-minute", "0"],
+            [
+                sys.executable,
+                "-m",
+                "hub",
+                "demo",
+                "--port",
+                str(port),
+                "--reports-per-minute",
+                "0",
+                "--simulator-port-base",
+                "0",
+            ],
             cwd=folder,
             env=env,
             stdout=subprocess.PIPE,

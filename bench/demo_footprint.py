@@ -35,7 +35,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "demo", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "hub",
+                "demo",
+                "--port",
+                str(port),
+                "--simulator-port-base",
+                "0",
+            ],
             cwd=folder,
             env=env,
             stdout=subprocess.DEVNULL,

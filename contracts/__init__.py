@@ -1,6 +1,7 @@
 """The hub's contracts, shipped as package data: the published graph, the event schemas,
-the taxonomy and routing rules, the working calendar, the security roles and the
-upstream systems' OpenAPI documents with their recorded examples.
+the taxonomy and routing rules, the working calendar, the security roles, the
+simulators' admin API and the format of recorded upstream examples (each department
+system's own OpenAPI document ships in its connector's package).
 
 Installed or in a checkout alike, find a file with :func:`contract`::
 
@@ -17,5 +18,5 @@ from importlib.resources.abc import Traversable
 
 def contract(*parts: str) -> Traversable:
     """The contract file or folder at ``parts`` below this package, e.g.
-    ``contract("upstream", "police.openapi.yaml")``; no parts: the package itself."""
+    ``contract("taxonomy", "routing.yaml")``; no parts: the package itself."""
     return files(__name__).joinpath(*parts)

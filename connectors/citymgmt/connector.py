@@ -22,7 +22,6 @@ from connectors.sdk import (
     refused,
     work_order_ref,
 )
-from hub.core.paths import CONTRACTS_DIR
 from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder
 
 HERE = Path(__file__).parent
@@ -69,7 +68,7 @@ class Cases(Stream):
 class CityManagementConnector(Connector):
     name = department = "citymgmt"
     title = "数字城管系统"
-    contract_file = CONTRACTS_DIR / "upstream" / "citymgmt.openapi.yaml"
+    contract_file = HERE / "contract.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "case"
@@ -83,6 +82,7 @@ class CityManagementConnector(Connector):
     status_schema = "CaseStatus"
     streams = (Cases,)
     grid_scheme = "citymgmt"
+    simulator = "connectors.citymgmt.simulated:SIMULATED"
     probe_operation = "listCategories"
 
     def authenticate(self) -> httpx.Auth:

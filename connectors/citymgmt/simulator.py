@@ -1,6 +1,6 @@
 """The digital city-management system (数字城管) as a real HTTP server.
 
-It answers as ``contracts/upstream/citymgmt.openapi.yaml`` says: OAuth2 client
+It answers as ``connectors/citymgmt/contract.openapi.yaml`` says: OAuth2 client
 credentials with expiring bearer tokens, ``offset``/``limit`` lists, an idempotent
 create, and a change feed by case ``version``. ``create_app()`` gives the demo's system.
 """

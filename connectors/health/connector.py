@@ -22,7 +22,6 @@ from connectors.sdk import (
     refused,
     work_order_ref,
 )
-from hub.core.paths import CONTRACTS_DIR
 from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder
 
 HERE = Path(__file__).parent
@@ -120,7 +119,7 @@ class Alerts(FhirSearch):
 class HealthConnector(Connector):
     name = department = "health"
     title = "社区卫生服务信息平台"
-    contract_file = CONTRACTS_DIR / "upstream" / "health.openapi.yaml"
+    contract_file = HERE / "contract.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "alert"
@@ -130,10 +129,13 @@ class HealthConnector(Connector):
     status_schema = "TaskStatus"
     streams = (FollowUps, Alerts)
     grid_scheme = "health"
+    simulator = "connectors.health.simulated:SIMULATED"
     probe_operation = "searchLocations"
 
     def authenticate(self) -> httpx.Auth:
-        return HmacSignatureAuth(self.secret("key_id"), self.secret("secret"))
+        return HmacSignatureAuth(
+            self.secret("key_id"), self.secret("secret"), clock=self.wall_clock
+        )
 
     async def create_work_order(self, order: WorkOrder) -> UpstreamRef:
         """A FHIR conditional create: one Task per grid event, named in its identifier."""

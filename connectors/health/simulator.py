@@ -1,6 +1,6 @@
 """The community-health platform (卫健) as a real HTTP server, in FHIR R4 shapes.
 
-It answers as ``contracts/upstream/health.openapi.yaml`` says: HMAC-signed requests,
+It answers as ``connectors/health/contract.openapi.yaml`` says: HMAC-signed requests,
 ``Bundle`` searchsets paged by ``next`` links, ``Task``, ``Flag`` and ``Location``
 resources, conditional create, and ``_lastUpdated`` searches as the change feed.
 ``create_app()`` gives the demo's system.

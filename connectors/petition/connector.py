@@ -26,7 +26,6 @@ from connectors.sdk import (
     refused,
     work_order_ref,
 )
-from hub.core.paths import CONTRACTS_DIR
 from hub.core.workorders import (
     Feedback,
     UpstreamChange,
@@ -86,7 +85,7 @@ class WorkOrders(Stream):
 class PetitionConnector(Connector):
     name = department = "petition"
     title = "12345政务服务便民热线 工单系统"
-    contract_file = CONTRACTS_DIR / "upstream" / "petition.openapi.yaml"
+    contract_file = HERE / "contract.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "ticket"
@@ -95,6 +94,7 @@ class PetitionConnector(Connector):
     status_schema = "Status"
     streams = (WorkOrders,)
     grid_scheme = "petition"
+    simulator = "connectors.petition.simulated:SIMULATED"
     probe_operation = "listCommunities"
 
     def authenticate(self) -> httpx.Auth:

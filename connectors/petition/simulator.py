@@ -1,6 +1,6 @@
 """The 12345 hotline and petitions system (12345热线/信访) as a real HTTP server.
 
-It answers as ``contracts/upstream/petition.openapi.yaml`` says: HTTP Basic,
+It answers as ``connectors/petition/contract.openapi.yaml`` says: HTTP Basic,
 ``{success, data}`` answers, opaque cursors, orders located by community and address,
 an idempotent create on ``externalNo``, replies, evaluations and a change log.
 ``create_app()`` gives the demo's system.

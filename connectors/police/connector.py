@@ -22,7 +22,6 @@ from connectors.sdk import (
     refused,
     work_order_ref,
 )
-from hub.core.paths import CONTRACTS_DIR
 from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder
 
 HERE = Path(__file__).parent
@@ -70,7 +69,7 @@ class Incidents(Stream):
 class PoliceConnector(Connector):
     name = department = "police"
     title = "公安 警务综合平台"
-    contract_file = CONTRACTS_DIR / "upstream" / "police.openapi.yaml"
+    contract_file = HERE / "contract.openapi.yaml"
     statuses_file = HERE / "statuses.yaml"
     categories_file = HERE / "categories.yaml"
     feed_entity = "incident"
@@ -84,6 +83,7 @@ class PoliceConnector(Connector):
     status_schema = "IncidentStatus"
     streams = (Incidents,)
     grid_scheme = "police"
+    simulator = "connectors.police.simulated:SIMULATED"
     probe_operation = "listIncidentCategories"
 
     def authenticate(self) -> httpx.Auth:

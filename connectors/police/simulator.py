@@ -1,6 +1,6 @@
 """The police system (公安 警务综合平台) as a real HTTP server.
 
-It answers as ``contracts/upstream/police.openapi.yaml`` says: an API key in
+It answers as ``connectors/police/contract.openapi.yaml`` says: an API key in
 ``X-API-Key``, ``{code, message, data}`` envelopes, ``page``/``size`` lists, an
 idempotent create, and a change log. ``create_app()`` gives the demo's system.
 """

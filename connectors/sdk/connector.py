@@ -3,7 +3,7 @@
     class PoliceConnector(Connector):
         name = department = "police"
         title = "公安警情系统"
-        contract_file = CONTRACTS / "police.openapi.yaml"
+        contract_file = HERE / "contract.openapi.yaml"
         statuses_file = HERE / "statuses.yaml"
         streams = (Incidents,)
         grid_scheme = "police"
@@ -99,6 +99,9 @@ class Connector(ABC):
     streams: ClassVar[tuple[type[Stream], ...]] = ()
     grid_scheme: ClassVar[str | None] = None  # the crosswalk's name for its grid scheme
     probe_operation: ClassVar[str | None] = None  # a cheap GET that says the system is up
+    # "package.module:NAME" of its connectors.sdk.simulation.Simulated, if it ships a
+    # simulator: loaded only by the demo, the recorder and tests, never when serving.
+    simulator: ClassVar[str | None] = None
     # How its change feed reads as department events, gov.<department>.<entity>.<verb>,
     # and where its records keep what the bus reads (lat, lon, address, title …).
     feed_entity: ClassVar[str | None] = None
@@ -127,9 +130,11 @@ class Connector(ABC):
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.clock = clock  # monotonic seconds; auth flows that cache tokens should use it
+        self.wall_clock = wall_clock  # Unix seconds; auth that stamps requests should use it
         self.contract = load_contract(self.contract_file)
         self.statuses = load_statuses(self.statuses_file) if self.statuses_file else StatusMap({})
         self.categories = (

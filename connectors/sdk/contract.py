@@ -98,6 +98,23 @@ class Contract:
         # a literal segment beats a parameter: /incidents/changes is not incident "changes"
         return min(matching, key=lambda operation: operation.path.count("{"), default=None)
 
+    @property
+    def server_url(self) -> str | None:
+        """The first of the document's ``servers``: where its examples say it answers."""
+        servers = self.document.get("servers") or [{}]
+        url = servers[0].get("url")
+        return str(url) if url else None
+
+    def response_headers(self, operation_id: str, status: int) -> frozenset[str]:
+        """The headers the contract declares for one answer of an operation, lower-cased."""
+        operation = self.operation(operation_id)
+        base = f"/paths/{_escape(operation.path)}/{operation.method.lower()}/responses/{status}"
+        answer = _resolve(self.document, base)
+        if isinstance(answer, dict) and isinstance(answer.get("$ref"), str):
+            answer = _resolve(self.document, answer["$ref"].removeprefix("#"))
+        headers = answer.get("headers", {}) if isinstance(answer, dict) else {}
+        return frozenset(name.lower() for name in headers)
+
     def validate(self, schema: str, instance: object) -> Violation | None:
         """The first way ``instance`` breaks component ``schema``; None when it conforms."""
         return self._check(schema, schema, instance)

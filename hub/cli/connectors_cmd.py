@@ -1,4 +1,5 @@
-"""``hub connectors list`` and ``hub connector new``: the connectors, and making one."""
+"""``hub connectors list``, ``hub connectors record`` and ``hub connector new``: the
+connectors, their recorded examples, and making one."""
 
 from __future__ import annotations
 
@@ -55,6 +56,29 @@ async def _health(connector: Connector) -> str:
     except NotImplementedError:
         return "no probe"
     return f"UP {seconds * 1000:.0f} ms"
+
+
+@listing.command("record")
+def record(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Connectors to record (default: every one).")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Write DIR/<name>/examples; default: beside each one's contract."),
+    ] = None,
+) -> None:
+    """Record example exchanges with each connector's simulator: a page and an item of
+    every stream, the connector's own scenarios, and 401, 429 and 503."""
+    # The simulators are imported here: the other commands must not load them.
+    from hub.demo.recorder import chosen, record_all  # noqa: PLC0415
+
+    try:
+        systems = chosen(names or [])
+    except KeyError as unknown:
+        raise fail(str(unknown.args[0]), code=2) from unknown
+    written = run(record_all(output, systems))
+    typer.echo(f"recorded {len(written)} exchanges of {len(systems)} systems")
 
 
 @making.command("new")

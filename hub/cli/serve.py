@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from strawberry.utils.str_converters import to_camel_case
 
 from hub.app import create_app
 from hub.cli.common import fail, run, state
@@ -54,30 +55,76 @@ TimeScaleOption = Annotated[
 ]
 
 
-def demo(
+FIRST_SIMULATOR_PORT = 8101  # where the built-in contracts' servers start
+SimulatorPortBaseOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=65535,
+        help="Port of the first department simulator; the others follow, in connector "
+        "name order. 0: any free ports.",
+    ),
+]
+SimulatorPortOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="NAME=PORT",
+        help="Serve connector NAME's simulator on PORT (repeat for more).",
+    ),
+]
+
+
+def demo(  # noqa: PLR0913, PLR0917 - each is one command-line option
     context: typer.Context,
     host: HostOption = None,
     port: PortOption = None,
     reports_per_minute: ReportsOption = 30,
     time_scale: TimeScaleOption = 240,
+    simulator_port_base: SimulatorPortBaseOption = FIRST_SIMULATOR_PORT,
+    simulator_port: SimulatorPortOption = None,
 ) -> None:
-    """Run the hub on the demo town, with the four department systems simulated beside it
-    on loopback ports; the town is generated into the database on first run, and
-    generated reports keep it alive."""
+    """Run the hub on the demo town, with the simulator of every installed connector that
+    ships one beside it on loopback ports; the town is generated into the database on
+    first run, and generated reports keep it alive."""
     overrides = {} if "HUB_LOG_FORMAT" in os.environ else {"log_format": "console"}
     settings = _with_address(state(context).settings(**overrides), host, port)
-    run(_demo(_with_time_scale(settings, time_scale), reports_per_minute))
+    given = _named_ports(simulator_port or [])
+    settings = _with_time_scale(settings, time_scale)
+    run(_demo(settings, reports_per_minute, simulator_port_base, given))
 
 
-async def _demo(settings: Settings, reports_per_minute: float) -> None:
+def _named_ports(options: list[str]) -> dict[str, int]:
+    ports = {}
+    for option in options:
+        name, _, number = option.partition("=")
+        if not (name and number.isdigit() and int(number) < 65536):
+            raise fail(f"--simulator-port takes NAME=PORT, not {option!r}", code=2)
+        ports[name] = int(number)
+    return ports
+
+
+async def _demo(
+    settings: Settings, reports_per_minute: float, first_port: int, given_ports: dict[str, int]
+) -> None:
     # The demo town and the simulators are imported here, not above: `hub serve` loads
     # this module and must not load them.
     from connectors.sdk.simulation import demo_town  # noqa: PLC0415
-    from hub.demo.departments import departments, lay_crosswalk, pointed_at  # noqa: PLC0415
+    from hub.demo.departments import (  # noqa: PLC0415
+        departments,
+        lay_crosswalk,
+        pointed_at,
+        simulator_ports,
+    )
+    from hub.demo.simulators import demo_systems  # noqa: PLC0415
 
+    systems = demo_systems()
+    unknown = set(given_ports) - set(systems)
+    if unknown:
+        raise fail(f"--simulator-port names no simulated connector: {', '.join(sorted(unknown))}")
     town = demo_town.generate_town()
-    async with departments(town) as urls:
-        services = Services.create(pointed_at(settings, urls))
+    ports = simulator_ports(systems, first_port, given_ports)
+    async with departments(town, ports=ports, systems=systems) as urls:
+        services = Services.create(pointed_at(settings, urls, systems))
         await migrate.upgrade(services.database)
         async with services.database.session() as session:
             empty = await store.revision(session) == 0
@@ -87,8 +134,9 @@ async def _demo(settings: Settings, reports_per_minute: float) -> None:
                 f"generated the demo town: {result.regions} regions, "
                 f"{result.workers} grid workers, {result.branches} party branches"
             )
-        await lay_crosswalk(services.crosswalk, town)
-        typer.echo(await _banner(services, urls, await _demo_key(services)))
+        await lay_crosswalk(services.crosswalk, town, systems)
+        fields = [name for system in systems.values() for name in system.grid_fields]
+        typer.echo(await _banner(services, urls, fields, await _demo_key(services)))
         generator = await _report_generator(services, reports_per_minute)
         people = _loop_people(services, reports_per_minute)
         try:
@@ -148,6 +196,14 @@ async def _run_server(services: Services) -> None:
     await uvicorn.Server(config).serve()
 
 
+def _department_records(grid_fields: list[str], since: str) -> str:
+    """The banner's lines asking a grid for each simulated department's recent records."""
+    return "\n".join(
+        f'      {to_camel_case(name)}(where: {{since: "{since}"}}) {{ totalCount }}'
+        for name in grid_fields
+    )
+
+
 def _with_time_scale(settings: Settings, scale: float) -> Settings:
     timers = settings.bus.timers.model_copy(update={"time_scale": scale})
     return settings.model_copy(update={"bus": settings.bus.model_copy(update={"timers": timers})})
@@ -158,7 +214,9 @@ def _with_address(settings: Settings, host: str | None, port: int | None) -> Set
     return settings.model_copy(update=update)
 
 
-async def _banner(services: Services, departments: dict[str, str], key: str) -> str:
+async def _banner(
+    services: Services, departments: dict[str, str], grid_fields: list[str], key: str
+) -> str:
     async with services.database.session() as session:
         sample = await store.page(session, RegionLevel.MICRO_GRID, None, None, 1)
         street = await store.page(session, RegionLevel.STREET, None, None, 1)
@@ -194,10 +252,7 @@ Try these:
       ... on Street {{ communities {{ name households grids {{ code name }} }} }} }} }}
 
   {{ region(code: "{community_code}") {{ name ... on Community {{ grids {{ code name
-      incidents(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ summary status }} }} }}
-      cityCases(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ status }} }} }}
-      petitions(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ title status }} }} }}
-      healthFollowUps(where: {{since: "{since}"}}) {{ totalCount edges {{ node {{ status }} }} }}
+{_department_records(grid_fields, since)}
   }} }} }} }}
 
   {{ connectors {{ name health breaker latencyP50Ms errorRate }} }}

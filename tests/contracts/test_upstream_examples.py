@@ -1,4 +1,4 @@
-"""The recorded exchanges in contracts/upstream/<system>/examples hold to their contracts."""
+"""The recorded exchanges in each built-in connector's examples/ hold to its contract."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 from starlette.routing import Route
 
-from hub.core.paths import CONTRACTS_DIR
-from hub.demo.recorder import record_all
-from hub.demo.simulators import demo_apps
+from hub.demo.recorder import examples_folder, record_all
+from hub.demo.simulators import demo_apps, demo_systems
 from tests.support.simulators import SYSTEMS, contract
 
-UPSTREAM = CONTRACTS_DIR / "upstream"
 CREDENTIAL_HEADERS = {
     "authorization",
     "x-api-key",
@@ -32,7 +30,7 @@ DEMO_SECRETS = (
 
 
 def examples(system: str) -> list[tuple[str, dict[str, Any]]]:
-    folder = UPSTREAM / system / "examples"
+    folder = examples_folder(demo_systems()[system].connector)
     return [
         (p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.json"))
     ]
@@ -131,7 +129,8 @@ def test_every_simulator_route_is_in_the_contract_and_back(
 async def test_the_recorded_examples_are_current(tmp_path: Path) -> None:
     """Recording again gives the committed files byte for byte: they are what the
     simulators answer now, and recording is deterministic."""
-    await record_all(tmp_path)
+    systems = demo_systems()
+    await record_all(tmp_path, {name: systems[name] for name in SYSTEMS})
     for system in SYSTEMS:
         fresh = {
             p.name: p.read_text(encoding="utf-8")
@@ -139,6 +138,6 @@ async def test_the_recorded_examples_are_current(tmp_path: Path) -> None:
         }
         committed = {
             p.name: p.read_text(encoding="utf-8")
-            for p in (UPSTREAM / system / "examples").glob("*.json")
+            for p in examples_folder(systems[system].connector).glob("*.json")
         }
-        assert fresh == committed, f"{system}: run python -m hub.demo.recorder"
+        assert fresh == committed, f"{system}: run hub connectors record"

@@ -157,7 +157,7 @@ def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "demo", "--port", str(port)],
+        [sys.executable, "-m", "hub", "demo", "--port", str(port), "--simulator-port-base", "0"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

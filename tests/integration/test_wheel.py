@@ -121,7 +121,9 @@ def test_every_package_is_the_installed_one_with_its_data_and_py_typed(
         assert (folder / "py.typed").is_file(), package
     site = installed.site_packages
     assert (site / "contracts" / "taxonomy" / "departments.yaml").is_file()
-    assert (site / "contracts" / "upstream" / "police.openapi.yaml").is_file()
+    assert (site / "contracts" / "upstream" / "simulator-admin.openapi.yaml").is_file()
+    assert (site / "connectors" / "police" / "contract.openapi.yaml").is_file()
+    assert any((site / "connectors" / "police" / "examples").glob("*.json"))
     assert (site / "hub" / "db" / "migrations" / "script.py.mako").is_file()
     assert any((site / "hub" / "db" / "migrations" / "versions").glob("*.py"))
     assert any((site / "connectors" / "sdk" / "scaffold" / "template").rglob("*.tmpl"))
@@ -144,7 +146,16 @@ def test_the_installed_demo_answers_a_query_and_stops_on_sigterm(installed: Inst
     log = installed.work / "demo.log"
     with log.open("w", encoding="utf-8") as output:
         demo = subprocess.Popen(
-            [installed.bin("hub"), "demo", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                installed.bin("hub"),
+                "demo",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--simulator-port-base",
+                "0",
+            ],
             cwd=installed.work,
             env=installed.env,
             stdout=output,

@@ -13,11 +13,10 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN, SimulatorSettings
-from hub.core.paths import CONTRACTS_DIR
-from hub.demo.simulators import demo_auth
+from hub.demo.simulators import demo_auth, demo_systems
 from tests.support.openapi import OpenApi
 
-SYSTEMS = ("police", "citymgmt", "petition", "health")
+SYSTEMS = ("police", "citymgmt", "petition", "health")  # the built-in simulated systems
 BASE_URL = "http://simulator.test"
 ADMIN = {"X-Admin-Token": DEFAULT_ADMIN_TOKEN}
 HISTORY_END = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # a Monday, 12:00 in Beijing
@@ -32,7 +31,8 @@ def pinned_settings() -> SimulatorSettings:
 
 
 def contract(system: str) -> OpenApi:
-    return OpenApi(CONTRACTS_DIR / "upstream" / f"{system}.openapi.yaml")
+    """The OpenAPI document of an installed connector's system."""
+    return OpenApi(demo_systems()[system].connector.contract_file)
 
 
 @asynccontextmanager

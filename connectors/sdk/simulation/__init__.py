@@ -10,6 +10,10 @@ gives ``routes()``, ``advance()`` and ``progress()``; ``simulator_app`` adds the
 
     async with serve({"police": app}) as urls:
         ...  # urls["police"] == "http://127.0.0.1:<port>"
+
+A connector declares its simulator for the demo, the recorder and tests with a
+``Simulated`` (how to build it, its demo credentials, its grid scheme, a hook seeding
+personal records, a recording hook on ``Recorder``), named by ``Connector.simulator``.
 """
 
 from connectors.sdk.simulation.admin import CannotAdvanceError, RecordNotFoundError
@@ -46,8 +50,18 @@ from connectors.sdk.simulation.faults import Faults, break_contract
 from connectors.sdk.simulation.limits import RateLimiter
 from connectors.sdk.simulation.paging import by_offset, by_page, decode_token, encode_token
 from connectors.sdk.simulation.params import bad_request, choices, integer, time_param, values
+from connectors.sdk.simulation.recording import NoAuth, Recorder
 from connectors.sdk.simulation.seeding import DailyNumbers, Step
 from connectors.sdk.simulation.server import serve
+from connectors.sdk.simulation.simulated import (
+    AppFactory,
+    PersonalSeeder,
+    RecordingHook,
+    SchemeBuilder,
+    Simulated,
+    SimulatorReferenceError,
+    simulated_by,
+)
 from connectors.sdk.simulation.town import Place, SchemeIndex, TownMap, scheme_feature
 
 __all__ = [
@@ -55,6 +69,7 @@ __all__ = [
     "DEFAULT_ADMIN_TOKEN",
     "DEFAULT_SEED",
     "ApiKeyAuth",
+    "AppFactory",
     "Authenticator",
     "BasicAuth",
     "CannotAdvanceError",
@@ -66,12 +81,19 @@ __all__ = [
     "Faults",
     "HmacAuth",
     "ManualClock",
+    "NoAuth",
     "OAuth2ClientCredentials",
+    "PersonalSeeder",
     "Place",
     "RateLimiter",
     "RecordNotFoundError",
+    "Recorder",
+    "RecordingHook",
+    "SchemeBuilder",
     "SchemeIndex",
+    "Simulated",
     "SimulatorError",
+    "SimulatorReferenceError",
     "SimulatorSettings",
     "Step",
     "System",
@@ -92,6 +114,7 @@ __all__ = [
     "request_target",
     "scheme_feature",
     "serve",
+    "simulated_by",
     "simulator_app",
     "string_to_sign",
     "time_param",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from connectors.citymgmt import CityManagementConnector, simulator
 from connectors.testing import WorkOrderCases, connector_test_class
-from hub.core.paths import CONTRACTS_DIR
 from tests.connectors.orders import FAR_AWAY, order
 
 TestCityManagement = connector_test_class(
@@ -14,7 +13,7 @@ TestCityManagement = connector_test_class(
         "client_id": simulator.DEMO_CLIENT_ID,
         "client_secret": simulator.DEMO_CLIENT_SECRET,
     },
-    examples=CONTRACTS_DIR / "upstream" / "citymgmt" / "examples",
+    examples=CityManagementConnector.contract_file.parent / "examples",
     work_orders=WorkOrderCases(
         accepted=lambda event: order(event, "citymgmt", "city.litter"),
         refused=lambda event: order(event, "citymgmt", "city.litter", FAR_AWAY),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from connectors.petition import PetitionConnector, simulator
 from connectors.testing import WorkOrderCases, connector_test_class
-from hub.core.paths import CONTRACTS_DIR
 from tests.connectors.orders import FAR_AWAY, OneCommunity, order
 
 TestPetition = connector_test_class(
     PetitionConnector,
     simulator=simulator.create_app,
     credentials={"username": simulator.DEMO_USER, "password": simulator.DEMO_PASSWORD},
-    examples=CONTRACTS_DIR / "upstream" / "petition" / "examples",
+    examples=PetitionConnector.contract_file.parent / "examples",
     work_orders=WorkOrderCases(
         accepted=lambda event: order(event, "petition", "environment.noise"),
         refused=lambda event: order(event, "petition", "environment.noise", FAR_AWAY),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from connectors.police import PoliceConnector, simulator
 from connectors.testing import WorkOrderCases, connector_test_class
-from hub.core.paths import CONTRACTS_DIR
 from tests.connectors.orders import FAR_AWAY, order
 
 TestPolice = connector_test_class(
     PoliceConnector,
     simulator=simulator.create_app,
     credentials={"api_key": simulator.DEMO_API_KEY},
-    examples=CONTRACTS_DIR / "upstream" / "police" / "examples",
+    examples=PoliceConnector.contract_file.parent / "examples",
     work_orders=WorkOrderCases(
         accepted=lambda event: order(event, "police", "security.fraud"),
         refused=lambda event: order(event, "police", "security.fraud", FAR_AWAY),

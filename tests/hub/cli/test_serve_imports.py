@@ -26,7 +26,7 @@ print(json.dumps(sorted(sys.modules)))
 
 DEMO_ONLY = re.compile(
     r"^(hub\.demo|connectors\.sdk\.simulation)(\.|$)"  # the demo town, the simulation kit
-    r"|^connectors\.\w+\.(simulator|data|scheme)$"  # each department's simulator
+    r"|^connectors\.\w+\.(simulator|simulated|data|scheme)$"  # each department's simulator
 )
 
 
@@ -63,6 +63,7 @@ def test_the_pattern_names_the_demo_and_simulator_modules() -> None:
         "connectors.sdk.simulation",
         "connectors.sdk.simulation.server",
         "connectors.police.simulator",
+        "connectors.police.simulated",
         "connectors.health.data",
         "connectors.citymgmt.scheme",
     ]

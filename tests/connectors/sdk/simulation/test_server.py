@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from connectors.sdk.simulation import serve
-from hub.demo.simulators import demo_apps, demo_auth
+from hub.demo.simulators import demo_apps, demo_auth, demo_systems
 from tests.support.simulators import ADMIN, SYSTEMS, contract
 
 pytestmark = pytest.mark.integration
@@ -27,7 +27,8 @@ PROBES = {
 async def test_the_four_simulators_answer_over_http_with_the_demo_credentials(
     town_document: dict[str, Any],
 ) -> None:
-    async with serve(demo_apps(town=town_document)) as urls:
+    built_in = {name: system for name, system in demo_systems().items() if name in SYSTEMS}
+    async with serve(demo_apps(town=town_document, systems=built_in)) as urls:
         assert set(urls) == set(SYSTEMS)
         assert len({url.rsplit(":", 1)[1] for url in urls.values()}) == 4
         for system, url in urls.items():
