@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ from typer.testing import CliRunner
 
 from connectors.sdk.scaffold import ScaffoldError, scaffold
 from hub.cli import app
+from tests.support.packages import run_tool
 
 pytestmark = pytest.mark.integration
 
@@ -23,33 +21,17 @@ def test_the_scaffold_passes_its_own_tests_lint_and_types(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     root = tmp_path / "hub-connector-water"
     assert (root / "hub_connector_water" / "contract.openapi.yaml").is_file()
-    tested = _run(root, "pytest", "-q", "-p", "no:cacheprovider")
+    tested = run_tool(root, "pytest", "-q", "-p", "no:cacheprovider")
     assert "8 passed" in tested.splitlines()[-1]
-    _run(root, "ruff", "check", "--no-cache", ".")
-    _run(root, "ruff", "format", "--no-cache", "--check", ".")
+    run_tool(root, "ruff", "check", "--no-cache", ".")
+    run_tool(root, "ruff", "format", "--no-cache", "--check", ".")
     cache = ("--cache-dir", str(tmp_path / "mypy-cache"))
-    assert "Success" in _run(root, "mypy", *cache)
+    assert "Success" in run_tool(root, "mypy", *cache)
     # The hub's own types are read (its py.typed), not taken as Any: a misuse is caught.
     (root / "hub_connector_water" / "misuse.py").write_text(
         "from connectors.sdk import ApiKeyAuth\n\nAUTH = ApiKeyAuth(42)\n", encoding="utf-8"
     )
-    assert '"ApiKeyAuth" has incompatible type "int"' in _run(root, "mypy", *cache, fails=True)
-
-
-def _run(root: Path, tool: str, *arguments: str, fails: bool = False) -> str:
-    """``python -m tool`` in ``root``, as its author would run it there; its output."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
-    done = subprocess.run(
-        [sys.executable, "-m", tool, *arguments],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert (done.returncode != 0) == fails, f"{tool}: {done.stdout}{done.stderr}"
-    return done.stdout
+    assert '"ApiKeyAuth" has incompatible type "int"' in run_tool(root, "mypy", *cache, fails=True)
 
 
 def test_a_bad_or_taken_name_is_refused(tmp_path: Path) -> None:
