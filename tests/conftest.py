@@ -34,6 +34,9 @@ from tests.support.events import make_bus
 from tests.support.principals import bearer, make_keys
 
 pytest_plugins = ["tests.support.dates"]  # HUB_TEST_DATE: the suite on another day
+# Separate distributions with their own pytest configuration, run in their own directory
+# (tests/connectors/test_fixture_packages.py), as their authors would.
+collect_ignore = ["fixtures"]
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 BUS_BACKENDS = [

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,38 +9,29 @@ from typer.testing import CliRunner
 
 from connectors.sdk.scaffold import ScaffoldError, scaffold
 from hub.cli import app
-from hub.core.paths import PROJECT_ROOT
+from tests.support.packages import run_tool
 
 pytestmark = pytest.mark.integration
 
 
-def test_the_scaffold_passes_its_own_tests(tmp_path: Path) -> None:
+def test_the_scaffold_passes_its_own_tests_lint_and_types(tmp_path: Path) -> None:
+    """In a fresh directory, with no ``pip install -e .`` and no PYTHONPATH: the package's
+    own pytest, ruff and strict mypy configuration pass against the installed hub."""
     result = CliRunner().invoke(app, ["connector", "new", "water", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
     root = tmp_path / "hub-connector-water"
     assert (root / "hub_connector_water" / "contract.openapi.yaml").is_file()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(PROJECT_ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    tested = run_tool(root, "pytest", "-q", "-p", "no:cacheprovider")
+    assert "8 passed" in tested.splitlines()[-1]
+    run_tool(root, "ruff", "check", "--no-cache", ".")
+    run_tool(root, "ruff", "format", "--no-cache", "--check", ".")
+    cache = ("--cache-dir", str(tmp_path / "mypy-cache"))
+    assert "Success" in run_tool(root, "mypy", *cache)
+    # The hub's own types are read (its py.typed), not taken as Any: a misuse is caught.
+    (root / "hub_connector_water" / "misuse.py").write_text(
+        "from connectors.sdk import ApiKeyAuth\n\nAUTH = ApiKeyAuth(42)\n", encoding="utf-8"
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "8 passed" in done.stdout.splitlines()[-1]
-    for lint in (["check", "--select", "E,F,I,B,UP,RUF"], ["format", "--check"]):
-        linted = subprocess.run(
-            [sys.executable, "-m", "ruff", *lint, "."],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert linted.returncode == 0, linted.stdout
+    assert '"ApiKeyAuth" has incompatible type "int"' in run_tool(root, "mypy", *cache, fails=True)
 
 
 def test_a_bad_or_taken_name_is_refused(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 
 import pytest
 
@@ -12,6 +12,7 @@ from connectors.sdk import registry as registry_module
 from connectors.sdk.registry import DiscoveryError
 from hub.config import load_settings
 from tests.connectors.sdk.fake import FakeConnector
+from tests.support.connectors import built_in_entry_points
 
 BUILT_IN = ["citymgmt", "health", "petition", "police"]
 THIRD_PARTY = EntryPoint("fake", "tests.connectors.sdk.fake:FakeConnector", "hub.connectors")
@@ -24,12 +25,22 @@ def fresh_discovery() -> Iterator[None]:
     registry_module._discover.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def the_hubs_own_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Discovery sees the hub's own entry points and those a test adds: a connector
+    installed beside the hub is not one these tests know of."""
+    own = built_in_entry_points()
+    monkeypatch.setattr(
+        registry_module, "entry_points", lambda group: own if group == "hub.connectors" else []
+    )
+
+
 @pytest.fixture
 def with_third_party(monkeypatch: pytest.MonkeyPatch) -> None:
-    installed = list(entry_points(group="hub.connectors"))
+    own = built_in_entry_points()
 
     def with_fake(group: str) -> list[EntryPoint]:
-        return [*installed, THIRD_PARTY] if group == "hub.connectors" else []
+        return [*own, THIRD_PARTY] if group == "hub.connectors" else []
 
     monkeypatch.setattr(registry_module, "entry_points", with_fake)
 
