@@ -14,20 +14,22 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.sdk.simulation import (
+    ROADS,
     Clock,
     Course,
     DailyNumbers,
+    FeatureCollection,
     Place,
     RecordNotFoundError,
     SchemeIndex,
     Step,
     TownMap,
+    add_working_days,
+    add_working_hours,
     beijing_local,
+    moment_in_history,
+    person,
 )
-from connectors.sdk.simulation.names import ROADS
-from connectors.sdk.simulation.seeding import moment_in_history, person
-from connectors.sdk.simulation.town import FeatureCollection
-from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 
 HISTORY_DAYS = 90
 CASES = 2000

@@ -15,9 +15,13 @@ import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from connectors.sdk.simulation import DEFAULT_SEED, scheme_feature
-from connectors.sdk.simulation.tiling import PRECISION_DEGREES
-from connectors.sdk.simulation.town import FeatureCollection, outline_of
+from connectors.sdk.simulation import (
+    DEFAULT_SEED,
+    PRECISION_DEGREES,
+    FeatureCollection,
+    outline_of,
+    scheme_feature,
+)
 from hub.core.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR, area_sqm
 
 DEPARTMENT = "citymgmt"

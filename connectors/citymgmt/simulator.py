@@ -33,20 +33,20 @@ from connectors.citymgmt.data import (
 from connectors.citymgmt.scheme import unit_grids
 from connectors.sdk.simulation import (
     BEIJING,
+    FeatureCollection,
     OAuth2ClientCredentials,
     SimulatorError,
     SimulatorSettings,
     bad_request,
     by_offset,
     choices,
+    generate_town,
     integer,
     parse_body,
     simulator_app,
     time_param,
     values,
 )
-from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_CLIENT_ID = "grid-hub"
 DEMO_CLIENT_SECRET = "citymgmt-demo-secret"  # noqa: S105 - the demo simulator's, on loopback

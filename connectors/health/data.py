@@ -17,14 +17,17 @@ from typing import Any
 from connectors.sdk.simulation import (
     Clock,
     Course,
+    FeatureCollection,
     Place,
     RecordNotFoundError,
     SchemeIndex,
     TownMap,
     fhir_instant,
+    id_number,
+    moment_in_history,
+    person,
+    room,
 )
-from connectors.sdk.simulation.seeding import id_number, moment_in_history, person, room
-from connectors.sdk.simulation.town import FeatureCollection
 
 HISTORY_DAYS = 90
 RESIDENTS = 320

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import random
 
-from connectors.sdk.simulation import DEFAULT_SEED, scheme_feature
-from connectors.sdk.simulation.names import PLACE_WORDS, street_address
-from connectors.sdk.simulation.tiling import partition
-from connectors.sdk.simulation.town import FeatureCollection, outline_of
+from connectors.sdk.simulation import (
+    DEFAULT_SEED,
+    PLACE_WORDS,
+    FeatureCollection,
+    outline_of,
+    partition,
+    scheme_feature,
+    street_address,
+)
 
 DEPARTMENT = "health"
 CLINICS = 8

@@ -37,6 +37,7 @@ from connectors.health.data import (
 )
 from connectors.health.scheme import service_areas
 from connectors.sdk.simulation import (
+    FeatureCollection,
     HmacAuth,
     SimulatorError,
     SimulatorSettings,
@@ -44,14 +45,13 @@ from connectors.sdk.simulation import (
     choices,
     decode_token,
     encode_token,
+    generate_town,
     integer,
     parse_body,
+    parse_time,
     simulator_app,
     values,
 )
-from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.params import parse_time
-from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_KEY_ID = "grid-hub"
 DEMO_KEY_SECRET = "health-demo-secret"  # noqa: S105 - the demo simulator's, on loopback

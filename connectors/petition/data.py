@@ -14,20 +14,24 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.sdk.simulation import (
+    ROADS,
     ChangeLog,
     Clock,
     Course,
     DailyNumbers,
+    FeatureCollection,
     Place,
     RecordNotFoundError,
     Step,
     TownMap,
+    add_working_days,
+    add_working_hours,
     beijing_iso,
+    id_number,
+    moment_in_history,
+    person,
+    room,
 )
-from connectors.sdk.simulation.names import ROADS
-from connectors.sdk.simulation.seeding import id_number, moment_in_history, person, room
-from connectors.sdk.simulation.town import FeatureCollection
-from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 
 HISTORY_DAYS = 90
 ORDERS = 1200

@@ -34,6 +34,7 @@ from connectors.petition.data import (
 )
 from connectors.sdk.simulation import (
     BasicAuth,
+    FeatureCollection,
     SimulatorError,
     SimulatorSettings,
     bad_request,
@@ -41,14 +42,13 @@ from connectors.sdk.simulation import (
     choices,
     decode_token,
     encode_token,
+    generate_town,
     integer,
     parse_body,
     simulator_app,
     time_param,
     values,
 )
-from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_USER = "grid-hub"
 DEMO_PASSWORD = "petition-demo-password"  # noqa: S105 - the demo simulator's, on loopback

@@ -20,14 +20,17 @@ from connectors.sdk.simulation import (
     Clock,
     Course,
     DailyNumbers,
+    FeatureCollection,
     Place,
     RecordNotFoundError,
     SchemeIndex,
     TownMap,
     beijing_iso,
+    moment_in_history,
+    person,
+    random_point,
+    room,
 )
-from connectors.sdk.simulation.seeding import moment_in_history, person, room
-from connectors.sdk.simulation.town import FeatureCollection, random_point
 
 HISTORY_DAYS = 90
 INCIDENTS = 1500

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import random
 
-from connectors.sdk.simulation import DEFAULT_SEED, scheme_feature
-from connectors.sdk.simulation.names import chinese_ordinal
-from connectors.sdk.simulation.tiling import partition
-from connectors.sdk.simulation.town import FeatureCollection, outline_of
+from connectors.sdk.simulation import (
+    DEFAULT_SEED,
+    FeatureCollection,
+    chinese_ordinal,
+    outline_of,
+    partition,
+    scheme_feature,
+)
 
 DEPARTMENT = "police"
 STATION = "云溪派出所"

@@ -33,19 +33,19 @@ from connectors.police.data import (
 from connectors.police.scheme import police_grids
 from connectors.sdk.simulation import (
     ApiKeyAuth,
+    FeatureCollection,
     SimulatorError,
     SimulatorSettings,
     bad_request,
     by_page,
     choices,
+    generate_town,
     integer,
     parse_body,
     simulator_app,
     time_param,
     values,
 )
-from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_API_KEY = "police-demo-key"
 DEMO_CLIENT = "grid-hub"
