@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.core.departments import load_departments
 from hub.crosswalk import Crosswalk, overlay, parse_scheme
 from hub.crosswalk import store as crosswalk_store

@@ -37,7 +37,7 @@ from typing import Any
 
 from bench.town import signed_in, unthrottled
 from connectors.sdk import discover
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.app import create_app
 from hub.bus import (
     BackendKind,

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from bench.town import make_keys, prepared
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.app import create_app
 from hub.config import Settings
 from hub.db.engine import Database

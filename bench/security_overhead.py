@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from bench import latency
 from bench.town import make_keys, prepared
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.app import create_app
 from hub.config import Settings
 from hub.demo.departments import departments, lay_crosswalk, pointed_at

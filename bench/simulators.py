@@ -17,8 +17,7 @@ import time
 
 import httpx
 
-from connectors.sdk.simulation import serve
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town, serve
 from hub.demo.simulators import demo_apps, demo_auth
 
 READS = {

@@ -41,7 +41,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.core.workorders import LifecycleStatus
 from hub.db import migrate
 from hub.db.engine import Database

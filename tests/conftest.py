@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.app import create_app
 from hub.bus import Backend, Topics
 from hub.config import Mode, Settings

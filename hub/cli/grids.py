@@ -130,7 +130,7 @@ def generate(
 ) -> None:
     """Write the synthetic demo town as a GeoJSON FeatureCollection."""
     # Imported here: the demo town stays out of every other command, `hub serve` first.
-    from connectors.sdk.simulation.demo_town import TownSpec, generate_town  # noqa: PLC0415
+    from connectors.sdk.simulation import TownSpec, generate_town  # noqa: PLC0415
 
     town = generate_town(TownSpec() if seed is None else TownSpec(seed=seed))
     output.write_text(json.dumps(town, ensure_ascii=False), encoding="utf-8")

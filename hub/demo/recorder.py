@@ -30,9 +30,14 @@ from urllib.parse import quote
 import httpx
 
 from connectors.sdk import Connector, Contract, PageRequest, Stream, dig
-from connectors.sdk.simulation import ManualClock, NoAuth, Recorder, SimulatorSettings
-from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.town import FeatureCollection
+from connectors.sdk.simulation import (
+    FeatureCollection,
+    ManualClock,
+    NoAuth,
+    Recorder,
+    SimulatorSettings,
+    generate_town,
+)
 from hub.demo.simulators import DemoSystem, DemoSystems, demo_auth, demo_systems
 
 RECORDED_AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)

@@ -19,9 +19,13 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from connectors.sdk import Connector, ConnectorSettings, discover
-from connectors.sdk.simulation import Simulated, SimulatorSettings, simulated_by
-from connectors.sdk.simulation.demo_town import generate_town
-from connectors.sdk.simulation.town import FeatureCollection
+from connectors.sdk.simulation import (
+    FeatureCollection,
+    Simulated,
+    SimulatorSettings,
+    generate_town,
+    simulated_by,
+)
 from hub.crosswalk import Crosswalk, SchemeImportResult
 
 

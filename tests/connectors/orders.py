@@ -8,7 +8,7 @@ from functools import cache
 
 from shapely.geometry import shape
 
-from connectors.sdk.simulation.demo_town import generate_town
+from connectors.sdk.simulation import generate_town
 from hub.core.workorders import Location, WorkOrder
 
 GRID = "330199001001001"  # 枫桥社区's first grid

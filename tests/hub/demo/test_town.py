@@ -10,12 +10,8 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from connectors.sdk.simulation.demo_town import (
-    TownSpec,
-    generate_town,
-    grid_counts,
-    micro_grid_sizes,
-)
+from connectors.sdk.simulation import TownSpec, generate_town
+from connectors.sdk.simulation.demo_town import grid_counts, micro_grid_sizes
 from hub.core.geo import area_sqm
 
 

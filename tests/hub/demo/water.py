@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from connectors.sdk import ApiKeyAuth, Connector, Mapping, PageNumberPaginator, Stream
 from connectors.sdk.simulation import ApiKeyAuth as KeyCheck
 from connectors.sdk.simulation import (
+    FeatureCollection,
     Recorder,
     Simulated,
     SimulatorError,
@@ -24,7 +25,6 @@ from connectors.sdk.simulation import (
     integer,
     simulator_app,
 )
-from connectors.sdk.simulation.town import FeatureCollection
 
 DEMO_KEY = "water-demo-key"
 DISTRICT = {"code": "W-1", "name": "the one water district"}

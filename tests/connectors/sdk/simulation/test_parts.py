@@ -18,12 +18,14 @@ from connectors.sdk.simulation import (
     ManualClock,
     RateLimiter,
     SimulatorError,
+    add_working_days,
+    add_working_hours,
     break_contract,
     decode_token,
     encode_token,
+    id_number,
+    moment_in_history,
 )
-from connectors.sdk.simulation.seeding import id_number, moment_in_history
-from connectors.sdk.simulation.worktime import add_working_days, add_working_hours
 
 START = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 
