@@ -16,12 +16,14 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from connectors.sdk import ConnectorsSettings
+from connectors.sdk import ConnectorsSettings, discover
+from connectors.testing import composed_sdl
 from hub.config import Settings
 from hub.demo.departments import pointed_at
 from hub.events import Channel, Report
 from hub.registry import store
 from hub.security.principal import Principal, PrincipalKind
+from hub.security.settings import RateLimit
 from hub.services import Services
 from schema import HubContext
 from schema.security import SecurityPlan
@@ -31,6 +33,7 @@ from tests.support.live import graphql_ws, live_server
 from tests.support.matrix import Outcome, PersonalPath, expected, masked, personal_paths
 from tests.support.principals import DEFAULT_ROLES, GRID_A, GRID_B, bearer
 
+UNLIMITED = RateLimit(per_second=1000.0, burst=100_000)
 Ask = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 ENTRIES = {
     "query": "query($code: String!) {{ region(code: $code) {{ ... on Grid {{ {0} }} }} }}",
@@ -66,8 +69,13 @@ async def app(
     in each system and a reported grid event (its reporter's) in each of the two grids.
 
     The matrix judges who sees what, not how fast: a few hundred requests to simulators
-    sharing the test's event loop, on a loaded machine, get time budgets made for that."""
+    sharing the test's event loop, on a loaded machine, get time budgets made for that,
+    and each role's requests (one per case, more with every connector installed) a rate
+    limit they cannot reach."""
     settings = generous_budgets(pointed_at(town_settings, systems.urls))
+    settings = settings.model_copy(
+        update={"security": settings.security.model_copy(update={"rate_limit": UNLIMITED})}
+    )
     async with wired_app(settings, town_document) as application:
         await report_in(application.state.services, systems, (GRID_A, GRID_B))
         yield application
@@ -197,6 +205,15 @@ def test_the_matrix_covers_every_personal_field(plan: SecurityPlan) -> None:
         "GridWorker.phone",
     }
     assert len(cases(plan)) == len(ROLES) * len(paths) * len(ENTRIES) * 2
+
+
+def test_the_matrix_covers_every_installed_connectors_personal_fields(plan: SecurityPlan) -> None:
+    """A connector installed beside the hub (the sixth, say) is in the matrix with the
+    built-ins: its personal fields are reached, and the ``raw`` fixture finds each stored,
+    seeded by its simulator's ``seed_personal``."""
+    holding = {c.department for c in discover() if "@personal(" in composed_sdl(c)}
+    assert {"police", "citymgmt", "petition", "health"} <= holding
+    assert {path.rule.department for path in personal_paths(plan)} >= holding
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["post", "server-sent-events"])
