@@ -34,9 +34,9 @@ GRID = "330199001001001"
 FLOOD_RULE = "emergency-flood-grid-check"  # the package's routing.yaml
 REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
 ORDERS = """query($id: ID!) { event(id: $id) {
-  departments departmentOrders { department upstream { system id } } } }"""
+  leadDepartment { code } departmentOrders { department upstream { system id } } } }"""
 OPENED = """{ events(filter: {categories: ["safety.flood"]}, first: 100) {
-  nodes { id title channel origin } } }"""
+  edges { node { id title channel origin } } } }"""
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,14 @@ def test_the_demo_starts_its_simulator_and_the_graph_reads_it_by_bounding_box(
     assert "  emergency " in log, log  # among "Department systems (simulated)"
     connectors = demo.ask("{ connectors { name health } }")["connectors"]
     assert {"name": "emergency", "health": "UP"} in connectors
-    query = """query($c: String!) { grid(code: $c) {
-      hazardSites(first: 100) { totalCount nodes { id gridCode department } } } }"""
-    sites = demo.ask(query, c=GRID)["grid"]["hazardSites"]
-    assert all(n["gridCode"] == GRID and n["department"] == "emergency" for n in sites["nodes"])
+    # Every grid of the town in one query: one bounding box per batch, each site placed.
+    query = """{ grids(first: 100) { edges { node { code ... on Grid {
+      hazardSites(first: 100) { totalCount edges { node { gridCode department } } } } } } } }"""
+    grids = [edge["node"] for edge in demo.ask(query)["grids"]["edges"]]
+    assert sum(g["hazardSites"]["totalCount"] for g in grids) > 0
+    for grid in grids:
+        sites = [edge["node"] for edge in grid["hazardSites"]["edges"]]
+        assert {(s["gridCode"], s["department"]) for s in sites} <= {(grid["code"], "emergency")}
 
 
 def test_a_flood_report_becomes_an_incident_in_its_system(demo: Demo) -> None:
@@ -116,17 +120,20 @@ def test_a_flood_report_becomes_an_incident_in_its_system(demo: Demo) -> None:
     event_id = demo.ask(REPORT, i=report)["reportEvent"]["id"]
 
     def ordered() -> dict[str, Any] | None:
-        orders = demo.ask(ORDERS, id=event_id)["event"]["departmentOrders"]
-        return next((o for o in orders if o["department"] == "emergency"), None)
+        event: dict[str, Any] = demo.ask(ORDERS, id=event_id)["event"]
+        orders = [o for o in event["departmentOrders"] if o["department"] == "emergency"]
+        return event if orders else None
 
-    order = demo.eventually("no emergency work order", ordered, seconds=60)
+    event = demo.eventually("no emergency work order", ordered, seconds=60)
+    assert event["leadDepartment"] == {"code": "emergency"}
+    (order,) = [o for o in event["departmentOrders"] if o["department"] == "emergency"]
     assert order["upstream"]["system"] == "emergency"
     assert order["upstream"]["id"].startswith("YJ")
 
 
 def test_its_feed_reaches_the_bus_and_its_own_rule_opens_grid_events(demo: Demo) -> None:
     def opened() -> list[dict[str, Any]]:
-        nodes = demo.ask(OPENED)["events"]["nodes"]
+        nodes = [edge["node"] for edge in demo.ask(OPENED)["events"]["edges"]]
         return [n for n in nodes if (n["origin"] or {}).get("rule") == FLOOD_RULE]
 
     events = demo.eventually("no grid event opened by the package's rule", opened, seconds=90)
