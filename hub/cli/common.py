@@ -17,11 +17,14 @@ from connectors.sdk import discover
 from hub.config import Settings, load_settings
 from hub.db.engine import Database
 from hub.db.types import utcnow
+from hub.dispatch import LinkError
+from hub.events import TaxonomyError
 from hub.observability.logs import configure_logging
 from hub.registry.problems import ImportRejectedError, Problem
+from hub.routing import RulesError
 from hub.security.audit import Action, Entry, clip
 from hub.security.service import Security, SecurityConfigError
-from hub.services.contributions import Contributions
+from hub.services.contributions import ContributionError, Contributions
 
 T = TypeVar("T")
 
@@ -52,8 +55,16 @@ def state(context: typer.Context) -> State:
     return obj if isinstance(obj, State) else State(None)
 
 
+# What the installed connectors and the configured files declare, when it cannot hold:
+# a message naming each problem, not a traceback.
+INSTALLATION_ERRORS = (TaxonomyError, RulesError, LinkError, ContributionError)
+
+
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
+    try:
+        return asyncio.run(coroutine)
+    except INSTALLATION_ERRORS as error:
+        raise fail(str(error), code=2) from error
 
 
 @asynccontextmanager

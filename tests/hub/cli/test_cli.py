@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 
+from hub.cli.common import run
 from hub.config import FederationSettings
 from hub.db import migrate
+from hub.events import TaxonomyError
 from schema import print_sdl
 from tests.support.cli import hub
 
@@ -114,3 +117,15 @@ def test_a_missing_config_file_is_an_error(env: Path) -> None:
     code, _, err = hub("--config", str(env / "absent.toml"), "db", "upgrade")
     assert code == 2
     assert "config file not found" in err
+
+
+def test_a_declaration_that_cannot_hold_ends_a_command_with_its_problems_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async def starting() -> None:
+        raise TaxonomyError("taxonomy", ["water's taxonomy.yaml: (file): not a mapping"])
+
+    with pytest.raises(typer.Exit) as ended:
+        run(starting())
+    assert ended.value.exit_code == 2
+    assert "water's taxonomy.yaml: (file): not a mapping" in capsys.readouterr().err
