@@ -232,8 +232,11 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
 
 
 def _role(record: GridEventRecord, department: str) -> OrderRole:
-    """The department's part in the event now: a former lead's late steps move nothing."""
-    return OrderRole.LEAD if record.lead_department == department else OrderRole.CO
+    """The department's part in the event now: a co-handler's or a former lead's steps
+    move nothing. An event the ledger has no lead for yet is the lead's: the ledger may
+    trail the bus that routed it and created this very order."""
+    lead = record.lead_department
+    return OrderRole.LEAD if lead in (department, None) else OrderRole.CO
 
 
 def _order(record: GridEventRecord, department: str) -> WorkOrderRequested:

@@ -45,10 +45,14 @@ async def next_update(ws: ClientConnection) -> dict[str, Any]:
     return message["payload"]["data"]["gridEvents"]  # type: ignore[no-any-return]
 
 
-async def updates_until(ws: ClientConnection, step: str) -> list[dict[str, Any]]:
-    seen = [await next_update(ws)]
-    while seen[-1]["step"] != step:
-        seen.append(await next_update(ws))
+async def updates_until(ws: ClientConnection, event_id: str, step: str) -> list[dict[str, Any]]:
+    """The event's updates up to ``step``; other events in the community (those the
+    installed connectors' feeds open) pass by."""
+    seen: list[dict[str, Any]] = []
+    while not seen or seen[-1]["step"] != step:
+        update = await next_update(ws)
+        if update["eventId"] == event_id:
+            seen.append(update)
     return seen
 
 
@@ -100,7 +104,7 @@ async def test_a_report_goes_round_the_loop_through_city_management(
 
         report = await http.post("/graphql", json={"query": REPORT, "variables": {"i": MANHOLE}})
         event_id = report.json()["data"]["reportEvent"]["id"]
-        accepted = await updates_until(ws, "ACCEPTED")
+        accepted = await updates_until(ws, event_id, "ACCEPTED")
         ordered = await ledger_event(http, event_id, lambda e: bool(e["departmentOrders"]))
         case_id = ordered["departmentOrders"][0]["upstream"]["id"]
         # The city-management centre works the case up to on-site checking (核查).
@@ -108,14 +112,13 @@ async def test_a_report_goes_round_the_loop_through_city_management(
             f"/_admin/advance/{case_id}", json={"status": "核查", "note": "井盖已补装"}
         )
         assert advanced.status_code == 200, advanced.text
-        resolved = await updates_until(ws, "RESOLVED")
+        resolved = await updates_until(ws, event_id, "RESOLVED")
         event = await ledger_event(http, event_id, lambda e: e["status"] == "RESOLVED")
 
     steps = [(u["step"], u["status"]) for u in accepted + resolved]
     assert steps[:3] == [("REPORTED", "REPORTED"), ("ROUTED", "ROUTED"), ("ACCEPTED", "ACCEPTED")]
     assert steps[-1] == ("RESOLVED", "RESOLVED")
     assert {step for step, _ in steps[3:-1]} <= {"PROGRESSED"}
-    assert {u["eventId"] for u in accepted + resolved} == {event_id}
     assert accepted[2]["department"] == "citymgmt"
     assert event["departmentOrders"] == [
         {"department": "citymgmt", "upstream": {"system": "citymgmt", "id": case_id}}

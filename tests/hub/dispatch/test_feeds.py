@@ -268,3 +268,22 @@ async def test_the_leads_closing_moves_the_event(embedded_town_bus: TownBus) -> 
     assert await town.bus.feeds.poll(spec) == 1
     step = (await outbox(town))[-1]
     assert (step.type, json.loads(step.data)["role"]) == ("gov.grid.event.resolved", "LEAD")
+
+
+async def test_a_change_the_ledger_has_not_seen_routed_yet_is_the_leads(
+    embedded_town_bus: TownBus,
+) -> None:
+    """On Kafka the ledger may trail the bus: the department's system already holds the
+    order, and its 已结案 comes in while the ledger still has the event as reported."""
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("municipal.manhole_cover"))
+    closed = change("CG3", "已结案", system="cm", occurred_at=WHEN, event_id=record.id)
+    spec = await cases(town, FakeFeed("cm-cases", [closed]))
+    assert await town.bus.feeds.poll(spec) == 1
+    step = (await outbox(town))[-1]
+    body = json.loads(step.data)
+    assert (step.type, body["status"], body["role"]) == (
+        "gov.grid.event.resolved",
+        "RESOLVED",
+        "LEAD",
+    )
