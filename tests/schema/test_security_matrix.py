@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from connectors.sdk import ConnectorsSettings, discover
 from connectors.testing import composed_sdl
+from hub.bus import Role
 from hub.config import Settings
 from hub.demo.departments import pointed_at
 from hub.events import Channel, Report
@@ -61,6 +62,9 @@ class Case:
     code: str
 
 
+STILL_BUS = {Role.RELAY, Role.ROUTER, Role.LEDGER, Role.LIVE}
+
+
 @pytest.fixture
 async def app(
     town_settings: Settings, systems: Departments, town_document: dict[str, Any]
@@ -71,10 +75,18 @@ async def app(
     The matrix judges who sees what, not how fast: a few hundred requests to simulators
     sharing the test's event loop, on a loaded machine, get time budgets made for that,
     and each role's requests (one per case, more with every connector installed) a rate
-    limit they cannot reach."""
+    limit they cannot reach.
+
+    The records hold still while the matrix runs: the bus takes reports but neither polls
+    the departments' feeds nor hands work orders over (either adds a newer record than
+    the one the oracle read, and a newest-first list would show that one instead)."""
     settings = generous_budgets(pointed_at(town_settings, systems.urls))
+    still = settings.bus.model_copy(update={"roles": STILL_BUS})
     settings = settings.model_copy(
-        update={"security": settings.security.model_copy(update={"rate_limit": UNLIMITED})}
+        update={
+            "security": settings.security.model_copy(update={"rate_limit": UNLIMITED}),
+            "bus": still,
+        }
     )
     async with wired_app(settings, town_document) as application:
         await report_in(application.state.services, systems, (GRID_A, GRID_B))
