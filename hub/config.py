@@ -20,6 +20,7 @@ from pydantic_settings import (
 
 from connectors.sdk import ConnectorsSettings
 from hub.bus import BusSettings
+from hub.core.telemetry import TelemetrySettings
 from hub.security.settings import SecuritySettings
 
 CONFIG_FILE_VARIABLE = "HUB_CONFIG"
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = SecuritySettings()
     connectors: ConnectorsSettings = ConnectorsSettings()
     bus: BusSettings = BusSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from hub.core import telemetry
 from hub.core.errors import ErrorCode, HubError
 from hub.observability.metrics import Metrics
 from schema.context import HubContext
@@ -66,22 +67,26 @@ class HubSchema(strawberry.federation.Schema):
     ) -> ExecutionResult:
         started = time.perf_counter()
         CURRENT.set(None)
-        try:
-            query = await self._trusted(query, operation_extensions, context_value)
-        except HubError as error:
-            result = _refused(error)
-        else:
-            result = await super().execute(
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
-            )
-            result = await self._audited(result, context_value)
-        self._finish(result, _label(query, operation_name), started)
+        label = _label(query, operation_name)
+        with telemetry.joined(
+            f"graphql {label}", _caller_trace(context_value), _operation(label), kind="server"
+        ):
+            try:
+                query = await self._trusted(query, operation_extensions, context_value)
+            except HubError as error:
+                result = _refused(error)
+            else:
+                result = await super().execute(
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
+                result = await self._audited(result, context_value)
+            self._finish(result, _label(query, operation_name), started)
         return result
 
     async def stream(  # noqa: PLR0913, PLR0917 - strawberry's own signature
@@ -162,6 +167,16 @@ def _label(query: str | None, operation_name: str | None) -> str:
         return operation_name[:MAX_OPERATION_NAME]
     found = _FIRST_OPERATION.match(query or "")
     return found.group(1)[:MAX_OPERATION_NAME] if found else "anonymous"
+
+
+def _caller_trace(context: Any) -> Mapping[str, str] | None:
+    """The caller's request headers, which may carry its trace (``traceparent``)."""
+    request = getattr(context, "request", None)
+    return getattr(request, "headers", None)
+
+
+def _operation(label: str) -> dict[str, str]:
+    return {"graphql.operation.name": label}
 
 
 def _observe(

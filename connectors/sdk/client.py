@@ -42,6 +42,7 @@ from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Params
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.stats import CallWindow
+from hub.core import telemetry
 
 MAX_BACKOFF = 2.0  # seconds; the query budget is a few seconds in all
 Sleep = Callable[[float], Awaitable[None]]
@@ -71,7 +72,7 @@ class UpstreamClient:
         self._http = httpx.AsyncClient(
             base_url=settings.base_url or "",
             auth=auth,
-            transport=transport,
+            transport=telemetry.traced_transport(transport, name),  # traceparent on each
             timeout=settings.timeout_seconds,
         )
 

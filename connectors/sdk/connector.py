@@ -50,6 +50,7 @@ from connectors.sdk.paths import dig
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.statuses import StatusMap
 from connectors.sdk.stream import Stream
+from hub.core import telemetry
 from hub.core.departments import Department
 from hub.core.feeds import FeedType, feed_types_of
 from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
@@ -208,6 +209,7 @@ class Connector(ABC):
         await self.read_fresh(self.probe_operation)
         return time.perf_counter() - started
 
+    @telemetry.traced("read_fresh")
     async def read_fresh(self, operation: str, params: Params | None = None) -> Any:
         """The validated body of a GET made for the hub itself, never from the cache:
         a change feed's next page, a probe."""
@@ -239,6 +241,7 @@ class Connector(ABC):
         if state is ConnectorState.MISCONFIGURED:
             raise UpstreamUnavailableError(self.name, "is not configured", reason=self.problem)
 
+    @telemetry.traced("fetch")
     async def fetch(
         self, stream: type[Stream], call: Call, params: Params | None = None
     ) -> list[Record]:
@@ -265,6 +268,7 @@ class Connector(ABC):
             records.extend(found.records)
         return records
 
+    @telemetry.traced("fetch_one")
     async def fetch_one(self, stream: type[Stream], key: str, call: Call) -> Record | None:
         """One record by its key, or None when the upstream has no such record."""
         self.ensure_enabled()
@@ -305,6 +309,7 @@ class Connector(ABC):
         self.cache.put(key, answer)
         return answer
 
+    @telemetry.traced("send")
     async def send(
         self,
         operation: str,

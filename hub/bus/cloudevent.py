@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ulid import ULID
 
 from hub.bus.message import Headers, Message, Record
+from hub.core import telemetry
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -91,6 +92,9 @@ class CloudEvent:
     gridid: str  # the unified grid code; also the message key
     subject: str | None  # the grid event this is about (its id), when there is one
     data: bytes  # JSON
+    # The trace it belongs to (W3C trace context, the CloudEvents distributed tracing
+    # extension): set from the span that made it, so its handlers continue that trace.
+    traceparent: str | None = None
 
     @classmethod
     def of(  # noqa: PLR0913 - the CloudEvents attributes, all but id and time required
@@ -112,6 +116,7 @@ class CloudEvent:
             gridid=gridid,
             subject=subject,
             data=data.model_dump_json(by_alias=True, exclude_none=True).encode(),
+            traceparent=telemetry.traceparent(),
         )
 
     def message(self, topic: str) -> Message:
@@ -126,6 +131,8 @@ class CloudEvent:
         )
         if self.subject is not None:
             headers += (("ce_subject", self.subject.encode()),)
+        if self.traceparent is not None:
+            headers += (("ce_traceparent", self.traceparent.encode()),)
         return Message(topic=topic, key=self.gridid, value=self.data, headers=headers)
 
     @classmethod
@@ -142,6 +149,7 @@ class CloudEvent:
                 gridid=_required(headers, "ce_gridid"),
                 subject=headers["ce_subject"].decode() if "ce_subject" in headers else None,
                 data=record.value,
+                traceparent=_optional(headers, "ce_traceparent"),
             )
         except (UnicodeDecodeError, ValueError) as error:
             raise MalformedEventError(str(error)) from error
@@ -159,6 +167,11 @@ def _required(headers: dict[str, bytes], name: str) -> str:
     if not value:
         raise MalformedEventError(f"header {name} is missing")
     return value.decode()
+
+
+def _optional(headers: dict[str, bytes], name: str) -> str | None:
+    value = headers.get(name)
+    return value.decode() if value else None
 
 
 def _first_errors(error: ValidationError, limit: int = 3) -> str:

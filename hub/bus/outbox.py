@@ -24,6 +24,7 @@ from hub.bus.backend import Backend, BusUnavailableError
 from hub.bus.message import Message
 from hub.bus.runtime import backoff
 from hub.bus.signal import Signal, wait
+from hub.core import telemetry
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
 
@@ -98,7 +99,9 @@ class OutboxRelay:
                 ).all()
             if not rows:
                 return 0
-            await self.backend.publish([_message(row) for row in rows])
+            traces = (dict(row.headers).get("ce_traceparent") for row in rows)
+            with telemetry.each_joined("outbox publish", traces, kind="producer"):
+                await self.backend.publish([_message(row) for row in rows])
             async with self.database.engine.begin() as connection:
                 await connection.execute(
                     delete(_OUTBOX).where(_OUTBOX.c.id.in_([r.id for r in rows]))

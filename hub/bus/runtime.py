@@ -28,6 +28,7 @@ from hub.bus.backend import Backend, BusUnavailableError, CommitConflictError, G
 from hub.bus.cloudevent import CloudEvent, MalformedEventError
 from hub.bus.dead_letters import dead_letter
 from hub.bus.message import Message, Record
+from hub.core import telemetry
 from hub.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,17 @@ class Subscriber:
         return self.types is None or kind is None or kind in self.types
 
 
-def each(handler: EventHandler, *, concurrent_keys: bool = False) -> BatchHandler:
+def each(
+    handler: EventHandler, *, concurrent_keys: bool = False, span: str | None = None
+) -> BatchHandler:
     """A batch handler that calls ``handler`` per event, in order.
 
     With ``concurrent_keys`` events of different keys (grids) run concurrently, each
     key's events still one after another: for handlers that wait on the network.
+    When tracing, each call is a span named ``span`` in its event's trace, so what the
+    handler sends on (its events, its upstream calls) continues that trace.
     """
+    handler = _traced(handler, span or handler.__qualname__)
 
     async def in_order(events: Sequence[CloudEvent]) -> list[Message]:
         return [output for event in events for output in await handler(event)]
@@ -80,6 +86,15 @@ def each(handler: EventHandler, *, concurrent_keys: bool = False) -> BatchHandle
         return [output for outputs in results for output in outputs]
 
     return by_key if concurrent_keys else in_order
+
+
+def _traced(handler: EventHandler, span: str) -> EventHandler:
+    async def handle(event: CloudEvent) -> Sequence[Message]:
+        attributes = {"cloudevents.event_id": event.id, "cloudevents.event_type": event.type}
+        with telemetry.joined(span, event.traceparent, attributes):
+            return await handler(event)
+
+    return handle
 
 
 def backoff(attempt: int) -> float:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import CloudEvent, enqueue
 from hub.bus.cloudevent import stable_id
+from hub.core import telemetry
 from hub.core.feeds import CLOSED_VERB, FeedType
 from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
@@ -72,7 +73,8 @@ class FeedPoller:
         while True:
             for spec in list(self.links.feeds):
                 try:
-                    await self.poll(spec)
+                    with telemetry.span("feed poll", {"hub.feed": spec.feed.name}):
+                        await self.poll(spec)  # the events it reports carry this trace
                 except Exception:
                     log.exception("change feed failed; retrying", extra={"feed": spec.feed.name})
             await asyncio.sleep(self.interval)

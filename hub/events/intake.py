@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from hub.bus import CloudEvent, Topics, enqueue, new_id
 from hub.bus.signal import Signal
+from hub.core import telemetry
 from hub.core.errors import OutsideGridsError, ReportRejectedError
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
@@ -67,14 +68,15 @@ class Intake:
 
     async def report(self, report: Report) -> GridEventRecord:
         """Accept a report: once this returns, it is in the ledger and the outbox."""
-        event, data = self.reported_event(report)
-        record = ledger.reported_record(event, data)
-        done = asyncio.get_running_loop().create_future()
-        self._pending.append((event, record, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_pending())
-        await done
-        return record
+        with telemetry.span("intake report", {"hub.category": report.category}):
+            event, data = self.reported_event(report)  # in the trace: its span is the parent
+            record = ledger.reported_record(event, data)
+            done = asyncio.get_running_loop().create_future()
+            self._pending.append((event, record, done))
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._write_pending())
+            await done
+            return record
 
     async def _write_pending(self) -> None:
         while self._pending:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from hub.bus import Backend, CloudEvent, MalformedEventError, Record
 from hub.bus.runtime import backoff
+from hub.core import telemetry
 from hub.core.workorders import LifecycleStatus
 from hub.events.filters import EventFilter
 from hub.events.payloads import LIFECYCLE_PAYLOADS, Lifecycle
@@ -169,5 +170,6 @@ class LiveEvents:
             self._recent.popitem(last=False)
         update = decode(event)
         if update is not None:
-            for subscription in list(self.subscribers):
-                subscription.offer(update)
+            with telemetry.each_joined("live publish", (event.traceparent,)):
+                for subscription in list(self.subscribers):
+                    subscription.offer(update)

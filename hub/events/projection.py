@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import CloudEvent, Message, Topics
+from hub.core import telemetry
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.db.upsert import insert_missing
@@ -94,7 +95,8 @@ class Projection:
         self.replies_by = replies_by
 
     async def handle(self, events: Sequence[CloudEvent]) -> list[Message]:
-        await self.apply(events)
+        with telemetry.each_joined("ledger project", (e.traceparent for e in events)):
+            await self.apply(events)
         if self.topics is None:
             return []
         return await self.consequences(events, self.topics)

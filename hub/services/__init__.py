@@ -7,6 +7,7 @@ from functools import cached_property
 
 from connectors.sdk import Connectors
 from hub.config import Settings
+from hub.core import telemetry
 from hub.core.departments import Department
 from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
@@ -35,6 +36,7 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
+        telemetry.configure(settings.telemetry)  # first: the connectors' clients ask it
         database = Database(settings.database_url)
         registry = Registry(database)
         metrics = Metrics()

@@ -117,7 +117,7 @@ class EventBus:
                 Subscriber(
                     topics.group("router"),
                     (topics.grid_events,),
-                    each(self.router.handle),
+                    each(self.router.handle, span="route"),
                     types=self.router.takes,
                 )
             )
@@ -139,7 +139,7 @@ class EventBus:
         return Subscriber(
             self.topics.group(f"dispatch.{department}"),
             (self.topics.dispatch(department),),
-            each(dispatcher.handle, concurrent_keys=True),
+            each(dispatcher.handle, concurrent_keys=True, span=f"dispatch {department}"),
             retry_forever=True,  # a department that is down holds its own queue only
         )
 
