@@ -28,7 +28,7 @@ from hub.demo.departments import pointed_at
 from hub.events import GridEventType, ledger
 from tests.conftest import GraphQLClient, TownBus
 from tests.support.departments import Departments, wired_app
-from tests.support.events import FakeSink, collect, eventually, report, running
+from tests.support.events import INSIDE, FakeSink, collect, eventually, report, running
 from tests.support.principals import bearer
 from tests.support.simulators import HISTORY_END
 
@@ -229,3 +229,55 @@ async def until_spans(spans: InMemorySpanExporter, name: str, count: int) -> lis
 
     await eventually(enough)
     return named(spans.get_finished_spans(), name)
+
+
+REPORT = """mutation Report($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
+MANHOLE = {
+    "category": "municipal.manhole_cover",  # the city-management department's
+    "description": "巡查发现人行道井盖缺失",
+    "channel": "PATROL",
+    "location": {"lat": INSIDE[0], "lon": INSIDE[1]},
+}
+
+
+@pytest.mark.integration
+async def test_a_report_reaches_the_department_system_in_the_trace_of_its_mutation(
+    spans: InMemorySpanExporter,
+    town_settings: Settings,
+    systems: Departments,
+    town_document: dict[str, Any],
+    keys: dict[str, str],
+) -> None:
+    settings = pointed_at(town_settings, {"citymgmt": systems.urls["citymgmt"]})
+    with respx.mock(assert_all_called=False) as upstream:
+        city = upstream.route(url__startswith=systems.urls["citymgmt"]).pass_through()
+        async with (
+            wired_app(settings, town_document) as app,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://hub.test",
+                headers=bearer(keys["command"], purpose="tests"),
+            ) as http,
+        ):
+            answer = await http.post(
+                "/graphql", json={"query": REPORT, "variables": {"i": MANHOLE}}
+            )
+            assert "errors" not in answer.json(), answer.json()["errors"]
+            (send,) = await until_spans(spans, "citymgmt send", 1)
+        sent = {call.request.headers.get("traceparent") for call in city.calls}
+
+    found = spans.get_finished_spans()
+    (graph,) = named(found, "graphql Report")
+    (intake,) = named(found, "intake report")
+    (route,) = [s for s in named(found, "route") if parent_id(s) == span_id(intake)]
+    (dispatch,) = named(found, "dispatch citymgmt")
+    assert parent_id(intake) == span_id(graph)
+    assert parent_id(dispatch) == span_id(route)
+    assert parent_id(send) == span_id(dispatch)
+    requests = [s for s in named(found, "POST") if parent_id(s) == span_id(send)]
+    assert requests  # the work order (and a token, if one was due)
+    assert {traceparent_of(r) for r in requests} <= sent
+    assert graph.context is not None
+    for span in (intake, route, dispatch, send, *requests):
+        assert span.context is not None
+        assert span.context.trace_id == graph.context.trace_id
