@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from hub.config import Settings, load_settings
 from hub.core import telemetry
+from hub.core.telemetry import TelemetrySettings
 from hub.core.workorders import LifecycleStatus
 from hub.demo.departments import pointed_at
 from hub.events import GridEventType, ledger
@@ -169,6 +172,41 @@ def test_the_settings_turn_tracing_on(monkeypatch: pytest.MonkeyPatch) -> None:
         assert provider is not None
         provider.shutdown()
     assert not telemetry.enabled()
+
+
+def test_on_spans_reach_the_collector_over_otlp() -> None:
+    """The exporter the settings build sends what the hub traced, as OTLP/HTTP."""
+    received: list[tuple[str, str | None, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", 0))
+            received.append((self.path, self.headers.get("content-type"), self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the test reads what arrived."""
+
+    server = HTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{server.server_port}/v1/traces"
+    try:
+        telemetry.configure(TelemetrySettings(enabled=True, endpoint=endpoint))
+        with telemetry.span("intake report", {"hub.category": "municipal.manhole_cover"}):
+            pass
+        provider = telemetry.uninstall()
+        assert provider is not None
+        provider.shutdown()  # flushes the batch
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    ((path, kind, body),) = received
+    assert (path, kind) == ("/v1/traces", "application/x-protobuf")
+    assert b"intake report" in body
+    assert b"grid-hub" in body  # the service name
 
 
 def test_off_the_hub_never_imports_opentelemetry() -> None:
