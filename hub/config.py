@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # After SIGTERM, how long requests still running (a stream, a stuck caller) may take
     # before they are cut off, so the process always stops.
     shutdown_grace_seconds: int = Field(default=10, gt=0)
+    # Processes `hub serve` runs on one port; 0: one per core.
+    workers: int = Field(default=1, ge=0, le=64)
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
     registry_refresh_seconds: float = Field(default=5.0, gt=0)
