@@ -89,7 +89,7 @@ PEER_DASHBOARD = f"""query($police: [police_PoliceGridCode], $city: [citymgmt_Un
   petition_listWorkOrders(community: $community, startTime: $since, limit: {PAGE}) {{
     ... on petition_listWorkOrders_200_response {{ data {{ id status }} }} }}
   health_searchTasks(service_area: $health, authored_on: $healthAfter, _count: {PAGE}) {{
-    ... on health_searchTasks_200_response {{ entry {{ resource {{ id }} }} }} }} }}"""
+    ... on health_searchTasks_200_response {{ entry {{ resource {{ id status }} }} }} }} }}"""
 CROSSWALK = """query($code: String!) { region(code: $code) { name ... on Community {
   grids { code police: crosswalk(department: "police") { code }
     citymgmt: crosswalk(department: "citymgmt") { code }
@@ -220,7 +220,7 @@ def bodies(hub_url: str, peer_url: str, codes: dict[str, list[str]]) -> dict[str
 
 async def counted(
     http: httpx.AsyncClient, url: str, body: dict[str, Any], systems: Mapping[str, str]
-) -> tuple[int, dict[str, int]]:
+) -> tuple[set[str], dict[str, int]]:
     """The records one request's answer holds and the calls it costs, by simulator and
     route, after a first unmeasured one (the city's token is fetched once, on either
     side); the answer must hold no errors."""
@@ -229,7 +229,7 @@ async def counted(
         answer = (await http.post(url, json=body)).json()
         if answer.get("errors") or not answer.get("data"):
             raise SystemExit(f"{url} answered with errors: {json.dumps(answer)[:2000]}")
-    return len(record_ids(answer["data"])), {
+    return record_ids(answer["data"]), {
         f"{name} {route}": count
         for name, routes in upstreams.calls(systems).items()
         for route, count in routes.items()
@@ -246,14 +246,20 @@ def record_ids(node: Any) -> set[str]:
     return set()
 
 
-def same_calls(query: str, calls: dict[str, tuple[int, dict[str, int]]]) -> None:
-    """Print each side's upstream calls; say so loudly when they differ."""
+def same_calls(query: str, calls: dict[str, tuple[set[str], dict[str, int]]]) -> None:
+    """Print each side's upstream calls and records; say so loudly when the calls differ
+    or the hub holds a record the peer does not (the peer's may reach past the area)."""
     for side, (records, routes) in calls.items():
         shown = ", ".join(f"{route} ×{n}" for route, n in sorted(routes.items())) or "none"
         print(
             f"  {query}: {side} made {sum(routes.values())} upstream call(s): {shown}; "
-            f"{records} records in its answer"
+            f"{len(records)} records in its answer"
         )
+    missing = calls["hub"][0] - calls["peer"][0]
+    if missing:
+        print(f"  WARNING: {query}: {len(missing)} of the hub's records are not in the peer's")
+    else:
+        print(f"  {query}: every record in the hub's answer is in the peer's")
     if len({json.dumps(routes, sort_keys=True) for _, routes in calls.values()}) > 1:
         print(f"  WARNING: {query}: the two sides did not make the same upstream calls")
 
