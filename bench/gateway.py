@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,22 +70,34 @@ def free_port() -> int:
 
 async def worker_key(database_url: str) -> str:
     """A key for the grid's worker, made in the town's database before the hub starts."""
+    return await made_key(
+        database_url, KeyRequest("bench grid worker", ("grid_worker",), grids=(GRID,))
+    )
+
+
+async def made_key(database_url: str, request: KeyRequest) -> str:
+    """A key as ``request`` asks, made in the town's database before the hub starts."""
     database = Database(database_url)
     try:
         store = ApiKeyStore(database, load_roles([d.code for d in load_departments()]))
-        request = KeyRequest("bench grid worker", ("grid_worker",), grids=(GRID,))
         return (await store.create(request))[1]
     finally:
         await database.aclose()
 
 
 @contextmanager
-def started(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
-    """A process in its own group, until ``ready_url`` answers 200; TERM at the end."""
+def started(
+    command: list[str],
+    env: dict[str, str] | None,
+    ready_url: str,
+    ready_headers: Mapping[str, str] | None = None,
+) -> Iterator[None]:
+    """A process in its own group (``env`` None: this one's environment), until
+    ``ready_url`` answers 200 to a GET with ``ready_headers``; TERM at the end."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
-        while not _answers(ready_url):
+        while not _answers(ready_url, ready_headers):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"{command[0]} did not start ({ready_url})")
             time.sleep(0.25)
@@ -99,9 +111,9 @@ def started(command: list[str], env: dict[str, str], ready_url: str) -> Iterator
             process.wait()
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, headers: Mapping[str, str] | None) -> bool:
     with suppress(httpx.TransportError):
-        return httpx.get(url, timeout=1).status_code == 200
+        return httpx.get(url, headers=headers, timeout=1).status_code == 200
     return False
 
 
@@ -130,8 +142,15 @@ def subgraphs_file(folder: Path, hub_url: str) -> Path:
     return path
 
 
-async def timed(http: httpx.AsyncClient, url: str, load: Load, count: int) -> list[float]:
-    """Latencies of ``count`` POSTs to ``url`` from ``load.concurrency`` clients."""
+async def timed(
+    http: httpx.AsyncClient,
+    url: str,
+    load: Load,
+    count: int,
+    failures: list[str] | None = None,
+) -> list[float]:
+    """Latencies of ``count`` POSTs to ``url`` from ``load.concurrency`` clients; each
+    answer holding errors adds its first message to ``failures`` when given."""
     latencies: list[float] = []
     queue = iter(range(count))
 
@@ -141,6 +160,8 @@ async def timed(http: httpx.AsyncClient, url: str, load: Load, count: int) -> li
             response = await http.post(url, json=load.body)
             latencies.append(time.perf_counter() - started_at)
             response.raise_for_status()
+            if failures is not None and (errors := response.json().get("errors")):
+                failures.append(str(errors[0].get("message")))
 
     await asyncio.gather(*(client() for _ in range(load.concurrency)))
     return latencies
@@ -155,22 +176,38 @@ async def same_answer(http: httpx.AsyncClient, targets: dict[str, str], load: Lo
         await timed(http, url, load, 50)
 
 
-async def measure(targets: dict[str, str], key: str, load: Load) -> dict[str, Any]:
+def client(key: str, concurrency: int) -> httpx.AsyncClient:
+    """The load client: as the key's holder, with a purpose, one connection per client."""
     headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
-    limits = httpx.Limits(
-        max_connections=load.concurrency, max_keepalive_connections=load.concurrency
-    )
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(headers=headers, timeout=30, limits=limits)
+
+
+async def interleaved(
+    http: httpx.AsyncClient,
+    targets: dict[str, tuple[str, Load]],
+    load: Load,
+    failures: dict[str, list[str]] | None = None,
+) -> latency.Rows:
+    """``load.requests`` for each target (a URL and its own load), in ``load.rounds``
+    slices taking turns, so a busy moment on the machine falls on every row; answers
+    with errors go to ``failures`` by label when given."""
     latencies: dict[str, list[float]] = {label: [] for label in targets}
     walls = dict.fromkeys(targets, 0.0)
-    async with httpx.AsyncClient(headers=headers, timeout=30, limits=limits) as http:
-        await same_answer(http, targets, load)
-        share = max(1, load.requests // load.rounds)
-        for _ in range(load.rounds):
-            for label, url in targets.items():
-                started_at = time.perf_counter()
-                latencies[label] += await timed(http, url, load, share)
-                walls[label] += time.perf_counter() - started_at
+    share = max(1, load.requests // load.rounds)
+    for _ in range(load.rounds):
+        for label, (url, own) in targets.items():
+            failed = None if failures is None else failures.setdefault(label, [])
+            started_at = time.perf_counter()
+            latencies[label] += await timed(http, url, own, share, failed)
+            walls[label] += time.perf_counter() - started_at
     return {label: (latencies[label], walls[label]) for label in targets}
+
+
+async def measure(targets: dict[str, str], key: str, load: Load) -> latency.Rows:
+    async with client(key, load.concurrency) as http:
+        await same_answer(http, targets, load)
+        return await interleaved(http, {k: (url, load) for k, url in targets.items()}, load)
 
 
 async def main(load: Load) -> None:
