@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
+from dataclasses import field as attribute
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Generic, TypeVar
 
-from connectors.sdk.paths import dig
+from connectors.sdk.paths import Reader, dig, reader
 
 NodeT = TypeVar("NodeT")
 Record = dict[str, Any]
@@ -78,9 +79,14 @@ class Field:
     path: str
     codec: Codec = AS_IS
     optional: bool = False
+    # the path compiled once: every field of every record on the query path is read here
+    _dig: Reader = attribute(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_dig", reader(self.path))
 
     def read(self, record: Record) -> Any:
-        raw = dig(record, self.path)
+        raw = self._dig(record, None)
         if raw is None:
             if self.optional:
                 return None
