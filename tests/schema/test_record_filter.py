@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from connectors import police
-from connectors.police import PoliceConnector
-from connectors.police.connector import Incidents
+from connectors.police import Incidents, PoliceConnector
 from connectors.sdk import MappingError, Placed
 from connectors.sdk.graph import LifecycleStatus, RecordFilter
 from schema.connectors.resolvers import _filtered, to_node
