@@ -16,6 +16,8 @@ from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
+from hub.core.jsonbody import decode_json
+
 Clock = Callable[[], float]
 
 
@@ -115,7 +117,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         if response.status_code != httpx.codes.OK:
             raise TokenRequestError(response.status_code)
         try:
-            body = response.json()
+            body = decode_json(response.content)
             token, lifetime = str(body["access_token"]), float(body.get("expires_in", 300))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise TokenRequestError(response.status_code, "sent no usable token") from error

@@ -53,6 +53,7 @@ from connectors.sdk.stream import Stream
 from hub.core import telemetry
 from hub.core.departments import Department
 from hub.core.feeds import FeedType, feed_types_of
+from hub.core.jsonbody import decode_json
 from hub.core.workorders import UpstreamChange, UpstreamRef, WorkOrder, WorkOrderRefusedError
 
 log = logging.getLogger("hub.connectors")
@@ -338,7 +339,7 @@ class Connector(ABC):
     def decode(self, response: httpx.Response, operation: str) -> Any:
         """The body of ``response``, if it is JSON the contract allows ``operation`` to send."""
         try:
-            body = response.json()
+            body = decode_json(response.content)
         except ValueError:
             raise ContractViolationError(self.name, "answered with something not JSON") from None
         try:

@@ -10,13 +10,14 @@ a wrong path or a lossy conversion fails a test instead of shipping nulls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
+from dataclasses import field as attribute
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Generic, TypeVar
 
-from connectors.sdk.paths import dig
+from connectors.sdk.paths import Reader, dig, reader
 
 NodeT = TypeVar("NodeT")
 Record = dict[str, Any]
@@ -78,9 +79,14 @@ class Field:
     path: str
     codec: Codec = AS_IS
     optional: bool = False
+    # the path compiled once: every field of every record on the query path is read here
+    _dig: Reader = attribute(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_dig", reader(self.path))
 
     def read(self, record: Record) -> Any:
-        raw = dig(record, self.path)
+        raw = self._dig(record, None)
         if raw is None:
             if self.optional:
                 return None
@@ -107,8 +113,18 @@ class Mapping(Generic[NodeT]):
         self.node_type = node_type
         self.fields = {name: f if isinstance(f, Field) else Field(f) for name, f in fields.items()}
 
-    def read(self, record: Record) -> dict[str, Any]:
-        return {name: f.read(record) for name, f in self.fields.items()}
+    def read(self, record: Record, known: MappingABC[str, Any] | None = None) -> dict[str, Any]:
+        """Every attribute of ``record``; those in ``known`` (read before) as they are."""
+        if not known:
+            return {name: f.read(record) for name, f in self.fields.items()}
+        return {
+            name: known[name] if name in known else f.read(record)
+            for name, f in self.fields.items()
+        }
+
+    def read_some(self, record: Record, names: Iterable[str]) -> dict[str, Any]:
+        """The attributes ``names`` of ``record`` only."""
+        return {name: self.fields[name].read(record) for name in names}
 
     def to_node(self, record: Record, **placement: Any) -> NodeT:
         return self.node_type(**self.read(record), **placement)

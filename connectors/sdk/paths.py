@@ -5,18 +5,22 @@ A segment is a key, a list index, ``*`` (every item of a list: ``"entry.*.resour
 or ``[key=value]``: the first list item whose ``key`` is ``value`` (how FHIR
 extensions are found). The declarative parts of a
 stream name where things are with these, as Singer's ``records_jsonpath`` does,
-without a JSONPath engine on the hot path; a path is parsed once and remembered.
+without a JSONPath engine on the hot path. A path is compiled once into a reader
+(``reader``): a path of plain keys, the usual kind, becomes a loop over dictionary
+lookups, since every field of every upstream record is read through one.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 _SEGMENT = re.compile(r"\[([^=\]]+)=([^\]]*)\]|([^.\[\]]+)")
 
 Segment = str | int | tuple[str, str]
+Reader = Callable[[Any, Any], Any]  # (decoded JSON, default) -> the value at the path
 
 
 @lru_cache(maxsize=1024)
@@ -33,7 +37,26 @@ def _segments(path: str) -> tuple[Segment, ...]:
 
 def dig(value: Any, path: str, default: Any = None) -> Any:
     """The value at ``path``, or ``default`` where the path leads nowhere."""
-    return _dig(value, _segments(path), default)
+    return reader(path)(value, default)
+
+
+@lru_cache(maxsize=1024)
+def reader(path: str) -> Reader:
+    """What ``dig`` does for ``path``, compiled: keep it to read many records."""
+    segments = _segments(path)
+    keys = tuple(segment for segment in segments if isinstance(segment, str) and segment != "*")
+    if len(keys) < len(segments):
+        return lambda value, default: _dig(value, segments, default)
+    return partial(_by_keys, keys)
+
+
+def _by_keys(keys: tuple[str, ...], value: Any, default: Any) -> Any:
+    """``_dig`` for a path of dictionary keys only, without its per-segment dispatch."""
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return default
+        value = value[key]
+    return value
 
 
 def _dig(value: Any, segments: tuple[Segment, ...], default: Any) -> Any:

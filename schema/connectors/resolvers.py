@@ -28,11 +28,12 @@ from connectors.sdk import (
     ContractViolationError,
     MappingError,
     Placed,
+    Record,
     Stream,
     UpstreamSession,
     place,
 )
-from connectors.sdk.graph import DepartmentRecord, RecordFilter
+from connectors.sdk.graph import DepartmentRecord, LifecycleStatus, RecordFilter
 from hub.core.errors import BadUserInputError
 from schema.context import Info
 from schema.pagination import (
@@ -139,12 +140,42 @@ async def _load_grids(
         return [[] for _ in grid_codes]
     params = {**stream.window(where.since, where.until), **area}
     records = await connector.fetch(stream, session.call, params)
+    # Filter on the few fields the filter reads, then place, then map what is left:
+    # nothing is placed or mapped whole to be dropped.
+    passed = _filtered(connector, stream, where, records)
+    known = {id(record): fields for record, fields in passed}
     by_grid: defaultdict[str, list[DepartmentRecord]] = defaultdict(list)
-    for placed in place(stream, records, index, scheme, set(grid_codes)):
-        node = to_node(connector, stream, placed)
-        if where.admits(node):
-            by_grid[placed.grid_code].append(node)
+    kept = [record for record, _ in passed]
+    for placed in place(stream, kept, index, scheme, set(grid_codes)):
+        node = to_node(connector, stream, placed, known[id(placed.record)])
+        by_grid[placed.grid_code].append(node)
     return [sorted(by_grid[code], key=_order, reverse=True) for code in grid_codes]
+
+
+def _filtered(
+    connector: Connector, stream: type[Stream], where: RecordFilter, records: Sequence[Record]
+) -> list[tuple[Record, dict[str, Any]]]:
+    """The records ``where`` keeps, each with the mapped fields it read to decide. A
+    record it cannot read is kept with none: if placed in a wanted grid, mapping it
+    raises, as it would have before any filter."""
+    names = where.reads()
+    if not names:
+        return [(record, {}) for record in records]
+    passed: list[tuple[Record, dict[str, Any]]] = []
+    for record in records:
+        try:
+            fields = stream.mapping.read_some(record, names)
+        except MappingError:
+            passed.append((record, {}))
+            continue
+        status = fields.get("status")  # read when the filter needs a lifecycle status
+        if where.holds(fields, None if status is None else _lifecycle(connector, stream, status)):
+            passed.append((record, fields))
+    return passed
+
+
+def _lifecycle(connector: Connector, stream: type[Stream], status: str) -> LifecycleStatus | None:
+    return connector.statuses.lifecycle(status) if stream.has_lifecycle else None
 
 
 async def _load_keys(
@@ -159,11 +190,17 @@ async def _load_keys(
     return [to_node(connector, stream, placed[key]) if key in placed else None for key in keys]
 
 
-def to_node(connector: Connector, stream: type[Stream], placed: Placed) -> Any:
-    """The graph object of a placed record; a record the mapping cannot read breaks the
-    contract as surely as one that fails validation."""
+def to_node(
+    connector: Connector,
+    stream: type[Stream],
+    placed: Placed,
+    known: dict[str, Any] | None = None,
+) -> Any:
+    """The graph object of a placed record (``known``: fields read from it already); a
+    record the mapping cannot read breaks the contract as surely as one that fails
+    validation."""
     try:
-        fields = stream.mapping.read(placed.record)
+        fields = stream.mapping.read(placed.record, known)
     except MappingError as error:
         raise ContractViolationError(
             connector.name, f"sent an unreadable record: {error}"
@@ -174,9 +211,7 @@ def to_node(connector: Connector, stream: type[Stream], placed: Placed) -> Any:
         grid_code=placed.grid_code,
         department_grid=stream.grid_of(placed.record),
         approximate=placed.approximate,
-        lifecycle_status=(
-            connector.statuses.lifecycle(fields["status"]) if stream.has_lifecycle else None
-        ),
+        lifecycle_status=_lifecycle(connector, stream, fields["status"]),
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -63,11 +64,33 @@ class RecordFilter:
     def _sets(self) -> tuple[list[str] | None, list[str] | None, list[LifecycleStatus] | None]:
         return self.status, self.category, self.lifecycle
 
-    def admits(self, record: DepartmentRecord) -> bool:
+    def reads(self) -> frozenset[str]:
+        """The mapped fields ``holds`` needs: read before the rest of a record, so a
+        record the filter drops is never mapped whole."""
+        names = set()
+        if self.since is not None or self.until is not None:
+            names.add("occurred_at")
+        if self.status is not None or self.lifecycle is not None:
+            names.add("status")  # a lifecycle status is the department status's
+        if self.category is not None:
+            names.add("category")
+        return frozenset(names)
+
+    def holds(self, fields: Mapping[str, Any], lifecycle: LifecycleStatus | None) -> bool:
+        """Whether a record whose mapped ``fields`` (those ``reads`` names) and lifecycle
+        status are these passes the filter."""
         return (
-            (self.since is None or record.occurred_at >= self.since)
-            and (self.until is None or record.occurred_at < self.until)
-            and (self.status is None or record.status in self.status)
-            and (self.category is None or record.category in self.category)
-            and (self.lifecycle is None or record.lifecycle_status in self.lifecycle)
+            (self.since is None or fields["occurred_at"] >= self.since)
+            and (self.until is None or fields["occurred_at"] < self.until)
+            and (self.status is None or fields["status"] in self.status)
+            and (self.category is None or fields["category"] in self.category)
+            and (self.lifecycle is None or lifecycle in self.lifecycle)
         )
+
+    def admits(self, record: DepartmentRecord) -> bool:
+        fields = {
+            "occurred_at": record.occurred_at,
+            "status": record.status,
+            "category": record.category,
+        }
+        return self.holds(fields, record.lifecycle_status)

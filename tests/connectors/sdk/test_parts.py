@@ -167,6 +167,16 @@ def test_paths_follow_keys_indexes_and_selectors() -> None:
     assert dig(record, "extension[url=nope].valueString", "default") == "default"
 
 
+def test_paths_of_plain_keys_stop_where_a_key_or_an_object_is_missing() -> None:
+    record = {"location": {"address": "枫桥路 1 号", "none": None}, "list": [1], "text": "x"}
+    assert dig(record, "location.address") == "枫桥路 1 号"
+    assert dig(record, "location.none", "default") is None  # there, and null
+    assert dig(record, "location.street", "default") == "default"
+    assert dig(record, "list.first", "default") == "default"  # not an object
+    assert dig(record, "text.length", "default") == "default"
+    assert dig(None, "location", "default") == "default"
+
+
 def test_a_status_map_reads_both_ways() -> None:
     statuses = StatusMap(
         {
