@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hub.app import create_app
 from hub.cli.common import fail, run, state
+from hub.cli.workers import for_worker, shared_socket, supervise, worker_count, worker_index
 from hub.config import Settings
 from hub.core.codes import RegionLevel
 from hub.db import migrate
@@ -23,21 +25,37 @@ from hub.services import Services
 
 HostOption = Annotated[str | None, typer.Option(help="Interface to listen on.")]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=0, help="Processes serving the port (HUB_WORKERS); 0: one per core."),
+]
 
 
-def serve(context: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
+def serve(
+    context: typer.Context,
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: WorkersOption = None,
+) -> None:
     """Run the hub on an already migrated database."""
-    settings = _with_address(state(context).settings(), host, port)
+    overrides = {} if workers is None else {"workers": workers}
+    settings = _with_address(state(context).settings(**overrides), host, port)
+    index = worker_index()
+    if index is None and worker_count(settings) > 1:
+        raise typer.Exit(supervise(settings, state(context).config))
+    if index is not None:
+        settings = for_worker(settings, index)
     services = Services.create(settings)
-    run(_serve(services))
+    listener = shared_socket(settings.host, settings.port) if index is not None else None
+    run(_serve(services, listener))
 
 
-async def _serve(services: Services) -> None:
+async def _serve(services: Services, listener: socket.socket | None) -> None:
     current = await migrate.current_revision(services.database)
     if current != migrate.head_revision():
         await services.aclose()
         raise fail(f"database is at revision {current}, not the newest; run `hub db upgrade`")
-    await _run_server(services)
+    await _run_server(services, listener)
 
 
 ReportsOption = Annotated[
@@ -183,7 +201,7 @@ async def _demo_key(services: Services) -> str:
     return secret
 
 
-async def _run_server(services: Services) -> None:
+async def _run_server(services: Services, listener: socket.socket | None = None) -> None:
     settings = services.settings
     config = uvicorn.Config(
         create_app(services=services),
@@ -193,7 +211,7 @@ async def _run_server(services: Services) -> None:
         lifespan="on",
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
-    await uvicorn.Server(config).serve()
+    await uvicorn.Server(config).serve(sockets=[listener] if listener else None)
 
 
 def _department_records(grid_fields: list[str], since: str) -> str:

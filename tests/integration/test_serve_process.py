@@ -38,15 +38,6 @@ def hub_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
-        "HUB_LOG_LEVEL": "WARNING",
-    }
-
-
-@pytest.fixture
 def key(tmp_path: Path, env: dict[str, str]) -> str:
     """A public-view key, made with ``hub keys create`` after the town is imported."""
     town = tmp_path / "town.geojson"

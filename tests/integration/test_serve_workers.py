@@ -1,0 +1,129 @@
+"""``hub serve --workers 2``: two processes on one port, one replica to its callers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.test_serve_process import free_port, hub_command, wait_until_healthy
+from tests.support.events import INSIDE
+from tests.support.principals import bearer
+
+pytestmark = pytest.mark.integration
+
+REPORT = "mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"
+SUBSCRIBE = "subscription { gridEvents { step eventId } }"
+SUBSCRIBERS = REPORTS = 6  # each on its own connection, spread over the workers
+
+
+@pytest.fixture
+def command_key(env: dict[str, str], tmp_path: Path) -> str:
+    town = str(tmp_path / "town.geojson")
+    for args in (("db", "upgrade"), ("grids", "generate", "-o", town), ("grids", "import", town)):
+        done = hub_command(*args, env=env)
+        assert done.returncode == 0, done.stderr
+    created = hub_command("keys", "create", "workers", "--role", "command", env=env)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.splitlines()[-1]
+
+
+@pytest.fixture
+def workers(command_key: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "serve", "--workers", "2", "--port", str(port)],
+        env={**env, "HUB_LOG_LEVEL": "INFO", "HUB_LOG_FORMAT": "console"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+async def subscribe(base: str, key: str, seen: set[str]) -> None:
+    """Collect the ids of the events this subscriber sees REPORTED, on its own connection."""
+    headers = {**bearer(key), "accept": "text/event-stream"}
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=None) as http,
+        http.stream("POST", "/graphql", json={"query": SUBSCRIBE}, headers=headers) as answer,
+    ):
+        async for line in answer.aiter_lines():
+            if line.startswith("data:") and line[5:].strip():
+                update = json.loads(line[5:]).get("data", {}).get("gridEvents") or {}
+                if update.get("step") == "REPORTED":
+                    seen.add(update["eventId"])
+
+
+async def report(base: str, key: str) -> str:
+    lat, lon = INSIDE
+    variables = {
+        "i": {
+            "category": "city.litter",
+            "description": "楼道堆物",
+            "channel": "PATROL",
+            "location": {"lat": lat, "lon": lon},
+        }
+    }
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=bearer(key)) as http:
+        answer = await http.post("/graphql", json={"query": REPORT, "variables": variables})
+    return str(answer.json()["data"]["reportEvent"]["id"])
+
+
+async def until(condition: object, seconds: float, step: float = 0.2) -> None:
+    assert callable(condition)
+    for _ in range(int(seconds / step)):
+        if condition():
+            return
+        await asyncio.sleep(step)
+    assert condition()
+
+
+async def reports_reach_every_subscriber(base: str, key: str) -> None:
+    seen: list[set[str]] = [set() for _ in range(SUBSCRIBERS)]
+    streams = [asyncio.create_task(subscribe(base, key, ids)) for ids in seen]
+    try:
+        # A subscriber joins its worker's fan-out a moment after it connects: report
+        # until every one has seen something, then count from there.
+        for _ in range(60):
+            await report(base, key)
+            if all(seen):
+                break
+            await asyncio.sleep(0.5)
+        ids = {await report(base, key) for _ in range(REPORTS)}
+        await until(lambda: all(ids <= each for each in seen), 30)
+    finally:
+        for stream in streams:
+            stream.cancel()
+        await asyncio.gather(*streams, return_exceptions=True)
+
+
+def test_two_workers_serve_one_port_share_events_and_stop_together(
+    workers: tuple[str, subprocess.Popen[str]], command_key: str
+) -> None:
+    """Connections spread over both workers (the kernel hashes each one's address), and
+    every subscriber, on either, sees every report, made through either."""
+    base, process = workers
+    asyncio.run(reports_reach_every_subscriber(base, command_key))
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    output = process.stdout.read() if process.stdout else ""
+    assert output.count("Application startup complete") == 2
+    assert output.count("Application shutdown complete") == 2
+    assert "Traceback" not in output
