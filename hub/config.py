@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -53,6 +54,11 @@ class FederationSettings(BaseModel):
     )
 
 
+def _auto_is_zero(value: object) -> object:
+    """``HUB_WORKERS=auto`` means what 0 does: one worker per core."""
+    return 0 if isinstance(value, str) and value.strip().lower() == "auto" else value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUB_",
@@ -67,8 +73,8 @@ class Settings(BaseSettings):
     # After SIGTERM, how long requests still running (a stream, a stuck caller) may take
     # before they are cut off, so the process always stops.
     shutdown_grace_seconds: int = Field(default=10, gt=0)
-    # Processes `hub serve` runs on one port; 0: one per core.
-    workers: int = Field(default=1, ge=0, le=64)
+    # Processes `hub serve` runs on one port; 0 or "auto": one per core.
+    workers: Annotated[int, BeforeValidator(_auto_is_zero)] = Field(default=1, ge=0, le=64)
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
     registry_refresh_seconds: float = Field(default=5.0, gt=0)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,9 +123,33 @@ def test_two_workers_serve_one_port_share_events_and_stop_together(
     every subscriber, on either, sees every report, made through either."""
     base, process = workers
     asyncio.run(reports_reach_every_subscriber(base, command_key))
+    asked = time.monotonic()
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+    assert time.monotonic() - asked < 10  # HUB_SHUTDOWN_GRACE_SECONDS, the default
     output = process.stdout.read() if process.stdout else ""
     assert output.count("Application startup complete") == 2
     assert output.count("Application shutdown complete") == 2
     assert "Traceback" not in output
+
+
+def children(process: subprocess.Popen[str]) -> list[int]:
+    """The workers the parent started (Linux's record of a process's children)."""
+    listed = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
+    return [int(pid) for pid in listed.split()]
+
+
+def test_a_worker_that_dies_ends_the_replica_with_a_failure(
+    workers: tuple[str, subprocess.Popen[str]],
+) -> None:
+    """No half-served port: the parent stops the other worker and exits non-zero, for the
+    service manager to restart the replica whole."""
+    _, process = workers
+    first, second = children(process)
+    os.kill(first, signal.SIGKILL)
+    assert process.wait(timeout=20) != 0
+    assert not Path(f"/proc/{second}").exists() or _is_zombie(second)
+
+
+def _is_zombie(pid: int) -> bool:
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"

@@ -1,36 +1,50 @@
-"""What each of ``hub serve --workers N``'s processes runs."""
+"""Which worker of ``hub serve --workers N`` runs what, and how the rate limit is shared."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
+
 from hub.bus import Role
 from hub.cli.workers import for_worker, worker_count
 from hub.config import Settings
+from hub.security.settings import RateLimit, SecuritySettings
 
 
-def test_the_first_worker_runs_the_bus_and_the_others_only_their_subscribers() -> None:
-    settings = Settings(workers=3)
-    assert for_worker(settings, 0).bus.roles == set(Role)
-    assert for_worker(settings, 1).bus.roles == {Role.LIVE}
-    assert for_worker(settings, 2).bus.roles == {Role.LIVE}
+def settings(workers: object, **limit: float) -> Settings:
+    security = SecuritySettings(rate_limit=RateLimit(**limit))
+    return Settings.model_validate({"workers": workers, "security": security})
 
 
-def test_a_replica_without_live_gives_its_other_workers_no_bus_role() -> None:
-    settings = Settings(workers=2)
-    settings = settings.model_copy(
-        update={"bus": settings.bus.model_copy(update={"roles": {Role.RELAY, Role.ROUTER}})}
-    )
-    assert for_worker(settings, 1).bus.roles == set()
+@pytest.mark.parametrize("given", [0, "auto", "AUTO"])
+def test_zero_or_auto_is_one_worker_per_core(given: object) -> None:
+    assert worker_count(settings(given)) == (os.cpu_count() or 1)
 
 
-def test_the_replicas_rate_limit_is_shared_out_between_its_workers() -> None:
-    limit = {"per_second": 50.0, "burst": 100}
-    settings = Settings(workers=4, security={"rate_limit": limit})
-    shared = for_worker(settings, 2).security.rate_limit
-    assert (shared.per_second, shared.burst) == (12.5, 25)
-
-
-def test_zero_workers_means_one_per_core() -> None:
-    assert worker_count(Settings(workers=0)) == (os.cpu_count() or 1)
+def test_the_default_is_one_worker() -> None:
     assert worker_count(Settings()) == 1
+
+
+def test_only_the_first_worker_runs_the_roles_that_must_run_once() -> None:
+    three = settings(3)
+    assert for_worker(three, 0).bus.roles == set(Role)
+    assert for_worker(three, 1).bus.roles == {Role.LIVE}
+    assert for_worker(three, 2).bus.roles == {Role.LIVE}
+
+
+def test_a_worker_without_live_in_the_settings_does_not_gain_it() -> None:
+    base = settings(2)
+    split = base.model_copy(
+        update={"bus": base.bus.model_copy(update={"roles": {Role.ROUTER, Role.LEDGER}})}
+    )
+    assert for_worker(split, 1).bus.roles == set()
+
+
+def test_each_worker_allows_its_share_of_the_replicas_rate_limit() -> None:
+    limit = for_worker(settings(2, per_second=50, burst=100), 1).security.rate_limit
+    assert (limit.per_second, limit.burst) == (25, 50)
+
+
+def test_a_share_of_the_burst_is_never_below_one_request() -> None:
+    assert for_worker(settings(4, per_second=1, burst=2), 0).security.rate_limit.burst == 1
