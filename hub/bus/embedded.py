@@ -7,13 +7,16 @@ position is a row in ``bus_offsets``; a commit moves it with compare-and-set in 
 same transaction that appends the outputs, so consume-transform-produce is exactly
 once, and a second member that lost the race gets CommitConflictError and refetches.
 
-Readers in this process are woken as soon as anything is appended; readers in other
-processes poll every ``poll_interval`` seconds.
+Readers in this process are woken as soon as anything is appended; on PostgreSQL,
+readers in other processes too (LISTEN/NOTIFY). Otherwise (SQLite across processes)
+they notice within ``poll_interval`` seconds: the one query each idle reader makes
+that often is all an idle log costs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.bus.backend import BusUnavailableError, CommitConflictError
 from hub.bus.message import Message, Record
 from hub.bus.signal import Signal, wait
+from hub.bus.wakeup import BUS_LOG_CHANNEL, Listener, notify
 from hub.db.bus_models import BusLogRow, BusOffsetRow, BusTopicRow
 from hub.db.engine import Database
 from hub.db.types import utcnow
@@ -39,15 +43,25 @@ _OFFSETS = cast("Table", BusOffsetRow.__table__)
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, database: Database, poll_interval: float = 0.05) -> None:
+    def __init__(self, database: Database, poll_interval: float = 1.0) -> None:
         self.database = database
         self.poll_interval = poll_interval
         self.appended = Signal()
+        self.listener = Listener(database, BUS_LOG_CHANNEL, self.appended)
+        self._listening: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """The tables come with the database's migrations; nothing to start."""
+        """The tables come with the database's migrations; only other processes' appends
+        are to be heard."""
+        if self._listening is None:
+            self._listening = asyncio.create_task(self.listener.run())
 
     async def stop(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening
+            self._listening = None
         self.appended.fire()
 
     async def ping(self) -> None:
@@ -153,6 +167,7 @@ async def append(connection: AsyncConnection, messages: Sequence[Message]) -> No
             for i, m in enumerate(batch)
         ]
         await connection.execute(insert(_LOG), rows)
+    await notify(connection, BUS_LOG_CHANNEL)
 
 
 class EmbeddedGroupConsumer:

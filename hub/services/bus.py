@@ -91,7 +91,9 @@ class EventBus:
         self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
         timers = TimerBook(Schedule.load(settings.timers))
         self.steps = Steps(database, self.topics, written, timers, self.clock)
-        self.relay = OutboxRelay(database, self.backend, settings.batch_size, written)
+        self.relay = OutboxRelay(
+            database, self.backend, settings.batch_size, written, settings.poll_interval_seconds
+        )
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
