@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,18 +52,48 @@ async def embedded(database: Database) -> AsyncIterator[EmbeddedBackend]:
         await backend.stop()
 
 
-async def read_one(backend: EmbeddedBackend, topic: str) -> list[Record]:
-    async with asyncio.timeout(GIVE_UP):
-        return await backend.read({topic: 0}, 10, max_wait=HOUR)
+async def read_one(backend: EmbeddedBackend, topic: str) -> asyncio.Task[list[Record]]:
+    """A reader of what is appended to ``topic`` from now, waiting for it."""
+    tail = backend.tail([topic])
+    await tail.start()
+
+    async def first() -> list[Record]:
+        async with asyncio.timeout(GIVE_UP):
+            return await tail.fetch(10, max_wait=HOUR)
+
+    reader = asyncio.create_task(first())
+    await asyncio.sleep(0.1)  # the reader has looked once and waits
+    return reader
 
 
 async def test_a_publish_wakes_a_waiting_reader(database: Database) -> None:
     async with embedded(database) as backend:
-        await backend.ensure_topics(["t"])
-        reader = asyncio.create_task(read_one(backend, "t"))
-        await asyncio.sleep(0)  # the reader has looked once and waits
+        reader = await read_one(backend, "t")
         await backend.publish([Message("t", "k", b"one")])
         assert [r.value for r in await reader] == [b"one"]
+
+
+async def test_a_reader_that_found_nothing_waits_without_querying(database: Database) -> None:
+    async with embedded(database) as backend:
+        if database.dialect == "postgresql":  # it wakes the readers once as it starts
+            async with asyncio.timeout(GIVE_UP):
+                await backend.listener.listening.wait()
+        tail = backend.tail(["t"])
+        await tail.start()
+        queries = 0
+        select = backend.select
+
+        async def counted(positions: dict[str, int], max_records: int) -> list[Record]:
+            nonlocal queries
+            queries += 1
+            return await select(positions, max_records)
+
+        backend.select = counted  # type: ignore[method-assign]
+        assert await tail.fetch(10, max_wait=0) == []
+        assert await tail.fetch(10, max_wait=0.2) == []
+        assert queries == 1  # nothing appended since the empty read
+        await backend.publish([Message("t", "k", b"one")])
+        assert [r.value for r in await tail.fetch(10, max_wait=0)] == [b"one"]
 
 
 async def test_a_commit_with_outputs_wakes_the_readers_of_their_topic(database: Database) -> None:
@@ -72,8 +103,7 @@ async def test_a_commit_with_outputs_wakes_the_readers_of_their_topic(database: 
         consumer = backend.group_consumer("g", ["in"], "m")
         await consumer.start()
         consumed = await consumer.fetch(10, max_wait=0)
-        reader = asyncio.create_task(read_one(backend, "out"))
-        await asyncio.sleep(0)
+        reader = await read_one(backend, "out")
         await consumer.commit(consumed, [Message("out", "k", b"output")])
         assert [r.value for r in await reader] == [b"output"]
 
@@ -119,13 +149,29 @@ async def test_on_postgresql_an_append_wakes_readers_in_another_process() -> Non
         embedded(writer_db) as writer,
         embedded(reader_db) as reader,
     ):
-        await writer.ensure_topics(["t"])
         async with asyncio.timeout(GIVE_UP):
             await reader.listener.listening.wait()
-        waiting = asyncio.create_task(read_one(reader, "t"))
-        await asyncio.sleep(0.1)  # the reader has looked once and waits
+        waiting = await read_one(reader, "t")
         await writer.publish([Message("t", "k", b"across")])
         assert [r.value for r in await waiting] == [b"across"]
+
+
+async def test_on_sqlite_another_process_s_append_is_noticed_by_the_poll(tmp_path: Path) -> None:
+    """No notifications: the watcher sees the end offsets move and wakes the readers."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}"
+    writer_db, reader_db = Database(url), Database(url)
+    await migrate.upgrade(writer_db)
+    reader_backend = EmbeddedBackend(reader_db, poll_interval=0.05)
+    await reader_backend.start()
+    try:
+        async with embedded(writer_db) as writer:
+            waiting = await read_one(reader_backend, "t")
+            await writer.publish([Message("t", "k", b"across")])
+            assert [r.value for r in await waiting] == [b"across"]
+    finally:
+        await reader_backend.stop()
+        await writer_db.aclose()
+        await reader_db.aclose()
 
 
 @pytest.mark.postgres
