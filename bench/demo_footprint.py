@@ -1,19 +1,43 @@
-"""Memory of an idle ``hub demo``: start it in a scratch folder, wait, read its RSS.
+"""What an idle ``hub demo`` costs: its memory (RSS) and the CPU it burns doing nothing.
 
-python -m bench.demo_footprint
+    python -m bench.demo_footprint [--seconds 20] [--settle 60] [--reports-per-minute 0]
+                                   [--baseline CHECKOUT] [--rounds 2]
+
+Each run starts ``hub demo`` in a scratch folder (its first start generates the town),
+waits until it answers ``/healthz``, then ``--settle`` seconds more: at first the hub
+reads the simulated departments' history through its feeds (about 1,400 events), which
+is work, not idleness. Then it reads the RSS and the CPU time (user + system, from
+``/proc/<pid>/stat``) spent over ``--seconds``, as a share of one core.
+``--reports-per-minute 0`` (the default) makes the demo truly idle; the demo's own
+default (30) adds the generated reports' work.
+
+``--baseline CHECKOUT`` runs the same measurement on another checkout of the project,
+with the interpreter of its own ``.venv`` (e.g. a worktree of ``main``), alternating
+with this one ``--rounds`` times, and prints both side by side.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Footprint:
+    ready_seconds: float
+    rss_mib: float
+    cpu_share: float  # of one core, over the measured seconds
 
 
 def free_port() -> int:
@@ -29,41 +53,92 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def main() -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system time the process has used so far."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / TICKS
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub demo exited with {process.returncode}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+
+
+def measure(python: str, seconds: float, settle: float, reports_per_minute: float) -> Footprint:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.pop("PYTHONPATH", None)
+    command = [python, "-m", "hub", "demo", "--port", str(port), "--simulator-port-base", "0"]
+    command += ["--reports-per-minute", str(reports_per_minute)]
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hub",
-                "demo",
-                "--port",
-                str(port),
-                "--simulator-port-base",
-                "0",
-            ],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
+            _wait_ready(port, process)
             ready = time.perf_counter() - started
-            time.sleep(3)
-            print(f"first start (generates the town): ready in {ready:.2f} s")
-            print(f"idle RSS after 3 s: {rss_mib(process.pid):.1f} MiB")
+            time.sleep(settle)
+            before, clock = cpu_seconds(process.pid), time.perf_counter()
+            time.sleep(seconds)
+            used = cpu_seconds(process.pid) - before
+            share = used / (time.perf_counter() - clock)
+            return Footprint(ready, rss_mib(process.pid), share)
         finally:
             process.terminate()
             process.wait()
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _row(label: str, runs: list[Footprint]) -> str:
+    ready = _median([r.ready_seconds for r in runs])
+    rss = _median([r.rss_mib for r in runs])
+    cpu = _median([r.cpu_share for r in runs])
+    every = " ".join(f"{r.cpu_share * 100:.1f}" for r in runs)
+    return f"{label:<10} {ready:>9.2f} {rss:>9.1f} {cpu * 100:>8.1f}   ({every})"
+
+
+def main() -> None:
+    args = _arguments()
+    pythons = {"this": sys.executable}
+    if args.baseline:
+        pythons = {"baseline": str(Path(args.baseline) / ".venv" / "bin" / "python"), **pythons}
+    runs: dict[str, list[Footprint]] = {label: [] for label in pythons}
+    for _ in range(args.rounds):
+        for label, python in pythons.items():
+            runs[label].append(measure(python, args.seconds, args.settle, args.reports_per_minute))
+    print(
+        f"hub demo, {args.reports_per_minute:g} reports a minute, CPU over {args.seconds:g} s "
+        f"after {args.settle:g} s settling; medians of {args.rounds} run(s)"
+    )
+    print(f"{'':<10} {'ready s':>9} {'RSS MiB':>9} {'CPU %':>8}   (CPU % of each run)")
+    for label, found in runs.items():
+        print(_row(label, found))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="CPU measured over these")
+    parser.add_argument("--settle", type=float, default=60.0, help="seconds before measuring")
+    parser.add_argument("--reports-per-minute", type=float, default=0.0)
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each, alternating")
+    parser.add_argument("--baseline", help="a checkout with its own .venv to compare with")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """The event bus on real Kafka and on the embedded log, measured side by side.
 
-    python -m bench.event_bus [--kafka HOST:PORT] [--events 20000] [--rates 1000 200] [--seconds 10]
+    python -m bench.event_bus [--kafka HOST:PORT] [--postgres URL] [--events 20000]
+                              [--rates 1000 200] [--seconds 10]
 
 For each backend (Kafka when a broker answers at --kafka or HUB_TEST_KAFKA_BOOTSTRAP,
-and the embedded log on SQLite):
+and the embedded log on SQLite), with the ledger on SQLite; and, given a PostgreSQL
+server (--postgres or HUB_TEST_POSTGRES_URL, as `scripts/postgres url` prints it),
+Kafka with the ledger on PostgreSQL, the production configuration (each measurement
+on a fresh database copied from a template holding the town):
 
 - route: the router alone on a backlog of reported events (exactly-once batches);
 - pipeline: report → route → dispatch with all stages running at once, from a
@@ -34,6 +38,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.town import signed_in, unthrottled
 from connectors.sdk import discover
@@ -108,15 +116,50 @@ class Setup:
     places: list[Region]
 
 
-async def town_database(folder: Path) -> tuple[Path, list[Region]]:
-    path = folder / "town.db"
-    database = Database(f"sqlite+aiosqlite:///{path}")
+async def town_database(url: str) -> list[Region]:
+    """Migrate the database at ``url`` and import the town; its micro-grids."""
+    database = Database(url)
     await migrate.upgrade(database)
     await import_document(database, generate_town(), "bench")
     async with database.session() as session:
         places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
     await database.aclose()
-    return path, places
+    return places
+
+
+class PostgresCopies:
+    """Fresh PostgreSQL databases, each a copy of one template holding the town."""
+
+    def __init__(self, server: str) -> None:
+        self.server = make_url(server)
+        self.template = f"hub_bench_town_{uuid.uuid4().hex[:8]}"
+        self.made: list[str] = []
+
+    def url(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    async def _admin(self, statement: str) -> None:
+        admin = create_async_engine(self.server, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await admin.dispose()
+
+    async def create_template(self) -> None:
+        await self._admin(f'CREATE DATABASE "{self.template}"')
+        self.made.append(self.template)
+        await town_database(self.url(self.template))
+
+    async def copy(self) -> str:
+        name = f"hub_bench_{uuid.uuid4().hex[:12]}"
+        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.made.append(name)
+        return self.url(name)
+
+    async def drop_all(self) -> None:
+        for name in reversed(self.made):
+            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def reports(places: Sequence[Region], count: int, seed: int = 1) -> list[Report]:
@@ -390,9 +433,7 @@ async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[fl
     return achieved, watch
 
 
-def settings_for(kind: str, database_file: Path, folder: Path, kafka: str | None) -> Settings:
-    path = folder / f"{kind}-{uuid.uuid4().hex[:8]}.db"  # a fresh file: no stale WAL beside it
-    shutil.copy(database_file, path)
+def settings_for(kind: str, database_url: str, kafka: str | None) -> Settings:
     bus = BusSettings(
         backend=BackendKind.KAFKA if kind == "kafka" else BackendKind.EMBEDDED,
         namespace=f"bench{uuid.uuid4().hex[:8]}.",
@@ -400,9 +441,36 @@ def settings_for(kind: str, database_file: Path, folder: Path, kafka: str | None
         kafka=KafkaSettings(bootstrap_servers=kafka or "127.0.0.1:9092", partitions=6),
         batch_size=1000,
     )
-    return unthrottled(
-        Settings(database_url=f"sqlite+aiosqlite:///{path}", bus=bus, log_level="WARNING")
-    )
+    return unthrottled(Settings(database_url=database_url, bus=bus, log_level="WARNING"))
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """A bus backend and the database the ledger (and the embedded log) live in."""
+
+    backend: str  # kafka | embedded
+    ledger: str  # sqlite | postgresql
+
+    @property
+    def name(self) -> str:
+        return f"{self.backend}, ledger on {self.ledger}"
+
+
+@dataclass
+class Databases:
+    """Where each measurement's fresh database comes from."""
+
+    sqlite_town: Path
+    scratch: Path
+    postgres: PostgresCopies | None
+
+    async def fresh(self, ledger: str) -> str:
+        if ledger == "postgresql":
+            assert self.postgres is not None
+            return await self.postgres.copy()
+        path = self.scratch / f"{uuid.uuid4().hex[:8]}.db"  # a fresh file: no stale WAL beside it
+        shutil.copy(self.sqlite_town, path)
+        return f"sqlite+aiosqlite:///{path}"
 
 
 async def kafka_answers(address: str | None) -> bool:
@@ -415,20 +483,23 @@ async def kafka_answers(address: str | None) -> bool:
     return True
 
 
-async def run_backend(
-    kind: str, database_file: Path, places: list[Region], args: argparse.Namespace
+async def run_configuration(
+    configuration: Configuration,
+    databases: Databases,
+    places: list[Region],
+    args: argparse.Namespace,
 ) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
+    async def fresh() -> Setup:
+        url = await databases.fresh(configuration.ledger)
+        return Setup(
+            configuration.name, settings_for(configuration.backend, url, args.kafka), places
+        )
 
-        def fresh() -> Setup:
-            return Setup(kind, settings_for(kind, database_file, folder, args.kafka), places)
-
-        route = await measure_route(fresh(), args.events)
-        relay, routed, accepted = await measure_pipeline(fresh(), args.events)
-        direct, graphql = await measure_intake(fresh(), args.intake)
-        latencies = [(r, *await measure_latency(fresh(), r, args.seconds)) for r in args.rates]
-    print(f"\n== {kind} ==")
+    route = await measure_route(await fresh(), args.events)
+    relay, routed, accepted = await measure_pipeline(await fresh(), args.events)
+    direct, graphql = await measure_intake(await fresh(), args.intake)
+    latencies = [(r, *await measure_latency(await fresh(), r, args.seconds)) for r in args.rates]
+    print(f"\n== {configuration.name} ==")
     print(f"route, the router alone on {args.events:,} reports:   {route:9,.0f} events/s")
     print(f"pipeline, {args.events:,} reports from the outbox to accepted orders, all at once:")
     print(
@@ -443,12 +514,29 @@ async def run_backend(
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        database_file, places = await town_database(Path(scratch))
-        kinds = ["kafka"] if await kafka_answers(args.kafka) else []
-        if not kinds:
-            print(f"kafka: no broker at {args.kafka!r}; measuring the embedded backend only")
-        for kind in [*kinds, "embedded"]:
-            await run_backend(kind, database_file, places, args)
+        town = Path(scratch) / "town.db"
+        places = await town_database(f"sqlite+aiosqlite:///{town}")
+        postgres = PostgresCopies(args.postgres) if args.postgres else None
+        databases = Databases(town, Path(scratch), postgres)
+        try:
+            if postgres is not None:
+                await postgres.create_template()
+            for configuration in await configurations(args, with_postgres=postgres is not None):
+                await run_configuration(configuration, databases, places, args)
+        finally:
+            if postgres is not None:
+                await postgres.drop_all()
+
+
+async def configurations(args: argparse.Namespace, *, with_postgres: bool) -> list[Configuration]:
+    found = []
+    if await kafka_answers(args.kafka):
+        found.append(Configuration("kafka", "sqlite"))
+        if with_postgres:
+            found.append(Configuration("kafka", "postgresql"))
+    else:
+        print(f"kafka: no broker at {args.kafka!r}; measuring the embedded backend only")
+    return [*found, Configuration("embedded", "sqlite")]
 
 
 if __name__ == "__main__":
@@ -456,6 +544,7 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--kafka", default=os.environ.get("HUB_TEST_KAFKA_BOOTSTRAP"))
+    parser.add_argument("--postgres", default=os.environ.get("HUB_TEST_POSTGRES_URL"))
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--intake", type=int, default=2_000)
     parser.add_argument("--rates", type=float, nargs="+", default=[1000, 200])

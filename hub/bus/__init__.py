@@ -1,4 +1,10 @@
-"""The event bus: backends, the worker runtime, the outbox relay, and the wire format."""
+"""The event bus: backends, the worker runtime, the outbox relay, and the wire format.
+
+``KafkaBackend`` is loaded when first asked for: a hub on the embedded log never needs
+aiokafka, and not importing it saves memory and start time.
+"""
+
+from typing import TYPE_CHECKING
 
 from hub.bus.backend import (
     Backend,
@@ -10,12 +16,23 @@ from hub.bus.backend import (
 from hub.bus.cloudevent import CloudEvent, MalformedEventError, derived_id, new_id
 from hub.bus.dead_letters import DeadLetter
 from hub.bus.embedded import EmbeddedBackend
-from hub.bus.kafka import KafkaBackend
 from hub.bus.message import Message, Record
 from hub.bus.outbox import OutboxRelay, enqueue
 from hub.bus.runtime import PoisonMessageError, Subscriber, Worker, each
 from hub.bus.settings import BackendKind, BusSettings, KafkaSettings, Role
 from hub.bus.topics import Topics
+
+if TYPE_CHECKING:
+    from hub.bus.kafka import KafkaBackend
+
+
+def __getattr__(name: str) -> object:
+    if name == "KafkaBackend":
+        from hub.bus.kafka import KafkaBackend  # noqa: PLC0415 - loaded on demand, see above
+
+        return KafkaBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Backend",

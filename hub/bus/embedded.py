@@ -7,13 +7,19 @@ position is a row in ``bus_offsets``; a commit moves it with compare-and-set in 
 same transaction that appends the outputs, so consume-transform-produce is exactly
 once, and a second member that lost the race gets CommitConflictError and refetches.
 
-Readers in this process are woken as soon as anything is appended; readers in other
-processes poll every ``poll_interval`` seconds.
+A reader that found nothing queries again only when something may have been
+appended: writers in this process wake it as they commit, on PostgreSQL writers in
+other processes too (LISTEN/NOTIFY), and one watcher per process reads the topics'
+end offsets every ``poll_interval`` seconds and wakes the readers when they moved
+(SQLite shared by processes; a listener that lost its connection). That one small
+query a ``poll_interval`` is all an idle log costs, however many readers wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,11 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.bus.backend import BusUnavailableError, CommitConflictError
 from hub.bus.message import Message, Record
 from hub.bus.signal import Signal, wait
+from hub.bus.wakeup import BUS_LOG_CHANNEL, Listener, notify
 from hub.db.bus_models import BusLogRow, BusOffsetRow, BusTopicRow
 from hub.db.engine import Database
 from hub.db.types import utcnow
 from hub.db.upsert import insert_missing
 
+log = logging.getLogger(__name__)
 _LOG = cast("Table", BusLogRow.__table__)
 _TOPICS = cast("Table", BusTopicRow.__table__)
 _OFFSETS = cast("Table", BusOffsetRow.__table__)
@@ -39,15 +47,61 @@ _OFFSETS = cast("Table", BusOffsetRow.__table__)
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, database: Database, poll_interval: float = 0.05) -> None:
+    def __init__(self, database: Database, poll_interval: float = 1.0) -> None:
         self.database = database
         self.poll_interval = poll_interval
         self.appended = Signal()
+        self.listener = Listener(database, BUS_LOG_CHANNEL, self.appended)
+        self._watching: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """The tables come with the database's migrations; nothing to start."""
+        """The tables come with the database's migrations; other processes' appends are
+        to be noticed. Every reader starts with a query, so the offsets now are the
+        watcher's baseline."""
+        if self._watching is None:
+            with contextlib.suppress(DBAPIError, OSError):
+                self.watch(await self._end_offsets())
+
+    def watch(self, seen: dict[str, int] | None = None) -> None:
+        """Notice appends from other processes (readers call it too: they rely on it).
+        Without a baseline the first look wakes every reader."""
+        if self._watching is None or self._watching.done():
+            self._watching = asyncio.create_task(self._watch(seen))
+
+    async def _watch(self, seen: dict[str, int] | None) -> None:
+        listening = asyncio.create_task(self.listener.run())
+        try:
+            await self._poll_end_offsets(seen)
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+
+    async def _poll_end_offsets(self, seen: dict[str, int] | None) -> None:
+        while True:
+            if seen is not None:
+                await asyncio.sleep(self.poll_interval)
+            try:
+                ends = await self._end_offsets()
+            except (DBAPIError, OSError) as error:
+                log.info("cannot read the log's end offsets: %s", error)
+                seen = seen or {}
+                continue
+            if ends != seen:
+                self.appended.fire()
+            seen = ends
+
+    async def _end_offsets(self) -> dict[str, int]:
+        async with self.database.engine.connect() as connection:
+            rows = await connection.execute(select(_TOPICS.c.name, _TOPICS.c.end_offset))
+            return {name: int(end) for name, end in rows.all()}
 
     async def stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
+            self._watching = None
         self.appended.fire()
 
     async def ping(self) -> None:
@@ -78,21 +132,8 @@ class EmbeddedBackend:
     def tail(self, topics: Sequence[str], since: datetime | None = None) -> EmbeddedTail:
         return EmbeddedTail(self, topics, since)
 
-    async def read(
-        self, positions: dict[str, int], max_records: int, max_wait: float
-    ) -> list[Record]:
-        """Records at or after each topic's position; waits up to ``max_wait`` seconds for some."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max_wait
-        while True:
-            woken = self.appended.current()
-            records = await self._select(positions, max_records)
-            remaining = deadline - loop.time()
-            if records or remaining <= 0:
-                return records
-            await wait(woken, min(self.poll_interval, remaining))
-
-    async def _select(self, positions: dict[str, int], max_records: int) -> list[Record]:
+    async def select(self, positions: dict[str, int], max_records: int) -> list[Record]:
+        """Records at or after each topic's position, now."""
         after = or_(*(and_(_LOG.c.topic == t, _LOG.c.offset >= p) for t, p in positions.items()))
         statement = (
             select(_LOG).where(after).order_by(_LOG.c.topic, _LOG.c.offset).limit(max_records)
@@ -153,14 +194,52 @@ async def append(connection: AsyncConnection, messages: Sequence[Message]) -> No
             for i, m in enumerate(batch)
         ]
         await connection.execute(insert(_LOG), rows)
+    await notify(connection, BUS_LOG_CHANNEL)
 
 
-class EmbeddedGroupConsumer:
-    def __init__(self, backend: EmbeddedBackend, group: str, topics: Sequence[str]) -> None:
+class _Cursor:
+    """Reads on from ``positions``, querying only when something may have been appended."""
+
+    def __init__(self, backend: EmbeddedBackend) -> None:
         self.backend = backend
+        self.positions: dict[str, int] = {}
+        # Taken before the last read that found nothing: set once anything is appended.
+        self._quiet: asyncio.Event | None = None
+
+    async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
+        """Records from the positions on; waits up to ``max_wait`` seconds for some."""
+        self.backend.watch()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_wait
+        while True:
+            if self._quiet is not None and not self._quiet.is_set():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return []
+                await wait(self._quiet, remaining)
+                if not self._quiet.is_set():
+                    return []
+            self._quiet = self.backend.appended.current()
+            records = await self.backend.select(self.positions, max_records)
+            if records:
+                self._quiet = None
+                for record in records:
+                    self.positions[record.topic] = record.offset + 1
+                return records
+            if loop.time() >= deadline:
+                return []
+
+    def moved(self, positions: dict[str, int]) -> None:
+        """Read from these positions next, whatever was appended since."""
+        self.positions = positions
+        self._quiet = None
+
+
+class EmbeddedGroupConsumer(_Cursor):
+    def __init__(self, backend: EmbeddedBackend, group: str, topics: Sequence[str]) -> None:
+        super().__init__(backend)
         self.group = group
         self.topics = list(topics)
-        self.positions: dict[str, int] = {}
 
     async def start(self) -> None:
         await self.backend.ensure_topics(self.topics)
@@ -180,13 +259,8 @@ class EmbeddedGroupConsumer:
             _OFFSETS.c.group_name == self.group, _OFFSETS.c.topic.in_(self.topics)
         )
         async with self.backend.database.engine.connect() as connection:
-            self.positions = {t: int(p) for t, p in (await connection.execute(statement)).all()}
-
-    async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
-        records = await self.backend.read(self.positions, max_records, max_wait)
-        for record in records:
-            self.positions[record.topic] = record.offset + 1
-        return records
+            rows = (await connection.execute(statement)).all()
+        self.moved({t: int(p) for t, p in rows})
 
     async def commit(self, consumed: Sequence[Record], outputs: Sequence[Message]) -> None:
         moves: dict[str, tuple[int, int]] = {}
@@ -215,20 +289,19 @@ class EmbeddedGroupConsumer:
             raise CommitConflictError(f"{self.group}: {topic} was committed past {start}")
 
 
-class EmbeddedTail:
+class EmbeddedTail(_Cursor):
     def __init__(
         self, backend: EmbeddedBackend, topics: Sequence[str], since: datetime | None
     ) -> None:
-        self.backend = backend
+        super().__init__(backend)
         self.topics = list(topics)
         self.since = since
-        self.positions: dict[str, int] = {}
 
     async def start(self) -> None:
         await self.backend.ensure_topics(self.topics)
         async with self.backend.database.engine.connect() as connection:
-            for topic in self.topics:
-                self.positions[topic] = await self._start_of(connection, topic)
+            starts = {topic: await self._start_of(connection, topic) for topic in self.topics}
+        self.moved(starts)
 
     async def _start_of(self, connection: AsyncConnection, topic: str) -> int:
         if self.since is None:
@@ -245,9 +318,3 @@ class EmbeddedTail:
 
     async def stop(self) -> None:
         """Nothing held."""
-
-    async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
-        records = await self.backend.read(self.positions, max_records, max_wait)
-        for record in records:
-            self.positions[record.topic] = record.offset + 1
-        return records

@@ -12,6 +12,7 @@ idempotent on the event id, see them once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from hub.bus.backend import Backend, BusUnavailableError
 from hub.bus.message import Message
 from hub.bus.runtime import backoff
 from hub.bus.signal import Signal, wait
+from hub.bus.wakeup import OUTBOX_CHANNEL, Listener, notify
 from hub.core import telemetry
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
@@ -31,7 +33,6 @@ from hub.db.engine import Database
 log = logging.getLogger(__name__)
 _OUTBOX = cast("Table", OutboxRow.__table__)
 RELAY_LOCK = 0x6875_6272_656C  # "hubrel": the advisory lock only one relay holds
-IDLE_POLL = 0.25  # seconds: how soon rows written by other processes are noticed
 
 
 async def enqueue(connection: AsyncConnection, messages: Sequence[Message]) -> None:
@@ -47,6 +48,7 @@ async def enqueue(connection: AsyncConnection, messages: Sequence[Message]) -> N
             for m in messages
         ]
         await connection.execute(insert(_OUTBOX), rows)
+        await notify(connection, OUTBOX_CHANNEL)
 
 
 class OutboxRelay:
@@ -56,15 +58,27 @@ class OutboxRelay:
         backend: Backend,
         batch_size: int = 500,
         written: Signal | None = None,
+        idle_poll: float = 1.0,
     ) -> None:
         self.database = database
         self.backend = backend
         self.batch_size = batch_size
-        self.written = written or Signal()  # writers fire it after each commit
+        self.written = written or Signal()  # writers in this process fire it after commit
+        # How soon rows written by other processes are noticed without a notification.
+        self.idle_poll = idle_poll
         self.failing = False  # the last publish failed: the bus is away
         self._local = asyncio.Lock()
 
     async def run(self) -> None:
+        listener = asyncio.create_task(Listener(self.database, OUTBOX_CHANNEL, self.written).run())
+        try:
+            await self._relay()
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def _relay(self) -> None:
         failures = 0
         while True:
             woken = self.written.current()
@@ -78,7 +92,7 @@ class OutboxRelay:
                 continue
             failures, self.failing = 0, False
             if moved < self.batch_size:
-                await wait(woken, IDLE_POLL)
+                await wait(woken, self.idle_poll)
 
     async def drain(self) -> int:
         """Publish until the outbox is empty; returns how many were published."""

@@ -72,7 +72,15 @@ class BusSettings(BaseModel):
     )
     roles: set[Role] = Field(default_factory=lambda: set(Role))
     batch_size: int = Field(default=500, ge=1, le=10_000)
-    poll_interval_seconds: float = Field(default=0.05, gt=0)
+    poll_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How soon a write another process made to the embedded log or the "
+        "outbox is noticed when no notification wakes its readers (SQLite, or PostgreSQL "
+        "while the listening connection is down); writes in the same process, and on "
+        "PostgreSQL in any process, wake them at once. Each idle reader queries the "
+        "database this often.",
+    )
     max_attempts: int = Field(default=5, ge=1, description="handler attempts before the DLQ")
     subscriber_queue_size: int = Field(default=1000, ge=1)
     taxonomy_file: Path = TAXONOMY_FILE

@@ -19,7 +19,6 @@ from hub.bus import (
     BusSettings,
     BusUnavailableError,
     EmbeddedBackend,
-    KafkaBackend,
     OutboxRelay,
     Role,
     Subscriber,
@@ -54,6 +53,8 @@ def _report_failure(task: asyncio.Task[None]) -> None:
 
 def create_backend(settings: BusSettings, database: Database) -> Backend:
     if settings.backend is BackendKind.KAFKA:
+        from hub.bus import KafkaBackend  # noqa: PLC0415 - aiokafka only when it is used
+
         return KafkaBackend(settings.kafka)
     return EmbeddedBackend(database, settings.poll_interval_seconds)
 
@@ -91,7 +92,9 @@ class EventBus:
         self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
         timers = TimerBook(Schedule.load(settings.timers))
         self.steps = Steps(database, self.topics, written, timers, self.clock)
-        self.relay = OutboxRelay(database, self.backend, settings.batch_size, written)
+        self.relay = OutboxRelay(
+            database, self.backend, settings.batch_size, written, settings.poll_interval_seconds
+        )
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
