@@ -91,8 +91,8 @@ def started(
     env: dict[str, str] | None,
     ready_url: str,
     ready_headers: Mapping[str, str] | None = None,
-) -> Iterator[None]:
-    """A process in its own group (``env`` None: this one's environment), until
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process in its own group (``env`` None: this one's environment), once
     ``ready_url`` answers 200 to a GET with ``ready_headers``; TERM at the end."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -101,7 +101,7 @@ def started(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"{command[0]} did not start ({ready_url})")
             time.sleep(0.25)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

@@ -4,10 +4,13 @@ Accepted credentials: ``Authorization: Bearer <JWT>``, ``Authorization: Bearer <
 or ``X-API-Key: <API key>``. A principal is cached for ``principal_cache_seconds``
 (and never past its token's expiry); that is also the bound on how long a revoked key
 keeps working on a replica, since revocation is read from the shared database.
+Callers that miss the cache together share one lookup: thousands of long-lived
+subscriptions of one key re-check it at the same moment when its entry expires.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -40,6 +43,7 @@ class Authenticator:
         self.roles = roles
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._looking_up: dict[str, asyncio.Future[Principal]] = {}
 
     async def authenticate(self, credential: str) -> Principal:
         """The principal behind a credential; raises UnauthenticatedError."""
@@ -47,9 +51,18 @@ class Authenticator:
         cached = self._cache.get(credential)
         if cached and cached[0] > now:
             return cached[1]
-        principal = await self._lookup(credential)
+        principal = await asyncio.shield(self._shared_lookup(credential))
         self._remember(credential, principal, now)
         return principal
+
+    def _shared_lookup(self, credential: str) -> asyncio.Future[Principal]:
+        """The lookup under way for ``credential``, started if none is."""
+        pending = self._looking_up.get(credential)
+        if pending is None:
+            pending = asyncio.ensure_future(self._lookup(credential))
+            self._looking_up[credential] = pending
+            pending.add_done_callback(lambda _: self._looking_up.pop(credential, None))
+        return pending
 
     async def still_valid(self, credential: str) -> bool:
         """For long-lived connections: whether the credential would be accepted now."""
