@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -55,10 +56,19 @@ def key(tmp_path: Path, env: dict[str, str]) -> str:
 
 @pytest.fixture
 def server(key: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with serving({**env, "HUB_LOG_LEVEL": "INFO"}) as running:
+        yield running
+
+
+@contextmanager
+def serving(env: dict[str, str], *options: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``hub serve`` with ``options`` on a free port, once healthy: its address and process.
+    Left running by the test, it gets SIGTERM (a supervisor passes that on to its
+    workers, which SIGKILL would orphan) and is killed only if that does not stop it."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--port", str(port)],
-        env={**env, "HUB_LOG_LEVEL": "INFO"},
+        [sys.executable, "-m", "hub", "serve", *options, "--port", str(port)],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -69,8 +79,12 @@ def server(key: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Pope
         yield base, process
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if process.stdout:
             process.stdout.close()
 

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.test_serve_process import free_port, hub_command, wait_until_healthy
+from tests.integration.test_serve_process import hub_command, serving
 from tests.support.events import INSIDE
 from tests.support.principals import bearer
 
@@ -39,24 +38,9 @@ def command_key(env: dict[str, str], tmp_path: Path) -> str:
 
 @pytest.fixture
 def workers(command_key: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--workers", "2", "--port", str(port)],
-        env={**env, "HUB_LOG_LEVEL": "INFO", "HUB_LOG_FORMAT": "console"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+    logged = {**env, "HUB_LOG_LEVEL": "INFO", "HUB_LOG_FORMAT": "console"}
+    with serving(logged, "--workers", "2") as running:
+        yield running
 
 
 async def subscribe(base: str, key: str, seen: set[str]) -> None:
