@@ -41,15 +41,17 @@ def hub_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
 @pytest.fixture
 def key(tmp_path: Path, env: dict[str, str]) -> str:
     """A public-view key, made with ``hub keys create`` after the town is imported."""
-    town = tmp_path / "town.geojson"
-    for args in (
-        ("db", "upgrade"),
-        ("grids", "generate", "-o", str(town)),
-        ("grids", "import", str(town)),
-    ):
+    return town_with_key(env, tmp_path, "public")
+
+
+def town_with_key(env: dict[str, str], directory: Path, role: str) -> str:
+    """Migrate, generate and import the demo town into ``env``'s database, and make a key
+    with ``role`` there, as an operator would with the ``hub`` command."""
+    town = str(directory / "town.geojson")
+    for args in (("db", "upgrade"), ("grids", "generate", "-o", town), ("grids", "import", town)):
         done = hub_command(*args, env=env)
         assert done.returncode == 0, done.stderr
-    created = hub_command("keys", "create", "serve test", "--role", "public", env=env)
+    created = hub_command("keys", "create", f"{role} test", "--role", role, env=env)
     assert created.returncode == 0, created.stderr
     return created.stdout.splitlines()[-1]
 

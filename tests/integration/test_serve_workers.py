@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.test_serve_process import hub_command, serving
+from tests.integration.test_serve_process import serving, town_with_key
 from tests.support.events import INSIDE
 from tests.support.principals import bearer
 
@@ -27,13 +27,7 @@ SUBSCRIBERS = REPORTS = 6  # each on its own connection, spread over the workers
 
 @pytest.fixture
 def command_key(env: dict[str, str], tmp_path: Path) -> str:
-    town = str(tmp_path / "town.geojson")
-    for args in (("db", "upgrade"), ("grids", "generate", "-o", town), ("grids", "import", town)):
-        done = hub_command(*args, env=env)
-        assert done.returncode == 0, done.stderr
-    created = hub_command("keys", "create", "workers", "--role", "command", env=env)
-    assert created.returncode == 0, created.stderr
-    return created.stdout.splitlines()[-1]
+    return town_with_key(env, tmp_path, "command")
 
 
 @pytest.fixture
