@@ -47,7 +47,7 @@ async def test_a_grid_lists_the_department_grids_over_it(
 async def test_one_department_or_a_typed_error(laid: Starlette, gql: GraphQLClient) -> None:
     only = await gql(CROSSWALK, code=GRID, department="health")
     assert {e["department"] for e in only["data"]["grid"]["crosswalk"]} == {"health"}
-    unknown = await gql(CROSSWALK, code=GRID, department="fire")
+    unknown = await gql(CROSSWALK, code=GRID, department="airport")
     error = unknown["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["argument"] == "department"

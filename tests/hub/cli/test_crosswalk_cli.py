@@ -58,9 +58,9 @@ def test_an_unknown_department_and_odd_codes_are_refused(
     registry: Path, town_document: dict[str, Any]
 ) -> None:
     police = write(registry, "police.geojson", demo_schemes(town_document)["police"])
-    code, _, err = hub("crosswalk", "import", "fire", str(police))
+    code, _, err = hub("crosswalk", "import", "airport", str(police))
     assert code == 2
-    assert "unknown department 'fire'" in err
+    assert "unknown department 'airport'" in err
     assert hub("crosswalk", "show", "330199001001")[0] == 2
     code, _, err = hub("crosswalk", "show", "JG-XX-99")
     assert code == 1

@@ -102,10 +102,10 @@ def test_check_names_every_problem_of_a_rules_file(env: str, tmp_path: Path) -> 
     assert good.exit_code == 0
     assert good.stdout.endswith("routing rules are valid\n")
     bad = tmp_path / "rules.yaml"
-    bad.write_text("version: 1\nrules: [{name: x, then: {notify: [fire]}}]\n", encoding="utf-8")
+    bad.write_text("version: 1\nrules: [{name: x, then: {notify: [airport]}}]\n", encoding="utf-8")
     result = runner.invoke(app, ["events", "check", "--rules", str(bad)])
     assert result.exit_code == 2
-    assert "x: unknown department 'fire'" in result.stderr
+    assert "x: unknown department 'airport'" in result.stderr
 
 
 def test_the_published_schemas_are_current() -> None:

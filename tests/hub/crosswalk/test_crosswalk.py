@@ -246,8 +246,8 @@ async def test_a_bad_file_is_rejected_whole_and_changes_nothing(
 async def test_an_unknown_department_is_rejected(
     crosswalk: Crosswalk, scheme: dict[str, dict[str, Any]]
 ) -> None:
-    with pytest.raises(ImportRejectedError, match="unknown department 'fire'"):
-        await crosswalk.import_scheme("fire", scheme["police"], "fire")
+    with pytest.raises(ImportRejectedError, match="unknown department 'airport'"):
+        await crosswalk.import_scheme("airport", scheme["police"], "airport")
 
 
 async def test_a_scheme_needs_the_unified_grids_first(

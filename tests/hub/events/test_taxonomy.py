@@ -42,7 +42,27 @@ def test_emergencies_run_on_clock_hours_and_start_higher(taxonomy: Taxonomy) -> 
     assert flood.time_limit.unit is TimeUnit.HOURS
     assert flood.severity is Severity.HIGH
     assert flood.level is HandlingLevel.STREET
-    assert flood.co == ("citymgmt",)
+    assert flood.co == ("citymgmt", "water")
+
+
+@pytest.mark.parametrize(
+    ("code", "lead", "co", "severity"),
+    [
+        ("safety.trapped", "fire", ("emergency", "police"), Severity.CRITICAL),
+        ("safety.evacuation", "command", ("civil", "emergency"), Severity.HIGH),
+        ("geology.landslide", "natres", ("emergency",), Severity.CRITICAL),
+        ("utility.drain_blockage", "water", ("citymgmt",), Severity.LOW),
+        ("utility.power_outage", "housing", (), Severity.MEDIUM),
+        ("utility.water_outage", "water", (), Severity.MEDIUM),
+    ],
+)
+def test_the_flood_night_has_its_words(
+    taxonomy: Taxonomy, code: str, lead: str, co: tuple[str, ...], severity: Severity
+) -> None:
+    category = taxonomy.get(code)
+    assert category is not None
+    assert category.reportable
+    assert (category.lead, category.co, category.severity) == (lead, co, severity)
 
 
 def test_rule_only_categories_cannot_be_reported(taxonomy: Taxonomy) -> None:

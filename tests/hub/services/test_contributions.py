@@ -19,23 +19,23 @@ from hub.services.contributions import ContributionError, Contributions
 from tests.connectors.sdk.fake import FakeConnector, settings
 from tests.support.built_in import BUILT_IN
 
-DEPARTMENTS = [*Contributions.of(BUILT_IN).department_codes, "water"]
+DEPARTMENTS = [*Contributions.of(BUILT_IN).department_codes, "heating"]
 
-WATER = Department("water", "水务局", "Water Authority", "供水、排水、河道")
+WATER = Department("heating", "供热公司", "Heating Authority", "集中供热")
 CATEGORIES = """version: 1
 categories:
-  - code: water
-    name: 水务
-    lead: water
+  - code: heating
+    name: 供热
+    lead: heating
     time_limit: {working_hours: 8}
     children:
-      - {code: water.pipe_burst, name: 供水管爆裂, reportable: false}
+      - {code: heating.pipe_burst, name: 供热管爆裂, reportable: false}
 """
 RULES = """version: 1
 rules:
   - name: pipe-burst-response
-    when: {type: gov.water.reading.taken}
-    then: {notify_grids: true, open: {category: water.pipe_burst}}
+    when: {type: gov.heating.reading.taken}
+    then: {notify_grids: true, open: {category: heating.pipe_burst}}
 """
 
 
@@ -44,15 +44,15 @@ def water_connector(folder: Path) -> type[Connector]:
     (folder / "categories.yaml").write_text(CATEGORIES, encoding="utf-8")
     (folder / "routing.yaml").write_text(RULES, encoding="utf-8")
 
-    class WaterConnector(FakeConnector):
-        name = department = "water"
+    class HeatingConnector(FakeConnector):
+        name = department = "heating"
         department_info = WATER
         feed_entity = "reading"
         feed_created_verb = "taken"
         routing_file = folder / "routing.yaml"
         taxonomy_file = folder / "categories.yaml"
 
-    return WaterConnector
+    return HeatingConnector
 
 
 def test_feed_types_are_read_on_the_class_and_on_an_instance() -> None:
@@ -87,9 +87,9 @@ def test_a_third_party_brings_its_department_categories_and_rules(tmp_path: Path
     given = Contributions.of([*BUILT_IN, water_connector(tmp_path)])
     assert given.departments[-1] == WATER
     taxonomy = Taxonomy.load_all(TAXONOMY_FILE, given.taxonomy_files, given.department_codes)
-    burst = taxonomy.get("water.pipe_burst")
+    burst = taxonomy.get("heating.pipe_burst")
     assert burst is not None
-    assert burst.lead == "water"
+    assert burst.lead == "heating"
     rules = Rules.load_all(
         ROUTING_RULES_FILE,
         given.rule_sources,
@@ -97,19 +97,19 @@ def test_a_third_party_brings_its_department_categories_and_rules(tmp_path: Path
         given.department_codes,
         given.feed_types,
     )
-    assert [r.name for r in rules.for_type("gov.water.reading.taken")] == ["pipe-burst-response"]
+    assert [r.name for r in rules.for_type("gov.heating.reading.taken")] == ["pipe-burst-response"]
 
 
 def test_a_category_in_two_files_is_named_with_both(tmp_path: Path) -> None:
     (tmp_path / "again.yaml").write_text(
-        CATEGORIES.replace("code: water\n", "code: city\n").replace("water.", "city."), "utf-8"
+        CATEGORIES.replace("code: heating\n", "code: city\n").replace("heating.", "city."), "utf-8"
     )
     with pytest.raises(TaxonomyError) as caught:
         Taxonomy.load_all(
-            TAXONOMY_FILE, [("water's again.yaml", tmp_path / "again.yaml")], DEPARTMENTS
+            TAXONOMY_FILE, [("heating's again.yaml", tmp_path / "again.yaml")], DEPARTMENTS
         )
     assert caught.value.problems == [
-        "city: the category is in categories.yaml and in water's again.yaml"
+        "city: the category is in categories.yaml and in heating's again.yaml"
     ]
 
 
@@ -123,5 +123,5 @@ def test_declarations_that_cannot_hold_together_are_refused(tmp_path: Path) -> N
     class Mislabelled(water_connector(tmp_path)):  # type: ignore[misc]
         department_info = Department("gas", "燃气", "Gas", "燃气")
 
-    with pytest.raises(ContributionError, match="describes 'gas', not its department 'water'"):
+    with pytest.raises(ContributionError, match="describes 'gas', not its department 'heating'"):
         Contributions.of([Mislabelled])
