@@ -61,6 +61,7 @@ class ErrorCode(StrEnum):
     COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    SEPARATION_OF_DUTIES = "SEPARATION_OF_DUTIES"  # the one who resolved cannot verify
     PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
     RATE_LIMITED = "RATE_LIMITED"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -152,6 +153,13 @@ class UnauthenticatedError(HubError):
 
 class ForbiddenError(HubError):
     code = ErrorCode.FORBIDDEN
+
+
+class SeparationOfDutiesError(ForbiddenError):
+    """One person may not both take a step and check it: whoever resolved an event
+    cannot verify it (办结与核查分离)."""
+
+    code = ErrorCode.SEPARATION_OF_DUTIES
 
 
 class PurposeRequiredError(HubError):

@@ -15,7 +15,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from connectors.sdk.simulation import names
-from hub.core.errors import InvalidTransitionError
+from hub.core.errors import InvalidTransitionError, SeparationOfDutiesError
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import Disposition, EventFilter, GridEventRecord, ledger
@@ -24,6 +24,7 @@ from hub.registry.service import Registry
 
 log = logging.getLogger(__name__)
 SCORES = (1, 2, 3, 4, 5)
+COMMAND_CENTRE = Actor("综治中心 核查员", id="demo:command")
 SCORE_WEIGHTS = (3, 4, 10, 33, 50)
 BATCH = 20
 
@@ -106,10 +107,13 @@ class LoopPeople:
     def _settle(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
         return self.steps.resolve_in_grid(record.id, "网格员现场处置完毕", self._worker(record))
 
-    def _verify(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
+    async def _verify(self, record: GridEventRecord) -> GridEventRecord:
         passed = self._chance(self.habits.passes)
         note = "现场核查，已处置到位" if passed else "现场核查，问题仍然存在"
-        return self.steps.verify(record.id, passed, note, [], self._worker(record))
+        try:
+            return await self.steps.verify(record.id, passed, note, [], self._worker(record))
+        except SeparationOfDutiesError:  # the worker who settled it: the centre checks
+            return await self.steps.verify(record.id, passed, note, [], COMMAND_CENTRE)
 
     def _rate(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
         score = self.rng.choices(SCORES, SCORE_WEIGHTS)[0]

@@ -21,7 +21,12 @@ from typing import Any
 from hub.bus import CloudEvent, Topics, enqueue, new_id
 from hub.bus.signal import Signal
 from hub.core.clock import Clock, SystemClock
-from hub.core.errors import ForbiddenError, InvalidTransitionError, NotFoundError
+from hub.core.errors import (
+    ForbiddenError,
+    InvalidTransitionError,
+    NotFoundError,
+    SeparationOfDutiesError,
+)
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger, lifecycle
@@ -103,9 +108,14 @@ class Steps:
     async def verify(
         self, event_id: str, passed: bool, note: str | None, photos: Sequence[str], actor: Actor
     ) -> GridEventRecord:
+        """核查. Whoever resolved the event may not verify it: someone else checks."""
+        history = await self._history(event_id)
+
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             if record.status is not LifecycleStatus.RESOLVED:
                 raise InvalidTransitionError(record.status, "verified (only a resolved event)")
+            _unchanged_since(record, history, "verified")
+            _not_the_resolver(record, history, actor)
             target = LifecycleStatus.VERIFIED if passed else LifecycleStatus.REOPENED
             data = _step_data(
                 Verified,
@@ -200,14 +210,12 @@ class Steps:
 
     async def resume(self, event_id: str, note: str | None, actor: Actor) -> GridEventRecord:
         """Take a suspended event up again, in the status it had before."""
-        async with self.database.engine.connect() as connection:
-            history = (await ledger.timelines(connection, [event_id])).get(event_id, [])
+        history = await self._history(event_id)
 
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             if record.status is not LifecycleStatus.SUSPENDED:
                 raise InvalidTransitionError(record.status, "resumed (only a suspended event)")
-            if record.version != len(history):  # a step came between the read and the lock
-                raise InvalidTransitionError(record.status, "resumed (it changed; try again)")
+            _unchanged_since(record, history, "resumed")
             target = lifecycle.check(record.status, status_before_suspension(history))
             data = _step_data(
                 Progressed, record, target, note=note or "resumed", by=actor.name, actor=actor.id
@@ -227,6 +235,10 @@ class Steps:
             return [(GridEventType.RESOLVED, data)]
 
         return (await self._take([event_id], build, actor))[event_id]
+
+    async def _history(self, event_id: str) -> list[TimelineEntry]:
+        async with self.database.engine.connect() as connection:
+            return (await ledger.timelines(connection, [event_id])).get(event_id, [])
 
     async def _take(
         self,
@@ -280,6 +292,36 @@ def _built(
     except InvalidTransitionError as error:
         error.event_id = record.id
         raise
+
+
+def _unchanged_since(
+    record: GridEventRecord, history: Sequence[TimelineEntry], wanted: str
+) -> None:
+    """A step read from the timeline before the lock must still be the latest."""
+    if record.version != len(history):
+        raise InvalidTransitionError(record.status, f"{wanted} (it changed; try again)")
+
+
+def _not_the_resolver(
+    record: GridEventRecord, history: Sequence[TimelineEntry], actor: Actor
+) -> None:
+    resolver = last_resolver(history)
+    if actor.id is not None and resolver == actor.id:
+        raise SeparationOfDutiesError(
+            f"{actor.name} resolved event {record.id}, so someone else must verify it",
+            eventId=record.id,
+            resolvedBy=resolver,
+        )
+
+
+def last_resolver(history: Sequence[TimelineEntry]) -> str | None:
+    """The principal who last resolved the event in the hub (None: its department's
+    own system resolved it, or nobody has)."""
+    for entry in reversed(history):
+        if entry.type is GridEventType.RESOLVED:
+            actor = entry.details.get("actor")
+            return actor if isinstance(actor, str) else None
+    return None
 
 
 def status_before_suspension(history: Sequence[TimelineEntry]) -> LifecycleStatus:

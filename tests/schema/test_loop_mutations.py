@@ -289,3 +289,19 @@ async def test_likely_duplicates_take_sensible_bounds(services: Services, as_: A
     }
     body = await as_("command")(LIKELY, id=event.id, m=100, h=100_000)
     assert error(body)["argument"] == "withinHours"
+
+
+@pytest.mark.parametrize("resolver", ["grid_worker", "command"])
+async def test_whoever_resolved_an_event_cannot_verify_it(
+    services: Services, as_: As, resolver: str
+) -> None:
+    litter = await report_in(services, GRID_A, category="city.litter")
+    data(await as_(resolver)(RESOLVE, id=litter.id), "resolveEvent")
+    refused = await as_(resolver)(VERIFY, id=litter.id, passed=True)
+    assert error(refused)["code"] == "SEPARATION_OF_DUTIES"
+    assert error(refused)["eventId"] == litter.id
+    assert "someone else must verify" in refused["errors"][0]["message"]
+    assert (await current(services, litter.id)).status is S.RESOLVED  # nothing written
+    other = "command" if resolver == "grid_worker" else "grid_worker"
+    checked = data(await as_(other)(VERIFY, id=litter.id, passed=True), "verifyEvent")
+    assert checked["status"] == "CLOSED"  # a patrol's report: nobody to rate it
