@@ -210,23 +210,31 @@ async def generate(database: Database, town: Town, count: int) -> dict[str, floa
 # -- queries ---------------------------------------------------------------------------
 
 
+AFTER = datetime(2027, 1, 1, tzinfo=UTC)  # the year over: every deadline has passed
+
+
 def queries(town: Town) -> dict[str, StatsRequest]:
     first, last = date(2026, 1, 1), date(2026, 12, 31)
     return {
         "MONTH x GRID, district": StatsRequest(
-            Period.MONTH, first, last, GroupBy.GRID, (town.district,)
+            Period.MONTH, first, last, GroupBy.GRID, (town.district,), AFTER
         ),
         "QUARTER x DEPARTMENT, street": StatsRequest(
-            Period.QUARTER, first, last, GroupBy.DEPARTMENT, (town.street,)
+            Period.QUARTER, first, last, GroupBy.DEPARTMENT, (town.street,), AFTER
         ),
         "DAY x CATEGORY, community, Nov": StatsRequest(
-            Period.DAY, date(2026, 11, 1), date(2026, 11, 30), GroupBy.CATEGORY, (town.community,)
+            Period.DAY,
+            date(2026, 11, 1),
+            date(2026, 11, 30),
+            GroupBy.CATEGORY,
+            (town.community,),
+            AFTER,
         ),
         "DAY x CATEGORY, community, year": StatsRequest(
-            Period.DAY, first, last, GroupBy.CATEGORY, (town.community,)
+            Period.DAY, first, last, GroupBy.CATEGORY, (town.community,), AFTER
         ),
         "WEEK x GRID, community": StatsRequest(
-            Period.WEEK, first, last, GroupBy.GRID, (town.community,)
+            Period.WEEK, first, last, GroupBy.GRID, (town.community,), AFTER
         ),
     }
 

@@ -57,34 +57,63 @@ class StatsGroupBy(Enum):
 strawberry.enum(StatsGroupBy, description="DEPARTMENT is the lead department; empty until routed.")
 
 
-@strawberry.type(description="One period of one group, or of all groups in the totals.")
+@strawberry.type(
+    description=(
+        "One period of one group, or of all groups in the totals. Flows (reported, closed, "
+        "merged, escalations, verifications, ratings) count what happened in the period, "
+        "at the moment it happened (China Standard Time); open and overdue are stocks at "
+        "the period's end."
+    )
+)
 class StatsRow:
     start: date
     end: date = strawberry.field(description="The period's last day.")
     group: str | None = strawberry.field(
         description="Grid, department or category; null in totals."
     )
-    reported: int
-    closed: int
-    merged: int = strawberry.field(description="Merged into another event (并单).")
-    open: int = strawberry.field(description="Open at the end of the period.")
-    closed_with_deadline: int
+    reported: int = strawberry.field(description="Events reported in the period.")
+    closed: int = strawberry.field(
+        description="Events closed (归档) in the period; a reopened event's closure is taken back."
+    )
+    merged: int = strawberry.field(description="Merged into another event (并单) in the period.")
+    open: int = strawberry.field(
+        description="Open at the end of the period: every report before it, less closures "
+        "and merges."
+    )
+    overdue: int = strawberry.field(
+        description="Not yet resolved, and past the deadline at the end of the period (or "
+        "now, for a period not over). Read from the events as they stand: an overdue event "
+        "later resolved leaves this count and is a late closure when it closes. Suspended "
+        "events (挂账) are not counted: their clock is stopped."
+    )
+    closed_with_deadline: int = strawberry.field(
+        description="Closures in the period of events that had a deadline."
+    )
     on_time_rate: float | None = strawberry.field(
-        description="Of closures with a deadline, the share resolved by it."
+        description="按时办结率: closures resolved by their deadline ÷ (closures with a "
+        "deadline + overdue). What is late counts whether closed or not; null when neither "
+        "kind exists."
     )
     mean_handling_hours: float | None = strawberry.field(
-        description="Report to resolution, over the period's closures."
+        description="Mean hours from report to resolution (to closure when never resolved) "
+        "over the period's closures, on the hub's clock."
     )
     p90_handling_hours: float | None = strawberry.field(
-        description="From the merged histogram: within p90RelativeError of the true p90."
+        description="The 90th percentile of the same, from the merged histogram: within "
+        "p90RelativeError of the true p90."
     )
-    escalations: int
-    verifications: int
-    verification_pass_rate: float | None
-    ratings: int
-    mean_satisfaction: float | None = strawberry.field(description="Mean rating, 1–5.")
+    escalations: int = strawberry.field(description="Escalations (升级) in the period.")
+    verifications: int = strawberry.field(description="Verifications (核查) in the period.")
+    verification_pass_rate: float | None = strawberry.field(
+        description="Of verifications in the period, the share that passed."
+    )
+    ratings: int = strawberry.field(description="Ratings (回访评价) in the period.")
+    mean_satisfaction: float | None = strawberry.field(
+        description="Mean rating, 1–5, over the period's ratings."
+    )
     in_grid_share: float | None = strawberry.field(
-        description="Of closures, the share settled inside the grid (小事不出格)."
+        description="Of closures, the share settled inside the grid (小事不出格) and never "
+        "escalated."
     )
 
     @classmethod
@@ -149,7 +178,8 @@ class StatsQuery:
         group_by: StatsGroupBy = StatsGroupBy.GRID,
     ) -> Stats:
         within = _within(info, scope, period.value, from_, to)
-        request = StatsRequest(period.value, from_, to, group_by.value, within)
+        now = info.context.services.bus.clock.now()
+        request = StatsRequest(period.value, from_, to, group_by.value, within, now)
         async with info.context.services.database.engine.connect() as connection:
             found = await report(connection, request)
         return Stats(

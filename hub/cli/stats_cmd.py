@@ -26,4 +26,5 @@ def rebuild(context: typer.Context) -> None:
 async def _rebuild(settings: Settings) -> int:
     async with database(settings) as db:
         schedule = Schedule.load(settings.bus.timers)
-        return await rebuild_rollups(db, schedule.within_a_working_day)
+        scale = settings.bus.timers.time_scale  # handling times on the hub's clock
+        return await rebuild_rollups(db, schedule.within_a_working_day, scale)

@@ -14,9 +14,10 @@ twice changes nothing.
 A closure also counts whether it had a deadline and was resolved by it, its handling
 time (report → resolution, or → closure when never resolved; sum and histogram
 bucket) and whether it was settled in the grid (disposition IN_GRID, never
-escalated). A grid worker's figures: each patrol report they made, valid or invalid
-(see ``EventFacts``), at the report; each verification they made, timed from the
-resolution it checked, at the verification.
+escalated). Times are on the hub's clock: wall-clock seconds times ``time_scale``,
+so a demo running 240× faster counts demo hours. A grid worker's figures: each
+patrol report they made, valid or invalid (see ``EventFacts``), at the report; each
+verification they made, timed from the resolution it checked, at the verification.
 """
 
 from __future__ import annotations
@@ -62,12 +63,12 @@ Flow = tuple[datetime, Counters, int | None]  # when, counters, handling-time bu
 WorkerFlow = tuple[datetime, str, Counters]  # when, who, counters
 
 
-def flows(facts: EventFacts) -> Iterator[Flow]:
+def flows(facts: EventFacts, time_scale: float = 1.0) -> Iterator[Flow]:
     yield facts.reported_at, {Measure.REPORTED: 1}, None
     if facts.merged_at is not None:
         yield facts.merged_at, {Measure.MERGED: 1}, None
     elif facts.closed_at is not None:
-        yield _closure(facts, facts.closed_at)
+        yield _closure(facts, facts.closed_at, time_scale)
     for at in facts.escalations:
         yield at, {Measure.ESCALATIONS: 1}, None
     for check in facts.verifications:
@@ -76,9 +77,9 @@ def flows(facts: EventFacts) -> Iterator[Flow]:
         yield facts.rated_at, {Measure.RATED: 1, Measure.RATING_SUM: facts.score}, None
 
 
-def _closure(facts: EventFacts, closed_at: datetime) -> Flow:
+def _closure(facts: EventFacts, closed_at: datetime, time_scale: float) -> Flow:
     done = facts.resolved_at or closed_at  # handled when resolved; closed straight away if not
-    seconds = max(0, round((done - facts.reported_at).total_seconds()))
+    seconds = max(0, round((done - facts.reported_at).total_seconds() * time_scale))
     counters: Counters = {Measure.CLOSED: 1, Measure.HANDLING_SECONDS: seconds}
     if facts.deadline is not None:
         counters[Measure.CLOSED_DUE] = 1
@@ -97,7 +98,9 @@ def within_a_clock_day(resolved: datetime, verified: datetime) -> bool:
     return verified - resolved <= timedelta(days=1)
 
 
-def worker_flows(facts: EventFacts, timely: Timely) -> Iterator[WorkerFlow]:
+def worker_flows(
+    facts: EventFacts, timely: Timely, time_scale: float = 1.0
+) -> Iterator[WorkerFlow]:
     if facts.reporter is not None and facts.channel == Channel.PATROL.value:
         counters: Counters = {WorkerMeasure.REPORTS: 1}
         counters[WorkerMeasure.VALID] = int(facts.valid)
@@ -108,7 +111,7 @@ def worker_flows(facts: EventFacts, timely: Timely) -> Iterator[WorkerFlow]:
             continue
         checked: Counters = {WorkerMeasure.VERIFICATIONS: 1}
         if check.delay is not None:
-            delay = max(0, round(check.delay))
+            delay = max(0, round(check.delay * time_scale))
             checked[WorkerMeasure.VERIFICATIONS_TIMED] = 1
             resolved = check.at - timedelta(seconds=check.delay)
             checked[WorkerMeasure.VERIFIED_IN_TIME] = int(timely(resolved, check.at))

@@ -25,13 +25,15 @@ from hub.stats.rollup import Delta
 CHUNK = 2000  # events read at a time
 
 
-async def rebuild(database: Database, timely: Timely = within_a_clock_day) -> int:
+async def rebuild(
+    database: Database, timely: Timely = within_a_clock_day, time_scale: float = 1.0
+) -> int:
     """Replace every fact and cell by those the ledger gives; returns the events read."""
     async with database.engine.begin() as connection:
         for layout in (store.STATS, store.WORKERS):
             await connection.execute(delete(layout.table))
         await connection.execute(delete(store.EVENTS))
-        delta, count = Delta(timely), 0
+        delta, count = Delta(timely, time_scale), 0
         async for steps in _chunks_of_steps(connection):
             facts = fold({}, steps)
             for found in facts.values():

@@ -29,21 +29,28 @@ class Statistics:
     """The statistics as the projection's recorder (``hub.events.hooks.BatchRecorder``)."""
 
     timely: Timely = within_a_clock_day  # whether a verification came in time
+    time_scale: float = 1.0  # the hub's clock runs this much faster (hub demo)
 
     async def record(self, connection: AsyncConnection, events: Sequence[CloudEvent]) -> None:
-        await record(connection, events, self.timely)
+        await record(connection, events, self.timely, self.time_scale)
 
 
 async def record(
-    connection: AsyncConnection, events: Sequence[CloudEvent], timely: Timely = within_a_clock_day
+    connection: AsyncConnection,
+    events: Sequence[CloudEvent],
+    timely: Timely = within_a_clock_day,
+    time_scale: float = 1.0,
 ) -> None:
     """Fold lifecycle CloudEvents into the statistics (others are ignored)."""
     steps = [Step.of(e) for e in events if e.type in LIFECYCLE_TYPES]
-    await record_steps(connection, steps, timely)
+    await record_steps(connection, steps, timely, time_scale)
 
 
 async def record_steps(
-    connection: AsyncConnection, steps: Sequence[Step], timely: Timely = within_a_clock_day
+    connection: AsyncConnection,
+    steps: Sequence[Step],
+    timely: Timely = within_a_clock_day,
+    time_scale: float = 1.0,
 ) -> None:
     if not steps:
         return
@@ -52,7 +59,7 @@ async def record_steps(
     changed = [facts for key, facts in after.items() if before.get(key) is not facts]
     if not changed:
         return
-    delta = Delta(timely)
+    delta = Delta(timely, time_scale)
     for facts in changed:
         delta.change(before.get(facts.event_id), facts)
     await store.save_facts(connection, changed)

@@ -6,14 +6,21 @@ each period: the flows before the first period (read from the coarsest cells tha
 fit: quarters, then months, then days) plus a running sum. A row is given for every
 period and group with a flow in the period or events still open at its end; the
 totals give every period once, all groups together.
+
+``overdue`` is the other stock: events not yet resolved whose deadline had passed by
+the end of the period (or by now, for a period not over). It is read from the ledger
+as it stands, so a period's figure settles when its late events are done (they then
+count as late closures in the period that closes them). The on-time rate counts
+them: closures resolved by their deadline ÷ (closures with a deadline + overdue).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -23,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.stats import store
 from hub.stats.histogram import quantile
 from hub.stats.measures import Measure
-from hub.stats.periods import Period, next_start, period_start, starts
+from hub.stats.overdue import overdue_events
+from hub.stats.periods import CST, Period, next_start, period_start, starts
 from hub.stats.rollup import Dimension, Tally
 
 HOUR = 3600.0
@@ -50,6 +58,7 @@ class StatsRequest:
     last: date
     group_by: GroupBy
     within: tuple[str, ...]  # region codes whose grids count (the scope, cut to what one may see)
+    now: datetime  # the moment of asking: overdue counts deadlines passed by then, no later
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,7 @@ class Figures:
     closed: int
     merged: int
     open: int
+    overdue: int
     closed_with_deadline: int
     on_time_rate: float | None
     mean_handling_hours: float | None
@@ -73,7 +83,9 @@ class Figures:
     in_grid_share: float | None
 
     @classmethod
-    def of(cls, start: date, end: date, group: str | None, tally: Tally, open_: int) -> Figures:
+    def of(
+        cls, start: date, end: date, group: str | None, tally: Tally, open_: int, overdue: int
+    ) -> Figures:
         v = tally.values
         closed = v[Measure.CLOSED]
         p90 = quantile(tally.buckets, 0.9)
@@ -85,8 +97,9 @@ class Figures:
             closed=closed,
             merged=v[Measure.MERGED],
             open=open_,
+            overdue=overdue,
             closed_with_deadline=v[Measure.CLOSED_DUE],
-            on_time_rate=ratio(v[Measure.CLOSED_ON_TIME], v[Measure.CLOSED_DUE]),
+            on_time_rate=ratio(v[Measure.CLOSED_ON_TIME], v[Measure.CLOSED_DUE] + overdue),
             mean_handling_hours=ratio(v[Measure.HANDLING_SECONDS], closed * HOUR),
             p90_handling_hours=p90 / HOUR if p90 is not None else None,
             escalations=v[Measure.ESCALATIONS],
@@ -141,7 +154,33 @@ async def report(connection: AsyncConnection, request: StatsRequest) -> StatsRep
         ("reported", "closed", "merged"),
         [_before(periods[0]), *common],
     )
-    return _assemble(request, periods, cells, {g: r - c - m for g, (r, c, m) in opening.items()})
+    late = await _overdue(connection, request, periods)
+    opening_stock = {g: r - c - m for g, (r, c, m) in opening.items()}
+    return _assemble(request, periods, cells, opening_stock, late)
+
+
+Overdue = dict[str | None, list[int]]  # per group (None: all), a count per period
+
+
+async def _overdue(
+    connection: AsyncConnection, request: StatsRequest, periods: list[date]
+) -> Overdue:
+    """Per group and period, the events open past their deadline at the period's end."""
+    ends = [min(_moment(next_start(request.period, p)), request.now) for p in periods]
+    found: Overdue = defaultdict(lambda: [0] * len(periods))
+    late = await overdue_events(connection, request.within, request.group_by, ends[-1])
+    for group, deadline, reported_at in late:
+        first = bisect_right(ends, deadline)  # the first period that ends past the deadline
+        for index in range(first, len(periods)):
+            if reported_at < ends[index]:
+                found[group][index] += 1
+                found[None][index] += 1
+    return found
+
+
+def _moment(day: date) -> datetime:
+    """The start of a CST day, as a moment."""
+    return datetime.combine(day, time(), tzinfo=CST)
 
 
 def _before(day: date) -> ColumnElement[bool]:
@@ -156,7 +195,11 @@ def _before(day: date) -> ColumnElement[bool]:
 
 
 def _assemble(
-    request: StatsRequest, periods: list[date], cells: list[Any], opening: dict[str, int]
+    request: StatsRequest,
+    periods: list[date],
+    cells: list[Any],
+    opening: dict[str, int],
+    overdue: Overdue,
 ) -> StatsReport:
     layout = store.STATS
     by_group: dict[str, dict[date, Tally]] = defaultdict(dict)
@@ -171,11 +214,25 @@ def _assemble(
             found.merge(tally)
         totals[row.start].merge(tally)
     rows: list[Figures] = []
+    stocks = _Stocks(opening, overdue)
     for group in sorted(by_group.keys() | {g for g, n in opening.items() if n}):
-        rows += _running(request.period, periods, group, by_group.get(group, {}), opening)
-    total_rows = _running(request.period, periods, None, totals, opening, every=True)
+        rows += _running(request.period, periods, group, by_group.get(group, {}), stocks)
+    total_rows = _running(request.period, periods, None, totals, stocks, every=True)
     rows.sort(key=lambda f: f.start)
     return StatsReport(request, periods, rows, total_rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stocks:
+    opening: dict[str, int]  # open before the first period, per group
+    overdue: Overdue
+
+    def open_before(self, group: str | None) -> int:
+        return self.opening.get(group, 0) if group is not None else sum(self.opening.values())
+
+    def overdue_at(self, group: str | None, index: int) -> int:
+        counts = self.overdue.get(group)
+        return counts[index] if counts else 0
 
 
 def _running(
@@ -183,22 +240,23 @@ def _running(
     periods: list[date],
     group: str | None,
     tallies: dict[date, Tally],
-    opening: dict[str, int],
+    stocks: _Stocks,
     *,
     every: bool = False,
 ) -> list[Figures]:
-    open_ = opening.get(group, 0) if group is not None else sum(opening.values())
+    open_ = stocks.open_before(group)
     found = []
-    for start in periods:
+    for index, start in enumerate(periods):
         tally = tallies.get(start)
         if tally is not None:
             v = tally.values
             open_ += v[Measure.REPORTED] - v[Measure.CLOSED] - v[Measure.MERGED]
         if tally is not None or open_ or every:
             tally = tally or Tally(len(Measure))
-            found.append(Figures.of(start, last_day(period, start), group, tally, open_))
+            late = stocks.overdue_at(group, index)
+            found.append(Figures.of(start, last_day(period, start), group, tally, open_, late))
     return found
 
 
 def _empty(request: StatsRequest, start: date) -> Figures:
-    return Figures.of(start, last_day(request.period, start), None, Tally(len(Measure)), 0)
+    return Figures.of(start, last_day(request.period, start), None, Tally(len(Measure)), 0, 0)

@@ -74,8 +74,9 @@ class Tally:
 
 
 class Delta:
-    def __init__(self, timely: Timely) -> None:
+    def __init__(self, timely: Timely, time_scale: float = 1.0) -> None:
         self.timely = timely  # of a verification after its resolution
+        self.time_scale = time_scale  # hub-clock seconds a wall-clock second
         self._days: dict[tuple[date, str, str, str], Tally] = {}
         self._worker_days: dict[tuple[date, str, str], Tally] = {}
 
@@ -84,11 +85,11 @@ class Delta:
         if facts is None:
             return
         size = len(Measure)
-        for at, counters, bucket in flows(facts):
+        for at, counters, bucket in flows(facts, self.time_scale):
             key = (local_day(at), facts.grid, facts.category, facts.department)
             _tally(self._days, key, size).add(counters, bucket, sign)
         size = len(WorkerMeasure)
-        for at, worker, counters in worker_flows(facts, self.timely):
+        for at, worker, counters in worker_flows(facts, self.timely, self.time_scale):
             worker_key = (local_day(at), facts.grid, worker)
             _tally(self._worker_days, worker_key, size).add(counters, None, sign)
 

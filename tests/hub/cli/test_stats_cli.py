@@ -9,11 +9,11 @@ from sqlalchemy import delete
 
 from hub.db.engine import Database
 from hub.stats import GroupBy, Period, StatsRequest, report, store
-from tests.hub.stats.test_rollups import feed, town
+from tests.hub.stats.test_rollups import NOW, feed, town
 from tests.support.cli import ahub, point_at
 
 WHOLE_MONTH = StatsRequest(
-    Period.MONTH, date(2026, 11, 1), date(2026, 11, 30), GroupBy.CATEGORY, ("330199",)
+    Period.MONTH, date(2026, 11, 1), date(2026, 11, 30), GroupBy.CATEGORY, ("330199",), NOW
 )
 
 

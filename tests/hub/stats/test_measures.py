@@ -45,6 +45,22 @@ def test_a_closure_is_on_time_by_its_resolution_not_its_closing() -> None:
     assert found[Measure.HANDLING_SECONDS] == 9 * 3600
 
 
+def test_handling_times_are_on_the_hubs_clock() -> None:
+    # A demo at 240x: 9 wall-clock minutes from report to resolution are 36 demo hours,
+    # and a check 15 wall-clock minutes after the resolution is 60 demo hours late.
+    story = Story(GRID, "city.litter").reported(T0, actor="worker:a")
+    story.routed(T0, "citymgmt", T0 + hours(1), Disposition.SINGLE)
+    story.resolved(T0 + hours(9 / 60)).verified(T0 + hours(24 / 60), True, actor="worker:b")
+    facts = facts_of(story.closed(T0 + hours(24 / 60)))
+    handling = dict.fromkeys(Measure, 0)
+    for _, counters, _ in flows(facts, time_scale=240):
+        for index, value in counters.items():
+            handling[Measure(index)] += value
+    assert handling[Measure.HANDLING_SECONDS] == 36 * 3600
+    checks = [c for _, who, c in worker_flows(facts, within_a_clock_day, 240) if who == "worker:b"]
+    assert checks[0][WorkerMeasure.VERIFICATION_SECONDS] == 60 * 3600
+
+
 def test_reopening_takes_the_closure_back() -> None:
     story = handled().closed(T0 + hours(10))
     closed = facts_of(story)

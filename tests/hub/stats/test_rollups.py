@@ -30,6 +30,7 @@ from tests.support.lifecycle import Story, hours
 COMMUNITY = "330199001001"
 G1, G2, G3 = "330199001001001", "330199001001002", "330199001002001"
 T0 = datetime(2026, 11, 2, 1, tzinfo=UTC)  # Monday 09:00 CST
+NOW = datetime(2026, 12, 15, 2, tzinfo=UTC)  # when the figures are asked for
 
 
 def town() -> list[Story]:
@@ -63,7 +64,7 @@ async def feed(database: Database, stories: list[Story], batch: int = 3) -> None
 
 
 def request(period: Period, group_by: GroupBy, within: str = COMMUNITY) -> StatsRequest:
-    return StatsRequest(period, date(2026, 11, 2), date(2026, 11, 8), group_by, (within,))
+    return StatsRequest(period, date(2026, 11, 2), date(2026, 11, 8), group_by, (within,), NOW)
 
 
 async def test_a_week_by_grid_matches_the_hand_count(database: Database) -> None:
@@ -92,7 +93,7 @@ async def test_a_week_by_grid_matches_the_hand_count(database: Database) -> None
 async def test_open_events_carry_over_and_regions_sum_their_grids(database: Database) -> None:
     await feed(database, town())
     district = StatsRequest(
-        Period.MONTH, date(2026, 11, 1), date(2026, 12, 31), GroupBy.DEPARTMENT, ("330199",)
+        Period.MONTH, date(2026, 11, 1), date(2026, 12, 31), GroupBy.DEPARTMENT, ("330199",), NOW
     )
     async with database.engine.connect() as connection:
         found = await report(connection, district)
@@ -103,6 +104,54 @@ async def test_open_events_carry_over_and_regions_sum_their_grids(database: Data
     assert by_department[date(2026, 11, 1), "citymgmt"].reported == 2
     assert by_department[date(2026, 12, 1), "citymgmt"].open == 1
     assert by_department[date(2026, 11, 1), "command"].in_grid_share == 1.0
+
+
+def late_town() -> list[Story]:
+    """The town, and three more of citymgmt's events in G1 in late November:
+    E5 resolved late and still waiting for its check, E6 open and not due until
+    December, E7 accepted by nobody and open past its deadline."""
+    t = datetime(2026, 11, 20, 1, tzinfo=UTC)
+    e5 = Story(G1, "city.litter")
+    e5.reported(t).routed(t, "citymgmt", t + hours(4), Disposition.SINGLE).resolved(t + hours(9))
+    e6 = Story(G1, "city.billboard")
+    e6.reported(t).routed(t, "citymgmt", datetime(2026, 12, 20, tzinfo=UTC), Disposition.SINGLE)
+    e7 = Story(G1, "city.muck_spill")
+    e7.reported(t).routed(t, "citymgmt", t + hours(4), Disposition.SINGLE)
+    return [*town(), e5, e6, e7]
+
+
+@pytest.mark.parametrize(
+    ("now", "month", "department", "expected"),
+    [
+        # November, asked on 15 December. Closures with a deadline: E1 (resolved 4 h into
+        # 8, on time) and E2 (resolved at 72 h of 24, late). Unresolved past the deadline
+        # at the end of November: E4 (due 11 Nov) and E7 (due 20 Nov). E3 was merged, E5
+        # is resolved (late, but it counts when it closes), E6 is not yet due.
+        # On time: 1 of 2 + 2 = 0.25.
+        (NOW, 11, None, 1 / 4),
+        # Asked on 10 November at noon: E4's deadline (11 Nov) and E7's (20 Nov) are
+        # ahead, so only the two closures count: 1 of 2.
+        (datetime(2026, 11, 10, 4, tzinfo=UTC), 11, None, 1 / 2),
+        # citymgmt alone: E2 late, E4 and E7 overdue, nothing on time: 0 of 3.
+        (NOW, 11, "citymgmt", 0.0),
+        # December, asked on the 15th: no closures; E4 and E7 are still overdue, E6 (due
+        # the 20th) is not yet: 0 of 2.
+        (NOW, 12, None, 0.0),
+    ],
+)
+async def test_the_on_time_rate_counts_what_is_late_closed_or_not(
+    database: Database, now: datetime, month: int, department: str | None, expected: float
+) -> None:
+    await feed(database, late_town())
+    first = date(2026, month, 1)
+    asked = StatsRequest(Period.MONTH, first, first, GroupBy.DEPARTMENT, ("330199",), now)
+    async with database.engine.connect() as connection:
+        found = await report(connection, asked)
+    if department is None:
+        (figures,) = found.totals
+    else:
+        (figures,) = [r for r in found.rows if r.group == department]
+    assert figures.on_time_rate == pytest.approx(expected)
 
 
 async def test_days_follow_china_standard_time(database: Database) -> None:
