@@ -31,3 +31,47 @@ async def test_rebuild_restores_the_figures(
     assert "rebuilt the statistics of 4 events" in out
     async with database.engine.connect() as connection:
         assert await report(connection, WHOLE_MONTH) == before
+
+
+async def test_show_prints_a_months_totals_and_a_row_per_department(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await feed(database, town())
+    point_at(monkeypatch, database.url)
+    code, out, err = await ahub(
+        "stats",
+        "show",
+        "--scope",
+        "330199",
+        "--month",
+        "2026-11",
+        "--as-of",
+        NOW.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
+    assert code == 0, err
+    rows = {line[:40].strip(): line[40:].split() for line in out.splitlines()[3:]}
+    # Hand count: E1 closed on time, E2 closed late, E3 merged, E4 open and overdue.
+    assert rows["合计"] == ["4", "2", "1", "1", "0.33", "38.00", "1", "3.50"]
+    assert rows["城市管理局（数字城管） citymgmt"] == [
+        "2",
+        "1",
+        "1",
+        "1",
+        "0.00",
+        "72.00",
+        "1",
+        "2.00",
+    ]
+    assert rows["(未分派)"][:4] == ["1", "0", "0", "0"]
+    assert "as of 2026-12-15T02:00:00+00:00" in out
+
+
+async def test_show_asks_for_exactly_one_period(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    point_at(monkeypatch, database.url)
+    code, _, err = await ahub(
+        "stats", "show", "--scope", "330199", "--day", "2026-11-02", "--month", "2026-11"
+    )
+    assert code == 2
+    assert "exactly one of --day, --week, --month, --quarter" in err
