@@ -7,7 +7,7 @@ import json
 import os
 import socket
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -22,6 +22,9 @@ from hub.db import migrate
 from hub.registry import store
 from hub.security.keys import KeyRequest
 from hub.services import Services
+
+if TYPE_CHECKING:
+    from hub.demo.simulators import DemoSystems
 
 HostOption = Annotated[str | None, typer.Option(help="Interface to listen on.")]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on.")]
@@ -157,10 +160,11 @@ async def _demo(
         typer.echo(await _banner(services, urls, fields, await _demo_key(services)))
         generator = await _report_generator(services, reports_per_minute)
         people = _loop_people(services, reports_per_minute)
+        staff = _department_staff(services, urls, systems)
         try:
             await _run_server(services)
         finally:
-            for task in (generator, people):
+            for task in (generator, people, staff):
                 if task is not None:
                     task.cancel()
 
@@ -186,6 +190,16 @@ def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | 
     return asyncio.create_task(
         LoopPeople(services.database, services.bus.steps, registry=services.registry).run()
     )
+
+
+def _department_staff(
+    services: Services, urls: dict[str, str], systems: DemoSystems
+) -> asyncio.Task[None]:
+    """The departments' people, working the orders the hub sends their systems."""
+    from hub.demo.staff import DepartmentStaff  # noqa: PLC0415 - demo only, as in _demo
+
+    connectors = {name: system.connector for name, system in systems.items()}
+    return asyncio.create_task(DepartmentStaff(services.database, urls, connectors).run())
 
 
 DEMO_KEY_NAME = "demo"

@@ -16,9 +16,11 @@ from hub.cli.common import database, run, state
 from hub.config import Settings
 from hub.core.codes import InvalidCodeError, level_of
 from hub.core.departments import load_departments
+from hub.core.workorders import LifecycleStatus
 from hub.registry import store as registry
 from hub.stats import Figures, GroupBy, Period, StatsReport, StatsRequest, report
 from hub.stats import rebuild as rebuild_rollups
+from hub.stats.census import Census, census
 from hub.stats.periods import next_start, period_start
 from hub.timers.schedule import Schedule
 
@@ -162,6 +164,37 @@ def _pad(text: str, width: int, *, left: bool = False) -> str:
     shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     space = " " * max(width - shown, 0)
     return text + space if left else space + text
+
+
+@app.command("census")
+def census_command(
+    context: typer.Context,
+    scope: Annotated[str, typer.Option(help="A region code; default: everywhere.")] = "",
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"], help="Only events reported since then."),
+    ] = None,
+) -> None:
+    """Where every event stands now: a count per lead department and status."""
+    settings = state(context).settings()
+    found = run(_census(settings, scope, since))
+    typer.echo(_render_census(found))
+
+
+async def _census(settings: Settings, scope: str, since: datetime | None) -> Census:
+    async with database(settings) as db, db.engine.connect() as connection:
+        return await census(connection, scope, since)
+
+
+def _render_census(found: Census) -> str:
+    names = {d.code: d.name for d in load_departments()}
+    statuses = [s.value for s in LifecycleStatus]
+    lines = [_row("", statuses)]
+    for department in sorted(found):
+        counts = found[department]
+        lines.append(_row(_label(department, names), [str(counts.get(s, 0)) for s in statuses]))
+    total = [str(sum(c.get(s, 0) for c in found.values())) for s in statuses]
+    return "\n".join([*lines, _row("合计", total)])
 
 
 @app.command()

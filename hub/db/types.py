@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import ColumnElement, DateTime, and_, or_
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -35,3 +36,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def under(column: ColumnElement[str], prefixes: Iterable[str]) -> ColumnElement[bool]:
+    """Rows whose region code lies under any of ``prefixes``: a code is a prefix of its
+    descendants' codes, and ":" sorts right after the digits, so each is a key range."""
+    return or_(*(and_(column >= p, column < p + ":") for p in prefixes))

@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from hub.core.geo import METRES_PER_DEGREE_LAT, METRES_PER_DEGREE_LON_AT_EQUATOR, distance_m
+from hub.db.types import under
 from hub.events import ledger, lifecycle
 from hub.events.ledger_rows import GridEventRecord
 
@@ -55,9 +56,7 @@ async def likely_duplicates(
         events.lon.between(record.lon - dlon, record.lon + dlon),
     )
     if roots is not None:  # codes are prefixes of their descendants': range scans
-        statement = statement.where(
-            or_(*(and_(events.grid_code >= r, events.grid_code < r + ":") for r in roots))
-        )
+        statement = statement.where(under(events.grid_code, roots))
     found = [ledger.event_record(row) for row in await connection.execute(statement)]
     nearby = [(distance_m(record.lat, record.lon, e.lat, e.lon), e) for e in found]
     return [e for d, e in sorted(nearby, key=lambda pair: pair[0]) if d <= near.metres][:limit]

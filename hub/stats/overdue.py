@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.core.workorders import LifecycleStatus
+from hub.db.types import under
 from hub.events import ledger
 from hub.stats.facts import UNASSIGNED
 
@@ -38,7 +39,7 @@ async def overdue_events(
     statement = select(group, events.deadline, events.reported_at).where(
         events.status.in_([s.value for s in UNRESOLVED]),
         events.deadline < before,
-        or_(*(and_(events.grid_code >= p, events.grid_code < p + ":") for p in within)),
+        under(events.grid_code, within),
     )
     rows = await connection.execute(statement)
     return [(row[0] or UNASSIGNED, row[1], row[2]) for row in rows]

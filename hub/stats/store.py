@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.stats_models import StatsCellRow, StatsEventRow, StatsWorkerCellRow
+from hub.db.types import under
 from hub.db.upsert import upsert
 from hub.stats.facts import EventFacts, from_json, to_json
 from hub.stats.measures import Measure, WorkerMeasure
@@ -84,8 +85,7 @@ class Layout(Generic[K]):
 
     def within(self, prefixes: Sequence[str]) -> ColumnElement[bool]:
         """Cells of grids under any of the region codes (a prefix range each)."""
-        grid = self.table.c.grid_code
-        return or_(*(and_(grid >= p, grid < p + ":") for p in prefixes))
+        return under(self.table.c.grid_code, prefixes)
 
 
 STATS: Layout[StatsKey] = Layout(

@@ -75,3 +75,21 @@ async def test_show_asks_for_exactly_one_period(
     )
     assert code == 2
     assert "exactly one of --day, --week, --month, --quarter" in err
+
+
+async def test_census_counts_where_each_event_stands_by_department(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await feed(database, town())
+    point_at(monkeypatch, database.url)
+    code, out, err = await ahub("stats", "census")
+    assert code == 0, err
+    header, *lines = out.splitlines()
+    statuses = header.split()
+    rows = {
+        line[:40].strip(): dict(zip(statuses, line[40:].split(), strict=True)) for line in lines
+    }
+    assert rows["城市管理局（数字城管） citymgmt"]["CLOSED"] == "1"  # E2
+    assert rows["城市管理局（数字城管） citymgmt"]["ROUTED"] == "1"  # E4
+    assert rows["合计"]["MERGED"] == "1"  # E3
+    assert sum(int(n) for n in rows["合计"].values()) == 4
