@@ -31,6 +31,7 @@ from schema.security import GraphSecurity
 from schema.stats import StatsQuery
 from schema.steps import LoopMutation
 from schema.subscription import RegistrySubscription
+from schema.workbench import WorkbenchMutation
 
 # Each feature contributes one fragment per root type; the schema merges them.
 # Connectors contribute theirs through discovery (schema.connectors).
@@ -43,7 +44,7 @@ QUERY_PARTS: tuple[type, ...] = (
     ConnectorsQuery,
     *query_mixins(),
 )
-MUTATION_PARTS: tuple[type, ...] = (EventMutation, LoopMutation)
+MUTATION_PARTS: tuple[type, ...] = (EventMutation, LoopMutation, WorkbenchMutation)
 SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription, EventSubscription)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
 

@@ -25,7 +25,7 @@ MAX_DUPLICATES = 50
 T = TypeVar("T")
 
 
-def _actor(info: Info) -> Actor:
+def actor_of(info: Info) -> Actor:
     principal = info.context.principal
     if principal is None:  # dev-mode anonymous introspection cannot act
         raise ForbiddenError("an anonymous caller cannot take steps")
@@ -47,7 +47,7 @@ def _typed_errors() -> Iterator[None]:
         raise BadUserInputError(f"{where}: {first['msg']}", argument=where) from error
 
 
-async def _event(step: Callable[[], Awaitable[T]]) -> T:
+async def taken(step: Callable[[], Awaitable[T]]) -> T:
     with _typed_errors():
         return await step()
 
@@ -71,8 +71,8 @@ class LoopMutation:
             list[str] | None, strawberry.argument(description="URLs, at most 9.")
         ] = None,
     ) -> GridEvent:
-        actor = _actor(info)
-        record = await _event(
+        actor = actor_of(info)
+        record = await taken(
             lambda: _steps(info).verify(str(id), passed, note, photos or [], actor)
         )
         return GridEvent.of(record)
@@ -94,8 +94,8 @@ class LoopMutation:
     ) -> GridEvent:
         if not 1 <= score <= 5:
             raise BadUserInputError("score is 1 to 5", argument="score")
-        actor = _actor(info)
-        record = await _event(lambda: _steps(info).rate(str(id), score, comment, unresolved, actor))
+        actor = actor_of(info)
+        record = await taken(lambda: _steps(info).rate(str(id), score, comment, unresolved, actor))
         return GridEvent.of(record)
 
     @strawberry.federation.field(
@@ -116,8 +116,8 @@ class LoopMutation:
             raise BadUserInputError(
                 "name one or more duplicates, other than the primary", argument="duplicates"
             )
-        actor = _actor(info)
-        records = await _event(lambda: _steps(info).merge(str(primary), ids, actor))
+        actor = actor_of(info)
+        records = await taken(lambda: _steps(info).merge(str(primary), ids, actor))
         order = [str(primary), *dict.fromkeys(ids)]
         return [GridEvent.of(records[i]) for i in order]
 
@@ -127,8 +127,8 @@ class LoopMutation:
         description="挂账: a supervisor sets a long-term matter aside, with the reason.",
     )
     async def suspend_event(self, info: Info, id: strawberry.ID, reason: str) -> GridEvent:
-        actor = _actor(info)
-        return GridEvent.of(await _event(lambda: _steps(info).suspend(str(id), reason, actor)))
+        actor = actor_of(info)
+        return GridEvent.of(await taken(lambda: _steps(info).suspend(str(id), reason, actor)))
 
     @strawberry.federation.field(
         name="resumeEvent",
@@ -138,8 +138,8 @@ class LoopMutation:
     async def resume_event(
         self, info: Info, id: strawberry.ID, note: str | None = None
     ) -> GridEvent:
-        actor = _actor(info)
-        return GridEvent.of(await _event(lambda: _steps(info).resume(str(id), note, actor)))
+        actor = actor_of(info)
+        return GridEvent.of(await taken(lambda: _steps(info).resume(str(id), note, actor)))
 
     @strawberry.federation.field(
         name="resolveEvent",
@@ -148,7 +148,5 @@ class LoopMutation:
         "(disposition IN_GRID).",
     )
     async def resolve_event(self, info: Info, id: strawberry.ID, note: str) -> GridEvent:
-        actor = _actor(info)
-        return GridEvent.of(
-            await _event(lambda: _steps(info).resolve_in_grid(str(id), note, actor))
-        )
+        actor = actor_of(info)
+        return GridEvent.of(await taken(lambda: _steps(info).resolve_in_grid(str(id), note, actor)))

@@ -62,6 +62,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     SEPARATION_OF_DUTIES = "SEPARATION_OF_DUTIES"  # the one who resolved cannot verify
+    DEPARTMENT_HAS_SYSTEM = "DEPARTMENT_HAS_SYSTEM"  # it works its orders in its own system
     PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
     RATE_LIMITED = "RATE_LIMITED"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -160,6 +161,13 @@ class SeparationOfDutiesError(ForbiddenError):
     cannot verify it (办结与核查分离)."""
 
     code = ErrorCode.SEPARATION_OF_DUTIES
+
+
+class DepartmentHasSystemError(ForbiddenError):
+    """A department with a system of its own works its orders there, not at a desk in the
+    hub: two places to act would let the two disagree."""
+
+    code = ErrorCode.DEPARTMENT_HAS_SYSTEM
 
 
 class PurposeRequiredError(HubError):

@@ -211,7 +211,7 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
             role=role,
             reason=change.note or change.status,
             refused_by=[spec.department],
-            order=_order(record, spec.department),
+            order=order_of(record, spec.department),
         )
     else:
         # A status the mapping does not know is kept on the timeline, moving nothing.
@@ -241,7 +241,7 @@ def _role(record: GridEventRecord, department: str) -> OrderRole:
     return OrderRole.LEAD if lead in (department, None) else OrderRole.CO
 
 
-def _order(record: GridEventRecord, department: str) -> WorkOrderRequested:
+def order_of(record: GridEventRecord, department: str) -> WorkOrderRequested:
     """The order as the department had it, rebuilt from the ledger, for reassignment."""
     return WorkOrderRequested(
         event_id=record.id,

@@ -132,6 +132,9 @@ class Progressed(Lifecycle):
         "a co-handler's (CO) is progress on its own order and never moves the status.",
     )
     upstream: Upstream | None = None
+    photos: list[AnyHttpUrl] = Field(
+        default_factory=list, max_length=9, description="The work done, when resolved at a desk."
+    )
 
 
 class Returned(Lifecycle):

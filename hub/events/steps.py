@@ -133,7 +133,7 @@ class Steps:
                 steps.append((GridEventType.CLOSED, self._closed(record, closing, actor)))
             return steps
 
-        return (await self._take([event_id], build, actor))[event_id]
+        return (await self.take([event_id], build, actor))[event_id]
 
     async def rate(
         self, event_id: str, score: int, comment: str | None, unresolved: bool, actor: Actor
@@ -161,7 +161,7 @@ class Steps:
                 )
             return steps
 
-        return (await self._take([event_id], build, actor))[event_id]
+        return (await self.take([event_id], build, actor))[event_id]
 
     def _closed(self, record: GridEventRecord, note: str, actor: Actor) -> Lifecycle:
         return _step_data(
@@ -194,7 +194,7 @@ class Steps:
             )
             return [(GridEventType.MERGED, data)]
 
-        return await self._take([primary, *duplicates], build, actor)
+        return await self.take([primary, *duplicates], build, actor)
 
     async def suspend(self, event_id: str, reason: str, actor: Actor) -> GridEventRecord:
         """挂账: a long-term matter set aside with a supervisor's approval."""
@@ -206,7 +206,7 @@ class Steps:
             )
             return [(GridEventType.PROGRESSED, data)]
 
-        return (await self._take([event_id], build, actor))[event_id]
+        return (await self.take([event_id], build, actor))[event_id]
 
     async def resume(self, event_id: str, note: str | None, actor: Actor) -> GridEventRecord:
         """Take a suspended event up again, in the status it had before."""
@@ -222,7 +222,7 @@ class Steps:
             )
             return [(GridEventType.PROGRESSED, data)]
 
-        return (await self._take([event_id], build, actor))[event_id]
+        return (await self.take([event_id], build, actor))[event_id]
 
     async def resolve_in_grid(self, event_id: str, note: str, actor: Actor) -> GridEventRecord:
         """小事不出格: the grid's own worker settles what was routed to the grid."""
@@ -234,19 +234,20 @@ class Steps:
             data = _step_data(Progressed, record, target, note=note, by=actor.name, actor=actor.id)
             return [(GridEventType.RESOLVED, data)]
 
-        return (await self._take([event_id], build, actor))[event_id]
+        return (await self.take([event_id], build, actor))[event_id]
 
     async def _history(self, event_id: str) -> list[TimelineEntry]:
         async with self.database.engine.connect() as connection:
             return (await ledger.timelines(connection, [event_id])).get(event_id, [])
 
-    async def _take(
+    async def take(
         self,
         ids: list[str],
         build: Callable[[GridEventRecord], list[tuple[GridEventType, Lifecycle]]],
         actor: Actor,
     ) -> dict[str, GridEventRecord]:
-        """Lock the events, build their steps (which may refuse), write them all or none."""
+        """Lock the events, build their steps (which may refuse), write them all or none:
+        the way every step people take in the hub is written, here and at a desk."""
         async with self.database.engine.begin() as connection:
             records = await ledger.locked_events(connection, ids)
             events = [

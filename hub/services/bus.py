@@ -31,6 +31,7 @@ from hub.bus.signal import Signal
 from hub.core.clock import Clock, SystemClock
 from hub.db.engine import Database
 from hub.dispatch import DepartmentLinks, Dispatcher, FeedPoller
+from hub.dispatch.workbench import Workbench
 from hub.events import Intake, LiveEvents, Projection, Taxonomy
 from hub.events.steps import Steps
 from hub.observability.metrics import Metrics
@@ -92,6 +93,7 @@ class EventBus:
         self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
         timers = TimerBook(Schedule.load(settings.timers))
         self.steps = Steps(database, self.topics, written, timers, self.clock)
+        self.workbench = Workbench(self.steps, self.links)  # desks of departments without systems
         self.relay = OutboxRelay(
             database, self.backend, settings.batch_size, written, settings.poll_interval_seconds
         )

@@ -3,19 +3,13 @@ event and its timeline, and that a refused step changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
-
-import httpx
 import pytest
-from starlette.applications import Starlette
 
 from hub.events import Channel
 from hub.services import Services
-from tests.conftest import GraphQLClient
+from tests.schema.conftest import As, data, error
 from tests.support.loop import S, current, handled, reaching, report_in, timeline
-from tests.support.principals import GRID_A, GRID_B, bearer
+from tests.support.principals import GRID_A, GRID_B
 
 FIELDS = "id status version mergedInto timeline { step status source by note }"
 VERIFY = f"""mutation($id: ID!, $passed: Boolean!, $photos: [String!]) {{
@@ -29,54 +23,6 @@ SUSPEND = f"""mutation($id: ID!) {{
 RESUME = f"""mutation($id: ID!) {{ resumeEvent(id: $id) {{ {FIELDS} }} }}"""
 RESOLVE = f"""mutation($id: ID!) {{ resolveEvent(id: $id, note: "网格员已清理") {{ {FIELDS} }} }}"""
 PHONE = "13812345678"
-As = Callable[[str], Any]
-
-
-@pytest.fixture
-def services(app: Starlette) -> Services:
-    return app.state.services  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-async def as_(app: Starlette, keys: dict[str, str]) -> AsyncIterator[As]:
-    """A GraphQL client per test principal."""
-    clients: dict[str, GraphQLClient] = {}
-    async with _clients(app) as make:
-
-        def client(name: str) -> GraphQLClient:
-            if name not in clients:
-                clients[name] = GraphQLClient(make(bearer(keys[name], purpose="tests")))
-            return clients[name]
-
-        yield client
-
-
-@asynccontextmanager
-async def _clients(app: Starlette) -> AsyncIterator[Callable[[dict[str, str]], httpx.AsyncClient]]:
-    opened: list[httpx.AsyncClient] = []
-
-    def make(headers: dict[str, str]) -> httpx.AsyncClient:
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test", headers=headers
-        )
-        opened.append(http)
-        return http
-
-    try:
-        yield make
-    finally:
-        for http in opened:
-            await http.aclose()
-
-
-def data(body: dict[str, Any], field: str) -> Any:
-    assert "errors" not in body, body["errors"]
-    return body["data"][field]
-
-
-def error(body: dict[str, Any]) -> dict[str, Any]:
-    (found,) = body["errors"]
-    return found["extensions"]  # type: ignore[no-any-return]
 
 
 async def test_the_grid_worker_verifies_and_a_patrol_report_closes(

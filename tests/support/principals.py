@@ -25,6 +25,9 @@ PRINCIPALS = (
     TestPrincipal("command", KeyRequest("command centre", ("command",))),
     TestPrincipal("handler", KeyRequest("police handler", ("handler",), department="police")),
     TestPrincipal("grid_worker", KeyRequest("worker of A", ("grid_worker",), grids=(GRID_A,))),
+    TestPrincipal(
+        "environment", KeyRequest("生态环境 办理人", ("handler",), department="environment")
+    ),
     TestPrincipal("public", KeyRequest("public view", ("public",))),
     TestPrincipal("hotline", KeyRequest("12345 follow-up", ("hotline",))),
     TestPrincipal("dashboard", KeyRequest("wall display", ("dashboard",))),

@@ -1,0 +1,149 @@
+"""The department workbench: a department without a system of its own works its orders
+through the hub (认领, 进展, 退单, 办结).
+
+A desk is one department and the person at it. Its steps are the ones a department's
+system reports through the dispatcher and the change feeds, written the same way as
+every step people take in the hub (``Steps.take``: the lifecycle table, the timeline,
+the audit and the bus in one transaction): ``accepted`` with the department's role,
+progress, ``returned`` with the order for the router to reassign, ``resolved`` naming
+who resolved it (so someone else verifies). A co-handler's steps are progress on its
+own order and never move the event's status, as from a system. A department that has a
+system works there; a desk refuses to act for it (``DEPARTMENT_HAS_SYSTEM``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hub.core.errors import DepartmentHasSystemError, ForbiddenError
+from hub.core.workorders import LifecycleStatus
+from hub.dispatch.feeds import order_of
+from hub.dispatch.links import DepartmentLinks
+from hub.events import lifecycle
+from hub.events.ledger_rows import GridEventRecord
+from hub.events.payloads import Accepted, Lifecycle, Progressed, Returned, Upstream
+from hub.events.steps import Actor, Steps
+from hub.events.types import GridEventType, OrderRole
+
+DESK = "hub"  # the upstream system of an order worked at a desk: its id is the event's
+Built = list[tuple[GridEventType, Lifecycle]]
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """A department's desk and who sits at it."""
+
+    department: str
+    actor: Actor
+
+
+class NotTheDepartmentsError(ForbiddenError):
+    """The event holds no order of the desk's department."""
+
+
+class Workbench:
+    def __init__(self, steps: Steps, links: DepartmentLinks) -> None:
+        self.steps = steps
+        self.links = links  # a department with a sink there takes its orders in its system
+
+    async def accept(self, event_id: str, desk: Desk) -> GridEventRecord:
+        """认领: the department takes its order; the lead's moves the event to ACCEPTED."""
+
+        def build(record: GridEventRecord) -> Built:
+            role = _role(record, desk)
+            status = record.status
+            if role is OrderRole.LEAD:
+                status = lifecycle.check(record.status, LifecycleStatus.ACCEPTED)
+            upstream = Upstream(system=DESK, id=record.id)
+            data = Accepted(**_common(record, status, desk), role=role, upstream=upstream)
+            return [(GridEventType.ACCEPTED, data)]
+
+        return await self._take(event_id, desk, build)
+
+    async def progress(self, event_id: str, note: str, desk: Desk) -> GridEventRecord:
+        """进展: a note on the work; the lead's first one moves an accepted event on."""
+
+        def build(record: GridEventRecord) -> Built:
+            role = _role(record, desk)
+            status = record.status
+            if role is OrderRole.LEAD and status is not LifecycleStatus.IN_PROGRESS:
+                status = lifecycle.check(status, LifecycleStatus.IN_PROGRESS)
+            data = Progressed(**_common(record, status, desk, note), role=role)
+            return [(GridEventType.PROGRESSED, data)]
+
+        return await self._take(event_id, desk, build)
+
+    async def return_order(self, event_id: str, reason: str, desk: Desk) -> GridEventRecord:
+        """退单: not the department's business; the router finds the event another."""
+
+        def build(record: GridEventRecord) -> Built:
+            role = _role(record, desk)
+            status = record.status
+            if role is OrderRole.LEAD:
+                status = lifecycle.check(status, LifecycleStatus.RETURNED)
+            order = order_of(record, desk.department).model_copy(update={"role": role})
+            data = Returned(
+                **_common(record, status, desk, reason),
+                role=role,
+                reason=reason,
+                refused_by=[desk.department],
+                order=order,
+            )
+            return [(GridEventType.RETURNED, data)]
+
+        return await self._take(event_id, desk, build)
+
+    async def resolve(
+        self, event_id: str, note: str, photos: Sequence[str], desk: Desk
+    ) -> GridEventRecord:
+        """办结: the lead settles the matter (RESOLVED); a co-handler reports its part done."""
+
+        def build(record: GridEventRecord) -> Built:
+            role = _role(record, desk)
+            common = _common(record, record.status, desk, note)
+            if role is OrderRole.CO:
+                return [(GridEventType.PROGRESSED, Progressed(**common, role=role))]
+            common["status"] = lifecycle.check(record.status, LifecycleStatus.RESOLVED)
+            data = Progressed(**common, role=role, photos=list(photos))
+            return [(GridEventType.RESOLVED, data)]
+
+        return await self._take(event_id, desk, build)
+
+    async def _take(
+        self, event_id: str, desk: Desk, build: Callable[[GridEventRecord], Built]
+    ) -> GridEventRecord:
+        if desk.department in self.links.sinks:
+            raise DepartmentHasSystemError(
+                f"{desk.department} works its orders in its own system, not at a desk",
+                department=desk.department,
+            )
+        return (await self.steps.take([event_id], build, desk.actor))[event_id]
+
+
+def _role(record: GridEventRecord, desk: Desk) -> OrderRole:
+    if record.lead_department == desk.department:
+        return OrderRole.LEAD
+    if desk.department in record.co_departments:
+        return OrderRole.CO
+    raise NotTheDepartmentsError(
+        f"event {record.id} holds no order of {desk.department}", department=desk.department
+    )
+
+
+def _common(
+    record: GridEventRecord, status: LifecycleStatus, desk: Desk, note: str | None = None
+) -> dict[str, Any]:
+    actor = desk.actor
+    return {
+        "event_id": record.id,
+        "status": status,
+        "category": record.category,
+        "severity": record.severity,
+        "departments": record.departments,
+        "department": desk.department,
+        "note": note,
+        "by": actor.name,
+        "actor": actor.id,
+    }
