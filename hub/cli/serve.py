@@ -160,11 +160,11 @@ async def _demo(
         typer.echo(await _banner(services, urls, fields, await _demo_key(services)))
         generator = await _report_generator(services, reports_per_minute)
         people = _loop_people(services, reports_per_minute)
-        staff = _department_staff(services, urls, systems)
+        departments_at_work = _departments_at_work(services, urls, systems)
         try:
             await _run_server(services)
         finally:
-            for task in (generator, people, staff):
+            for task in (generator, people, *departments_at_work):
                 if task is not None:
                     task.cancel()
 
@@ -192,14 +192,18 @@ def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | 
     )
 
 
-def _department_staff(
+def _departments_at_work(
     services: Services, urls: dict[str, str], systems: DemoSystems
-) -> asyncio.Task[None]:
-    """The departments' people, working the orders the hub sends their systems."""
-    from hub.demo.staff import DepartmentStaff  # noqa: PLC0415 - demo only, as in _demo
+) -> list[asyncio.Task[None]]:
+    """The departments' people: working the orders the hub sends their systems, and at
+    the workbench's desks for the departments without one."""
+    from hub.demo.desks import DemoDesks  # noqa: PLC0415 - demo only, as in _demo
+    from hub.demo.staff import DepartmentStaff  # noqa: PLC0415
 
     connectors = {name: system.connector for name, system in systems.items()}
-    return asyncio.create_task(DepartmentStaff(services.database, urls, connectors).run())
+    staff = DepartmentStaff(services.database, urls, connectors)
+    desks = DemoDesks(services.database, services.bus.workbench)
+    return [asyncio.create_task(staff.run()), asyncio.create_task(desks.run())]
 
 
 DEMO_KEY_NAME = "demo"

@@ -1,0 +1,108 @@
+"""The demo's departments without a system: people at their desks work the events their
+department leads through the workbench, on each event's own deadline, at the same pace
+as the departments with systems (``hub.demo.staff``).
+
+A desk claims a routed event at its next look (认领), starts work and settles it (办结),
+or now and then returns it (退单); a reopened event is taken up again and settled anew.
+Events the grid settles itself (IN_GRID) are left to its grid workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Mapping
+from datetime import UTC, datetime
+
+from hub.core.departments import load_departments
+from hub.core.errors import HubError
+from hub.core.workorders import LifecycleStatus
+from hub.db.engine import Database
+from hub.demo.staff import NOTES, Order, Pace, next_step, plan
+from hub.dispatch.workbench import Desk, Workbench
+from hub.events import Disposition, EventFilter, GridEventRecord, ledger
+from hub.events.steps import Actor
+
+log = logging.getLogger(__name__)
+WAITING = (
+    LifecycleStatus.ROUTED,
+    LifecycleStatus.ACCEPTED,
+    LifecycleStatus.IN_PROGRESS,
+    LifecycleStatus.REOPENED,
+)
+LOOK_AT = 500  # the newest waiting events each round
+
+
+class DemoDesks:
+    def __init__(
+        self,
+        database: Database,
+        workbench: Workbench,
+        paces: Mapping[str, Pace] | None = None,
+        every: float = 2.0,
+    ) -> None:
+        self.database = database
+        self.workbench = workbench
+        self.paces = dict(paces or {})
+        self.every = every
+        self.names = {d.code: d.name for d in load_departments()}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.round(datetime.now(UTC))
+            except Exception:
+                log.exception("a round of the demo's desks failed; trying again")
+            await asyncio.sleep(self.every)
+
+    async def round(self, now: datetime) -> int:
+        """One look at the desks' events; returns how many steps they took."""
+        taken = 0
+        for record in await self._waiting():
+            step = self._step(record, now)
+            if step is not None:
+                taken += await _taken(step)
+        return taken
+
+    async def _waiting(self) -> list[GridEventRecord]:
+        async with self.database.engine.connect() as connection:
+            found = await ledger.page(connection, EventFilter(statuses=WAITING), None, LOOK_AT)
+        return [r for r in found if self._at_a_desk(r)]
+
+    def _at_a_desk(self, record: GridEventRecord) -> bool:
+        lead = record.lead_department
+        in_grid = record.disposition is Disposition.IN_GRID
+        return lead is not None and not in_grid and lead not in self.workbench.links.sinks
+
+    def _step(self, record: GridEventRecord, now: datetime) -> Awaitable[object] | None:
+        lead = record.lead_department or ""
+        desk = Desk(lead, Actor(f"{self.names.get(lead, lead)} 办理人", id=f"demo:desk:{lead}"))
+        if record.status is LifecycleStatus.ROUTED:
+            return self.workbench.accept(record.id, desk)
+        planned = plan(_order(record), self.paces.get(lead, Pace()))
+        step = next_step(_order(record), planned, now) if planned else None
+        if step is LifecycleStatus.IN_PROGRESS:
+            return self.workbench.progress(record.id, NOTES[step], desk)
+        if step is LifecycleStatus.RESOLVED:
+            return self.workbench.resolve(record.id, NOTES[step], [], desk)
+        if step is LifecycleStatus.RETURNED:
+            return self.workbench.return_order(record.id, NOTES[step], desk)
+        return None
+
+
+def _order(record: GridEventRecord) -> Order:
+    """The event as a desk's order: a reopened one is planned afresh from its reopening."""
+    reopened = record.status is LifecycleStatus.REOPENED
+    started = record.status is LifecycleStatus.IN_PROGRESS
+    status = LifecycleStatus.IN_PROGRESS if started else LifecycleStatus.ACCEPTED
+    since = record.updated_at if reopened else record.reported_at
+    return Order(record.lead_department or "", record.id, since, record.deadline, status.value)
+
+
+async def _taken(step: Awaitable[object]) -> int:
+    try:
+        await step
+    except HubError as error:  # someone moved it first, or it is no longer the desk's
+        log.debug("a desk's step was refused", extra={"reason": str(error)})
+        return 0
+    return 1
