@@ -54,6 +54,12 @@ class TimerSettings(BaseModel):
         ge=1,
         description="For demos: time limits run this many times faster than the calendar.",
     )
+    supervision_rounds: int = Field(
+        default=6,
+        ge=1,
+        description="督办: how many times an overdue event at the top level is supervised, "
+        "each escalation_share of the time limit after the last, before the timers stop.",
+    )
     poll_seconds: float = Field(default=1.0, gt=0, description="How often due timers are sought.")
     batch_size: int = Field(default=200, ge=1, le=10_000)
 

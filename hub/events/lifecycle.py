@@ -53,7 +53,7 @@ TRANSITIONS: Mapping[LifecycleStatus, frozenset[LifecycleStatus]] = {
 OPEN = frozenset({REPORTED, ROUTED, ACCEPTED, IN_PROGRESS, RETURNED, REOPENED, SUSPENDED})
 """Statuses of events still waiting for someone to act: escalation applies to these."""
 
-STILL = frozenset({GridEventType.ESCALATED})
+STILL = frozenset({GridEventType.ESCALATED, GridEventType.WARNED, GridEventType.SUPERVISED})
 """Step types that never move the status."""
 
 

@@ -149,6 +149,22 @@ class Escalated(Lifecycle):
     level: int = Field(ge=1, le=4)
 
 
+class Warned(Lifecycle):
+    """Nearing the deadline: most of the time limit has run (临期预警)."""
+
+    deadline: datetime
+    level: int = Field(ge=1, le=4, description="The handling level it stands at.")
+
+
+class Supervised(Lifecycle):
+    """督办: still unresolved past its deadline at the top level, so the district
+    supervises the lead department's head, again each further share of the time limit."""
+
+    department: DepartmentCode = Field(description="The department whose head is supervised.")
+    round: int = Field(ge=1, description="The first supervision is 1.")
+    deadline: datetime
+
+
 class Verified(Lifecycle):
     """核查: the grid worker checked on site; a failure reopens the event."""
 
@@ -244,6 +260,8 @@ LIFECYCLE_PAYLOADS: dict[GridEventType, type[Lifecycle]] = {
     GridEventType.RESOLVED: Progressed,
     GridEventType.RETURNED: Returned,
     GridEventType.ESCALATED: Escalated,
+    GridEventType.WARNED: Warned,
+    GridEventType.SUPERVISED: Supervised,
     GridEventType.VERIFIED: Verified,
     GridEventType.RATED: Rated,
     GridEventType.CLOSED: Progressed,

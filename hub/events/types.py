@@ -16,6 +16,8 @@ class GridEventType(StrEnum):
     RESOLVED = "gov.grid.event.resolved"
     RETURNED = "gov.grid.event.returned"
     ESCALATED = "gov.grid.event.escalated"
+    WARNED = "gov.grid.event.warned"  # nearing its deadline (临期预警)
+    SUPERVISED = "gov.grid.event.supervised"  # overdue past the top level: 督办
     VERIFIED = "gov.grid.event.verified"
     RATED = "gov.grid.event.rated"
     CLOSED = "gov.grid.event.closed"

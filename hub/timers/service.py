@@ -28,7 +28,14 @@ from hub.core.clock import Clock
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import DispatchType, GridEventType, Severity, ledger
-from hub.events.payloads import Escalated, NoticeIssued, TimeLimit
+from hub.events.payloads import (
+    Escalated,
+    Lifecycle,
+    NoticeIssued,
+    Supervised,
+    TimeLimit,
+    Warned,
+)
 from hub.routing import COMMAND
 from hub.timers.book import STOPPED, TIMERS
 from hub.timers.calendar import CalendarExhaustedError
@@ -138,43 +145,43 @@ class TimerService:
             if event is None or LifecycleStatus(event.status) in STOPPED:
                 firing.done.append(timer.event_id)  # finished meanwhile: nothing to say
             elif timer.stage == 0:
-                firing.messages.append(self._warning(timer, event, now))
+                firing.messages += self._warning(timer, event, now)
                 self._next(firing, timer, timer.level)
+            elif timer.level >= TOP_LEVEL:
+                self._supervise(firing, timer, event, now)
             else:
                 self._escalate(firing, timer, event, now)
         return firing
 
     def _escalate(self, firing: _Firing, timer: Row[Any], event: Row[Any], now: datetime) -> None:
         level = timer.level + 1
-        if level > TOP_LEVEL:
-            firing.done.append(timer.event_id)
-            return
-        departments = [event.lead_department or COMMAND, *event.co_departments]
         note = f"超时升级至{LEVEL_NAMES[level]} (level {level})"
-        step = Escalated(
-            event_id=event.id,
-            status=LifecycleStatus(event.status),
-            category=event.category,
-            severity=Severity(event.severity),
-            departments=departments,
+        step = Escalated(**_lifecycle(event), note=note, level=level)
+        salt = f"escalated:{level}"
+        firing.messages.append(self._step(timer, event, now, GridEventType.ESCALATED, step, salt))
+        firing.messages.append(self._notice(timer, event, now, salt, note))
+        self._next(firing, timer, level)
+
+    def _supervise(self, firing: _Firing, timer: Row[Any], event: Row[Any], now: datetime) -> None:
+        """督办: past the top level an overdue event is not left in silence; the timer's
+        level counts on above 4, one supervision round each."""
+        round_ = timer.level - TOP_LEVEL + 1
+        department = event.lead_department or COMMAND
+        note = f"第{round_}次督办: 已超期, 请{department}负责人督促办结"
+        step = Supervised(
+            **_lifecycle(event),
             note=note,
-            level=level,
+            department=department,
+            round=round_,
+            deadline=timer.deadline,
         )
-        escalated = CloudEvent.of(
-            GridEventType.ESCALATED,
-            SOURCE,
-            event.grid_code,
-            step,
-            subject=event.id,
-            id_=derived_id(timer.caused_by, f"escalated:{level}"),
-            time=now,
-        )
-        firing.messages.append(escalated.message(self.topics.grid_events))
-        firing.messages.append(self._notice(timer, event, now, f"escalated:{level}", note))
-        if level == TOP_LEVEL:
-            firing.done.append(timer.event_id)
+        salt = f"supervised:{round_}"
+        firing.messages.append(self._step(timer, event, now, GridEventType.SUPERVISED, step, salt))
+        firing.messages.append(self._notice(timer, event, now, salt, note))
+        if round_ >= self.settings.supervision_rounds:
+            firing.done.append(timer.event_id)  # the district's own follow-up takes over
         else:
-            self._next(firing, timer, level)
+            self._next(firing, timer, timer.level + 1)
 
     def _next(self, firing: _Firing, timer: Row[Any], level: int) -> None:
         stage = timer.stage + 1
@@ -189,10 +196,35 @@ class TimerService:
             {"key": timer.event_id, "new_due": due, "new_stage": stage, "new_level": level}
         )
 
-    def _warning(self, timer: Row[Any], event: Row[Any], now: datetime) -> Message:
+    def _warning(self, timer: Row[Any], event: Row[Any], now: datetime) -> list[Message]:
+        """The notice to the lead department, and the step on the stream and timeline."""
         local = timer.deadline.astimezone(self.schedule.calendar.zone)
         message = f"临近办理时限: {local:%m-%d %H:%M} 前办结"
-        return self._notice(timer, event, now, "warning", message)
+        step = Warned(**_lifecycle(event), note=message, deadline=timer.deadline, level=timer.level)
+        return [
+            self._step(timer, event, now, GridEventType.WARNED, step, "warned"),
+            self._notice(timer, event, now, "warning", message),
+        ]
+
+    def _step(
+        self,
+        timer: Row[Any],
+        event: Row[Any],
+        now: datetime,
+        kind: GridEventType,
+        data: Lifecycle,
+        salt: str,
+    ) -> Message:
+        step = CloudEvent.of(
+            kind,
+            SOURCE,
+            event.grid_code,
+            data,
+            subject=event.id,
+            id_=derived_id(timer.caused_by, salt),
+            time=now,
+        )
+        return step.message(self.topics.grid_events)
 
     def _notice(
         self, timer: Row[Any], event: Row[Any], now: datetime, salt: str, message: str
@@ -232,3 +264,14 @@ async def _advance(connection: AsyncConnection, firing: _Firing) -> None:
             ),
             firing.advanced,
         )
+
+
+def _lifecycle(event: Row[Any]) -> dict[str, Any]:
+    """What every step about the event says of it: where it stands, unchanged."""
+    return {
+        "event_id": event.id,
+        "status": LifecycleStatus(event.status),
+        "category": event.category,
+        "severity": Severity(event.severity),
+        "departments": [event.lead_department or COMMAND, *event.co_departments],
+    }

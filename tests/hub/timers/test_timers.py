@@ -22,8 +22,10 @@ from hub.events.payloads import (
     NoticeIssued,
     Progressed,
     Routed,
+    Supervised,
     TimeLimit,
     Verified,
+    Warned,
 )
 from hub.timers.book import TIMERS, TimerBook
 from hub.timers.calendar import WorkingCalendar
@@ -36,7 +38,9 @@ from tests.support.timers import event_row
 GRID = "330199001006005"
 START = datetime(2026, 11, 23, 1, tzinfo=UTC)  # Monday 09:00 in Shanghai
 LIMIT = TimeLimit(value=10, unit=TimeUnit.HOURS)  # clock hours: easy to reckon
-SETTINGS = TimerSettings(warning_share=0.8, escalation_share=0.5, batch_size=50)
+SETTINGS = TimerSettings(
+    warning_share=0.8, escalation_share=0.5, batch_size=50, supervision_rounds=2
+)
 SCHEDULE = Schedule(WorkingCalendar.load(CALENDAR_FILE), SETTINGS)
 TOPICS = Topics()
 
@@ -93,10 +97,17 @@ def failed_verification(event_id: str, at: datetime) -> CloudEvent:
 
 
 def told(event: CloudEvent) -> tuple[str, int | None]:
-    """Whom a timer's output is for, and the level an escalation raises the event to."""
+    """Whom a timer's output is for, and the level an escalation raises the event to (the
+    round of a supervision, the level a warning finds)."""
     if event.type == GridEventType.ESCALATED:
         escalated = event.payload(Escalated)
         return escalated.departments[0], escalated.level
+    if event.type == GridEventType.WARNED:
+        warned = event.payload(Warned)
+        return warned.departments[0], warned.level
+    if event.type == GridEventType.SUPERVISED:
+        supervised = event.payload(Supervised)
+        return supervised.department, supervised.round
     return event.payload(NoticeIssued).department, None
 
 
@@ -140,7 +151,7 @@ async def test_a_reopened_event_runs_a_fresh_time_limit_from_its_reopening(
     )
 
 
-async def test_warning_then_each_level_once_up_to_the_district(database: Database) -> None:
+async def test_warning_then_each_level_once_then_supervision(database: Database) -> None:
     event_id = await add_event(database)
     await Projection(database, timers=TimerBook(SCHEDULE)).apply([routed(event_id)])
     clock = ManualClock(START)
@@ -152,19 +163,25 @@ async def test_warning_then_each_level_once_up_to_the_district(database: Databas
         while await timer.fire_due():
             pass
 
-    for hours in (7.9, 8, 8, 9.9, 10, 10, 14.9, 15, 20, 30, 40):
+    for hours in (7.9, 8, 8, 9.9, 10, 10, 14.9, 15, 20, 24.9, 25, 30, 40, 50):
         seen = len(await outbox_events(database))
         await at(hours)
         fired += [(hours, e.type, *told(e)) for e in (await outbox_events(database))[seen:]]
     notice, escalated = "gov.grid.notice.issued", "gov.grid.event.escalated"
+    warned, supervised = "gov.grid.event.warned", "gov.grid.event.supervised"
     assert fired == [
-        (8, notice, "citymgmt", None),  # the warning at 80% of the limit
+        (8, warned, "citymgmt", 1),  # the warning at 80% of the limit, on the stream
+        (8, notice, "citymgmt", None),  # and to the department
         (10, escalated, "citymgmt", 2),  # at the deadline: the community
         (10, notice, "citymgmt", None),
         (15, escalated, "citymgmt", 3),  # half a limit later: the street
         (15, notice, "citymgmt", None),
-        (20, escalated, "citymgmt", 4),  # and the district, the last
+        (20, escalated, "citymgmt", 4),  # and the district, the last level
         (20, notice, "citymgmt", None),
+        (25, supervised, "citymgmt", 1),  # 督办, half a limit later
+        (25, notice, "citymgmt", None),
+        (30, supervised, "citymgmt", 2),  # and again, up to supervision_rounds
+        (30, notice, "citymgmt", None),
     ]
     assert await timers(database) == {}
 
@@ -198,8 +215,10 @@ async def test_racing_services_fire_every_timer_exactly_once(database: Database)
     finally:
         for db in engines:
             await db.aclose()
-    warned = Counter(e.payload(NoticeIssued).event_id for e in await outbox_events(database))
-    assert warned == Counter(ids)
+    notices = [e for e in await outbox_events(database) if e.type == "gov.grid.notice.issued"]
+    warned = Counter(e.payload(NoticeIssued).event_id for e in notices)
+    on_the_stream = Counter(e.subject for e in await outbox_events(database) if e not in notices)
+    assert warned == on_the_stream == Counter(ids)
     assert sum(one.fired for one in services) == len(ids)
     assert {stage for _, stage, _ in (await timers(database)).values()} == {1}
 
