@@ -13,6 +13,7 @@ from typing import Annotated
 
 import strawberry
 
+from connectors.sdk.graph import PersonalDataKind, personal
 from hub.core.codes import InvalidCodeError, RegionLevel, level_of
 from hub.core.errors import BadUserInputError
 from hub.stats import (
@@ -25,6 +26,7 @@ from hub.stats import (
     worker_report,
 )
 from hub.stats.histogram import RELATIVE_ERROR
+from hub.stats.people import names
 from hub.stats.periods import count_between
 from hub.stats.report import visible_within
 from schema.context import Info
@@ -139,12 +141,24 @@ class Stats:
 class WorkerPerformance:
     start: date
     end: date
-    worker: str = strawberry.field(description="The principal who reported or verified.")
-    reports: int = strawberry.field(description="Patrol reports made.")
-    valid_reports: int = strawberry.field(description="Reports that became cases: routed.")
-    invalid_reports: int = strawberry.field(
-        description="Merged as duplicates, or closed without routing."
+    worker: str = strawberry.field(
+        description="The principal id who reported or verified: key:<id> for an API key, "
+        "worker:<grid>:<n> for the registry's n-th worker of a grid."
     )
+    name: str | None = personal(
+        PersonalDataKind.NAME,
+        "Who that is: the API key's name, or the registry worker's; null for others.",
+    )
+    grids: list[str] = strawberry.field(description="The grids the figures come from.")
+    reports: int = strawberry.field(description="Patrol reports made.")
+    valid_reports: int = strawberry.field(
+        description="Reports that became cases: routed and not merged into another."
+    )
+    duplicate_reports: int = strawberry.field(
+        description="Reports merged into another report of the same matter (并单): the "
+        "first reporter has the case, and this one is not counted invalid."
+    )
+    invalid_reports: int = strawberry.field(description="Reports closed without routing.")
     valid_rate: float | None
     verifications: int
     verifications_in_time: int = strawberry.field(
@@ -154,8 +168,8 @@ class WorkerPerformance:
     mean_verification_hours: float | None
 
     @classmethod
-    def of(cls, figures: WorkerFigures) -> WorkerPerformance:
-        return cls(**asdict(figures))
+    def of(cls, figures: WorkerFigures, name: str | None) -> WorkerPerformance:
+        return cls(**{**asdict(figures), "grids": list(figures.grids)}, name=name)
 
 
 From = Annotated[date, strawberry.argument(name="from", description="The first day.")]
@@ -207,7 +221,11 @@ class StatsQuery:
         within = _within(info, scope, period.value, from_, to)
         async with info.context.services.database.engine.connect() as connection:
             found = await worker_report(connection, period.value, from_, to, within)
-        return [WorkerPerformance.of(f) for f in found]
+        services = info.context.services
+        known = await names(
+            {f.worker for f in found}, services.security.keys, services.registry.snapshot
+        )
+        return [WorkerPerformance.of(f, known.get(f.worker)) for f in found]
 
 
 def _within(info: Info, scope: str, period: Period, first: date, last: date) -> tuple[str, ...]:

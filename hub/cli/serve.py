@@ -177,7 +177,8 @@ async def _report_generator(services: Services, per_minute: float) -> asyncio.Ta
     await services.registry.refresh()
     async with services.database.session() as session:
         places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
-    generator = ReportGenerator(services.bus.intake, places, per_minute)
+    workers = services.registry.snapshot.workers
+    generator = ReportGenerator(services.bus.intake, places, per_minute, workers=workers)
     return asyncio.create_task(generator.run())
 
 

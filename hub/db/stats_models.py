@@ -66,3 +66,4 @@ class StatsWorkerCellRow(Base):
     verifications_timed: Mapped[int] = mapped_column(Integer)
     verified_in_time: Mapped[int] = mapped_column(Integer)
     verification_seconds: Mapped[int] = mapped_column(BigInteger)
+    duplicates: Mapped[int] = mapped_column(Integer, server_default="0")

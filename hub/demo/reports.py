@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from connectors.sdk.simulation import names
 from hub.core.errors import ReportRejectedError
 from hub.events import Channel, Intake, Report, Severity
-from hub.registry.model import Region
+from hub.registry.model import GridWorker, Region
+from hub.stats.people import registry_worker_id
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ class ReportGenerator:
         per_minute: float = 30,
         seed: int = 12345,
         storm_every: int = 40,
+        workers: Mapping[str, Sequence[GridWorker]] | None = None,
     ) -> None:
         self.intake = intake
+        self.workers = workers or {}  # by grid: who patrols there
         self.places = list(places)
         self.per_minute = per_minute
         self.rng = random.Random(seed)
@@ -87,7 +90,24 @@ class ReportGenerator:
     def next_reports(self) -> list[Report]:
         if self.rng.randrange(self.storm_every) == 0:
             return self.rainstorm()
-        return [report_at(self.rng, self.rng.choice(FINDINGS), self.rng.choice(self.places))]
+        finding, place = self.rng.choice(FINDINGS), self.rng.choice(self.places)
+        report = report_at(self.rng, finding, place)
+        return [self._patrolled(report, place) if finding.channel is Channel.PATROL else report]
+
+    def _patrolled(self, report: Report, place: Region) -> Report:
+        """A patrol's report is its grid worker's: they are named and credited for it."""
+        grid = place.parent_code or place.code
+        workers = self.workers.get(grid)
+        if not workers:
+            return report
+        index = self.rng.randrange(len(workers))
+        worker = workers[index]
+        return replace(
+            report,
+            actor=registry_worker_id(grid, index),
+            reporter_name=str(worker.name),
+            reporter_phone=None,  # no citizen to call back: it closes on verification
+        )
 
     def rainstorm(self) -> list[Report]:
         """Several low-lying spots flood at once, some badly."""

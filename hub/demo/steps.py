@@ -21,6 +21,7 @@ from hub.db.engine import Database
 from hub.events import Disposition, EventFilter, GridEventRecord, ledger
 from hub.events.steps import Actor, Steps
 from hub.registry.service import Registry
+from hub.stats.people import registry_worker_id
 
 log = logging.getLogger(__name__)
 SCORES = (1, 2, 3, 4, 5)
@@ -102,7 +103,8 @@ class LoopPeople:
         if not workers:
             return Actor(f"网格员 {names.person_name(self.rng)}", id=f"demo:{record.grid_code}")
         index = self.rng.randrange(len(workers))
-        return Actor(f"网格员 {workers[index].name}", id=f"demo:{record.grid_code}:{index}")
+        worker_id = registry_worker_id(record.grid_code, index)
+        return Actor(f"网格员 {workers[index].name}", id=worker_id)
 
     def _settle(self, record: GridEventRecord) -> Awaitable[GridEventRecord]:
         return self.steps.resolve_in_grid(record.id, "网格员现场处置完毕", self._worker(record))

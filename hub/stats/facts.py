@@ -93,9 +93,14 @@ class EventFacts:
         return self.routed and self.merged_at is None
 
     @property
+    def duplicate(self) -> bool:
+        """Merged into another report of the same matter (并单): the other has the case."""
+        return self.merged_at is not None
+
+    @property
     def invalid(self) -> bool:
-        """Merged away, or closed without ever being routed (a report found groundless)."""
-        return self.merged_at is not None or (self.closed_at is not None and not self.routed)
+        """Closed without ever being routed (a report found groundless)."""
+        return self.merged_at is None and self.closed_at is not None and not self.routed
 
 
 def reported(step: Step) -> EventFacts:

@@ -16,7 +16,8 @@ time (report → resolution, or → closure when never resolved; sum and histogr
 bucket) and whether it was settled in the grid (disposition IN_GRID, never
 escalated). Times are on the hub's clock: wall-clock seconds times ``time_scale``,
 so a demo running 240× faster counts demo hours. A grid worker's figures: each
-patrol report they made, valid or invalid (see ``EventFacts``), at the report; each
+patrol report they made, valid, a duplicate or invalid (see ``EventFacts``), at the
+report; each
 verification they made, timed from the resolution it checked, at the verification.
 """
 
@@ -56,6 +57,7 @@ class WorkerMeasure(IntEnum):
     VERIFICATIONS_TIMED = 4  # the resolution they checked is known
     VERIFIED_IN_TIME = 5
     VERIFICATION_SECONDS = 6
+    DUPLICATES = 7  # merged into an earlier report: the first reporter has the case
 
 
 Counters = dict[int, int]  # by Measure or WorkerMeasure position
@@ -105,6 +107,7 @@ def worker_flows(
         counters: Counters = {WorkerMeasure.REPORTS: 1}
         counters[WorkerMeasure.VALID] = int(facts.valid)
         counters[WorkerMeasure.INVALID] = int(facts.invalid)
+        counters[WorkerMeasure.DUPLICATES] = int(facts.duplicate)
         yield facts.reported_at, facts.reporter, counters
     for check in facts.verifications:
         if check.actor is None:

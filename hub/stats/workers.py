@@ -21,8 +21,10 @@ class WorkerFigures:
     start: date
     end: date
     worker: str  # the principal id the steps carried as their actor
+    grids: tuple[str, ...]  # where the figures come from
     reports: int
     valid_reports: int
+    duplicate_reports: int
     invalid_reports: int
     valid_rate: float | None  # valid / reports; reports not yet routed count as not valid
     verifications: int
@@ -31,15 +33,19 @@ class WorkerFigures:
     mean_verification_hours: float | None
 
     @classmethod
-    def of(cls, start: date, end: date, worker: str, tally: Tally) -> WorkerFigures:
+    def of(
+        cls, start: date, end: date, worker: str, grids: tuple[str, ...], tally: Tally
+    ) -> WorkerFigures:
         v = tally.values
         timed = v[WorkerMeasure.VERIFICATIONS_TIMED]
         return cls(
             start=start,
             end=end,
             worker=worker,
+            grids=grids,
             reports=v[WorkerMeasure.REPORTS],
             valid_reports=v[WorkerMeasure.VALID],
+            duplicate_reports=v[WorkerMeasure.DUPLICATES],
             invalid_reports=v[WorkerMeasure.INVALID],
             valid_rate=ratio(v[WorkerMeasure.VALID], v[WorkerMeasure.REPORTS]),
             verifications=v[WorkerMeasure.VERIFICATIONS],
@@ -64,9 +70,12 @@ async def worker_report(
         layout.within(within),
     ]
     tallies: dict[tuple[date, str], Tally] = defaultdict(lambda: Tally(len(WorkerMeasure)))
+    grids: dict[tuple[date, str], set[str]] = defaultdict(set)
     for row in await store.cells_between(connection, layout, conditions):
         tallies[row.start, row.worker].merge(layout.tally_of(row))
+        grids[row.start, row.worker].add(row.grid_code)
     return [
-        WorkerFigures.of(start, last_day(period, start), worker, tally)
-        for (start, worker), tally in sorted(tallies.items())
+        WorkerFigures.of(start, last_day(period, start), worker, tuple(sorted(grids[key])), tally)
+        for key, tally in sorted(tallies.items())
+        for start, worker in (key,)
     ]

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from hub.events import Disposition, Projection
 from hub.stats import Statistics
+from hub.stats.people import registry_worker_id
 from hub.stats.periods import CST
 from tests.conftest import GraphQLClient
 from tests.schema.test_event_graph import REPORT as REPORT_EVENT
@@ -162,7 +163,8 @@ async def test_a_patrol_report_counts_for_the_principal_who_made_it(gql: GraphQL
     assert "errors" not in body, body
     today = datetime.now(UTC).astimezone(CST).date().isoformat()
     query = """query($scope: String!, $from: Date!) {
-      workerPerformance(scope: $scope, from: $from, to: $from, period: DAY) { worker reports } }"""
+      workerPerformance(scope: $scope, from: $from, to: $from, period: DAY) {
+        worker name reports } }"""
 
     async def counted() -> bool:
         found = await gql(query, scope=DISTRICT, **{"from": today})
@@ -170,4 +172,33 @@ async def test_a_patrol_report_counts_for_the_principal_who_made_it(gql: GraphQL
 
     await eventually(counted)
     found = await gql(query, scope=DISTRICT, **{"from": today})
-    assert found["data"]["workerPerformance"][0]["worker"].startswith("key:")
+    (worker,) = found["data"]["workerPerformance"]
+    assert worker["worker"].startswith("key:")
+    assert worker["name"] == "command centre"  # the key's name
+
+
+async def test_a_registry_workers_figures_carry_their_name(
+    app: Starlette, gql: GraphQLClient
+) -> None:
+    services = app.state.services
+    grid = GRID_A
+    person = services.registry.snapshot.workers[grid][1]
+    credited = registry_worker_id(grid, 1)
+    first = story(grid, credited)
+    again = Story(grid, "municipal.manhole_cover")  # the same cover, reported again
+    again.reported(T0 + hours(1), actor=credited).merged(T0 + hours(1.5), into=first.event_id)
+    events = [*first.events, *again.events]
+    await Projection(services.database, statistics=Statistics()).apply(events)
+    query = """query($scope: String!) {
+      workerPerformance(scope: $scope, from: "2026-11-01", to: "2026-11-30") {
+        worker name grids reports validReports duplicateReports invalidReports } }"""
+    (found,) = (await gql(query, scope=DISTRICT))["data"]["workerPerformance"]
+    assert found == {
+        "worker": credited,
+        "name": str(person.name),
+        "grids": [grid],
+        "reports": 2,
+        "validReports": 1,
+        "duplicateReports": 1,
+        "invalidReports": 0,
+    }

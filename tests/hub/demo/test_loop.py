@@ -57,4 +57,4 @@ async def test_the_events_own_grid_workers_verify_and_are_credited(
     verified = next(e for e in timeline if e.type.step == "verified")
     names = {f"网格员 {w.name}" for w in town.registry.snapshot.workers[event.grid_code]}
     assert verified.details["by"] in names
-    assert verified.details["actor"].startswith(f"demo:{event.grid_code}:")
+    assert verified.details["actor"].startswith(f"worker:{event.grid_code}:")

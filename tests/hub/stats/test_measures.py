@@ -109,7 +109,15 @@ def test_a_grid_worker_is_credited_with_reports_and_timely_verifications() -> No
     story = handled().verified(T0 + hours(10), True, actor="worker:b")
     found = list(worker_flows(facts_of(story), within_a_clock_day))
     assert [(who, counters) for _, who, counters in found] == [
-        ("worker:a", {WorkerMeasure.REPORTS: 1, WorkerMeasure.VALID: 1, WorkerMeasure.INVALID: 0}),
+        (
+            "worker:a",
+            {
+                WorkerMeasure.REPORTS: 1,
+                WorkerMeasure.VALID: 1,
+                WorkerMeasure.INVALID: 0,
+                WorkerMeasure.DUPLICATES: 0,
+            },
+        ),
         (
             "worker:b",
             {

@@ -178,7 +178,10 @@ async def test_grid_workers_reports_and_verifications(database: Database) -> Non
     assert (a.reports, a.valid_reports, a.valid_rate) == (1, 1, 1.0)
     assert (a.verifications, a.verifications_in_time) == (3, 2)  # 2 h, 1 h, then 26 h
     assert a.mean_verification_hours == pytest.approx((2 + 1 + 26) / 3)
-    assert (b.reports, b.valid_reports, b.invalid_reports) == (1, 0, 1)  # merged away
+    # B's report was merged into A's earlier one: a duplicate, not an invalid report.
+    assert (b.reports, b.valid_reports, b.duplicate_reports, b.invalid_reports) == (1, 0, 1, 0)
+    assert (a.duplicate_reports, a.invalid_reports) == (0, 0)  # the first reporter has the case
+    assert (a.grids, b.grids) == ((G1,), (G2,))
     assert (c.reports, c.valid_reports, c.verifications) == (1, 1, 0)
 
 
