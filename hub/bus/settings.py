@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from hub.core.paths import CALENDAR_FILE, ROUTING_RULES_FILE, TAXONOMY_FILE
+from hub.core.paths import CALENDAR_FILE, ROUTING_RULES_FILE, SEVERITY_FILE, TAXONOMY_FILE
 
 
 class BackendKind(StrEnum):
@@ -90,6 +90,7 @@ class BusSettings(BaseModel):
     max_attempts: int = Field(default=5, ge=1, description="handler attempts before the DLQ")
     subscriber_queue_size: int = Field(default=1000, ge=1)
     taxonomy_file: Path = TAXONOMY_FILE
+    severity_file: Path = SEVERITY_FILE
     routing_rules_file: Path = ROUTING_RULES_FILE
     rules_reload_seconds: float = Field(default=5.0, gt=0)
     feed_poll_seconds: float = Field(default=2.0, gt=0)

@@ -24,6 +24,7 @@ from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.ledger_rows import GridEventRecord
 from hub.events.payloads import Origin, Person, Place, Reported
+from hub.events.severity import SeverityRule, SeverityRules
 from hub.events.taxonomy import Category, Taxonomy
 from hub.events.types import Channel, GridEventType, OriginKind, Severity
 from hub.registry.service import Registry
@@ -56,10 +57,12 @@ class Intake:
         taxonomy: Taxonomy,
         topics: Topics,
         written: Signal,
+        severities: SeverityRules | None = None,
     ) -> None:
         self.database = database
         self.registry = registry
         self.taxonomy = taxonomy
+        self.severities = severities or SeverityRules({})  # none: the category decides
         self.topics = topics
         self.written = written  # fired after each commit: the outbox relay wakes on it
 
@@ -105,7 +108,9 @@ class Intake:
                 f"({report.lat}, {report.lon}) lies outside every grid", "location"
             )
         event_id = new_id()
-        data = _reported(event_id, report, category, placement.micro_grid)
+        severity = report.severity or category.severity
+        rule = self.severities[severity]
+        data = _reported(event_id, report, category, placement.micro_grid, rule)
         event = CloudEvent.of(
             GridEventType.REPORTED,
             SOURCE,
@@ -127,7 +132,7 @@ class Intake:
 
 
 def _reported(
-    event_id: str, report: Report, category: Category, micro_grid: str | None
+    event_id: str, report: Report, category: Category, micro_grid: str | None, rule: SeverityRule
 ) -> Reported:
     try:
         reporter = None
@@ -146,8 +151,8 @@ def _reported(
             reporter=reporter,
             photos=list(report.photos),
             reported_at=report.reported_at,
-            level=category.level,
-            time_limit=category.time_limit,
+            level=rule.level_for(category),
+            time_limit=rule.time_limit_for(category),
             origin=Origin(kind=OriginKind.REPORT),
             actor=report.actor,
         )

@@ -216,9 +216,21 @@ class _Walk:
         if raw is None:
             self.problems.append(f"{code}: no time_limit (set it here or on a group)")
             return None
-        if len(raw) != 1 or next(iter(raw)) not in _UNITS or next(iter(raw.values())) <= 0:
-            units = ", ".join(_UNITS)
-            self.problems.append(f"{code}: time_limit must be one of {units}: a positive number")
-            return None
-        ((unit, value),) = raw.items()
-        return TimeLimit(value=value, unit=_UNITS[unit])
+        limit = time_limit_of(raw)
+        if limit is None:
+            self.problems.append(f"{code}: {TIME_LIMIT_FORM}")
+        return limit
+
+
+TIME_LIMIT_FORM = f"time_limit must be one of {', '.join(_UNITS)}: a positive number"
+
+
+def time_limit_of(raw: object) -> TimeLimit | None:
+    """``{working_hours: 4}`` as a TimeLimit; None when it is not one unit and a
+    positive whole number."""
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return None
+    ((unit, value),) = raw.items()
+    if unit not in _UNITS or not isinstance(value, int) or value <= 0:
+        return None
+    return TimeLimit(value=value, unit=_UNITS[unit])

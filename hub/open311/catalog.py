@@ -29,8 +29,9 @@ _UNIT_WORDS = {
 
 
 def time_limit_text(limit: TimeLimit) -> str:
-    """``4 working hours``: how long handling may take."""
-    return f"{limit.value} {_UNIT_WORDS[limit.unit]}"
+    """``4 working hours``, ``1 hour``: how long handling may take."""
+    words = _UNIT_WORDS[limit.unit]
+    return f"{limit.value} {words.removesuffix('s') if limit.value == 1 else words}"
 
 
 @dataclass(frozen=True, slots=True)

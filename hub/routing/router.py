@@ -14,6 +14,7 @@ Output ids derive from the input's id, so a redelivered input yields the same ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id
@@ -39,6 +40,7 @@ from hub.events.payloads import (
     TimeLimit,
     WorkOrderRequested,
 )
+from hub.events.severity import SeverityRules
 from hub.routing.decide import COMMAND, Facts, Route, matches, reassign, route_report
 from hub.routing.rules import Rule, RulesFile
 
@@ -54,8 +56,10 @@ class Router:
         rules: RulesFile,
         topics: Topics,
         deadline: Deadline,
+        severities: SeverityRules | None = None,
     ) -> None:
         self.taxonomy = taxonomy
+        self.severities = severities or SeverityRules({})
         self.rules = rules
         self.topics = topics
         self.deadline = deadline
@@ -88,6 +92,8 @@ class Router:
             category, facts, rules, opened_by_rule=report.origin.kind is OriginKind.RULE
         )
         deadline = self.deadline(event.time, report.time_limit)
+        told = self.severities[report.severity].notify  # 分级响应: told at once
+        route = replace(route, notified=tuple(dict.fromkeys([*route.notified, *told])))
         routed = Routed(
             event_id=report.event_id,
             status=LifecycleStatus.ROUTED,

@@ -33,6 +33,7 @@ from hub.db.engine import Database
 from hub.dispatch import DepartmentLinks, Dispatcher, FeedPoller
 from hub.dispatch.workbench import Workbench
 from hub.events import Intake, LiveEvents, Projection, Taxonomy
+from hub.events.severity import SeverityRules
 from hub.events.steps import Steps
 from hub.observability.metrics import Metrics
 from hub.registry.service import Registry
@@ -90,7 +91,8 @@ class EventBus:
         )
         self.links = DepartmentLinks(departments, contributions.feed_types)
         written = Signal()
-        self.intake = Intake(database, registry, self.taxonomy, self.topics, written)
+        severities = SeverityRules.load(settings.severity_file, departments)
+        self.intake = Intake(database, registry, self.taxonomy, self.topics, written, severities)
         timers = TimerBook(Schedule.load(settings.timers))
         self.steps = Steps(database, self.topics, written, timers, self.clock)
         self.workbench = Workbench(self.steps, self.links)  # desks of departments without systems
@@ -102,7 +104,9 @@ class EventBus:
         )
         self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
         self.schedule = timers.schedule
-        self.router = Router(self.taxonomy, self.rules, self.topics, self.schedule.deadline)
+        self.router = Router(
+            self.taxonomy, self.rules, self.topics, self.schedule.deadline, severities
+        )
         # A verification is timely within a working day, on the working calendar; handling
         # times are on the hub's clock (demo hours in a demo that runs faster).
         statistics = Statistics(
