@@ -108,3 +108,16 @@ class WorkbenchMutation:
         return GridEvent.of(
             await taken(lambda: _workbench(info).resolve(str(id), note, photos or [], desk))
         )
+
+    @strawberry.field(
+        name="answerSupervision",
+        description="督办回复: the lead department answers the district's supervision (督办) "
+        "of an event overdue at the top level; on the timeline, the status unchanged.",
+    )
+    async def answer_supervision(
+        self, info: Info, id: strawberry.ID, answer: str, department: DepartmentArgument = None
+    ) -> GridEvent:
+        desk = desk_of(info, department)
+        return GridEvent.of(
+            await taken(lambda: _workbench(info).answer_supervision(str(id), answer, desk))
+        )

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.core.errors import DepartmentHasSystemError, ForbiddenError
+from hub.core.errors import BadUserInputError, DepartmentHasSystemError, ForbiddenError
 from hub.core.workorders import LifecycleStatus
 from hub.dispatch.feeds import order_of
 from hub.dispatch.links import DepartmentLinks
@@ -41,6 +41,10 @@ class Desk:
 
 class NotTheDepartmentsError(ForbiddenError):
     """The event holds no order of the desk's department."""
+
+
+class NothingToAnswerError(BadUserInputError):
+    """An answer to a supervision the event never had."""
 
 
 class Workbench:
@@ -108,6 +112,24 @@ class Workbench:
             common["status"] = lifecycle.check(record.status, LifecycleStatus.RESOLVED)
             data = Progressed(**common, role=role, photos=list(photos))
             return [(GridEventType.RESOLVED, data)]
+
+        return await self._take(event_id, desk, build)
+
+    async def answer_supervision(self, event_id: str, answer: str, desk: Desk) -> GridEventRecord:
+        """督办回复: the lead department's answer to the district's supervision, on the
+        timeline for whoever supervises; the status stays."""
+        history = await self.steps.history(event_id)
+        if not any(e.type is GridEventType.SUPERVISED for e in history):
+            raise NothingToAnswerError(f"event {event_id} is under no supervision (督办)")
+
+        def build(record: GridEventRecord) -> Built:
+            if _role(record, desk) is not OrderRole.LEAD:
+                raise NotTheDepartmentsError(
+                    f"the supervision of {record.id} is addressed to its lead department"
+                )
+            note = f"督办回复: {answer}"
+            data = Progressed(**_common(record, record.status, desk, note), role=OrderRole.LEAD)
+            return [(GridEventType.PROGRESSED, data)]
 
         return await self._take(event_id, desk, build)
 

@@ -109,7 +109,7 @@ class Steps:
         self, event_id: str, passed: bool, note: str | None, photos: Sequence[str], actor: Actor
     ) -> GridEventRecord:
         """核查. Whoever resolved the event may not verify it: someone else checks."""
-        history = await self._history(event_id)
+        history = await self.history(event_id)
 
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             if record.status is not LifecycleStatus.RESOLVED:
@@ -210,7 +210,7 @@ class Steps:
 
     async def resume(self, event_id: str, note: str | None, actor: Actor) -> GridEventRecord:
         """Take a suspended event up again, in the status it had before."""
-        history = await self._history(event_id)
+        history = await self.history(event_id)
 
         def build(record: GridEventRecord) -> list[tuple[GridEventType, Lifecycle]]:
             if record.status is not LifecycleStatus.SUSPENDED:
@@ -236,7 +236,7 @@ class Steps:
 
         return (await self.take([event_id], build, actor))[event_id]
 
-    async def _history(self, event_id: str) -> list[TimelineEntry]:
+    async def history(self, event_id: str) -> list[TimelineEntry]:
         async with self.database.engine.connect() as connection:
             return (await ledger.timelines(connection, [event_id])).get(event_id, [])
 

@@ -4,12 +4,15 @@ department that has a system."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from hub.events import OrderRole
+from hub.bus import CloudEvent
+from hub.events import GridEventRecord, GridEventType, OrderRole
+from hub.events.payloads import Supervised
 from hub.services import Services
 from tests.schema.conftest import As, data, error
 from tests.schema.test_loop_mutations import VERIFY
@@ -123,3 +126,37 @@ async def test_a_department_with_a_system_works_there_not_at_a_desk(
         "environment",
     )
     assert (await current(services, sewage.id)).status is S.ROUTED
+
+
+ANSWER = f"""mutation($id: ID!) {{
+  answerSupervision(id: $id, answer: "已约谈责任科室，明日办结") {{ {FIELDS} }} }}"""
+
+
+async def supervised(services: Services, record: GridEventRecord) -> None:
+    """The timers' 督办 step, as they write it past level 4."""
+    data = Supervised(
+        event_id=record.id,
+        status=record.status,
+        category=record.category,
+        severity=record.severity,
+        departments=list(record.departments),
+        department=record.lead_department or "command",
+        round=1,
+        deadline=record.deadline or datetime.now(UTC),
+        note="第1次督办",
+    )
+    step = CloudEvent.of(GridEventType.SUPERVISED, "/hub/timers", record.grid_code, data)
+    await services.bus.projection.apply([step])
+
+
+async def test_the_lead_answers_a_supervision_and_the_status_stays(
+    services: Services, as_: As
+) -> None:
+    sewage = await report_in(services, GRID_A, category="environment.sewage")
+    early = await as_("environment")(ANSWER, id=sewage.id)
+    assert error(early)["code"] == "BAD_USER_INPUT"  # nothing to answer yet
+    await supervised(services, sewage)
+    event = data(await as_("environment")(ANSWER, id=sewage.id), "answerSupervision")
+    assert event["status"] == "ROUTED"
+    assert event["timeline"][-1]["note"] == "督办回复: 已约谈责任科室，明日办结"
+    assert event["timeline"][-2]["step"] == "SUPERVISED"
