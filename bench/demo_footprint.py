@@ -61,7 +61,7 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / TICKS
 
 
-def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"hub demo exited with {process.returncode}")
@@ -84,7 +84,7 @@ def measure(python: str, seconds: float, settle: float, reports_per_minute: floa
             command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            _wait_ready(port, process)
+            wait_ready(port, process)
             ready = time.perf_counter() - started
             time.sleep(settle)
             before, clock = cpu_seconds(process.pid), time.perf_counter()

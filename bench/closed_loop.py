@@ -1,0 +1,101 @@
+"""Whether ``hub demo`` closes the loop: after some minutes, how many of the events
+reported since it started reached each status, by lead department.
+
+    python -m bench.closed_loop [--minutes 10] [--every 1] [--reports-per-minute 30]
+
+It starts ``hub demo`` (time scale 240: a demo minute is four demo hours) in a scratch
+folder, so the town is generated afresh, and prints the census (``hub stats census
+--since <start>``) every ``--every`` minutes and at the end, then a line per department:
+how many of its events are closed, and how many more are resolved or verified, waiting
+for the grid worker's check or the caller's rating. Events the simulators' seeded
+history brings in before the start are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+
+from bench.demo_footprint import free_port, wait_ready
+from hub.core.departments import load_departments
+from hub.db.engine import Database
+from hub.stats.census import Census, census
+
+SINCE = "%Y-%m-%dT%H:%M:%S%z"
+DONE = ("RESOLVED", "VERIFIED")
+
+
+def main() -> None:
+    args = _arguments()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    command = [sys.executable, "-m", "hub", "demo", "--port", str(port)]
+    command += ["--simulator-port-base", "0", "--reports-per-minute", str(args.reports_per_minute)]
+    with tempfile.TemporaryDirectory() as folder:
+        process = subprocess.Popen(
+            command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            wait_ready(port, process)
+            since = datetime.now(UTC)
+            print(f"hub demo ready; counting events since {since:%H:%M:%S} UTC", flush=True)
+            _watch(folder, env, since, args)
+            print(_summary(asyncio.run(_census(folder, since))))
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def _watch(folder: str, env: dict[str, str], since: datetime, args: argparse.Namespace) -> None:
+    end = time.monotonic() + args.minutes * 60
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(args.every * 60, left))
+        elapsed = args.minutes - max(end - time.monotonic(), 0) / 60
+        print(f"\n-- after {elapsed:.1f} minutes", flush=True)
+        table = [sys.executable, "-m", "hub", "stats", "census", "--since", since.strftime(SINCE)]
+        print(
+            subprocess.run(
+                table, check=True, cwd=folder, env=env, capture_output=True, text=True
+            ).stdout
+        )
+
+
+async def _census(folder: str, since: datetime) -> Census:
+    database = Database(f"sqlite+aiosqlite:///{folder}/var/hub.db")  # the demo's default
+    try:
+        async with database.engine.connect() as connection:
+            return await census(connection, "", since)
+    finally:
+        await database.aclose()
+
+
+def _summary(found: Census) -> str:
+    names = {d.code: d.name for d in load_departments()}
+    lines = ["", "lead department: closed / reported (resolved or verified, waiting)"]
+    for department in sorted(found, key=lambda d: -sum(found[d].values())):
+        counts = found[department]
+        total = sum(counts.values())
+        waiting = sum(counts.get(s, 0) for s in DONE)
+        name = names.get(department, department or "(unrouted)")
+        lines.append(f"  {name:<24} {counts.get('CLOSED', 0):>4} / {total:<4} ({waiting})")
+    return "\n".join(lines)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--every", type=float, default=1.0, help="minutes between censuses")
+    parser.add_argument("--reports-per-minute", type=float, default=30.0)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
