@@ -77,13 +77,13 @@ async def _census(folder: str, since: datetime) -> Census:
 
 def _summary(found: Census) -> str:
     names = {d.code: d.name for d in load_departments()}
-    lines = ["", "lead department: closed / reported (resolved or verified, waiting)"]
+    lines = ["", "closed / reported (resolved or verified, waiting), by lead department"]
     for department in sorted(found, key=lambda d: -sum(found[d].values())):
         counts = found[department]
         total = sum(counts.values())
         waiting = sum(counts.get(s, 0) for s in DONE)
         name = names.get(department, department or "(unrouted)")
-        lines.append(f"  {name:<24} {counts.get('CLOSED', 0):>4} / {total:<4} ({waiting})")
+        lines.append(f"  {counts.get('CLOSED', 0):>4} / {total:<4} ({waiting:>3})  {name}")
     return "\n".join(lines)
 
 

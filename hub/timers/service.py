@@ -24,13 +24,13 @@ from hub.bus import CloudEvent, Message, Topics, derived_id, enqueue
 from hub.bus.runtime import backoff
 from hub.bus.settings import TimerSettings
 from hub.bus.signal import Signal
+from hub.bus.wire import Wire
 from hub.core.clock import Clock
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import DispatchType, GridEventType, Severity, ledger
 from hub.events.payloads import (
     Escalated,
-    Lifecycle,
     NoticeIssued,
     Supervised,
     TimeLimit,
@@ -158,7 +158,8 @@ class TimerService:
         note = f"超时升级至{LEVEL_NAMES[level]} (level {level})"
         step = Escalated(**_lifecycle(event), note=note, level=level)
         salt = f"escalated:{level}"
-        firing.messages.append(self._step(timer, event, now, GridEventType.ESCALATED, step, salt))
+        escalated = self._step(timer, event, now, GridEventType.ESCALATED, step, salt)
+        firing.messages.append(escalated.message(self.topics.grid_events))
         firing.messages.append(self._notice(timer, event, now, salt, note))
         self._next(firing, timer, level)
 
@@ -176,7 +177,8 @@ class TimerService:
             deadline=timer.deadline,
         )
         salt = f"supervised:{round_}"
-        firing.messages.append(self._step(timer, event, now, GridEventType.SUPERVISED, step, salt))
+        supervised = self._step(timer, event, now, GridEventType.SUPERVISED, step, salt)
+        firing.messages.append(supervised.message(self.topics.grid_events))
         firing.messages.append(self._notice(timer, event, now, salt, note))
         if round_ >= self.settings.supervision_rounds:
             firing.done.append(timer.event_id)  # the district's own follow-up takes over
@@ -202,7 +204,9 @@ class TimerService:
         message = f"临近办理时限: {local:%m-%d %H:%M} 前办结"
         step = Warned(**_lifecycle(event), note=message, deadline=timer.deadline, level=timer.level)
         return [
-            self._step(timer, event, now, GridEventType.WARNED, step, "warned"),
+            self._step(timer, event, now, GridEventType.WARNED, step, "warned").message(
+                self.topics.grid_events
+            ),
             self._notice(timer, event, now, "warning", message),
         ]
 
@@ -211,11 +215,13 @@ class TimerService:
         timer: Row[Any],
         event: Row[Any],
         now: datetime,
-        kind: GridEventType,
-        data: Lifecycle,
+        kind: GridEventType | DispatchType,
+        data: Wire,
         salt: str,
-    ) -> Message:
-        step = CloudEvent.of(
+    ) -> CloudEvent:
+        """What the timer says of the event, its id derived from the timer's cause and
+        ``salt``, so a timer fired twice says it once."""
+        return CloudEvent.of(
             kind,
             SOURCE,
             event.grid_code,
@@ -224,7 +230,6 @@ class TimerService:
             id_=derived_id(timer.caused_by, salt),
             time=now,
         )
-        return step.message(self.topics.grid_events)
 
     def _notice(
         self, timer: Row[Any], event: Row[Any], now: datetime, salt: str, message: str
@@ -238,15 +243,7 @@ class TimerService:
             caused_by=timer.caused_by,
             rule=f"time-limit:{salt}",
         )
-        item = CloudEvent.of(
-            DispatchType.NOTICE,
-            SOURCE,
-            event.grid_code,
-            notice,
-            subject=event.id,
-            id_=derived_id(timer.caused_by, salt),
-            time=now,
-        )
+        item = self._step(timer, event, now, DispatchType.NOTICE, notice, salt)
         return item.message(self.topics.dispatch(department))
 
 
