@@ -1,7 +1,7 @@
 """Done-when, the overdue path: one event, on a clock the test moves, is warned before its
-deadline and escalated to the community, the street and the district; the bus carries
-each step once, the timeline records it, and a street supervisor's filtered stream sees
-the escalation to the street."""
+deadline and escalated to the community, the street and the district, then supervised
+(督办) round after round; the bus carries each step once, the timeline records it, and a
+street supervisor's filtered stream sees the escalation to the street."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from hub.core.clock import ManualClock
 from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import EventFilter, GridEventRecord, GridEventType, ledger
-from hub.events.payloads import Escalated, NoticeIssued
+from hub.events.payloads import Escalated, NoticeIssued, Supervised
 from hub.timers.book import TIMERS
 from tests.conftest import TownBus
 from tests.support.events import collect, eventually, make_bus, report, running
 
 pytestmark = pytest.mark.integration
 ROLES = {Role.RELAY, Role.ROUTER, Role.LEDGER, Role.LIVE}  # the test fires the timers itself
-ESCALATED = GridEventType.ESCALATED.value
+SUPERVISED = GridEventType.SUPERVISED.value
 
 
 async def timers(database: Database) -> list[tuple[datetime, int]]:
@@ -66,37 +66,45 @@ async def test_an_overdue_event_is_warned_then_escalated_level_by_level(
             lead = routed.lead_department
 
             fired = []
-            for _ in range(4):  # the warning, then levels 2, 3, 4
+            rounds = bus.settings.timers.supervision_rounds
+            for _ in range(4 + rounds):  # the warning, levels 2, 3, 4, then each 督办
                 ((due, stage),) = await timers(database)
                 clock.set(due)
                 assert await bus.timers.fire_due() == 1
                 assert await bus.timers.fire_due() == 0  # once, never again
                 fired.append((stage, due))
-            assert await timers(database) == []  # the district is the top
+            assert await timers(database) == []  # supervised enough: the district's own now
             reached_street = await asyncio.wait_for(anext(aiter(stream)), 30)
 
         await eventually(lambda: _at_level(database, event_id, 4))
+        await eventually(lambda: _timeline_has(database, event_id, 6 + rounds))
         grid_records = await collect(
             env.backend,
             env.topics.grid_events,
-            lambda found: len([r for r in found if r.header("ce_type") == ESCALATED]) == 3,
+            lambda found: len([r for r in found if r.header("ce_type") == SUPERVISED]) == rounds,
         )
         dispatch_records = await collect(
             env.backend,
             env.topics.dispatch(lead),
-            lambda found: len([r for r in found if r.header("ce_source") == "/hub/timers"]) == 4,
+            lambda found: (
+                len([r for r in found if r.header("ce_source") == "/hub/timers"]) == 4 + rounds
+            ),
         )
 
     # the warning came before the deadline, the first escalation at it, then the others
-    assert [stage for stage, _ in fired] == [0, 1, 2, 3]
-    assert fired[0][1] < routed.deadline == fired[1][1] < fired[2][1] < fired[3][1]
+    assert [stage for stage, _ in fired] == list(range(4 + rounds))
+    assert fired[0][1] < routed.deadline == fired[1][1]
+    dues = [due for _, due in fired]
+    assert dues == sorted(set(dues))  # each after the one before
 
     steps = of_event(grid_records, event_id)
     assert [e.type.rsplit(".", 1)[1] for e in steps] == [
-        "reported", "routed", "escalated", "escalated", "escalated"
+        "reported", "routed", "warned", "escalated", "escalated", "escalated",
+        *["supervised"] * rounds,
     ]  # fmt: skip
-    assert [e.payload(Escalated).level for e in steps[2:]] == [2, 3, 4]
-    assert [e.time for e in steps[2:]] == [due for _, due in fired[1:]]
+    assert [e.payload(Escalated).level for e in steps[3:6]] == [2, 3, 4]
+    assert [e.payload(Supervised).round for e in steps[6:]] == list(range(1, rounds + 1))
+    assert [e.time for e in steps[2:]] == [due for _, due in fired]
 
     from_timers = [e for e in of_event(dispatch_records, event_id) if e.source == "/hub/timers"]
     notices = [e.payload(NoticeIssued) for e in from_timers]
@@ -105,6 +113,7 @@ async def test_an_overdue_event_is_warned_then_escalated_level_by_level(
         "time-limit:escalated:2",
         "time-limit:escalated:3",
         "time-limit:escalated:4",
+        *[f"time-limit:supervised:{n}" for n in range(1, rounds + 1)],
     ]
     assert all(n.department == lead for n in notices)
 
@@ -118,10 +127,18 @@ async def test_an_overdue_event_is_warned_then_escalated_level_by_level(
     assert [(e.type.step, e.details.get("level")) for e in timeline] == [
         ("reported", None),
         ("routed", None),
+        ("warned", 1),
         ("escalated", 2),
         ("escalated", 3),
         ("escalated", 4),
+        *[("supervised", None)] * rounds,
     ]
+
+
+async def _timeline_has(database: Database, event_id: str, steps: int) -> bool:
+    async with database.engine.connect() as connection:
+        timeline = (await ledger.timelines(connection, [event_id]))[event_id]
+    return len(timeline) >= steps
 
 
 async def _at_level(database: Database, event_id: str, level: int) -> bool:
