@@ -13,7 +13,6 @@ from typing import Annotated
 
 import strawberry
 
-from connectors.sdk.graph import PersonalDataKind, personal
 from hub.core.codes import InvalidCodeError, RegionLevel, level_of
 from hub.core.errors import BadUserInputError
 from hub.stats import (
@@ -26,10 +25,11 @@ from hub.stats import (
     worker_report,
 )
 from hub.stats.histogram import RELATIVE_ERROR
-from hub.stats.people import names
+from hub.stats.people import People, people
 from hub.stats.periods import count_between
 from hub.stats.report import visible_within
 from schema.context import Info
+from schema.people import GridWorker
 from schema.security import grid_scope
 
 READ = [["stats:read"]]
@@ -145,9 +145,12 @@ class WorkerPerformance:
         description="The principal id who reported or verified: key:<id> for an API key, "
         "worker:<grid>:<n> for the registry's n-th worker of a grid."
     )
-    name: str | None = personal(
-        PersonalDataKind.NAME,
-        "Who that is: the API key's name, or the registry worker's; null for others.",
+    key_name: str | None = strawberry.field(
+        description="For an API key's figures, the name the key was made out under."
+    )
+    grid_worker: GridWorker | None = strawberry.field(
+        description="For a registry worker's figures, who they are: name and phone are "
+        "personal data, masked as on the grid."
     )
     grids: list[str] = strawberry.field(description="The grids the figures come from.")
     reports: int = strawberry.field(description="Patrol reports made.")
@@ -168,8 +171,13 @@ class WorkerPerformance:
     mean_verification_hours: float | None
 
     @classmethod
-    def of(cls, figures: WorkerFigures, name: str | None) -> WorkerPerformance:
-        return cls(**{**asdict(figures), "grids": list(figures.grids)}, name=name)
+    def of(cls, figures: WorkerFigures, known: People) -> WorkerPerformance:
+        person = known.registry_workers.get(figures.worker)
+        return cls(
+            **{**asdict(figures), "grids": list(figures.grids)},
+            key_name=known.key_names.get(figures.worker),
+            grid_worker=GridWorker.of(person) if person else None,
+        )
 
 
 From = Annotated[date, strawberry.argument(name="from", description="The first day.")]
@@ -222,10 +230,10 @@ class StatsQuery:
         async with info.context.services.database.engine.connect() as connection:
             found = await worker_report(connection, period.value, from_, to, within)
         services = info.context.services
-        known = await names(
+        known = await people(
             {f.worker for f in found}, services.security.keys, services.registry.snapshot
         )
-        return [WorkerPerformance.of(f, known.get(f.worker)) for f in found]
+        return [WorkerPerformance.of(f, known) for f in found]
 
 
 def _within(info: Info, scope: str, period: Period, first: date, last: date) -> tuple[str, ...]:

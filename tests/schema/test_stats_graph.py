@@ -164,7 +164,7 @@ async def test_a_patrol_report_counts_for_the_principal_who_made_it(gql: GraphQL
     today = datetime.now(UTC).astimezone(CST).date().isoformat()
     query = """query($scope: String!, $from: Date!) {
       workerPerformance(scope: $scope, from: $from, to: $from, period: DAY) {
-        worker name reports } }"""
+        worker keyName gridWorker { name } reports } }"""
 
     async def counted() -> bool:
         found = await gql(query, scope=DISTRICT, **{"from": today})
@@ -174,7 +174,7 @@ async def test_a_patrol_report_counts_for_the_principal_who_made_it(gql: GraphQL
     found = await gql(query, scope=DISTRICT, **{"from": today})
     (worker,) = found["data"]["workerPerformance"]
     assert worker["worker"].startswith("key:")
-    assert worker["name"] == "command centre"  # the key's name
+    assert (worker["keyName"], worker["gridWorker"]) == ("command centre", None)
 
 
 async def test_a_registry_workers_figures_carry_their_name(
@@ -191,11 +191,13 @@ async def test_a_registry_workers_figures_carry_their_name(
     await Projection(services.database, statistics=Statistics()).apply(events)
     query = """query($scope: String!) {
       workerPerformance(scope: $scope, from: "2026-11-01", to: "2026-11-30") {
-        worker name grids reports validReports duplicateReports invalidReports } }"""
+        worker keyName gridWorker { name gridCode } grids reports validReports
+        duplicateReports invalidReports } }"""
     (found,) = (await gql(query, scope=DISTRICT))["data"]["workerPerformance"]
     assert found == {
         "worker": credited,
-        "name": str(person.name),
+        "keyName": None,
+        "gridWorker": {"name": str(person.name), "gridCode": grid},
         "grids": [grid],
         "reports": 2,
         "validReports": 1,

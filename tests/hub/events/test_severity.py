@@ -48,9 +48,12 @@ def test_a_shorter_category_limit_and_a_higher_category_level_stand(
 ) -> None:
     trapped = taxonomy.get("safety.trapped")  # level 3, one clock hour already
     assert trapped is not None
-    high = rules[Severity.HIGH]  # level 2, four hours
+    high = rules[Severity.HIGH]  # four hours
     assert high.level_for(trapped) == trapped.level == HandlingLevel.STREET
     assert high.time_limit_for(trapped) == trapped.time_limit
+    noise = taxonomy.get("environment.noise")  # in working hours, longer than four hours
+    assert noise is not None
+    assert high.time_limit_for(noise) == TimeLimit(value=4, unit=TimeUnit.HOURS)
 
 
 def test_every_problem_in_the_file_is_named() -> None:
