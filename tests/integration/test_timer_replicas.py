@@ -1,6 +1,7 @@
 """Done-when: two hub processes on the same PostgreSQL fire each due escalation exactly
 once. Two OS processes claim from one table of due timers at the same moment; every
-warning and every escalation of every event reaches the outbox once."""
+warning, every escalation and every supervision (督办) of every event reaches the outbox
+once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from hub.core.paths import PROJECT_ROOT
 from hub.events import GridEventType
-from hub.events.payloads import Escalated, NoticeIssued
+from hub.events.payloads import Escalated, Supervised, Warned
 from tests.conftest import migrated
 from tests.support.databases import fresh_postgres_database
 from tests.support.events import outbox_events
@@ -32,21 +33,26 @@ async def test_two_processes_fire_every_due_timer_exactly_once() -> None:
         found = await outbox_events(database)
     warnings: Counter[str] = Counter()
     escalations: Counter[tuple[str, int]] = Counter()
+    supervisions: Counter[tuple[str, int]] = Counter()
     for event in found:
         if event.type == GridEventType.ESCALATED:
             step = event.payload(Escalated)
             escalations[step.event_id, step.level] += 1
-        elif (notice := event.payload(NoticeIssued)).rule == "time-limit:warning":
-            warnings[str(notice.event_id)] += 1
+        elif event.type == GridEventType.SUPERVISED:
+            supervised = event.payload(Supervised)
+            supervisions[supervised.event_id, supervised.round] += 1
+        elif event.type == GridEventType.WARNED:
+            warnings[event.payload(Warned).event_id] += 1
     assert warnings == Counter(ids)
     assert escalations == Counter((i, level) for i in ids for level in (2, 3, 4))
-    assert sum(fired) == EVENTS * 4  # each claim was one timer's one stage
+    assert supervisions == Counter((i, n) for i in ids for n in (1, 2))  # supervision_rounds
+    assert sum(fired) == EVENTS * 6  # each claim was one timer's one stage
     assert all(fired), f"one process fired nothing: {fired}"  # they did race
 
 
 def race(url: str, processes: int) -> list[int]:
     """Start claimer processes that begin together; how many timers each fired."""
-    now = START + timedelta(days=2)  # the warning and all three escalations are due
+    now = START + timedelta(days=2)  # the warning, the escalations and both supervisions
     # Each has connected by then. The monotonic clock is the machine's, shared by every
     # process, and unmoved when the tests run on another date (their wall clock is not).
     begin = time.monotonic() + 4

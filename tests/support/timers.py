@@ -28,7 +28,7 @@ from hub.timers.service import TimerService
 
 GRID = "330199001006005"
 LIMIT = TimeLimit(value=10, unit=TimeUnit.HOURS)
-SETTINGS = TimerSettings(batch_size=20)
+SETTINGS = TimerSettings(batch_size=20, supervision_rounds=2)
 
 
 def event_row(event_id: str, status: str, at: datetime, version: int = 1) -> dict[str, Any]:
