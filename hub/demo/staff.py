@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from connectors.sdk import Connector
 from connectors.sdk.connector import load_statuses
-from connectors.sdk.simulation.app import DEFAULT_ADMIN_TOKEN
+from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, WorkOrderRow
 from hub.db.engine import Database

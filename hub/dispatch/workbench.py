@@ -21,11 +21,9 @@ from hub.core.errors import BadUserInputError, DepartmentHasSystemError, Forbidd
 from hub.core.workorders import LifecycleStatus
 from hub.dispatch.feeds import order_of
 from hub.dispatch.links import DepartmentLinks
-from hub.events import lifecycle
-from hub.events.ledger_rows import GridEventRecord
+from hub.events import GridEventRecord, GridEventType, OrderRole, lifecycle
 from hub.events.payloads import Accepted, Lifecycle, Progressed, Returned, Upstream
 from hub.events.steps import Actor, Steps
-from hub.events.types import GridEventType, OrderRole
 
 DESK = "hub"  # the upstream system of an order worked at a desk: its id is the event's
 Built = list[tuple[GridEventType, Lifecycle]]

@@ -10,10 +10,10 @@ import httpx
 import respx
 from sqlalchemy import insert
 
-from connectors.citymgmt.connector import CityManagementConnector
-from connectors.health.connector import HealthConnector
-from connectors.petition.connector import PetitionConnector
-from connectors.police.connector import PoliceConnector
+from connectors.citymgmt import CityManagementConnector
+from connectors.health import HealthConnector
+from connectors.petition import PetitionConnector
+from connectors.police import PoliceConnector
 from hub.core.workorders import LifecycleStatus as S
 from hub.db.bus_models import WorkOrderRow
 from hub.demo.staff import DepartmentStaff, Order, Pace, next_step, plan
