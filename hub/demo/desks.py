@@ -22,6 +22,7 @@ from hub.demo.staff import NOTES, Order, Pace, next_step, plan
 from hub.dispatch.workbench import Desk, Workbench
 from hub.events import Disposition, EventFilter, GridEventRecord, ledger
 from hub.events.steps import Actor
+from hub.routing import COMMAND
 
 log = logging.getLogger(__name__)
 WAITING = (
@@ -79,7 +80,7 @@ class DemoDesks:
         desk = Desk(lead, Actor(f"{self.names.get(lead, lead)} 办理人", id=f"demo:desk:{lead}"))
         if record.status is LifecycleStatus.ROUTED:
             return self.workbench.accept(record.id, desk)
-        planned = plan(_order(record), self.paces.get(lead, Pace()))
+        planned = plan(_order(record), self.paces.get(lead, pace_of(lead)))
         step = next_step(_order(record), planned, now) if planned else None
         if step is LifecycleStatus.IN_PROGRESS:
             return self.workbench.progress(record.id, NOTES[step], desk)
@@ -88,6 +89,11 @@ class DemoDesks:
         if step is LifecycleStatus.RETURNED:
             return self.workbench.return_order(record.id, NOTES[step], desk)
         return None
+
+
+def pace_of(department: str) -> Pace:
+    """The command centre takes what nobody else will (改派 ends there): it never returns."""
+    return Pace(returned=0) if department == COMMAND else Pace()
 
 
 def _order(record: GridEventRecord) -> Order:

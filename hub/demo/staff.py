@@ -138,7 +138,13 @@ class DepartmentStaff:
                 events.status,
             )
             .join(events, events.id == orders.event_id)
-            .where(events.status.in_(OPEN + STARTED), orders.upstream_system.in_(self.targets))
+            .where(
+                events.status.in_(OPEN + STARTED),
+                orders.upstream_system.in_(self.targets),
+                # The lead's order: one the department returned, or a co-handler's, is
+                # not the event's to settle; working it again would loop it round.
+                orders.department == events.lead_department,
+            )
         )
         async with self.database.engine.connect() as connection:
             rows = await connection.execute(statement)

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 from starlette.applications import Starlette
 
-from hub.demo.desks import DemoDesks
+from hub.demo.desks import DemoDesks, pace_of
+from hub.demo.staff import Order, plan
 from hub.services import Services
 from tests.support.loop import S, current, report_in, timeline
 from tests.support.principals import GRID_A
@@ -50,3 +51,14 @@ async def test_a_desk_does_nothing_before_its_time(services: Services) -> None:
     desks = DemoDesks(services.database, services.bus.workbench)
     await desks.round(datetime.now(UTC))  # claimed
     assert await desks.round(sewage.reported_at + timedelta(seconds=1)) == 0
+
+
+def test_the_command_centre_never_returns_what_nobody_else_will_take() -> None:
+    start = datetime(2026, 11, 2, 1, tzinfo=UTC)
+    orders = [
+        Order("command", f"E{n}", start, start + timedelta(hours=4), "ACCEPTED") for n in range(500)
+    ]
+    plans = [plan(order, pace_of("command")) for order in orders]
+    assert all(p is not None and p.settle is S.RESOLVED for p in plans)
+    others = [plan(order, pace_of("environment")) for order in orders]
+    assert any(p is not None and p.settle is S.RETURNED for p in others)

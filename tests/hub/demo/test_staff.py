@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import respx
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from connectors.citymgmt import CityManagementConnector
 from connectors.health import HealthConnector
 from connectors.petition import PetitionConnector
 from connectors.police import PoliceConnector
 from hub.core.workorders import LifecycleStatus as S
-from hub.db.bus_models import WorkOrderRow
+from hub.db.bus_models import GridEventRow, WorkOrderRow
 from hub.demo.staff import DepartmentStaff, Order, Pace, next_step, plan
 from hub.events import GridEventRecord
 from tests.conftest import TownBus
@@ -108,3 +108,25 @@ async def test_a_round_presses_the_systems_button_for_each_due_step(
     sent = json.loads(call.request.content)
     assert sent["status"] in {"核查", "作废"}  # settled, one way or the other
     assert call.request.headers["X-Admin-Token"] == "t"
+
+
+@respx.mock
+async def test_an_order_no_longer_the_events_lead_is_left_alone(
+    embedded_town_bus: TownBus,
+) -> None:
+    town = embedded_town_bus
+    deadline = datetime.now(UTC) + timedelta(minutes=5)
+    record = await routed_order(town, deadline)
+    # Returned, and routed on to the command centre: citymgmt's order is done with.
+    async with town.env.database.engine.begin() as connection:
+        rerouted = {"lead_department": "command", "status": "ROUTED"}
+        await connection.execute(
+            update(GridEventRow).where(GridEventRow.id == record.id).values(**rerouted)
+        )
+    advance = respx.post(f"{URL}/_admin/advance/C00042").respond(200, json={"status": "派遣"})
+    staff = DepartmentStaff(
+        town.env.database, {"citymgmt": URL}, {"citymgmt": CityManagementConnector}
+    )
+    async with httpx.AsyncClient() as client:
+        assert await staff.round(client, deadline + LIMIT) == 0
+    assert not advance.called
