@@ -9,12 +9,14 @@ department that has a system works there: the desk refuses (``DEPARTMENT_HAS_SYS
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
 
 from hub.core.errors import BadUserInputError, ForbiddenError
 from hub.dispatch.workbench import Desk, Workbench
+from hub.events import GridEventRecord
 from schema.context import Info
 from schema.grid_events import GridEvent
 from schema.steps import actor_of, taken
@@ -49,8 +51,15 @@ def desk_of(info: Info, department: str | None) -> Desk:
     return Desk(department, actor)
 
 
-def _workbench(info: Info) -> Workbench:
-    return info.context.services.bus.workbench
+async def _at_desk(
+    info: Info,
+    department: str | None,
+    step: Callable[[Workbench, Desk], Awaitable[GridEventRecord]],
+) -> GridEvent:
+    """One step at the principal's desk, its refusals as the graph's typed errors."""
+    desk = desk_of(info, department)
+    workbench = info.context.services.bus.workbench
+    return GridEvent.of(await taken(lambda: step(workbench, desk)))
 
 
 @strawberry.type
@@ -63,8 +72,7 @@ class WorkbenchMutation:
     async def accept_order(
         self, info: Info, id: strawberry.ID, department: DepartmentArgument = None
     ) -> GridEvent:
-        desk = desk_of(info, department)
-        return GridEvent.of(await taken(lambda: _workbench(info).accept(str(id), desk)))
+        return await _at_desk(info, department, lambda bench, desk: bench.accept(str(id), desk))
 
     @strawberry.field(
         name="progressOrder",
@@ -73,8 +81,9 @@ class WorkbenchMutation:
     async def progress_order(
         self, info: Info, id: strawberry.ID, note: str, department: DepartmentArgument = None
     ) -> GridEvent:
-        desk = desk_of(info, department)
-        return GridEvent.of(await taken(lambda: _workbench(info).progress(str(id), note, desk)))
+        return await _at_desk(
+            info, department, lambda bench, desk: bench.progress(str(id), note, desk)
+        )
 
     @strawberry.field(
         name="returnOrder",
@@ -84,9 +93,8 @@ class WorkbenchMutation:
     async def return_order(
         self, info: Info, id: strawberry.ID, reason: str, department: DepartmentArgument = None
     ) -> GridEvent:
-        desk = desk_of(info, department)
-        return GridEvent.of(
-            await taken(lambda: _workbench(info).return_order(str(id), reason, desk))
+        return await _at_desk(
+            info, department, lambda bench, desk: bench.return_order(str(id), reason, desk)
         )
 
     @strawberry.field(
@@ -104,9 +112,8 @@ class WorkbenchMutation:
         ] = None,
         department: DepartmentArgument = None,
     ) -> GridEvent:
-        desk = desk_of(info, department)
-        return GridEvent.of(
-            await taken(lambda: _workbench(info).resolve(str(id), note, photos or [], desk))
+        return await _at_desk(
+            info, department, lambda bench, desk: bench.resolve(str(id), note, photos or [], desk)
         )
 
     @strawberry.field(
@@ -117,7 +124,8 @@ class WorkbenchMutation:
     async def answer_supervision(
         self, info: Info, id: strawberry.ID, answer: str, department: DepartmentArgument = None
     ) -> GridEvent:
-        desk = desk_of(info, department)
-        return GridEvent.of(
-            await taken(lambda: _workbench(info).answer_supervision(str(id), answer, desk))
+        return await _at_desk(
+            info,
+            department,
+            lambda bench, desk: bench.answer_supervision(str(id), answer, desk),
         )

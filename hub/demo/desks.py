@@ -80,8 +80,9 @@ class DemoDesks:
         desk = Desk(lead, Actor(f"{self.names.get(lead, lead)} 办理人", id=f"demo:desk:{lead}"))
         if record.status is LifecycleStatus.ROUTED:
             return self.workbench.accept(record.id, desk)
-        planned = plan(_order(record), self.paces.get(lead, pace_of(lead)))
-        step = next_step(_order(record), planned, now) if planned else None
+        order = _order(record)
+        planned = plan(order, self.paces.get(lead, pace_of(lead)))
+        step = next_step(order, planned, now) if planned else None
         if step is LifecycleStatus.IN_PROGRESS:
             return self.workbench.progress(record.id, NOTES[step], desk)
         if step is LifecycleStatus.RESOLVED:

@@ -90,6 +90,12 @@ async def routed_order(town: TownBus, deadline: datetime) -> GridEventRecord:
     return record
 
 
+def citymgmt_staff(town: TownBus) -> DepartmentStaff:
+    return DepartmentStaff(
+        town.env.database, {"citymgmt": URL}, {"citymgmt": CityManagementConnector}
+    )
+
+
 @respx.mock
 async def test_a_round_presses_the_systems_button_for_each_due_step(
     embedded_town_bus: TownBus,
@@ -98,9 +104,7 @@ async def test_a_round_presses_the_systems_button_for_each_due_step(
     deadline = datetime.now(UTC) + timedelta(minutes=5)
     await routed_order(town, deadline)
     advance = respx.post(f"{URL}/_admin/advance/C00042").respond(200, json={"status": "派遣"})
-    staff = DepartmentStaff(
-        town.env.database, {"citymgmt": URL}, {"citymgmt": CityManagementConnector}
-    )
+    staff = citymgmt_staff(town)
     async with httpx.AsyncClient(headers={"X-Admin-Token": "t"}) as client:
         assert await staff.round(client, deadline - LIMIT) == 0  # just accepted
         assert await staff.round(client, deadline + LIMIT) == 1  # well past everything
@@ -124,9 +128,7 @@ async def test_an_order_no_longer_the_events_lead_is_left_alone(
             update(GridEventRow).where(GridEventRow.id == record.id).values(**rerouted)
         )
     advance = respx.post(f"{URL}/_admin/advance/C00042").respond(200, json={"status": "派遣"})
-    staff = DepartmentStaff(
-        town.env.database, {"citymgmt": URL}, {"citymgmt": CityManagementConnector}
-    )
+    staff = citymgmt_staff(town)
     async with httpx.AsyncClient() as client:
         assert await staff.round(client, deadline + LIMIT) == 0
     assert not advance.called
