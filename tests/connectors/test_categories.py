@@ -59,3 +59,24 @@ def test_an_order_in_a_category_the_system_lacks_is_refused() -> None:
     connector.categories = categories
     with pytest.raises(WorkOrderRefusedError, match="no_category: citymgmt files no"):
         connector.upstream_category("city.illegal_construction")
+
+
+# Orders a system refuses on purpose (退单): the bus reassigns them or drops the co-order.
+REFUSED = {
+    "citymgmt": {"city.illegal_construction", "health.disinfection"},  # not 数字城管 classes
+    "health": {"health.pests", "health.disinfection"},  # the follow-up system has no task for them
+}
+
+
+@pytest.mark.parametrize(("connector", "own"), SYSTEMS, ids=lambda v: getattr(v, "name", ""))
+def test_a_system_files_every_order_the_taxonomy_sends_it(
+    connector: type[Connector], own: Collection[str], taxonomy: Taxonomy
+) -> None:
+    """A category that makes the department lead or co-handler has a class in its system,
+    or the department's part in it would come back refused every time (a flood night's
+    trapped people were once refused by the police this way)."""
+    assert connector.categories_file is not None
+    outbound = CategoryMap.load(connector.categories_file).outbound
+    department = connector.department
+    sent = {c.code for c in taxonomy if c.leaf and department in (c.lead, *c.co)}
+    assert sent - set(outbound) == REFUSED.get(department, set())
