@@ -36,6 +36,7 @@ from hub.core.workorders import (
 
 HERE = Path(__file__).parent
 APPEAL_TYPE = "投诉"  # what a grid event is to the hotline: a complaint to be handled
+SCORES = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 1}  # 回访 satisfaction, 1 to 5
 
 
 class WorkOrders(Stream):
@@ -90,7 +91,16 @@ class PetitionConnector(Connector):
     categories_file = HERE / "categories.yaml"
     feed_entity = "ticket"
     calls_back_reporters = True  # the hotline gives the replies owed to reporters (反馈)
-    feed_keys = {"category": "category.code", "description": "content"}  # noqa: RUF012
+    feed_keys = {  # noqa: RUF012 - a declaration, read only
+        "category": "category.code",
+        "description": "content",
+        "lat": "location.lat",
+        "lon": "location.lng",
+        "reporter_name": "citizen.name",
+        "reporter_phone": "citizen.phone",
+        "reported_at": "acceptedAt",
+    }
+    feed_reports = "HOTLINE"  # citizens call 12345 directly: their orders are reports
     status_schema = "Status"
     streams = (WorkOrders,)
     grid_scheme = "petition"
@@ -158,5 +168,12 @@ class PetitionConnector(Connector):
             event_id=entry["externalNo"],
             note=entry["note"],
             kind="created" if entry["type"] == "CREATED" else "status",
-            record=entry["workOrder"],
+            record=self._located(entry["workOrder"]),
         )
+
+    def _located(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The order with the unified grid of its community, and the caller's rating as
+        a score: what the hub reads of an order a citizen gave the hotline directly."""
+        grid = self.crosswalk().main_grid(order["community"])
+        rating = SCORES.get(order.get("satisfaction") or "")
+        return order | {"grids": [grid] if grid else [], "rating": rating}

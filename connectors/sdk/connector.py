@@ -109,6 +109,9 @@ class Connector(ABC):
     feed_entity: ClassVar[str | None] = None
     feed_created_verb: ClassVar[str] = "created"
     feed_keys: ClassVar[dict[str, str]] = {}
+    # The channel its own new records come in by, when the system is a way in for
+    # reports (12345: citizens call it): they become grid events, routed like any report.
+    feed_reports: ClassVar[str | None] = None
     # What the department adds to the bus beside its feed, each applied beside the hub's
     # own: routing rules on its feed types, categories, and the department itself when
     # the hub's departments.yaml lacks it.

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from connectors.sdk import Connector, ConnectorState
 from hub.dispatch.links import DepartmentLinks, FeedSpec
+from hub.events import Channel
 
 log = logging.getLogger(__name__)
 
@@ -40,4 +41,5 @@ def feed_of(connector: Connector, entity: str) -> FeedSpec:
         created_verb=connector.feed_created_verb,
         keys=connector.feed_keys,
         categories=connector.categories.inbound if connector.categories_file else None,
+        reports=Channel(connector.feed_reports) if connector.feed_reports else None,
     )

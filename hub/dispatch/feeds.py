@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -25,18 +26,25 @@ from hub.db.types import utcnow
 from hub.db.upsert import insert_missing, upsert_row
 from hub.dispatch.links import DepartmentLinks, FeedSpec
 from hub.events import (
+    Channel,
     Disposition,
     GridEventRecord,
     GridEventType,
     Intake,
     OrderRole,
+    OutsideGridsError,
+    Report,
+    ReportRejectedError,
     ledger,
+    report_id,
 )
 from hub.events.payloads import (
     DepartmentRecord,
     Lifecycle,
     Place,
     Progressed,
+    Rated,
+    Reported,
     Returned,
     TimeLimit,
     Upstream,
@@ -61,6 +69,7 @@ class FeedPoller:
     """Polls every registered feed; writes through the intake's database and outbox."""
 
     def __init__(self, intake: Intake, links: DepartmentLinks, interval: float = 2.0) -> None:
+        self.intake = intake  # a system that is a way in for reports reports through it
         self.database = intake.database
         self.registry = intake.registry
         self.taxonomy = intake.taxonomy
@@ -87,9 +96,11 @@ class FeedPoller:
                 select(FeedCursorRow.cursor).where(FeedCursorRow.feed == name)
             )
         changes, next_cursor = await spec.feed.changes(cursor)
-        events = [e for c in changes if (e := await self.translate(spec, c)) is not None]
+        reported: dict[str, GridEventRecord] = {}  # this page's reports, not yet written
+        events = [e for c in changes for e in await self.translate(spec, c, reported)]
         async with self.database.engine.begin() as connection:
             new = await _first_seen(connection, name, events)
+            await _insert_reports(connection, new)
             await enqueue(connection, [e.message(self.topics.grid_events) for e in new])
             row = {"feed": name, "cursor": next_cursor, "updated_at": utcnow()}
             await upsert_row(connection, _CURSORS, row, keys=["feed"])
@@ -97,15 +108,64 @@ class FeedPoller:
             self.written.fire()
         return len(new)
 
-    async def translate(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
+    async def translate(
+        self,
+        spec: FeedSpec,
+        change: UpstreamChange,
+        reported: dict[str, GridEventRecord] | None = None,
+    ) -> list[CloudEvent]:
+        """The events a change makes; ``reported`` holds the reports the page being read
+        made so far (a later change on the page may be a step of one), and gains its own."""
+        reported = {} if reported is None else reported
         if change.occurred_at.tzinfo is None:
             log.warning("change without a time zone skipped", extra={"feed": spec.feed.name})
-            return None
+            return []
         async with self.database.engine.connect() as connection:
-            record = await _linked_event(connection, change)
+            record = await _linked_event(connection, spec, change, reported)
         if record is not None:
-            return _step(spec, change, record)
-        return await self._department_event(spec, change)
+            return _steps(spec, change, record)
+        if spec.reports is not None and change.kind == "created" and change.event_id is None:
+            found = await self._report(spec, change)
+            if found is not None:
+                reported[found.id] = ledger.reported_record(found, _reported(found))
+        else:
+            found = await self._department_event(spec, change)
+        return [found] if found is not None else []
+
+    async def _report(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
+        """A record made in the system itself (a citizen called 12345) as a report of
+        the grid; none when its category is the system's own business."""
+        record = spec.read(change.record)
+        category, reported_at = self._category(_text(record, "category")), _reported_at(record)
+        if category is None or reported_at is None:
+            return None
+        place, _, _ = await self._place(record)
+        if place is None:
+            log.warning("reported record outside every grid", extra={"feed": spec.feed.name})
+            return None
+        report = Report(
+            category=category,
+            description=_text(record, "description") or _text(record, "title") or category,
+            lat=place.lat,
+            lon=place.lon,
+            channel=cast("Channel", spec.reports),
+            title=_text(record, "title"),
+            address=_text(record, "address"),
+            reporter_name=_text(record, "reporter_name"),
+            reporter_phone=_text(record, "reporter_phone"),
+            reported_at=reported_at,
+            upstream=Upstream(
+                system=change.system, id=change.upstream_id, url=_text(record, "url")
+            ),
+        )
+        try:
+            return self.intake.reported_event(report)[0]
+        except (ReportRejectedError, OutsideGridsError) as error:
+            log.warning(
+                "a record of the system is no report the hub can take",
+                extra={"feed": spec.feed.name, "reason": str(error)},
+            )
+            return None
 
     async def _department_event(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
         status = spec.statuses.get(change.status)
@@ -175,15 +235,99 @@ class FeedPoller:
 
 
 async def _linked_event(
-    connection: AsyncConnection, change: UpstreamChange
+    connection: AsyncConnection,
+    spec: FeedSpec,
+    change: UpstreamChange,
+    reported: dict[str, GridEventRecord],
 ) -> GridEventRecord | None:
-    """The grid event a change is about, when the record began as a hub work order."""
+    """The grid event a change is about: the record began as a hub work order, or the
+    event began as the record (a report the system took)."""
     event_id = change.event_id or await ledger.event_of_order(
         connection, change.system, change.upstream_id
     )
+    if event_id is None and spec.reports is not None:
+        reported_at = _reported_at(spec.read(change.record))
+        upstream = Upstream(system=change.system, id=change.upstream_id)
+        event_id = report_id(upstream, reported_at) if reported_at else None
     if event_id is None:
         return None
-    return (await ledger.events(connection, [event_id])).get(event_id)
+    found = reported.get(event_id)
+    return found or (await ledger.events(connection, [event_id])).get(event_id)
+
+
+def _steps(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> list[CloudEvent]:
+    if _began_as(record, change):  # its creation is the report itself, read again
+        return _origin_steps(spec, change, record) if change.kind != "created" else []
+    return [_step(spec, change, record)]
+
+
+def _began_as(record: GridEventRecord, change: UpstreamChange) -> bool:
+    upstream = record.origin.get("upstream") or {}
+    return bool(
+        upstream.get("system") == change.system and upstream.get("id") == change.upstream_id
+    )
+
+
+def _origin_steps(
+    spec: FeedSpec, change: UpstreamChange, record: GridEventRecord
+) -> list[CloudEvent]:
+    """The system a report came from goes on with its own record; the departments the
+    event was routed to hold its orders. Its steps are notes on the event's timeline,
+    but for the caller's rating (回访评价) of a verified event, which closes it."""
+    rating = spec.read(change.record).get("rating")
+    common = _common(record, change)
+    upstream = Upstream(system=change.system, id=change.upstream_id)
+    rated = (
+        spec.statuses.get(change.status) is LifecycleStatus.CLOSED
+        and record.status is LifecycleStatus.VERIFIED
+        and isinstance(rating, int)
+        and 1 <= rating <= 5
+    )
+    if not rated:
+        note = Progressed(
+            **common, status=record.status, department=spec.department, upstream=upstream
+        )
+        return [_on_event(GridEventType.PROGRESSED, note, spec, change, record)]
+    score = Rated(**common, status=LifecycleStatus.VERIFIED, score=cast("int", rating))
+    closed = Progressed(
+        **common | {"note": "closed on the caller's rating"},
+        status=LifecycleStatus.CLOSED,
+        department=spec.department,
+        upstream=upstream,
+    )
+    return [
+        _on_event(GridEventType.RATED, score, spec, change, record),
+        _on_event(GridEventType.CLOSED, closed, spec, change, record, "closed"),
+    ]
+
+
+def _common(record: GridEventRecord, change: UpstreamChange) -> dict[str, Any]:
+    return {
+        "event_id": record.id,
+        "category": record.category,
+        "severity": record.severity,
+        "departments": record.departments,
+        "note": change.note or f"{change.system}: {change.status}",
+    }
+
+
+def _on_event(
+    step_type: GridEventType,
+    data: Lifecycle,
+    spec: FeedSpec,
+    change: UpstreamChange,
+    record: GridEventRecord,
+    part: str = "",
+) -> CloudEvent:
+    return CloudEvent.of(
+        step_type,
+        f"/connectors/{change.system}",
+        record.grid_code,
+        data,
+        subject=record.id,
+        id_=_change_id(spec, change, part),
+        time=change.occurred_at,
+    )
 
 
 def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> CloudEvent:
@@ -194,13 +338,7 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
         # Only the lead's order moves the event: a co-handler's step is progress on its
         # own order, and the event stays where it is.
         step_type, status = GridEventType.PROGRESSED, record.status
-    common: dict[str, Any] = {
-        "event_id": record.id,
-        "category": record.category,
-        "severity": record.severity,
-        "departments": record.departments,
-        "note": change.note or f"{change.system}: {change.status}",
-    }
+    common = _common(record, change)
     upstream = Upstream(system=change.system, id=change.upstream_id)
     data: Lifecycle
     if step_type is GridEventType.RETURNED:
@@ -222,15 +360,7 @@ def _step(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> Cl
             role=role,
             upstream=upstream,
         )
-    return CloudEvent.of(
-        step_type or GridEventType.PROGRESSED,
-        f"/connectors/{change.system}",
-        record.grid_code,
-        data,
-        subject=record.id,
-        id_=_change_id(spec, change),
-        time=change.occurred_at,
-    )
+    return _on_event(step_type or GridEventType.PROGRESSED, data, spec, change, record)
 
 
 def _role(record: GridEventRecord, department: str) -> OrderRole:
@@ -261,9 +391,29 @@ def order_of(record: GridEventRecord, department: str) -> WorkOrderRequested:
     )
 
 
-def _change_id(spec: FeedSpec, change: UpstreamChange) -> str:
+def _change_id(spec: FeedSpec, change: UpstreamChange, part: str = "") -> str:
     key = f"{spec.feed.name}/{change.upstream_id}/{change.kind}/{change.status}"
-    return stable_id(change.occurred_at, key)
+    return stable_id(change.occurred_at, f"{key}/{part}" if part else key)
+
+
+def _reported_at(record: dict[str, Any]) -> datetime | None:
+    """When a record began, if it says so with its offset."""
+    try:
+        moment = datetime.fromisoformat(str(record.get("reported_at")))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+async def _insert_reports(connection: AsyncConnection, events: Sequence[CloudEvent]) -> None:
+    """Reports in the ledger with the poll that read them, as the intake writes its own."""
+    for event in events:
+        if event.type == GridEventType.REPORTED:
+            await ledger.insert_reported(connection, event, _reported(event))
+
+
+def _reported(event: CloudEvent) -> Reported:
+    return Reported.model_validate_json(event.data)
 
 
 def _text(record: dict[str, Any], key: str) -> str | None:

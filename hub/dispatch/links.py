@@ -13,6 +13,7 @@ from typing import Any
 
 from hub.core.feeds import FeedType, type_values
 from hub.core.workorders import ChangeFeed, LifecycleStatus, WorkOrderSink
+from hub.events import Channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +29,21 @@ class FeedSpec:
     ``UpstreamChange.record`` of such records is read for these keys, all optional:
     ``category`` (a taxonomy code; any other class is dropped), ``title``,
     ``description``, ``lat``, ``lon``, ``address``, ``grids`` (unified grid codes it
-    affects), ``url``. ``keys`` names them in the department's own record where they
-    are called otherwise, as dotted paths: ``{"lat": "location.latitude"}``.
+    affects), ``url``, and for a system whose records are reports (``reports``)
+    ``reporter_name``, ``reporter_phone``, ``reported_at`` (ISO 8601 with its offset)
+    and ``rating`` (1 to 5, the caller's, once the system has asked). ``keys`` names
+    them in the department's own record where they are called otherwise, as dotted
+    paths: ``{"lat": "location.latitude"}``.
 
     ``categories`` translates the department's categories into taxonomy codes; when it
     is given, a record in a category it lacks is the department's own business and
     raises no event.
+
+    ``reports`` makes the system a way in for reports (12345 is one: citizens call it
+    directly). A record created there, not by the hub, in a category the taxonomy
+    knows, becomes a grid event in that channel, routed like any report; its event is
+    fixed by the record's id, and the system's later steps on the record go on the
+    event's timeline, where the caller's rating closes a verified event.
     """
 
     feed: ChangeFeed
@@ -43,6 +53,7 @@ class FeedSpec:
     created_verb: str = "created"
     keys: Mapping[str, str] = field(default_factory=dict)
     categories: Mapping[str, str] | None = None
+    reports: Channel | None = None
 
     def read(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record under the hub's names, its category as a taxonomy code."""

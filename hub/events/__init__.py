@@ -2,7 +2,7 @@
 
 from hub.core.errors import OutsideGridsError, ReportRejectedError
 from hub.events.filters import EventFilter
-from hub.events.intake import Intake, Report
+from hub.events.intake import Intake, Report, report_id
 from hub.events.ledger_rows import GridEventRecord, OrderRecord, TimelineEntry
 from hub.events.live import LiveEvents, LiveUpdate, SubscriberOverflowError, Subscription
 from hub.events.projection import Projection
@@ -47,4 +47,5 @@ __all__ = [
     "TimeUnit",
     "TimelineEntry",
     "replay",
+    "report_id",
 ]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from hub.bus import CloudEvent, Topics, enqueue, new_id
+from hub.bus.cloudevent import stable_id
 from hub.bus.signal import Signal
 from hub.core import telemetry
 from hub.core.errors import OutsideGridsError, ReportRejectedError
@@ -23,7 +24,7 @@ from hub.core.workorders import LifecycleStatus
 from hub.db.engine import Database
 from hub.events import ledger
 from hub.events.ledger_rows import GridEventRecord
-from hub.events.payloads import Origin, Person, Place, Reported
+from hub.events.payloads import Origin, Person, Place, Reported, Upstream
 from hub.events.severity import SeverityRule, SeverityRules
 from hub.events.taxonomy import Category, Taxonomy
 from hub.events.types import Channel, GridEventType, OriginKind, Severity
@@ -47,6 +48,13 @@ class Report:
     severity: Severity | None = None  # the category's default when not given
     actor: str | None = None  # the principal reporting it, e.g. a grid worker on patrol
     reported_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    upstream: Upstream | None = None  # the record it began as in another system (a 12345 order)
+
+
+def report_id(upstream: Upstream, reported_at: datetime) -> str:
+    """The grid event a record of another system became: the same record, the same
+    event, however often it is read."""
+    return stable_id(reported_at, f"report/{upstream.system}/{upstream.id}")
 
 
 class Intake:
@@ -107,7 +115,7 @@ class Intake:
             raise OutsideGridsError(
                 f"({report.lat}, {report.lon}) lies outside every grid", "location"
             )
-        event_id = new_id()
+        event_id = report_id(report.upstream, report.reported_at) if report.upstream else new_id()
         severity = report.severity or category.severity
         rule = self.severities[severity]
         data = _reported(event_id, report, category, placement.micro_grid, rule)
@@ -153,7 +161,7 @@ def _reported(
             reported_at=report.reported_at,
             level=rule.level_for(category),
             time_limit=rule.time_limit_for(category),
-            origin=Origin(kind=OriginKind.REPORT),
+            origin=Origin(kind=OriginKind.REPORT, upstream=report.upstream),
             actor=report.actor,
         )
     except ValidationError as error:
