@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.types import under
-from hub.events import ledger
+from hub.events import GridEventType, ledger
 
 Census = dict[str, dict[str, int]]  # lead department ("" unrouted) → status → events
 
@@ -34,3 +34,31 @@ async def census(
     for department, status, count in await connection.execute(statement):
         counted[department or ""][status] = count
     return dict(counted)
+
+
+WORK = (
+    GridEventType.ACCEPTED,
+    GridEventType.PROGRESSED,
+    GridEventType.RESOLVED,
+    GridEventType.RETURNED,
+)
+"""A department's own steps on an event, in its system or at its desk."""
+
+
+async def departments_at_work(
+    connection: AsyncConnection, within: str = "", since: datetime | None = None
+) -> dict[str, int]:
+    """How many events under ``within`` reported since ``since`` each department has
+    taken a step on (认领, 进展, 办结 or 退单), as lead or co-handler."""
+    step, event = ledger.TIMELINE.c, ledger.EVENTS.c
+    statement = (
+        select(step.department, func.count(step.event_id.distinct()))
+        .join_from(ledger.TIMELINE, ledger.EVENTS, step.event_id == event.id)
+        .where(step.type.in_([t.value for t in WORK]), step.department.is_not(None))
+        .where(under(event.grid_code, (within,)))
+        .group_by(step.department)
+    )
+    if since is not None:
+        statement = statement.where(event.reported_at >= since)
+    rows = await connection.execute(statement)
+    return {str(department): int(count) for department, count in rows}
