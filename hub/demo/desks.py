@@ -4,7 +4,9 @@ as the departments with systems (``hub.demo.staff``).
 
 A desk claims a routed event at its next look (认领), starts work and settles it (办结),
 or now and then returns it (退单); a reopened event is taken up again and settled anew.
-Events the grid settles itself (IN_GRID) are left to its grid workers.
+A co-handler's desk (协办) claims its part of an event and reports it done at its own
+plan's time; the event's status stays the lead's. Events the grid settles itself
+(IN_GRID) are left to its grid workers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hub.core.departments import load_departments
@@ -32,6 +35,7 @@ WAITING = (
     LifecycleStatus.REOPENED,
 )
 LOOK_AT = 500  # the newest waiting events each round
+CO_DONE = "协办部分已完成"
 
 
 class DemoDesks:
@@ -47,6 +51,8 @@ class DemoDesks:
         self.paces = dict(paces or {})
         self.every = every
         self.names = {d.code: d.name for d in load_departments()}
+        self.co_claimed: set[tuple[str, str]] = set()  # (event, department) 协办 taken up
+        self.co_done: set[tuple[str, str]] = set()
 
     async def run(self) -> None:
         while True:
@@ -60,24 +66,49 @@ class DemoDesks:
         """One look at the desks' events; returns how many steps they took."""
         taken = 0
         for record in await self._waiting():
-            step = self._step(record, now)
-            if step is not None:
-                taken += await _taken(step)
+            lead = self._step(record, now) if self._at_a_desk(record) else None
+            co = [self._co_step(record, d, now) for d in self._co_desks(record)]
+            for step in (lead, *co):
+                if step is not None:
+                    taken += await _taken(step)
         return taken
 
     async def _waiting(self) -> list[GridEventRecord]:
         async with self.database.engine.connect() as connection:
             found = await ledger.page(connection, EventFilter(statuses=WAITING), None, LOOK_AT)
-        return [r for r in found if self._at_a_desk(r)]
+        return [r for r in found if self._at_a_desk(r) or self._co_desks(r)]
 
     def _at_a_desk(self, record: GridEventRecord) -> bool:
         lead = record.lead_department
         in_grid = record.disposition is Disposition.IN_GRID
         return lead is not None and not in_grid and lead not in self.workbench.links.sinks
 
+    def _co_desks(self, record: GridEventRecord) -> list[str]:
+        """The co-handlers of the event that have no system: they work at desks."""
+        return [d for d in record.co_departments if d not in self.workbench.links.sinks]
+
+    def _desk(self, department: str) -> Desk:
+        name = f"{self.names.get(department, department)} 办理人"
+        return Desk(department, Actor(name, id=f"demo:desk:{department}"))
+
+    def _co_step(
+        self, record: GridEventRecord, department: str, now: datetime
+    ) -> Awaitable[object] | None:
+        """协办: claim the part at the next look, report it done when its plan says."""
+        key = (record.id, department)
+        if key not in self.co_claimed:
+            self.co_claimed.add(key)
+            return self.workbench.accept(record.id, self._desk(department))
+        order = _order(record)
+        planned = plan(replace(order, system=department), pace_of(COMMAND))  # never returns
+        if key in self.co_done or planned is None or now < planned.settle_at:
+            return None
+        self.co_done.add(key)
+        return self.workbench.resolve(record.id, CO_DONE, [], self._desk(department))
+
     def _step(self, record: GridEventRecord, now: datetime) -> Awaitable[object] | None:
         lead = record.lead_department or ""
-        desk = Desk(lead, Actor(f"{self.names.get(lead, lead)} 办理人", id=f"demo:desk:{lead}"))
+        desk = self._desk(lead)
         if record.status is LifecycleStatus.ROUTED:
             return self.workbench.accept(record.id, desk)
         order = _order(record)

@@ -47,8 +47,25 @@ FINDINGS: tuple[Finding, ...] = (
     Finding("livelihood.elderly_alone", Channel.PATROL, "独居老人多日未出门，需上门探访"),
     Finding("market.food_safety", Channel.HOTLINE, "反映小吃店食材存放不规范"),
     Finding("appeal.consultation", Channel.HOTLINE, "咨询老旧小区加装电梯政策"),
+    Finding("security.suspicious", Channel.VIDEO, "视频巡查发现可疑人员反复查看电动车"),
+    Finding("dispute.property_mgmt", Channel.HOTLINE, "业主与物业因停车费上涨发生纠纷"),
+    Finding("livelihood.hardship", Channel.PATROL, "走访发现一户因病致贫家庭需要救助"),
+    Finding("geology.hazard", Channel.PATROL, "地质灾害隐患点挡土墙出现新裂缝"),
+    Finding("environment.sewage", Channel.PATROL, "河道排污口有黑水排出"),
+    Finding("market.unlicensed", Channel.PATROL, "无证照小作坊在居民楼内加工食品"),
+    Finding("health.fever_cluster", Channel.PATROL, "同一楼栋多户居民近日出现发热症状"),
 )
 FLOOD = Finding("municipal.waterlogging", Channel.SENSOR, "暴雨导致路面积水超过20厘米")
+# What a rainstorm brings beyond flooded streets, on a night like the seeds' (汛期):
+# each storm brings one or two of these, somewhere in the town.
+FLOOD_NIGHT: tuple[Finding, ...] = (
+    Finding("safety.trapped", Channel.HOTLINE, "地下车库进水，有车辆和人员被困"),
+    Finding("geology.landslide", Channel.PATROL, "山坡土体滑落，掩埋部分村道"),
+    Finding("utility.drain_blockage", Channel.SENSOR, "雨水管道液位报警，排水不畅倒灌"),
+    Finding("utility.power_outage", Channel.HOTLINE, "小区配电房进水，整栋楼停电"),
+    Finding("utility.water_outage", Channel.HOTLINE, "供水管爆裂，片区停水"),
+    Finding("safety.evacuation", Channel.PATROL, "低洼平房进水，需转移独居老人"),
+)
 
 
 def report_at(
@@ -110,12 +127,15 @@ class ReportGenerator:
         )
 
     def rainstorm(self) -> list[Report]:
-        """Several low-lying spots flood at once, some badly."""
+        """Several low-lying spots flood at once, some badly, and the night brings one or
+        two worse things: people trapped, a landslide, a blocked drain, an outage."""
         spots = self.rng.sample(self.places, k=min(len(self.places), self.rng.randint(3, 6)))
-        return [
+        flooded = [
             report_at(self.rng, FLOOD, spot, self.rng.choice((Severity.MEDIUM, Severity.HIGH)))
             for spot in spots
         ]
+        worse = self.rng.sample(FLOOD_NIGHT, k=self.rng.randint(1, 2))
+        return flooded + [report_at(self.rng, f, self.rng.choice(self.places)) for f in worse]
 
     async def run(self) -> None:
         while True:

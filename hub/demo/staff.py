@@ -40,9 +40,12 @@ STEPS = (LifecycleStatus.IN_PROGRESS, LifecycleStatus.RESOLVED, LifecycleStatus.
 class Pace:
     """How a department works: shares of an order's time limit, and how often it returns."""
 
-    start: float = 0.15  # work starts after this share of the time limit
+    start: float = 0.1  # work starts after this share of the time limit
     late: float = 0.15  # the share of orders resolved after the deadline
     returned: float = 0.04  # orders sent back as not the department's business
+    # In time, most orders are settled well before the limit and a few near its end: the
+    # share of the limit an order in time takes is drawn from Beta(a, b), mean a/(a+b).
+    early: tuple[float, float] = (1.3, 3.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,8 @@ def plan(order: Order, pace: Pace) -> Plan | None:
         back = order.accepted_at + limit * pace.start
         return Plan(back, back, LifecycleStatus.RETURNED)
     late = rng.random() < pace.late
-    share = rng.uniform(1.05, 1.6) if late else rng.uniform(pace.start + 0.1, 0.95)
+    in_time = pace.start + 0.05 + rng.betavariate(*pace.early) * (0.95 - pace.start - 0.05)
+    share = rng.uniform(1.05, 1.6) if late else in_time
     start = order.accepted_at + limit * pace.start
     return Plan(start, order.accepted_at + limit * share, LifecycleStatus.RESOLVED)
 

@@ -62,3 +62,22 @@ def test_the_command_centre_never_returns_what_nobody_else_will_take() -> None:
     assert all(p is not None and p.settle is S.RESOLVED for p in plans)
     others = [plan(order, pace_of("environment")) for order in orders]
     assert any(p is not None and p.settle is S.RETURNED for p in others)
+
+
+async def test_a_co_handlers_desk_claims_its_part_and_reports_it_done(services: Services) -> None:
+    dispute = await report_in(services, GRID_A, category="dispute.property_mgmt")
+    assert (dispute.lead_department, dispute.co_departments) == ("housing", ("justice",))
+    desks = DemoDesks(services.database, services.bus.workbench)
+    assert dispute.deadline is not None
+    assert await desks.round(datetime.now(UTC)) == 2  # the lead claims it; so does 司法所
+    late = dispute.deadline + (dispute.deadline - dispute.reported_at)
+    await desks.round(late)
+    await desks.round(late)  # nothing more for the co-handler: its part is done
+    justice = [
+        (e.type.step, e.status, e.details.get("role"), e.note)
+        for e in await timeline(services, dispute.id)
+        if e.details.get("department") == "justice"
+    ]
+    assert justice[0] == ("accepted", S.ACCEPTED, "CO", None)
+    assert [entry[::2] for entry in justice[1:]] == [("progressed", "CO")]  # once
+    assert justice[1][3] == "协办部分已完成"

@@ -41,6 +41,9 @@ def test_a_department_returns_some_orders_and_resolves_some_late() -> None:
     assert 0.13 < len(late) / (4000 - len(returned)) < 0.17
     assert all(p.start_at == T0 + LIMIT * 0.15 for p in settled)
     assert all(p.settle_at >= p.start_at for p in settled)
+    in_time = sorted(p.settle_at - T0 for p in settled if p.settle_at <= T0 + LIMIT)
+    median = in_time[len(in_time) // 2] / LIMIT
+    assert 0.3 < median < 0.5  # most early in the limit, a few near its end
 
 
 def test_an_orders_plan_is_the_same_every_time() -> None:

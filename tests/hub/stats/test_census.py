@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hub.db.engine import Database
 from hub.stats.census import departments_at_work
-from tests.hub.stats.test_rollups import T0, feed, hours, town
+from tests.hub.stats.test_rollups import T0, feed, town
+from tests.support.lifecycle import hours
 
 
 async def test_a_department_is_at_work_on_the_events_it_took_a_step_on(
