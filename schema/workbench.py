@@ -117,6 +117,28 @@ class WorkbenchMutation:
         )
 
     @strawberry.field(
+        name="requestCoHandler",
+        description="协办请求: the lead department asks another to help, with the reason. "
+        "That department becomes a co-handler and gets its order (in its system, or in its "
+        "desk's queue); the event's status and deadline stay.",
+    )
+    async def request_co_handler(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        co_handler: Annotated[
+            str, strawberry.argument(name="coHandler", description="A department's code.")
+        ],
+        reason: str,
+        department: DepartmentArgument = None,
+    ) -> GridEvent:
+        return await _at_desk(
+            info,
+            department,
+            lambda bench, desk: bench.request_co_handler(str(id), co_handler, reason, desk),
+        )
+
+    @strawberry.field(
         name="answerSupervision",
         description="督办回复: the lead department answers the district's supervision (督办) "
         "of an event overdue at the top level; on the timeline, the status unchanged.",

@@ -17,12 +17,33 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.core.errors import BadUserInputError, DepartmentHasSystemError, ForbiddenError
+from hub.bus import CloudEvent, Message, derived_id
+from hub.core.errors import (
+    BadUserInputError,
+    DepartmentHasSystemError,
+    ForbiddenError,
+    InvalidTransitionError,
+)
 from hub.core.workorders import LifecycleStatus
 from hub.dispatch.feeds import order_of
 from hub.dispatch.links import DepartmentLinks
-from hub.events import GridEventRecord, GridEventType, OrderRole, lifecycle
-from hub.events.payloads import Accepted, Lifecycle, Progressed, Returned, Upstream
+from hub.events import (
+    DispatchType,
+    Disposition,
+    GridEventRecord,
+    GridEventType,
+    OrderRole,
+    lifecycle,
+)
+from hub.events.payloads import (
+    Accepted,
+    Lifecycle,
+    Progressed,
+    Returned,
+    Routed,
+    TimeLimit,
+    Upstream,
+)
 from hub.events.steps import Actor, Steps
 
 DESK = "hub"  # the upstream system of an order worked at a desk: its id is the event's
@@ -113,6 +134,55 @@ class Workbench:
 
         return await self._take(event_id, desk, build)
 
+    async def request_co_handler(
+        self, event_id: str, co_handler: str, reason: str, desk: Desk
+    ) -> GridEventRecord:
+        """协办请求: the lead asks another department to help. It becomes a co-handler
+        (a ``routed`` step naming it, the status unchanged) and gets its order, in its
+        system or in its desk's queue, in the same transaction."""
+        if co_handler not in self.links.departments:
+            raise BadUserInputError(f"no department {co_handler!r}", argument="coHandler")
+
+        locked: list[GridEventRecord] = []  # the event as the request found it
+
+        def build(record: GridEventRecord) -> Built:
+            _co_handler_may_join(record, co_handler, desk)
+            locked.append(record)
+            note = f"协办请求 {co_handler}: {reason}"
+            common = _common(record, record.status, desk, note)
+            del common["department"]  # a routing step names its departments below
+            common["departments"] = [*record.departments, co_handler]
+            routed = Routed(
+                **common,
+                disposition=record.disposition or Disposition.SINGLE,
+                lead=desk.department,
+                co_handlers=[*record.co_departments, co_handler],
+                time_limit=TimeLimit.model_validate(record.time_limit),
+                deadline=record.deadline,
+            )
+            return [(GridEventType.ROUTED, routed)]
+
+        def order(events: list[CloudEvent]) -> list[Message]:
+            return [self._co_order(e, locked[0], co_handler) for e in events]
+
+        return await self._take(event_id, desk, build, order)
+
+    def _co_order(self, step: CloudEvent, record: GridEventRecord, co_handler: str) -> Message:
+        """The co-handler's order, as the router gives co-handlers theirs."""
+        routed = step.payload(Routed)
+        order = order_of(record, co_handler).model_copy(
+            update={"role": OrderRole.CO, "lead": routed.lead, "co_handlers": routed.co_handlers}
+        )
+        item = CloudEvent.of(
+            DispatchType.WORK_ORDER,
+            step.source,
+            step.gridid,
+            order,
+            subject=record.id,
+            id_=derived_id(step.id, f"order:{co_handler}"),
+        )
+        return item.message(self.steps.topics.dispatch(co_handler))
+
     async def answer_supervision(self, event_id: str, answer: str, desk: Desk) -> GridEventRecord:
         """督办回复: the lead department's answer to the district's supervision, on the
         timeline for whoever supervises; the status stays."""
@@ -132,14 +202,18 @@ class Workbench:
         return await self._take(event_id, desk, build)
 
     async def _take(
-        self, event_id: str, desk: Desk, build: Callable[[GridEventRecord], Built]
+        self,
+        event_id: str,
+        desk: Desk,
+        build: Callable[[GridEventRecord], Built],
+        also: Callable[[list[CloudEvent]], list[Message]] | None = None,
     ) -> GridEventRecord:
         if desk.department in self.links.sinks:
             raise DepartmentHasSystemError(
                 f"{desk.department} works its orders in its own system, not at a desk",
                 department=desk.department,
             )
-        return (await self.steps.take([event_id], build, desk.actor))[event_id]
+        return (await self.steps.take([event_id], build, desk.actor, also))[event_id]
 
 
 def _role(record: GridEventRecord, desk: Desk) -> OrderRole:
@@ -150,6 +224,15 @@ def _role(record: GridEventRecord, desk: Desk) -> OrderRole:
     raise NotTheDepartmentsError(
         f"event {record.id} holds no order of {desk.department}", department=desk.department
     )
+
+
+def _co_handler_may_join(record: GridEventRecord, co_handler: str, desk: Desk) -> None:
+    if _role(record, desk) is not OrderRole.LEAD:
+        raise NotTheDepartmentsError(f"only the lead department of {record.id} asks for help")
+    if co_handler in record.departments:
+        raise BadUserInputError(f"{co_handler} handles {record.id} already", argument="coHandler")
+    if record.status not in lifecycle.OPEN:
+        raise InvalidTransitionError(record.status, "a co-handler request (an open event only)")
 
 
 def _common(

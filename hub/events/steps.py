@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.bus import CloudEvent, Topics, enqueue, new_id
+from hub.bus import CloudEvent, Message, Topics, enqueue, new_id
 from hub.bus.signal import Signal
 from hub.core.clock import Clock, SystemClock
 from hub.core.errors import (
@@ -245,9 +245,12 @@ class Steps:
         ids: list[str],
         build: Callable[[GridEventRecord], list[tuple[GridEventType, Lifecycle]]],
         actor: Actor,
+        also: Callable[[list[CloudEvent]], list[Message]] | None = None,
     ) -> dict[str, GridEventRecord]:
         """Lock the events, build their steps (which may refuse), write them all or none:
-        the way every step people take in the hub is written, here and at a desk."""
+        the way every step people take in the hub is written, here and at a desk.
+        ``also`` gives what else the steps send, in the same transaction (a desk's
+        request for a co-handler sends that department its order)."""
         async with self.database.engine.begin() as connection:
             records = await ledger.locked_events(connection, ids)
             events = [
@@ -256,7 +259,8 @@ class Steps:
                 for kind, data in _built(_checked(records, i, actor), build)
             ]
             await write_steps(connection, events, self.timers)
-            await enqueue(connection, [e.message(self.topics.grid_events) for e in events])
+            messages = [e.message(self.topics.grid_events) for e in events]
+            await enqueue(connection, messages + (also(events) if also else []))
             now = await ledger.events(connection, ids)
         self.written.fire()
         return now

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from hub.bus import CloudEvent
-from hub.events import GridEventRecord, GridEventType, OrderRole
-from hub.events.payloads import Supervised
+from hub.events import DispatchType, GridEventRecord, GridEventType, OrderRole
+from hub.events.payloads import Supervised, WorkOrderRequested
 from hub.services import Services
 from tests.schema.conftest import As, data, error
 from tests.schema.test_loop_mutations import VERIFY
+from tests.support.events import collect
 from tests.support.loop import S, current, reaching, report_in, timeline
 from tests.support.principals import GRID_A
 
@@ -160,3 +161,46 @@ async def test_the_lead_answers_a_supervision_and_the_status_stays(
     assert event["status"] == "ROUTED"
     assert event["timeline"][-1]["note"] == "督办回复: 已约谈责任科室，明日办结"
     assert event["timeline"][-2]["step"] == "SUPERVISED"
+
+
+ASK = """mutation($id: ID!, $co: String!) {
+  requestCoHandler(id: $id, coHandler: $co, reason: "需核查排水管网") {
+    status coHandlers { code } timeline { step status note } } }"""
+
+
+async def test_the_lead_asks_another_department_to_help(services: Services, as_: As) -> None:
+    sewage = await report_in(services, GRID_A, category="environment.sewage")
+    data(await as_("environment")(ACCEPT, id=sewage.id), "acceptOrder")
+    event = data(await as_("environment")(ASK, id=sewage.id, co="water"), "requestCoHandler")
+    assert (event["status"], event["coHandlers"]) == ("ACCEPTED", [{"code": "water"}])
+    assert event["timeline"][-1] == {
+        "step": "ROUTED",
+        "status": "ACCEPTED",  # the status and deadline stay
+        "note": "协办请求 water: 需核查排水管网",
+    }
+    assert (await current(services, sewage.id)).deadline == sewage.deadline
+    topic = services.bus.topics.dispatch("water")  # its desk's queue, or its system's
+    found = await collect(services.bus.backend, topic, bool)
+    (order,) = [CloudEvent.from_record(r).payload(WorkOrderRequested) for r in found]
+    assert found[0].header("ce_type") == DispatchType.WORK_ORDER
+    assert (order.department, order.role, order.lead) == ("water", OrderRole.CO, "environment")
+    assert order.co_handlers == ["water"]
+
+
+@pytest.mark.parametrize(
+    ("co", "code"),
+    [("water", "BAD_USER_INPUT"), ("environment", "BAD_USER_INPUT"), ("mars", "BAD_USER_INPUT")],
+)
+async def test_a_request_for_help_names_a_department_not_yet_at_work(
+    services: Services, as_: As, co: str, code: str
+) -> None:
+    sewage = await report_in(services, GRID_A, category="environment.sewage")
+    data(await as_("environment")(ASK, id=sewage.id, co="water"), "requestCoHandler")
+    assert error(await as_("environment")(ASK, id=sewage.id, co=co))["code"] == code
+
+
+async def test_only_the_lead_asks_for_help(services: Services, as_: As) -> None:
+    spill = await report_in(services, GRID_A, category="city.muck_spill")  # environment: co
+    refused = error(await as_("environment")(ASK, id=spill.id, co="water"))
+    assert refused["code"] == "FORBIDDEN"
+    assert (await current(services, spill.id)).co_departments == ("environment",)
