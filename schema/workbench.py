@@ -1,6 +1,6 @@
 """The department workbench (部门工作台): a department without a system of its own works
-its orders through the graph. Its queue is ``gridEvents(filter: {departments: [...]})``
-and ``gridEventUpdates`` with the same filter follows it live.
+its orders through the graph. Its queue is ``events(filter: {departments: [...]})`` and
+the subscription ``gridEvents`` with the same filter follows it live.
 
 A desk acts for a department its principal may handle (``events:handle:<department>``:
 the ``handler`` role bound to one department, the command centre for its own). A

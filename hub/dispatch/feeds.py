@@ -100,7 +100,8 @@ class FeedPoller:
         events = [e for c in changes for e in await self.translate(spec, c, reported)]
         async with self.database.engine.begin() as connection:
             new = await _first_seen(connection, name, events)
-            await _insert_reports(connection, new)
+            reports = [e for e in new if e.type == GridEventType.REPORTED]
+            await ledger.insert_reported_events(connection, reports)  # as the intake does
             await enqueue(connection, [e.message(self.topics.grid_events) for e in new])
             row = {"feed": name, "cursor": next_cursor, "updated_at": utcnow()}
             await upsert_row(connection, _CURSORS, row, keys=["feed"])
@@ -109,14 +110,10 @@ class FeedPoller:
         return len(new)
 
     async def translate(
-        self,
-        spec: FeedSpec,
-        change: UpstreamChange,
-        reported: dict[str, GridEventRecord] | None = None,
+        self, spec: FeedSpec, change: UpstreamChange, reported: dict[str, GridEventRecord]
     ) -> list[CloudEvent]:
         """The events a change makes; ``reported`` holds the reports the page being read
         made so far (a later change on the page may be a step of one), and gains its own."""
-        reported = {} if reported is None else reported
         if change.occurred_at.tzinfo is None:
             log.warning("change without a time zone skipped", extra={"feed": spec.feed.name})
             return []
@@ -124,15 +121,18 @@ class FeedPoller:
             record = await _linked_event(connection, spec, change, reported)
         if record is not None:
             return _steps(spec, change, record)
-        if spec.reports is not None and change.kind == "created" and change.event_id is None:
-            found = await self._report(spec, change)
-            if found is not None:
-                reported[found.id] = ledger.reported_record(found, _reported(found))
-        else:
+        if spec.reports is None or change.kind != "created" or change.event_id is not None:
             found = await self._department_event(spec, change)
-        return [found] if found is not None else []
+            return [found] if found is not None else []
+        taken = await self._report(spec, change)
+        if taken is None:
+            return []
+        reported[taken[0].id] = ledger.reported_record(*taken)
+        return [taken[0]]
 
-    async def _report(self, spec: FeedSpec, change: UpstreamChange) -> CloudEvent | None:
+    async def _report(
+        self, spec: FeedSpec, change: UpstreamChange
+    ) -> tuple[CloudEvent, Reported] | None:
         """A record made in the system itself (a citizen called 12345) as a report of
         the grid; none when its category is the system's own business."""
         record = spec.read(change.record)
@@ -159,7 +159,7 @@ class FeedPoller:
             ),
         )
         try:
-            return self.intake.reported_event(report)[0]
+            return self.intake.reported_event(report)
         except (ReportRejectedError, OutsideGridsError) as error:
             log.warning(
                 "a record of the system is no report the hub can take",
@@ -403,17 +403,6 @@ def _reported_at(record: dict[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-async def _insert_reports(connection: AsyncConnection, events: Sequence[CloudEvent]) -> None:
-    """Reports in the ledger with the poll that read them, as the intake writes its own."""
-    for event in events:
-        if event.type == GridEventType.REPORTED:
-            await ledger.insert_reported(connection, event, _reported(event))
-
-
-def _reported(event: CloudEvent) -> Reported:
-    return Reported.model_validate_json(event.data)
 
 
 def _text(record: dict[str, Any], key: str) -> str | None:

@@ -169,10 +169,8 @@ class Workbench:
 
     def _co_order(self, step: CloudEvent, record: GridEventRecord, co_handler: str) -> Message:
         """The co-handler's order, as the router gives co-handlers theirs."""
-        routed = step.payload(Routed)
-        order = order_of(record, co_handler).model_copy(
-            update={"role": OrderRole.CO, "lead": routed.lead, "co_handlers": routed.co_handlers}
-        )
+        joined = {"role": OrderRole.CO, "co_handlers": [*record.co_departments, co_handler]}
+        order = order_of(record, co_handler).model_copy(update=joined)
         item = CloudEvent.of(
             DispatchType.WORK_ORDER,
             step.source,

@@ -110,6 +110,15 @@ async def insert_reported(connection: AsyncConnection, event: CloudEvent, data: 
     return True
 
 
+async def insert_reported_events(connection: AsyncConnection, events: Sequence[CloudEvent]) -> int:
+    """Rows for ``reported`` events the ledger lacks (a replay, a report a feed read);
+    how many were new."""
+    applied = 0
+    for event in events:
+        applied += await insert_reported(connection, event, event.payload(Reported))
+    return applied
+
+
 async def known_ids(connection: AsyncConnection, ids: Collection[str]) -> set[str]:
     """Which of these CloudEvents the ledger has applied already."""
     if not ids:

@@ -36,7 +36,6 @@ from hub.events.payloads import (
     Escalated,
     Lifecycle,
     Merged,
-    Reported,
     Routed,
 )
 from hub.events.types import GridEventType, OrderRole
@@ -130,7 +129,8 @@ class Projection:
             done = await ledger.known_ids(connection, [e.id for e in steps])
             fresh = list({e.id: e for e in steps if e.id not in done}.values())
             reported = [e for e in fresh if e.type == GridEventType.REPORTED]
-            applied = await _insert_reported(connection, reported)
+            # rare in bulk: the intake writes its own reports' rows
+            applied = await ledger.insert_reported_events(connection, reported)
             later = [e for e in fresh if e.type != GridEventType.REPORTED]
             applied += await _Batch(connection, self.timers).apply(later)
             if self.statistics is not None:  # all steps: the intake wrote its reports' rows
@@ -145,13 +145,6 @@ async def write_steps(
     own mutations write their steps with this, and the projection skips them as known
     (the statistics count them then, when they come round from the bus)."""
     return await _Batch(connection, timers).apply(events)
-
-
-async def _insert_reported(connection: AsyncConnection, events: list[CloudEvent]) -> int:
-    applied = 0
-    for event in events:  # rare in bulk: the intake writes its own reports' rows
-        applied += await ledger.insert_reported(connection, event, event.payload(Reported))
-    return applied
 
 
 class _Batch:
