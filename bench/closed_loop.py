@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bench.demo_footprint import free_port, wait_ready
@@ -38,23 +40,30 @@ DONE = ("RESOLVED", "VERIFIED")
 
 def main() -> None:
     args = _arguments()
+    with running_demo(args.reports_per_minute) as (folder, env, _):
+        since = datetime.now(UTC)
+        print(f"hub demo ready; counting events since {since:%H:%M:%S} UTC", flush=True)
+        _watch(folder, env, since, args)
+        found, at_work = asyncio.run(_census(folder, since))
+        print(_summary(found))
+        print(_loop(found))
+        print(_at_work(at_work))
+
+
+@contextmanager
+def running_demo(reports_per_minute: float) -> Iterator[tuple[str, dict[str, str], int]]:
+    """A fresh ``hub demo`` in a scratch folder, ready: its folder, environment and port."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     command = [sys.executable, "-m", "hub", "demo", "--port", str(port)]
-    command += ["--simulator-port-base", "0", "--reports-per-minute", str(args.reports_per_minute)]
+    command += ["--simulator-port-base", "0", "--reports-per-minute", str(reports_per_minute)]
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
             command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             wait_ready(port, process)
-            since = datetime.now(UTC)
-            print(f"hub demo ready; counting events since {since:%H:%M:%S} UTC", flush=True)
-            _watch(folder, env, since, args)
-            found, at_work = asyncio.run(_census(folder, since))
-            print(_summary(found))
-            print(_loop(found))
-            print(_at_work(at_work))
+            yield folder, env, port
         finally:
             process.terminate()
             process.wait()

@@ -17,6 +17,7 @@ from hub.http.graphiql import GraphiQL
 from hub.http.graphql import GraphQLEndpoint
 from hub.http.middleware import RequestLog
 from hub.http.probes import METRICS, metrics_endpoint, probes
+from hub.http.reports import STATS, reports_endpoint
 from hub.open311 import open311_mount
 from hub.services import Services
 from schema import build_schema
@@ -37,6 +38,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route(
             "/metrics",
             Gate(request_response(metrics_endpoint(services)), services.security, scope=METRICS),
+        ),
+        Route(
+            "/reports/{kind}",
+            Gate(request_response(reports_endpoint(services)), services.security, scope=STATS),
+            methods=["GET", "HEAD"],
         ),
         Route("/graphql", graphql),  # every method: the endpoint answers 405 itself, typed
         WebSocketRoute("/graphql", graphql),

@@ -20,8 +20,10 @@ from pydantic_settings import (
 )
 
 from connectors.sdk import ConnectorsSettings
+from hub.assessment import AssessmentSettings
 from hub.bus import BusSettings
 from hub.core.telemetry import TelemetrySettings
+from hub.patrols import PatrolSettings
 from hub.security.settings import SecuritySettings
 
 CONFIG_FILE_VARIABLE = "HUB_CONFIG"
@@ -84,6 +86,8 @@ class Settings(BaseSettings):
     connectors: ConnectorsSettings = ConnectorsSettings()
     bus: BusSettings = BusSettings()
     telemetry: TelemetrySettings = TelemetrySettings()
+    patrols: PatrolSettings = PatrolSettings()
+    assessment: AssessmentSettings = AssessmentSettings()
 
     @classmethod
     def settings_customise_sources(

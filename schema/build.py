@@ -17,12 +17,14 @@ from strawberry.tools import merge_types
 from hub.config import FederationSettings, GraphQLLimits
 from hub.observability.metrics import Metrics
 from hub.security.settings import SecuritySettings
+from schema.assessment import AssessmentQuery
 from schema.audit import AuditQuery
 from schema.connectors import ConnectorsQuery, query_mixins
 from schema.federation import FederationQuery
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.limits import alias_limit, depth_limit
+from schema.patrols import PatrolMutation, PatrolQuery, PatrolSubscription
 from schema.query import RegistryQuery
 from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
@@ -41,11 +43,22 @@ QUERY_PARTS: tuple[type, ...] = (
     EventQuery,
     AuditQuery,
     StatsQuery,
+    PatrolQuery,
+    AssessmentQuery,
     ConnectorsQuery,
     *query_mixins(),
 )
-MUTATION_PARTS: tuple[type, ...] = (EventMutation, LoopMutation, WorkbenchMutation)
-SUBSCRIPTION_PARTS: tuple[type, ...] = (RegistrySubscription, EventSubscription)
+MUTATION_PARTS: tuple[type, ...] = (
+    EventMutation,
+    LoopMutation,
+    WorkbenchMutation,
+    PatrolMutation,
+)
+SUBSCRIPTION_PARTS: tuple[type, ...] = (
+    RegistrySubscription,
+    EventSubscription,
+    PatrolSubscription,
+)
 ENTITY_TYPES: tuple[type, ...] = REGION_TYPES
 
 

@@ -24,6 +24,7 @@ from schema.grid_events import (
     parse_filter,
 )
 from schema.pagination import Connection
+from schema.steps import actor_of
 
 REPORT = [["events:report"]]
 
@@ -52,6 +53,9 @@ class ReportEventInput:
     reporter: ReporterInput | None = None
     severity: Severity | None = strawberry.field(
         default=None, description="The category's default if absent."
+    )
+    patrol_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The reporter's open patrol it was found on (巡查上报)."
     )
 
     def report(self, actor: str | None) -> Report:
@@ -158,9 +162,16 @@ class EventMutation:
         description="Report a grid event: placed in its grid, then routed to who handles it.",
     )
     async def report_event(self, info: Info, input: ReportEventInput) -> GridEvent:
-        bus = info.context.services.bus
+        services = info.context.services
         principal = info.context.principal
-        record = await bus.intake.report(input.report(principal.id if principal else None))
+        if input.patrol_id is None:
+            return GridEvent.of(
+                await services.bus.intake.report(input.report(principal.id if principal else None))
+            )
+        patrol, actor = str(input.patrol_id), actor_of(info)
+        await services.patrols.open_patrol(patrol, actor)
+        record = await services.bus.intake.report(input.report(actor.id))
+        await services.patrols.record_event(patrol, record.id)
         return GridEvent.of(record)
 
 

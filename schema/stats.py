@@ -169,6 +169,10 @@ class WorkerPerformance:
     )
     timely_rate: float | None
     mean_verification_hours: float | None
+    good_ratings: int = strawberry.field(
+        description="Ratings of 4–5 (满意 and above) given in the period to events they reported."
+    )
+    poor_ratings: int = strawberry.field(description="Ratings of 1–2, likewise.")
 
     @classmethod
     def of(cls, figures: WorkerFigures, known: People) -> WorkerPerformance:

@@ -13,7 +13,7 @@ from hub.bus.backend import (
     GroupConsumer,
     Tail,
 )
-from hub.bus.cloudevent import CloudEvent, MalformedEventError, derived_id, new_id
+from hub.bus.cloudevent import CloudEvent, MalformedEventError, derived_id, new_id, stable_id
 from hub.bus.dead_letters import DeadLetter
 from hub.bus.embedded import EmbeddedBackend
 from hub.bus.message import Message, Record
@@ -60,4 +60,5 @@ __all__ = [
     "each",
     "enqueue",
     "new_id",
+    "stable_id",
 ]

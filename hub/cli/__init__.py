@@ -16,6 +16,7 @@ from hub.cli import (
     events,
     grids,
     keys,
+    report_cmd,
     schema_cmd,
     serve,
     stats_cmd,
@@ -44,6 +45,7 @@ app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.add_typer(stats_cmd.app, name="stats")
+app.add_typer(report_cmd.app, name="report")
 app.add_typer(grids.app, name="grids")
 app.add_typer(crosswalk.app, name="crosswalk")
 app.add_typer(schema_cmd.app, name="schema")

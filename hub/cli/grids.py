@@ -11,10 +11,10 @@ import typer
 from hub.cli.common import audit_admin, fail, run, run_import, security, state
 from hub.config import Settings
 from hub.core.codes import InvalidCodeError, RegionLevel, level_of
+from hub.core.personal import mask_name, mask_phone
 from hub.registry import model, store
 from hub.registry.importer import ImportResult, import_document, read_document
 from hub.security.audit import Action
-from schema.security.masking import mask_name, mask_phone
 
 app = typer.Typer(help="The grid registry.", no_args_is_help=True)
 

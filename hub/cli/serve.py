@@ -161,10 +161,11 @@ async def _demo(
         generator = await _report_generator(services, reports_per_minute)
         people = _loop_people(services, reports_per_minute)
         departments_at_work = _departments_at_work(services, urls, systems)
+        patrollers = _patrollers(services)
         try:
             await _run_server(services)
         finally:
-            for task in (generator, people, *departments_at_work):
+            for task in (generator, people, patrollers, *departments_at_work):
                 if task is not None:
                     task.cancel()
 
@@ -191,6 +192,13 @@ def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | 
     return asyncio.create_task(
         LoopPeople(services.database, services.bus.steps, registry=services.registry).run()
     )
+
+
+def _patrollers(services: Services) -> asyncio.Task[None]:
+    """Grid workers keeping their routines (三查) on the demo's clock."""
+    from hub.demo.patrols import DemoPatrols  # noqa: PLC0415 - demo only, as in _demo
+
+    return asyncio.create_task(DemoPatrols(services.patrols, services.bus.intake).run())
 
 
 def _departments_at_work(

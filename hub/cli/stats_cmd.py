@@ -78,13 +78,14 @@ def _period(
         raise typer.BadParameter("give exactly one of --day, --week, --month, --quarter")
     period, text = chosen[0]
     try:
-        return period, period_start(period, _first_day(period, text))
+        return period, period_start(period, first_day(period, text))
     except ValueError as error:
         hint = f"--{period.value.lower()}"
         raise typer.BadParameter(f"{text!r} is not a {hint[2:]}", param_hint=hint) from error
 
 
-def _first_day(period: Period, text: str) -> date:
+def first_day(period: Period, text: str) -> date:
+    """A day of the period ``text`` names: 2026-12-03, 2026-12 or 2026-Q4."""
     if period is Period.MONTH:
         return date.fromisoformat(f"{text}-01")
     if period is Period.QUARTER:

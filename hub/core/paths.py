@@ -31,6 +31,8 @@ TAXONOMY_FILE = CONTRACTS_DIR / "taxonomy" / "categories.yaml"
 ROUTING_RULES_FILE = CONTRACTS_DIR / "taxonomy" / "routing.yaml"
 SEVERITY_FILE = CONTRACTS_DIR / "taxonomy" / "severity.yaml"
 CALENDAR_FILE = CONTRACTS_DIR / "calendar" / "working-calendar.yaml"
+PATROL_ROUTINES_FILE = CONTRACTS_DIR / "patrols" / "routines.yaml"
+POINTS_RULES_FILE = CONTRACTS_DIR / "assessment" / "points.yaml"
 EVENT_SCHEMAS_DIR = CONTRACTS_DIR / "events"
 ASYNCAPI_FILE = CONTRACTS_DIR / "asyncapi.yaml"
 

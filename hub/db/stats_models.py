@@ -67,3 +67,5 @@ class StatsWorkerCellRow(Base):
     verified_in_time: Mapped[int] = mapped_column(Integer)
     verification_seconds: Mapped[int] = mapped_column(BigInteger)
     duplicates: Mapped[int] = mapped_column(Integer, server_default="0")
+    good_ratings: Mapped[int] = mapped_column(Integer, server_default="0")
+    poor_ratings: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -7,6 +7,7 @@ module imports them all, so the metadata is whole. Nothing else needs it.
 # Imported for what importing them does: each registers its tables on Base.metadata.
 from hub.db import (  # noqa: F401
     bus_models,
+    patrol_models,
     registry_models,
     security_models,
     stats_models,

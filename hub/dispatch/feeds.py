@@ -16,8 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus import CloudEvent, enqueue
-from hub.bus.cloudevent import stable_id
+from hub.bus import CloudEvent, enqueue, stable_id
 from hub.core import telemetry
 from hub.core.feeds import CLOSED_VERB, FeedType
 from hub.core.workorders import LifecycleStatus, UpstreamChange

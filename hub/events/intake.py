@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from hub.bus import CloudEvent, Topics, enqueue, new_id
-from hub.bus.cloudevent import stable_id
+from hub.bus import CloudEvent, Topics, enqueue, new_id, stable_id
 from hub.bus.signal import Signal
 from hub.core import telemetry
 from hub.core.errors import OutsideGridsError, ReportRejectedError

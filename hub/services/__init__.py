@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from connectors.sdk import Connectors
+from hub.assessment import Assessments, PointsRules
+from hub.bus import Role
 from hub.config import Settings
 from hub.core import telemetry
 from hub.core.departments import Department
@@ -13,10 +15,13 @@ from hub.crosswalk import Crosswalk
 from hub.db.engine import Database
 from hub.dispatch.departments import link_departments
 from hub.observability.metrics import Metrics
+from hub.patrols import Patrols
 from hub.registry.service import Registry
+from hub.reports import Sources
 from hub.security.service import Security
 from hub.services.bus import EventBus
 from hub.services.contributions import Contributions
+from hub.services.patrols import patrols_of
 
 
 @dataclass
@@ -30,9 +35,17 @@ class Services:
     bus: EventBus
     metrics: Metrics
     crosswalk: Crosswalk = field(init=False)
+    patrols: Patrols = field(init=False)
+    assessments: Assessments = field(init=False)
 
     def __post_init__(self) -> None:
         self.crosswalk = Crosswalk(self.database, [d.code for d in self.departments])
+        self.patrols = patrols_of(self.settings, self.database, self.registry, self.bus)
+        rules = PointsRules.load(self.settings.assessment.points_file)
+        self.assessments = Assessments(self.database, self.patrols, rules)
+        self.bus.alongside(
+            Role.TIMERS, lambda: self.patrols.run(self.settings.patrols.check_seconds)
+        )
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -48,6 +61,13 @@ class Services:
         bus = EventBus(settings.bus, database, registry, contributions, metrics)
         link_departments(bus.links, connectors)
         return cls(settings, database, registry, departments, security, connectors, bus, metrics)
+
+    @cached_property
+    def report_sources(self) -> Sources:
+        """What the periodic reports are built from."""
+        return Sources(
+            self.registry, self.bus.taxonomy, self.patrols, self.assessments, self.security.keys
+        )
 
     @cached_property
     def department_index(self) -> dict[str, Department]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hub.bus import (
@@ -120,6 +120,11 @@ class EventBus:
         )
         self.roles: set[Role] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._alongside: list[tuple[Role, Callable[[], Coroutine[Any, Any, None]]]] = []
+
+    def alongside(self, role: Role, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``job()`` too wherever this bus runs ``role`` (once per replica group)."""
+        self._alongside.append((role, job))
 
     def subscribers(self, roles: set[Role]) -> list[Subscriber]:
         topics = self.topics
@@ -173,6 +178,7 @@ class EventBus:
             jobs.append(self.timers.run())
         if Role.ROUTER in self.roles:
             jobs.append(self.rules.watch(self.settings.rules_reload_seconds))
+        jobs += [job() for role, job in self._alongside if role in self.roles]
         jobs += [self._worker(s).run() for s in self.subscribers(self.roles)]
         for job in jobs:
             self._spawn(job)

@@ -58,6 +58,11 @@ class WorkerMeasure(IntEnum):
     VERIFIED_IN_TIME = 5
     VERIFICATION_SECONDS = 6
     DUPLICATES = 7  # merged into an earlier report: the first reporter has the case
+    GOOD_RATINGS = 8  # the events one reported rated GOOD_SCORE or better
+    POOR_RATINGS = 9  # … rated POOR_SCORE or worse
+
+
+GOOD_SCORE, POOR_SCORE = 4, 2  # of 1–5: 满意 and above; 不满意 and below
 
 
 Counters = dict[int, int]  # by Measure or WorkerMeasure position
@@ -120,3 +125,9 @@ def worker_flows(
             checked[WorkerMeasure.VERIFIED_IN_TIME] = int(timely(resolved, check.at))
             checked[WorkerMeasure.VERIFICATION_SECONDS] = delay
         yield check.at, check.actor, checked
+    if facts.reporter is not None and facts.rated_at is not None and facts.score is not None:
+        rated: Counters = {
+            WorkerMeasure.GOOD_RATINGS: int(facts.score >= GOOD_SCORE),
+            WorkerMeasure.POOR_RATINGS: int(facts.score <= POOR_SCORE),
+        }
+        yield facts.rated_at, facts.reporter, rated

@@ -7,7 +7,7 @@ incremental path made them. One transaction: readers see the old figures or the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from typing import Any
 
 from sqlalchemy import Row, delete, select
@@ -30,18 +30,29 @@ async def rebuild(
 ) -> int:
     """Replace every fact and cell by those the ledger gives; returns the events read."""
     async with database.engine.begin() as connection:
-        for layout in (store.STATS, store.WORKERS):
-            await connection.execute(delete(layout.table))
-        await connection.execute(delete(store.EVENTS))
-        delta, count = Delta(timely, time_scale), 0
-        async for steps in _chunks_of_steps(connection):
-            facts = fold({}, steps)
-            for found in facts.values():
-                delta.add(found, 1)
-            await store.save_facts(connection, facts.values())
-            count += len(facts)
-        await store.insert_cells(connection, store.STATS, delta.cells())
-        await store.insert_cells(connection, store.WORKERS, delta.worker_cells())
+        return await record_all(connection, _chunks_of_steps(connection), timely, time_scale)
+
+
+async def record_all(
+    connection: AsyncConnection,
+    chunks: AsyncIterable[list[Step]],
+    timely: Timely = within_a_clock_day,
+    time_scale: float = 1.0,
+) -> int:
+    """Replace every fact and cell by those folded from ``chunks`` of steps, each event's
+    steps all in one chunk; returns the events folded."""
+    for layout in (store.STATS, store.WORKERS):
+        await connection.execute(delete(layout.table))
+    await connection.execute(delete(store.EVENTS))
+    delta, count = Delta(timely, time_scale), 0
+    async for steps in chunks:
+        facts = fold({}, steps)
+        for found in facts.values():
+            delta.add(found, 1)
+        await store.save_facts(connection, facts.values())
+        count += len(facts)
+    await store.insert_cells(connection, store.STATS, delta.cells())
+    await store.insert_cells(connection, store.WORKERS, delta.worker_cells())
     return count
 
 
@@ -70,23 +81,28 @@ async def _steps(connection: AsyncConnection, events: dict[str, Row[Any]]) -> li
         .where(timeline.c.event_id.in_(list(events)))
         .order_by(timeline.c.event_id, timeline.c.version)
     )
-    return [_step(entry, events[entry.event_id]) for entry in await connection.execute(statement)]
+    return [
+        ledger_step(entry._mapping, events[entry.event_id]._mapping)
+        for entry in await connection.execute(statement)
+    ]
 
 
-def _step(entry: Row[Any], event: Row[Any]) -> Step:
-    data: dict[str, Any] = {**(entry.details or {}), "eventId": entry.event_id}
-    if entry.type == GridEventType.REPORTED:
+def ledger_step(entry: Mapping[Any, Any], event: Mapping[Any, Any]) -> Step:
+    """A timeline entry of the ledger as the step the projection applied (``event``: the
+    entry's grid event's row)."""
+    data: dict[str, Any] = {**(entry["details"] or {}), "eventId": entry["event_id"]}
+    if entry["type"] == GridEventType.REPORTED:
         data.update(
-            category=event.category,
-            channel=event.channel,
-            reportedAt=event.reported_at.isoformat(),
+            category=event["category"],
+            channel=event["channel"],
+            reportedAt=event["reported_at"].isoformat(),
         )
     return Step(
-        id=entry.id,
-        event_id=entry.event_id,
-        type=GridEventType(entry.type),
-        status=LifecycleStatus(entry.status),
-        at=entry.occurred_at,
-        grid=event.grid_code,
+        id=entry["id"],
+        event_id=entry["event_id"],
+        type=GridEventType(entry["type"]),
+        status=LifecycleStatus(entry["status"]),
+        at=entry["occurred_at"],
+        grid=event["grid_code"],
         data=data,
     )

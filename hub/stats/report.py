@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -167,14 +168,17 @@ async def _overdue(
 ) -> Overdue:
     """Per group and period, the events open past their deadline at the period's end."""
     ends = [min(_moment(next_start(request.period, p)), request.now) for p in periods]
-    found: Overdue = defaultdict(lambda: [0] * len(periods))
+    # An event is overdue at the end of every period from the first that ends past both
+    # its deadline and its report on: counted where that run starts, then summed along.
+    starting: Overdue = defaultdict(lambda: [0] * len(periods))
     late = await overdue_events(connection, request.within, request.group_by, ends[-1])
     for group, deadline, reported_at in late:
-        first = bisect_right(ends, deadline)  # the first period that ends past the deadline
-        for index in range(first, len(periods)):
-            if reported_at < ends[index]:
-                found[group][index] += 1
-                found[None][index] += 1
+        first = bisect_right(ends, max(deadline, reported_at))
+        if first < len(periods):
+            starting[group][first] += 1
+            starting[None][first] += 1
+    found: Overdue = defaultdict(lambda: [0] * len(periods))
+    found.update({group: list(accumulate(counts)) for group, counts in starting.items()})
     return found
 
 

@@ -31,6 +31,8 @@ class WorkerFigures:
     verifications_in_time: int
     timely_rate: float | None  # of the verifications whose resolution is known
     mean_verification_hours: float | None
+    good_ratings: int  # ratings of 4–5 of the events they reported
+    poor_ratings: int  # ratings of 1–2
 
     @classmethod
     def of(
@@ -52,6 +54,8 @@ class WorkerFigures:
             verifications_in_time=v[WorkerMeasure.VERIFIED_IN_TIME],
             timely_rate=ratio(v[WorkerMeasure.VERIFIED_IN_TIME], timed),
             mean_verification_hours=ratio(v[WorkerMeasure.VERIFICATION_SECONDS], timed * HOUR),
+            good_ratings=v[WorkerMeasure.GOOD_RATINGS],
+            poor_ratings=v[WorkerMeasure.POOR_RATINGS],
         )
 
 

@@ -13,25 +13,11 @@ import re
 from collections.abc import Callable
 
 from connectors.sdk.graph import PersonalDataKind
+from hub.core.personal import mask_name, mask_phone
 
 HIDDEN = "***"
 # The building-level part of an address; what follows (unit, floor, room) lies below it.
 _BUILDING = re.compile(r"^(.*?(?:\d+(?:幢|栋|号楼|座)|[A-Za-z]座))")
-
-
-def mask_name(name: str) -> str:
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_phone(phone: str) -> str:
-    digits = phone.strip()
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def mask_id_number(number: str) -> str:

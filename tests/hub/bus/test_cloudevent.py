@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from ulid import ULID
 
-from hub.bus import CloudEvent, MalformedEventError, Record, derived_id, new_id
-from hub.bus.cloudevent import stable_id
+from hub.bus import CloudEvent, MalformedEventError, Record, derived_id, new_id, stable_id
 from hub.core.workorders import LifecycleStatus
 from hub.events import Severity
 from hub.events.payloads import Escalated
