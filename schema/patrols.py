@@ -4,7 +4,7 @@ coverage (``patrols:read``; a grid-scoped principal's covers their grids only)."
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Annotated
@@ -14,8 +14,10 @@ import strawberry
 from hub.core.codes import InvalidCodeError, RegionLevel, level_of
 from hub.core.errors import BadUserInputError
 from hub.patrols import CheckIn, Coverage, Miss, Patrol, Patrols, PatrolStatus, RoutineCode
+from hub.stats.people import People, people
 from hub.stats.periods import CST
 from schema.context import Info
+from schema.people import GridWorker
 from schema.security import grid_scope
 from schema.steps import actor_of, taken
 
@@ -68,19 +70,30 @@ class GridPatrol:
     id: strawberry.ID
     grid: str = strawberry.field(description="The grid's code.")
     routine: PatrolRoutine
-    worker: str = strawberry.field(description="Who patrols: the name behind their key.")
+    worker: str = strawberry.field(
+        description="Who patrols: the principal id (key:<id>, worker:<grid>:<n>, or a token's)."
+    )
+    key_name: str | None = strawberry.field(
+        description="For an API key, the name the key was made out under."
+    )
+    grid_worker: GridWorker | None = strawberry.field(
+        description="For a registry worker, who they are (name and phone masked as on the grid)."
+    )
     started_at: datetime
     ended_at: datetime | None
     check_ins: list[PatrolCheckIn]
     events: list[strawberry.ID] = strawberry.field(description="Events reported on it.")
 
     @classmethod
-    def of(cls, patrol: Patrol) -> GridPatrol:
+    def of(cls, patrol: Patrol, known: People) -> GridPatrol:
+        person = known.registry_workers.get(patrol.worker)
         return cls(
             id=strawberry.ID(patrol.id),
             grid=patrol.grid,
             routine=PatrolRoutine(RoutineCode(patrol.routine)),
-            worker=patrol.worker_name,
+            worker=patrol.worker,
+            key_name=known.key_names.get(patrol.worker),
+            grid_worker=GridWorker.of(person) if person else None,
             started_at=patrol.started_at,
             ended_at=patrol.ended_at,
             check_ins=[PatrolCheckIn.of(c) for c in patrol.check_ins],
@@ -102,7 +115,7 @@ class PatrolCoverage:
     )
 
     @classmethod
-    def of(cls, found: Coverage) -> PatrolCoverage:
+    def of(cls, found: Coverage, known: People) -> PatrolCoverage:
         window = found.window
         return cls(
             grid=found.plan.grid,
@@ -111,7 +124,7 @@ class PatrolCoverage:
             period_end=window.end,
             due=window.due,
             status=PatrolCoverageStatus(found.status),
-            patrols=[GridPatrol.of(p) for p in found.patrols],
+            patrols=[GridPatrol.of(p, known) for p in found.patrols],
             unreached=list(found.unreached),
         )
 
@@ -138,6 +151,16 @@ class PatrolMiss:
             due=window.due,
             found_at=miss.found_at,
         )
+
+
+async def _people(info: Info, patrols: Sequence[Patrol]) -> People:
+    services = info.context.services
+    workers = {p.worker for p in patrols}
+    return await people(workers, services.security.keys, services.registry.snapshot)
+
+
+async def _shown(info: Info, patrol: Patrol) -> GridPatrol:
+    return GridPatrol.of(patrol, await _people(info, [patrol]))
 
 
 def _patrols(info: Info) -> Patrols:
@@ -177,11 +200,14 @@ class PatrolQuery:
         moment = datetime.combine(date, time(12), tzinfo=CST) if date else patrols.clock.now()
         routines = [routine.value] if routine else [r.code for r in patrols.routines]
         found = await patrols.coverage(grids_under(info, region), routines, moment)
-        return [PatrolCoverage.of(c) for c in found]
+        known = await _people(info, [p for c in found for p in c.patrols])
+        return [PatrolCoverage.of(c, known) for c in found]
 
     @strawberry.federation.field(requires_scopes=READ, description="One patrol.")
     async def patrol(self, info: Info, id: strawberry.ID) -> GridPatrol:
-        return GridPatrol.of(await taken(lambda: _patrols(info).check(str(id), actor_of(info))))
+        return await _shown(
+            info, await taken(lambda: _patrols(info).check(str(id), actor_of(info)))
+        )
 
 
 @strawberry.type
@@ -193,7 +219,7 @@ class PatrolMutation:
     )
     async def start_patrol(self, info: Info, grid: str, routine: PatrolRoutine) -> GridPatrol:
         patrols = _patrols(info)
-        return GridPatrol.of(await patrols.start(grid, routine.value, actor_of(info)))
+        return await _shown(info, await patrols.start(grid, routine.value, actor_of(info)))
 
     @strawberry.federation.field(
         name="checkIn",
@@ -211,13 +237,13 @@ class PatrolMutation:
     ) -> GridPatrol:
         patrols = _patrols(info)
         found = await patrols.check_in(str(patrol_id), lat, lon, at, actor_of(info))
-        return GridPatrol.of(found)
+        return await _shown(info, found)
 
     @strawberry.federation.field(
         name="endPatrol", requires_scopes=PATROL, description="The worker ends the patrol."
     )
     async def end_patrol(self, info: Info, patrol_id: strawberry.ID) -> GridPatrol:
-        return GridPatrol.of(await _patrols(info).end(str(patrol_id), actor_of(info)))
+        return await _shown(info, await _patrols(info).end(str(patrol_id), actor_of(info)))
 
 
 @strawberry.type

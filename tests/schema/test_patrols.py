@@ -27,7 +27,7 @@ from tests.schema.conftest import As, data, error
 from tests.support.events import collect
 from tests.support.principals import GRID_A, GRID_B, context_for
 
-PATROL = "id grid routine worker endedAt checkIns { microGrid } events"
+PATROL = "id grid routine worker keyName endedAt checkIns { microGrid } events"
 START = f"""mutation($grid: String!) {{
   startPatrol(grid: $grid, routine: DAILY) {{ {PATROL} }} }}"""
 CHECK_IN = f"""mutation($id: ID!, $lat: Float!, $lon: Float!) {{
@@ -36,7 +36,7 @@ END = f"""mutation($id: ID!) {{ endPatrol(patrolId: $id) {{ {PATROL} }} }}"""
 REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id channel } }"""
 COVERAGE = """query($region: String!, $date: Date) {
   patrolCoverage(region: $region, routine: DAILY, date: $date) {
-    grid status due unreached patrols { worker checkIns { microGrid } } } }"""
+    grid status due unreached patrols { keyName checkIns { microGrid } } } }"""
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=CST)  # a Monday
 
 
@@ -56,7 +56,12 @@ async def test_a_worker_patrols_their_grid_and_reports_on_the_way(
     clock = on_the_clock(services, MORNING)
     worker = as_("grid_worker")
     patrol = data(await worker(START, grid=GRID_A), "startPatrol")
-    assert (patrol["grid"], patrol["routine"], patrol["worker"]) == (GRID_A, "DAILY", "worker of A")
+    assert (patrol["grid"], patrol["routine"], patrol["keyName"]) == (
+        GRID_A,
+        "DAILY",
+        "worker of A",
+    )
+    assert patrol["worker"].startswith("key:")
     first, *others = micro_grids(services, GRID_A)
     clock.advance(timedelta(minutes=20))
     checked = data(
@@ -84,7 +89,7 @@ async def test_a_worker_patrols_their_grid_and_reports_on_the_way(
     coverage = data(await as_("command")(COVERAGE, region=GRID_A), "patrolCoverage")
     assert [(c["grid"], c["status"]) for c in coverage] == [(GRID_A, "DONE")]
     assert coverage[0]["unreached"] == [m.code for m in others]
-    assert coverage[0]["patrols"][0]["worker"] == "worker of A"
+    assert coverage[0]["patrols"][0]["keyName"] == "worker of A"
 
 
 async def test_a_check_in_outside_the_workers_grids_is_refused(services: Services, as_: As) -> None:
