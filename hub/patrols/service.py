@@ -36,6 +36,7 @@ from hub.security.principal import GridScope
 log = logging.getLogger(__name__)
 SOURCE = "/hub/patrols"
 
+LOOKBACK_PERIODS = 3  # ended periods of each routine looked at for misses
 LOOKBACK = 50  # misses written before the newest seen that are read again
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run this far ahead of the hub's
 
@@ -185,24 +186,28 @@ class Patrols:
     # -- missed routines ---------------------------------------------------------------
 
     async def raise_missed(self) -> int:
-        """Announce each grid's routine missed in its last ended period; once per miss.
+        """Announce each grid's routine missed in its last few ended periods (a hub that
+        was down across a period's end still finds it); once per miss.
 
         Routines are owed from the period of the first patrol recorded on: a hub whose
         office has not begun patrolling with it owes nothing."""
-        now, raised = self.clock.now(), 0
+        now = self.clock.now()
         async with self.database.engine.connect() as connection:
             first = await store.first_started(connection)
         if first is None:
             return 0  # nobody patrols with the hub yet: nothing is owed
+        windows = [w for r in self.routines for w in _ended(r, now) if w.end > first]
         grids = sorted({grid for grid, _ in self.plans()})
-        for routine in self.routines:
-            last = routine.window(now).previous(routine)
-            if last.end <= first:
-                continue  # owed only from the period of the first patrol on
-            for found in await self.coverage(grids, [routine.code], last.start):
-                if found.status is PatrolStatus.MISSED:
-                    raised += await self._announce(found, now)
-        return raised
+        missed = [c for c in await self._covered(grids, windows) if c.status is PatrolStatus.MISSED]
+        async with self.database.engine.connect() as connection:
+            known = await store.announced(connection, [w.start for w in windows])
+        return sum(
+            [
+                await self._announce(c, now)
+                for c in missed
+                if (c.plan.grid, c.window.routine.value, c.window.start) not in known
+            ]
+        )
 
     async def _announce(self, missed: Coverage, now: datetime) -> int:
         window, grid = missed.window, missed.plan.grid
@@ -267,6 +272,14 @@ class Patrols:
             except Exception:
                 log.exception("looking for missed patrols failed; trying again")
             await asyncio.sleep(every)
+
+
+def _ended(routine: Routine, now: datetime) -> list[Window]:
+    """The last ``LOOKBACK_PERIODS`` periods of ``routine`` that have ended by ``now``."""
+    found = [routine.window(now).previous(routine)]
+    while len(found) < LOOKBACK_PERIODS:
+        found.append(found[-1].previous(routine))
+    return found
 
 
 def _windows(routine: Routine, since: datetime, until: datetime) -> Iterator[Window]:

@@ -123,6 +123,19 @@ async def _events(connection: AsyncConnection, ids: list[str]) -> dict[str, list
     return found
 
 
+async def announced(
+    connection: AsyncConnection, starts: Sequence[datetime]
+) -> set[tuple[str, str, datetime]]:
+    """The (grid, routine, period start) of the misses written for periods starting at
+    any of ``starts``."""
+    if not starts:
+        return set()
+    query = select(MISSES.c.grid_code, MISSES.c.routine, MISSES.c.period_start).where(
+        MISSES.c.period_start.in_(list(set(starts)))
+    )
+    return {(r.grid_code, r.routine, r.period_start) for r in await connection.execute(query)}
+
+
 async def last_miss(connection: AsyncConnection) -> int:
     """The ``seq`` of the newest miss written; 0 before any."""
     return int(await connection.scalar(select(func.max(MISSES.c.seq))) or 0)

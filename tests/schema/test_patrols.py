@@ -8,13 +8,11 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from hub.bus import CloudEvent, Record
 from hub.core.clock import ManualClock
 from hub.core.codes import RegionLevel
-from hub.db.patrol_models import PatrolMissRow
 from hub.events import DispatchType
 from hub.events.payloads import NoticeIssued
 from hub.events.steps import Actor
@@ -25,6 +23,7 @@ from hub.services import Services
 from hub.stats.periods import CST
 from tests.schema.conftest import As, data, error
 from tests.support.events import collect
+from tests.support.patrols import missed_in
 from tests.support.principals import GRID_A, GRID_B, context_for
 
 PATROL = "id grid routine worker keyName endedAt checkIns { microGrid } events"
@@ -130,16 +129,16 @@ async def test_a_missed_routine_is_announced_once(services: Services) -> None:
     clock.set(MORNING)
     other_replica = new_patrols(services, clock)
     grids = services.registry.snapshot.codes_by_level[RegionLevel.GRID]
-    # Yesterday was a Sunday: last week's 排查 is owed too, and no grid did it.
-    assert await first.raise_missed() == (len(grids) - 1) + len(grids)
+    # Yesterday was a Sunday: last week's 排查 is owed too, and no grid did it. (The
+    # app's own timers, on the real clock, may announce some of them first.)
+    assert 0 < await first.raise_missed() <= (len(grids) - 1) + len(grids)
     assert await first.raise_missed() == 0
     assert await other_replica.raise_missed() == 0
 
     yesterday = datetime(2026, 11, 22, tzinfo=CST)  # the period's start
-    async with services.database.engine.connect() as connection:
-        rows = (await connection.execute(select(PatrolMissRow.__table__))).all()
-    missed = {r.grid_code for r in rows if r.period_start == yesterday and r.routine == "DAILY"}
+    missed = await missed_in(services, "DAILY", yesterday)
     assert missed == set(grids) - {GRID_A}
+    assert await missed_in(services, "WEEKLY", yesterday - timedelta(days=6)) == set(grids)
     notices = await _notices_of(services, yesterday, len(grids) - 1)
     assert sorted(n.gridid for n in notices) == sorted(missed)  # one each, none twice
     notice = notices[0].payload(NoticeIssued)
@@ -212,3 +211,27 @@ async def _listen(schema: Any, services: Services, key: str, heard: list[dict[st
         miss = result.data["patrolMissed"]
         if datetime.fromisoformat(miss["periodStart"]) == datetime(2026, 11, 22, tzinfo=CST):
             heard.append(miss)
+
+
+async def test_misses_of_periods_ended_while_nobody_looked_are_still_announced(
+    services: Services,
+) -> None:
+    """A hub down from Tuesday to Friday morning finds Tuesday's, Wednesday's and
+    Thursday's misses when it looks again."""
+    tuesday = datetime(2026, 11, 24, 9, tzinfo=CST)
+    clock = ManualClock(tuesday)
+    finder = new_patrols(services, clock)
+    walk = await finder.start(GRID_A, RoutineCode.DAILY, worker_of_a())
+    await finder.end(walk.id, worker_of_a())
+    clock.set(tuesday + timedelta(days=3))
+    await finder.raise_missed()
+    assert await finder.raise_missed() == 0
+    grids = set(services.registry.snapshot.codes_by_level[RegionLevel.GRID])
+    day = datetime(2026, 11, 24, tzinfo=CST)
+    assert await missed_in(services, "DAILY", day) == grids - {GRID_A}
+    for later in (day + timedelta(days=1), day + timedelta(days=2)):
+        assert await missed_in(services, "DAILY", later) == grids
+
+
+def worker_of_a() -> Actor:
+    return Actor("worker of A", grids=GridScope((GRID_A,)), id="key:a")
