@@ -4,7 +4,6 @@ principal's cover their grids only)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import Enum
 from typing import Annotated
@@ -14,13 +13,14 @@ import strawberry
 from hub.assessment import Line, Ranked
 from hub.core.codes import RegionLevel
 from hub.core.errors import BadUserInputError
+from hub.stats import Period
 from hub.stats.people import People, people
+from hub.stats.periods import named_day
 from schema.context import Info
 from schema.patrols import grids_under
 from schema.people import GridWorker
 
 WORKERS = [["stats:workers"]]
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class RankLevel(Enum):
@@ -92,10 +92,10 @@ class WorkerPoints:
 
 
 def first_day(month: str) -> date:
-    found = MONTH.match(month)
-    if found is None:
-        raise BadUserInputError("a month is YYYY-MM", argument="month")
-    return date(int(found[1]), int(found[2]), 1)
+    try:
+        return named_day(Period.MONTH, month)
+    except ValueError as error:
+        raise BadUserInputError("a month is YYYY-MM", argument="month") from error
 
 
 @strawberry.type

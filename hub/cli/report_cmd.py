@@ -14,12 +14,12 @@ from typing import Annotated
 import typer
 
 from hub.cli.common import run, state
-from hub.cli.stats_cmd import first_day
 from hub.config import Settings
 from hub.core.codes import InvalidCodeError, level_of
 from hub.reports import Bulletin, bulletin, render, workbook
 from hub.services import Services
 from hub.stats import Period
+from hub.stats.periods import named_day
 
 app = typer.Typer(help="Periodic reports of a region, written to a file.", no_args_is_help=True)
 Scope = Annotated[str, typer.Option(help="A region code: district, street, community or grid.")]
@@ -76,7 +76,7 @@ def quarter(
 def _write(context: typer.Context, kind: Period, text: str, scope: str, out: Path | None) -> None:
     try:
         level_of(scope)
-        day = first_day(kind, text)
+        day = named_day(kind, text)
     except (InvalidCodeError, ValueError) as error:
         raise typer.BadParameter(str(error)) from error
     out = out or Path(f"{scope}-{kind.value.lower()}-{text}.html")

@@ -3,7 +3,6 @@ rollups from the ledger."""
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from datetime import UTC, date, datetime
@@ -21,11 +20,10 @@ from hub.registry import store as registry
 from hub.stats import Figures, GroupBy, Period, StatsReport, StatsRequest, report
 from hub.stats import rebuild as rebuild_rollups
 from hub.stats.census import Census, census
-from hub.stats.periods import next_start, period_start
+from hub.stats.periods import named_day, next_start, period_start
 from hub.timers.schedule import Schedule
 
 app = typer.Typer(help="The closed loop's statistics.", no_args_is_help=True)
-QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 
 
 @app.command()
@@ -78,22 +76,10 @@ def _period(
         raise typer.BadParameter("give exactly one of --day, --week, --month, --quarter")
     period, text = chosen[0]
     try:
-        return period, period_start(period, first_day(period, text))
+        return period, period_start(period, named_day(period, text))
     except ValueError as error:
         hint = f"--{period.value.lower()}"
         raise typer.BadParameter(f"{text!r} is not a {hint[2:]}", param_hint=hint) from error
-
-
-def first_day(period: Period, text: str) -> date:
-    """A day of the period ``text`` names: 2026-12-03, 2026-12 or 2026-Q4."""
-    if period is Period.MONTH:
-        return date.fromisoformat(f"{text}-01")
-    if period is Period.QUARTER:
-        found = QUARTER.match(text)
-        if found is None:
-            raise ValueError(text)
-        return date(int(found[1]), 3 * int(found[2]) - 2, 1)
-    return date.fromisoformat(text)
 
 
 def _last_day(period: Period, first: date) -> date:

@@ -6,11 +6,13 @@ for every date the hub stores, and needs no time-zone database.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
 
 CST = timezone(timedelta(hours=8), "CST")
+QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 
 
 class Period(StrEnum):
@@ -67,3 +69,16 @@ def count_between(period: Period, first: date, last: date) -> int:
     if period is Period.MONTH:
         return months + 1
     return (last.year * 4 + (last.month - 1) // 3) - (first.year * 4 + (first.month - 1) // 3) + 1
+
+
+def named_day(period: Period, text: str) -> date:
+    """A day of the period ``text`` names: 2026-12-03 (a day, or any day of a week),
+    2026-12 (a month) or 2026-Q4 (a quarter); ValueError for anything else."""
+    if period is Period.MONTH:
+        return date.fromisoformat(f"{text}-01")
+    if period is Period.QUARTER:
+        found = QUARTER.match(text)
+        if found is None:
+            raise ValueError(f"{text!r} is not a quarter")
+        return date(int(found[1]), 3 * int(found[2]) - 2, 1)
+    return date.fromisoformat(text)
