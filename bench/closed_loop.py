@@ -69,6 +69,13 @@ def running_demo(reports_per_minute: float) -> Iterator[tuple[str, dict[str, str
             process.wait()
 
 
+def command_key(folder: str, env: dict[str, str]) -> str:
+    """A command-centre key made in the running demo's database."""
+    command = [sys.executable, "-m", "hub", "keys", "create", "bench", "--role", "command"]
+    out = subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True, text=True)
+    return next(word for word in out.stdout.split() if word.startswith("ghk_"))
+
+
 def _watch(folder: str, env: dict[str, str], since: datetime, args: argparse.Namespace) -> None:
     end = time.monotonic() + args.minutes * 60
     while (left := end - time.monotonic()) > 0:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bench.closed_loop import running_demo
+from bench.closed_loop import command_key, running_demo
 from hub.db.engine import Database
 from hub.db.patrol_models import PatrolMissRow
 from hub.stats.periods import CST
@@ -42,7 +40,7 @@ def main() -> None:
         started = datetime.now(UTC)
         print(f"hub demo ready at {started:%H:%M:%S} UTC; patrolling for {args.minutes} minutes")
         time.sleep(args.minutes * 60)
-        key = _key(folder, env)
+        key = command_key(folder, env)
         demo_now = started + (datetime.now(UTC) - started) * TIME_SCALE
         days = _days(started.astimezone(CST).date(), demo_now.astimezone(CST).date())
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
@@ -52,12 +50,6 @@ def main() -> None:
             for routine in ("WEEKLY", "MONTHLY"):
                 print(_line(f"{routine:<7} {today}", _ask(client, key, routine, today)))
         print(asyncio.run(_misses(folder)))
-
-
-def _key(folder: str, env: dict[str, str]) -> str:
-    command = [sys.executable, "-m", "hub", "keys", "create", "bench", "--role", "command"]
-    out = subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True, text=True)
-    return next(word for word in out.stdout.split() if word.startswith("ghk_"))
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute, request_response
 
 from hub.config import Settings, load_settings
+from hub.http.console import Console
 from hub.http.gate import Gate
 from hub.http.graphiql import GraphiQL
 from hub.http.graphql import GraphQLEndpoint
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         federation=services.settings.federation,
         dev=services.settings.dev,
     )
+    console = Console()
+    services.security.documents.ship(console.operations.values())  # its own, so trusted
     graphql = Gate(GraphQLEndpoint(schema, services), services.security)
     routes: list[BaseRoute] = [Route(path, e) for path, e in probes(services).items()]
     routes += [
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/graphql", graphql),  # every method: the endpoint answers 405 itself, typed
         WebSocketRoute("/graphql", graphql),
         open311_mount(services),  # its own key check: Open311 sends api_key as a parameter
+        *console.routes(),  # a page only: its data comes from /graphql with the user's key
     ]
     if services.settings.dev:
         routes += GraphiQL().routes()  # the GraphiQL page's files: nothing from a CDN

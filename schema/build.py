@@ -20,6 +20,7 @@ from hub.security.settings import SecuritySettings
 from schema.assessment import AssessmentQuery
 from schema.audit import AuditQuery
 from schema.connectors import ConnectorsQuery, query_mixins
+from schema.crosswalk import CrosswalkQuery
 from schema.federation import FederationQuery
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
@@ -33,6 +34,7 @@ from schema.security import GraphSecurity
 from schema.stats import StatsQuery
 from schema.steps import LoopMutation
 from schema.subscription import RegistrySubscription
+from schema.viewer import ViewerQuery
 from schema.workbench import WorkbenchMutation
 
 # Each feature contributes one fragment per root type; the schema merges them.
@@ -40,6 +42,8 @@ from schema.workbench import WorkbenchMutation
 QUERY_PARTS: tuple[type, ...] = (
     FederationQuery,
     RegistryQuery,
+    CrosswalkQuery,
+    ViewerQuery,
     EventQuery,
     AuditQuery,
     StatsQuery,

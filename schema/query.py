@@ -9,6 +9,7 @@ import strawberry
 
 from hub.core.codes import RegionLevel
 from hub.core.errors import BadUserInputError
+from schema.codes import parse_code
 from schema.context import Info
 from schema.departments import Department
 from schema.pagination import (
@@ -16,7 +17,7 @@ from schema.pagination import (
     check_page_size,
     decode_cursor,
 )
-from schema.regions import Community, Grid, MicroGrid, Region, load_region, parse_code, region_type
+from schema.regions import Community, Grid, MicroGrid, Region, load_region, region_type
 from schema.security import grid_scope, list_size
 
 GRID_READ = [["grid:read"]]

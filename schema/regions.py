@@ -12,7 +12,6 @@ from typing import TypeVar, cast
 import strawberry
 
 from hub.core.codes import InvalidCodeError, RegionLevel, WorkerRole, level_of, lineage
-from hub.core.errors import BadUserInputError
 from hub.registry import model
 from schema.connectors import grid_mixins
 from schema.context import Info
@@ -235,10 +234,3 @@ def region_type(record: model.Region) -> Region:
     if record.level is RegionLevel.MICRO_GRID:
         return MicroGrid(address=record.address, **fields)  # type: ignore[arg-type]
     return _TYPES[record.level](**fields)  # type: ignore[arg-type]
-
-
-def parse_code(code: str, argument: str = "code") -> RegionLevel:
-    try:
-        return level_of(code)
-    except InvalidCodeError as error:
-        raise BadUserInputError(str(error), argument=argument) from error

@@ -269,10 +269,15 @@ async def _banner(
     street_code = street[0].code if street else "330199001"
     community_code = f"{street_code}001"
     since = (datetime.now(UTC) - timedelta(days=7)).replace(microsecond=0).isoformat()
-    url = f"http://{services.settings.host}:{services.settings.port}/graphql"
+    origin = f"http://{services.settings.host}:{services.settings.port}"
+    url = f"{origin}/graphql"
     headers = json.dumps({"Authorization": f"Bearer {key}", "X-Purpose": "demo"})
     systems = "\n".join(f"  {name:<9} {address}" for name, address in departments.items())
     return f"""
+Command centre console (指挥中心), signed in with this run's key:
+
+  {origin}/console#key={key}
+
 GraphiQL: {url}
 
 Anonymous requests may only read the schema. Paste these into GraphiQL's Headers tab

@@ -8,7 +8,12 @@ then ask their system in its own codes for a set of unified grids
 grid (``best_grid``, marked approximate).
 """
 
-from hub.crosswalk.entries import ApproximatePlacement, CrosswalkEntry, DepartmentGrid
+from hub.crosswalk.entries import (
+    ApproximatePlacement,
+    CrosswalkEntry,
+    DepartmentGrid,
+    DepartmentGridShape,
+)
 from hub.crosswalk.importer import SchemeImportResult, import_scheme
 from hub.crosswalk.index import CrosswalkIndex
 from hub.crosswalk.overlay import Overlay, overlay
@@ -21,6 +26,7 @@ __all__ = [
     "CrosswalkEntry",
     "CrosswalkIndex",
     "DepartmentGrid",
+    "DepartmentGridShape",
     "Overlay",
     "SchemeImportResult",
     "import_scheme",

@@ -18,6 +18,17 @@ class DepartmentGrid:
 
 
 @dataclass(frozen=True, slots=True)
+class DepartmentGridShape:
+    """A stored department grid as a map draws it: its outline kept as GeoJSON text."""
+
+    department: str
+    code: str
+    name: str | None
+    area_sqm: float
+    geometry: str
+
+
+@dataclass(frozen=True, slots=True)
 class CrosswalkEntry:
     """Where a department grid and a unified grid overlap.
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.core.polling import keep_refreshed
 from hub.crosswalk import store
-from hub.crosswalk.entries import ApproximatePlacement, CrosswalkEntry
+from hub.crosswalk.entries import ApproximatePlacement, CrosswalkEntry, DepartmentGridShape
 from hub.crosswalk.importer import SchemeImportResult, import_scheme
 from hub.crosswalk.index import CrosswalkIndex
 from hub.db.engine import Database
@@ -46,6 +46,17 @@ class Crosswalk:
         self, grid_code: str, department: str | None = None
     ) -> list[CrosswalkEntry]:
         return self.index.entries_for_grid(grid_code, department)
+
+    async def shapes(
+        self, department: str, region_codes: Iterable[str]
+    ) -> list[DepartmentGridShape]:
+        """The department's grids overlapping these regions, with their outlines: a map's
+        layer of 警格 or 单元网格 over the unified grids."""
+        codes = self.department_codes(department, region_codes)
+        if not codes:
+            return []
+        async with self.database.session() as session:
+            return await store.shapes(session, department, codes)
 
     async def refresh(self) -> bool:
         """Rebuild the index if a scheme was imported since; True when it was."""

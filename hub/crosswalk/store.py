@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.core.codes import RegionLevel
 from hub.core.geo import from_geojson, to_geojson
-from hub.crosswalk.entries import CrosswalkEntry, DepartmentGrid
+from hub.crosswalk.entries import CrosswalkEntry, DepartmentGrid, DepartmentGridShape
 from hub.crosswalk.overlay import Overlay
 from hub.db.registry_models import (
     CrosswalkEntryRow,
@@ -52,6 +52,26 @@ async def department_grids(session: AsyncSession, codes: Sequence[str]) -> list[
     """Stored department grids with these codes, of any department."""
     statement = select(DepartmentGridRow).where(DepartmentGridRow.code.in_(codes))
     return list(await session.scalars(statement.order_by(DepartmentGridRow.department)))
+
+
+async def shapes(
+    session: AsyncSession, department: str, codes: Sequence[str]
+) -> list[DepartmentGridShape]:
+    """One department's stored grids with these codes, outlines included, in code order."""
+    columns = (
+        DepartmentGridRow.department,
+        DepartmentGridRow.code,
+        DepartmentGridRow.name,
+        DepartmentGridRow.area_sqm,
+        DepartmentGridRow.geometry,
+    )
+    statement = select(*columns).where(
+        DepartmentGridRow.department == department, DepartmentGridRow.code.in_(codes)
+    )
+    return [
+        DepartmentGridShape(*row)
+        for row in await session.execute(statement.order_by(DepartmentGridRow.code))
+    ]
 
 
 async def replace_scheme(  # noqa: PLR0913 - one scheme's parts, written together

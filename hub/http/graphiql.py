@@ -3,9 +3,8 @@
 ``scripts/graphiql`` bundles GraphiQL 5 and its peers from npm (exact versions in
 ``scripts/graphiql.d/package-lock.json``) into ``static/graphiql/`` beside this module,
 and the wheel ships that folder. The page loads its files from
-``/graphql/assets/<build>/``, where ``<build>`` is a digest of their contents: the files
-are cached for a year, and a new build has new addresses. Without the files the page
-says how to build them instead of loading forever.
+``/graphql/assets/<build>/`` (``hub.http.assets``). Without the files the page says how
+to build them instead of loading forever.
 
 The page opens with an example query and the headers to fill in (the key ``hub demo``
 prints). Subscriptions run over graphql-transport-ws, the Headers tab's JSON becoming
@@ -14,25 +13,17 @@ prints). Subscriptions run over graphql-transport-ws, the Headers tab's JSON bec
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import html
 import json
 from pathlib import Path
 
-from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+
+from hub.http.assets import Assets, in_folder
 
 STATIC = Path(__file__).parent / "static" / "graphiql"
 ASSETS = "/graphql/assets"
-CONTENT_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".ttf": "font/ttf",
-    ".txt": "text/plain; charset=utf-8",
-}
-IMMUTABLE = "public, max-age=31536000, immutable"
 # Everything from the hub itself. Monaco sets styles inline and inlines its fonts;
 # 'self' covers the WebSocket to the same host and port.
 POLICY = (
@@ -74,20 +65,21 @@ class GraphiQL:
 
     def __init__(self, endpoint: str = "/graphql", folder: Path = STATIC) -> None:
         self.endpoint = endpoint
-        self.files, self.build = _scan(folder)
+        self.assets = Assets(ASSETS, in_folder(folder))
+        self.files, self.build = self.assets.files, self.assets.build
 
     @property
     def installed(self) -> bool:
-        return {"graphiql.js", "graphiql.css"} <= self.files.keys()
+        return self.assets.has("graphiql.js", "graphiql.css")
 
     def routes(self) -> list[Route]:
-        return [Route(ASSETS + "/{build}/{name}", self.asset, methods=["GET", "HEAD"])]
+        return [self.assets.route()]
 
     def page(self) -> Response:
         headers = {"Cache-Control": "no-cache", "Content-Security-Policy": POLICY}
         if not self.installed:
             return HTMLResponse(_MISSING, headers=headers)
-        assets = f"{ASSETS}/{self.build}/"
+        assets = self.assets.address
         config = {
             "endpoint": self.endpoint,
             "assets": assets,
@@ -97,40 +89,6 @@ class GraphiQL:
         # "<" escaped, so no value can end the <script> element early.
         text = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
         return HTMLResponse(_PAGE.format(assets=html.escape(assets), config=text), headers=headers)
-
-    async def asset(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        path = self.files.get(name)
-        if request.path_params["build"] != self.build or path is None:
-            return PlainTextResponse("not found", status_code=404)
-        headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
-        compressed = path.with_name(path.name + ".gz")
-        if compressed.is_file() and _accepts_gzip(request.headers.get("accept-encoding", "")):
-            path = compressed
-            headers["Content-Encoding"] = "gzip"
-        if compressed.is_file():
-            headers["Vary"] = "Accept-Encoding"
-        return FileResponse(path, media_type=CONTENT_TYPES[Path(name).suffix], headers=headers)
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    for item in accept_encoding.lower().split(","):
-        coding, _, params = item.partition(";")
-        if coding.strip() in {"gzip", "*"}:
-            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
-    return False
-
-
-@functools.cache
-def _scan(folder: Path) -> tuple[dict[str, Path], str]:
-    """The files to serve by name, and a digest of them all (the build's address)."""
-    found = sorted(folder.glob("*")) if folder.is_dir() else []
-    files = {p.name: p for p in found if p.suffix in CONTENT_TYPES and p.is_file()}
-    digest = hashlib.sha256()
-    for name, path in files.items():
-        digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-        digest.update(path.read_bytes())
-    return files, digest.hexdigest()[:16]
 
 
 _PAGE = """\

@@ -32,6 +32,12 @@ class TrustedDocuments:
         self._known: dict[str, str] = {}  # hash -> text; a registered document never changes
         self._misses: dict[str, float] = {}
 
+    def ship(self, texts: Iterable[str]) -> None:
+        """Trust documents that ship with the hub (its own console's): known in memory,
+        never written, so every replica trusts them from its start."""
+        for text in texts:
+            self._known[document_hash(text)] = text
+
     async def register(self, text: str, name: str) -> tuple[str, bool]:
         """The document's hash, and whether it was new."""
         [(digest, new)] = await self.register_all([(text, name)])

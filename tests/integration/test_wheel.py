@@ -127,6 +127,7 @@ def test_every_package_is_the_installed_one_with_its_data_and_py_typed(
     assert (site / "hub" / "db" / "migrations" / "script.py.mako").is_file()
     assert any((site / "hub" / "db" / "migrations" / "versions").glob("*.py"))
     assert any((site / "connectors" / "sdk" / "scaffold" / "template").rglob("*.tmpl"))
+    assert (site / "hub" / "http" / "static" / "console" / "operations.graphql").is_file()
 
 
 def test_publishing_the_schema_writes_beside_the_work_not_into_the_install(
@@ -167,6 +168,8 @@ def test_the_installed_demo_answers_a_query_and_stops_on_sigterm(installed: Inst
         with httpx.Client(base_url=base, timeout=10, headers=headers) as http:
             answer = http.post("/graphql", json={"query": "{ grids(first: 1) { totalCount } }"})
         assert answer.json() == {"data": {"grids": {"totalCount": 83}}}
+        console = httpx.get(f"{base}/console", timeout=10)
+        assert console.status_code == 200, console.text  # its files and ECharts shipped
         demo.send_signal(signal.SIGTERM)
         try:
             demo.wait(timeout=30)
@@ -179,6 +182,7 @@ def test_the_installed_demo_answers_a_query_and_stops_on_sigterm(installed: Inst
     shown = log.read_text(encoding="utf-8")
     assert "generated the demo town: 600 regions" in shown
     assert "Application shutdown complete" in shown
+    assert f"{base}/console#key=ghk_" in shown
     assert (installed.work / "var" / "hub.db").is_file()
 
 

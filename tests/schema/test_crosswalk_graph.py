@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
 from hub.core.paths import PUBLISHED_SDL
 from hub.demo.simulators import demo_schemes
 from tests.conftest import GraphQLClient
+from tests.support.principals import GRID_A, GRID_B, bearer
 
 GRID = "330199001001001"
 CROSSWALK = """query($code: String!, $department: String) {
@@ -74,3 +76,51 @@ def test_the_field_declares_the_scope_it_needs() -> None:
     sdl = PUBLISHED_SDL.read_text(encoding="utf-8")
     field = "crosswalk(department: String = null): [CrosswalkEntry!]!"
     assert f'{field} @requiresScopes(scopes: [["grid:read"]])' in sdl
+
+
+SHAPES = """query($department: String!, $within: String) {
+  departmentGrids(department: $department, within: $within) {
+    department code name areaSqm geometry } }"""
+
+
+async def test_a_departments_grids_come_with_their_outlines_for_a_map(
+    laid: Starlette, gql: GraphQLClient
+) -> None:
+    grids = (await gql(SHAPES, department="police"))["data"]["departmentGrids"]
+    entries = (await gql(CROSSWALK, code=GRID, department="police"))["data"]["grid"]["crosswalk"]
+    assert {e["code"] for e in entries} <= {g["code"] for g in grids}
+    assert [g["code"] for g in grids] == sorted(g["code"] for g in grids)
+    assert all(g["department"] == "police" and g["areaSqm"] > 0 for g in grids)
+    assert {g["geometry"]["type"] for g in grids} <= {"Polygon", "MultiPolygon"}
+    within = (await gql(SHAPES, department="police", within=GRID))["data"]["departmentGrids"]
+    assert {g["code"] for g in within} == {e["code"] for e in entries}
+
+
+async def test_a_grid_worker_gets_the_department_grids_over_its_own_grids(
+    laid: Starlette, keys: dict[str, str]
+) -> None:
+    transport = httpx.ASGITransport(app=laid)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        worker = bearer(keys["grid_worker"])
+        police: dict[str, str] = {"department": "police"}
+        mine = await http.post(
+            "/graphql", json={"query": SHAPES, "variables": police}, headers=worker
+        )
+        elsewhere = {**police, "within": GRID_B}
+        other = await http.post(
+            "/graphql", json={"query": SHAPES, "variables": elsewhere}, headers=worker
+        )
+    crosswalk = laid.state.services.crosswalk
+    over_a = {e.department_code for e in crosswalk.entries_for_grid(GRID_A, "police")}
+    assert {g["code"] for g in mine.json()["data"]["departmentGrids"]} == over_a
+    assert other.json()["data"]["departmentGrids"] == []
+
+
+async def test_an_unknown_department_or_a_bad_code_is_a_typed_error(
+    laid: Starlette, gql: GraphQLClient
+) -> None:
+    unknown = (await gql(SHAPES, department="airport"))["errors"][0]
+    assert unknown["extensions"] == {"code": "BAD_USER_INPUT", "argument": "department"}
+    malformed = (await gql(SHAPES, department="police", within="33x"))["errors"][0]
+    assert malformed["extensions"]["code"] == "BAD_USER_INPUT"
+    assert malformed["extensions"]["argument"] == "within"

@@ -100,3 +100,14 @@ async def loopback_browser(profile: Path) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await context.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def screenshots(topic: str) -> Path:
+    """Where a browser test keeps its screenshots for CI to collect: ``artifacts/<topic>/``
+    in the checkout, or under ``HUB_TEST_ARTIFACTS``."""
+    folder = Path(os.environ.get("HUB_TEST_ARTIFACTS") or ARTIFACTS) / topic
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
