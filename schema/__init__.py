@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.core.errors import BadUserInputError, ErrorCode, HubError
 from schema.context import HubContext, Info
+from schema.errors import classify
 from schema.hub_schema import HubSchema
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = [
     "HubSchema",
     "Info",
     "build_schema",
+    "classify",
     "print_sdl",
 ]
 

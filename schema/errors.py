@@ -38,7 +38,32 @@ def classify(error: GraphQLError, operation: str | None) -> GraphQLError:
         return error
     if isinstance(original, _UNRUNNABLE):
         return _unrunnable(error, original)
+    if _literal_out_of_reach(error, original):
+        return _literal_refused(error)
     return _mask(error, original, operation)
+
+
+# Validation asks each scalar to read the literals in the document; a literal no Python
+# number can hold (an integer of more than 4,300 digits) makes it raise ValueError, which
+# graphql-core reports as this rule's error: the document is invalid, not the hub broken.
+_LITERAL_RULE = "Expected value of type "
+
+
+def _literal_out_of_reach(error: GraphQLError, original: BaseException) -> bool:
+    return (
+        error.path is None
+        and isinstance(original, ValueError)
+        and error.message.startswith(_LITERAL_RULE)
+    )
+
+
+def _literal_refused(error: GraphQLError) -> GraphQLError:
+    expected = error.message[len(_LITERAL_RULE) :].split(",", 1)[0]
+    return GraphQLError(
+        f"Expected value of type {expected}: the literal is no number it can hold",
+        nodes=error.nodes,
+        extensions={"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value},
+    )
 
 
 def _request_error_code(error: GraphQLError) -> ErrorCode:

@@ -95,10 +95,16 @@ def _from_json(body: bytes) -> dict[str, Any]:
 
 
 def _parse_json(text: str | bytes, what: str) -> Any:
+    """JSON, or a 400 naming what is wrong: also for numbers too long to convert (over
+    4,300 digits, a ValueError) and nesting deeper than the parser's recursion allows."""
     try:
         return json.loads(text)
+    except RecursionError as error:
+        raise _bad(f"{what} is nested too deeply") from error
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise _bad(f"{what} is not valid JSON: {error}") from error
+    except ValueError as error:  # the only other: an integer too long to convert
+        raise _bad(f"{what} holds a number of more than 4,300 digits") from error
 
 
 def _typed(raw: Mapping[str, Any], name: str, kind: type[T]) -> T | None:

@@ -37,6 +37,7 @@ class Params:
 
     values: dict[str, str]
     attributes: dict[str, str] = field(default_factory=dict)  # attribute[code]=value
+    blank: frozenset[str] = frozenset()  # given, but empty: dropped from values
 
     def get(self, name: str) -> str | None:
         return self.values.get(name)
@@ -66,14 +67,16 @@ async def read_params(request: Request, max_bytes: int) -> Params:
             request.headers.get("content-type", ""), await _body(request, max_bytes)
         )
     values: dict[str, str] = {}
+    blank: set[str] = set()
     for name, value in pairs:
         if not value.strip():
+            blank.add(name)
             continue
         if name.startswith("attribute[") and name.endswith("]"):
             attributes[name[len("attribute[") : -1]] = value.strip()
         else:
             values[name] = value.strip()
-    return Params(values, attributes)
+    return Params(values, attributes, frozenset(blank - values.keys()))
 
 
 async def _body(request: Request, limit: int) -> bytes:

@@ -8,7 +8,7 @@ caller may read it (see ``Caller.sees_personal_data``). Reporters are never show
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -107,7 +107,14 @@ class RequestQuery:
     statuses: frozenset[LifecycleStatus] = frozenset()
 
     @classmethod
-    def parse(cls, values: Mapping[str, str], now: datetime) -> RequestQuery:
+    def parse(
+        cls, values: Mapping[str, str], now: datetime, blank: Collection[str] = ()
+    ) -> RequestQuery:
+        """The query's filters; a date given empty is refused, not taken as absent (the
+        span would silently be the default one)."""
+        for name in ("start_date", "end_date"):
+            if name in blank:
+                raise bad_request(f"{name} is empty: give a W3C date-time, or leave it out")
         ids = _listed(values.get("service_request_id"))
         if len(ids) > MAX_RESULTS:
             raise bad_request(f"at most {MAX_RESULTS} service_request_id values")

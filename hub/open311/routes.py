@@ -38,7 +38,8 @@ REPORT = ("events:report",)
 SUBMIT = "Open311.POST requests"  # how the audit trail names a submission
 ADDRESS = "Open311.ServiceRequest.address"  # and an unmasked address
 
-ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]  # wrong ones get Open311's 405
+# Wrong ones get Open311's 405; OPTIONS says which are served, and only those.
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 Handler = Callable[[Request, Params], Awaitable[Response]]
 
@@ -72,13 +73,14 @@ class Open311:
     ) -> Callable[[Request], Awaitable[Response]]:
         """Method and format checks, parameters, and every refusal in Open311's shape."""
         permitted = {*allowed, "HEAD"} if "GET" in allowed else set(allowed)
+        allow = ", ".join([*allowed, *(["HEAD"] if "GET" in allowed else []), "OPTIONS"])
 
         async def endpoint(request: Request) -> Response:
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
             try:
                 if request.method not in permitted:
-                    raise Open311Error(
-                        405, f"use {' or '.join(allowed)} here", {"Allow": ", ".join(allowed)}
-                    )
+                    raise Open311Error(405, f"use {' or '.join(allowed)} here", {"Allow": allow})
                 if request.path_params["format"] != "json":
                     raise Open311Error(406, "this endpoint serves JSON only: use the .json suffix")
                 params = await read_params(request, self.security.settings.max_body_bytes)
@@ -115,7 +117,7 @@ class Open311:
         if request.method == "POST":
             return await self.submit(request, params)
         caller = await self._caller(request, params, READ)
-        query = RequestQuery.parse(params.values, datetime.now(UTC))
+        query = RequestQuery.parse(params.values, datetime.now(UTC), params.blank)
         return await self._answer(caller, await self._find(caller, query))
 
     async def one_request(self, request: Request, params: Params) -> Response:

@@ -273,13 +273,71 @@ async def test_a_mutation_over_an_sse_get_is_refused_in_the_stream(
     assert complete == ("complete", None)
 
 
-async def test_an_ambiguous_operation_over_sse_is_typed_not_internal(
+@pytest.mark.parametrize(
+    ("request_body", "code"),
+    [
+        ({"query": "query A { __typename }", "operationName": "B"}, "OPERATION_RESOLUTION_FAILURE"),
+        (
+            {"query": "query A { a: __typename } query B { b: __typename }"},
+            "OPERATION_RESOLUTION_FAILURE",
+        ),
+        ({"query": "{ __typename "}, "GRAPHQL_PARSE_FAILED"),
+        ({"query": "{ noSuchField }"}, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": "{" * 3000 + "}" * 3000}, "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+async def test_a_document_that_cannot_run_over_sse_is_a_typed_400_before_any_stream(
+    client: httpx.AsyncClient, request_body: dict[str, str], code: str
+) -> None:
+    response = await client.post("/graphql", json=request_body, headers=wants("text/event-stream"))
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/graphql-response+json")
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+
+
+async def test_what_fails_inside_a_stream_is_a_next_event_then_complete(
     client: httpx.AsyncClient,
 ) -> None:
-    request = {"query": "query A { __typename }", "operationName": "B"}
+    """A document that runs but fails is no HTTP error: the stream says why and ends."""
+    request = {"query": "{ gridAt(lat: 200, lon: 0) { grid { code } } }"}
     response = await client.post("/graphql", json=request, headers=wants("text/event-stream"))
-    (_, payload), _ = parse_events(response.text)
-    assert payload["errors"][0]["extensions"]["code"] == "OPERATION_RESOLUTION_FAILURE"
+    assert response.status_code == 200
+    (kind, payload), (last, _) = parse_events(response.text)
+    assert (kind, last) == ("next", "complete")
+    assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "{ __typename }", "variables": {"x": 1' + b"0" * 5000 + b"}}",
+        b'{"query": "{ __typename }", "variables": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+        b"[" * 100_000,
+    ],
+    ids=["a 5001-digit number", "nested 5000 deep", "an unclosed nesting"],
+)
+@pytest.mark.parametrize("accept", ["application/json", "text/event-stream"])
+async def test_json_no_parser_can_hold_is_a_typed_400(
+    client: httpx.AsyncClient, body: bytes, accept: str
+) -> None:
+    response = await client.post(
+        "/graphql", content=body, headers={"content-type": "application/json", **wants(accept)}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_get_with_a_number_too_long_in_its_variables_is_a_typed_400(
+    client: httpx.AsyncClient,
+) -> None:
+    variables = '{"x": 1' + "0" * 5000 + "}"
+    response = await client.get(
+        "/graphql", params={"query": "{ __typename }", "variables": variables}
+    )
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "4,300 digits" in error["message"]
 
 
 async def test_a_subscription_streams_over_an_sse_get(
@@ -299,3 +357,15 @@ async def test_a_subscription_streams_over_an_sse_get(
             if received.endswith("\n\n"):
                 break
     assert parse_events(received) == [("next", {"data": {"registryRevision": 1}})]
+
+
+@pytest.mark.parametrize("accept", ["application/graphql-response+json", "text/event-stream"])
+async def test_an_integer_literal_no_number_can_hold_is_a_validation_failure(
+    client: httpx.AsyncClient, accept: str
+) -> None:
+    query = "{ events(first: 1" + "0" * 5000 + ") { totalCount } }"
+    response = await client.post("/graphql", json={"query": query}, headers=wants(accept))
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert len(error["message"]) < 200  # the literal is not echoed back

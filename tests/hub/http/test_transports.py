@@ -60,12 +60,24 @@ async def test_sse_streams_a_query_as_next_then_complete(client: httpx.AsyncClie
 
 async def test_sse_reports_errors_in_the_stream(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/graphql", json={"query": "{ nope }"}, headers={"accept": "text/event-stream"}
+        "/graphql",
+        json={"query": '{ grid(code: "33") { code } }'},
+        headers={"accept": "text/event-stream"},
     )
     (kind, payload), complete = parse_events(response.text)
     assert kind == "next"
-    assert payload["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert complete == ("complete", None)
+
+
+async def test_sse_refuses_a_document_that_does_not_validate_before_streaming(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/graphql", json={"query": "{ nope }"}, headers={"accept": "text/event-stream"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_sse_rejects_a_body_without_a_query(client: httpx.AsyncClient) -> None:

@@ -75,8 +75,22 @@ async def test_unknown_services_and_resources_are_404(open311: httpx.AsyncClient
 async def test_a_wrong_method_is_405(open311: httpx.AsyncClient) -> None:
     response = await open311.post("/services.json")
     assert "use GET" in refusal(response, 405)
-    assert response.headers["allow"] == "GET"
-    assert (await open311.delete("/requests.json")).headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert (await open311.delete("/requests.json")).headers["allow"] == "GET, POST, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("path", ["/services.json", "/requests.json", "/requests/x.json"])
+async def test_options_advertises_only_the_methods_served(
+    open311: httpx.AsyncClient, keys: dict[str, str], path: str
+) -> None:
+    answer = await open311.options(path)
+    assert answer.status_code == 204
+    advertised = [m.strip() for m in answer.headers["allow"].split(",")]
+    for method in set(advertised) - {"OPTIONS"}:
+        tried = await open311.request(method, path, params={"api_key": keys["command"]})
+        assert tried.status_code != 405, method
+    for method in {"PUT", "PATCH", "DELETE", "POST", "GET"} - set(advertised):
+        assert (await open311.request(method, path)).status_code == 405, method
 
 
 @pytest.mark.parametrize("path", ["/services.xml", "/services/city.litter.xml", "/requests.xml"])
@@ -325,6 +339,8 @@ async def test_malformed_bodies_are_refused(
     ("params", "expected"),
     [
         ({"start_date": "yesterday"}, "start_date must be a W3C date-time"),
+        ({"start_date": ""}, "start_date is empty"),
+        ({"end_date": " "}, "end_date is empty"),
         ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "end_date lies before"),
         ({"status": "pending"}, "status must be open or closed"),
         ({"service_request_id": ",".join(["x"] * 1001)}, "at most 1000"),
