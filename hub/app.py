@@ -13,12 +13,14 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute, request_response
 
 from hub.config import Settings, load_settings
 from hub.http.console import Console
+from hub.http.failures import OutageGuard, server_errors
 from hub.http.gate import Gate
 from hub.http.graphiql import GraphiQL
 from hub.http.graphql import GraphQLEndpoint
 from hub.http.middleware import RequestLog
 from hub.http.probes import METRICS, metrics_endpoint, probes
 from hub.http.reports import STATS, reports_endpoint
+from hub.open311 import PREFIX as OPEN311
 from hub.open311 import open311_mount
 from hub.services import Services
 from schema import build_schema
@@ -56,7 +58,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes += GraphiQL().routes()  # the GraphiQL page's files: nothing from a CDN
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestLog, metrics=services.metrics)],
+        middleware=[
+            Middleware(RequestLog, metrics=services.metrics),
+            Middleware(OutageGuard, open311_prefix=OPEN311),
+        ],
+        exception_handlers={
+            Exception: server_errors(OPEN311)
+        },  # typed, 503 when the database is away
         lifespan=_lifespan(services),
     )
     app.state.services = services

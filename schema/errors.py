@@ -15,7 +15,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 from ulid import ULID
 
-from hub.core.errors import ErrorCode, HubError
+from hub.core.errors import ErrorCode, HubError, ServiceUnavailableError
+from hub.db.outage import is_outage
 
 log = logging.getLogger("hub.graphql")
 
@@ -40,7 +41,22 @@ def classify(error: GraphQLError, operation: str | None) -> GraphQLError:
         return _unrunnable(error, original)
     if _literal_out_of_reach(error, original):
         return _literal_refused(error)
+    if is_outage(original):
+        return _unavailable(error, original, operation)
     return _mask(error, original, operation)
+
+
+def _unavailable(
+    error: GraphQLError, original: BaseException, operation: str | None
+) -> GraphQLError:
+    """The database is away: temporary, typed, and nothing was accepted."""
+    log.warning(
+        "the database is unavailable", extra={"operation": operation, "error": repr(original)}
+    )
+    refused = ServiceUnavailableError()
+    return GraphQLError(
+        str(refused), nodes=error.nodes, path=error.path, extensions=refused.extensions
+    )
 
 
 # Validation asks each scalar to read the literals in the document; a literal no Python

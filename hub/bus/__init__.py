@@ -20,6 +20,7 @@ from hub.bus.message import Message, Record
 from hub.bus.outbox import OutboxRelay, enqueue
 from hub.bus.runtime import PoisonMessageError, Subscriber, Worker, each
 from hub.bus.settings import BackendKind, BusSettings, KafkaSettings, Role
+from hub.bus.supervisor import Job, Supervisor
 from hub.bus.topics import Topics
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
     "DeadLetter",
     "EmbeddedBackend",
     "GroupConsumer",
+    "Job",
     "KafkaBackend",
     "KafkaSettings",
     "MalformedEventError",
@@ -53,6 +55,7 @@ __all__ = [
     "Record",
     "Role",
     "Subscriber",
+    "Supervisor",
     "Tail",
     "Topics",
     "Worker",

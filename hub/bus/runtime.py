@@ -122,6 +122,7 @@ class Worker:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.metrics = metrics
+        self.trouble: str | None = None  # why it is restarting its consumer, while it is
 
     async def run(self) -> None:
         attempt = 0
@@ -131,19 +132,23 @@ class Worker:
             )
             try:
                 await consumer.start()
-                attempt = 0
+                attempt, self.trouble = 0, None
                 await self._consume(consumer)
             except BusUnavailableError as error:
-                log.warning(
-                    "bus unavailable", extra={"group": self.subscriber.group, "error": str(error)}
-                )
-            except Exception:
-                log.exception("consumer failed; restarting", extra={"group": self.subscriber.group})
+                self._troubled("bus unavailable", str(error), logging.WARNING)
+            except Exception as error:
+                self._troubled("consumer failed; restarting", repr(error), logging.ERROR)
             finally:
                 with contextlib.suppress(Exception):
                     await consumer.stop()
             attempt += 1
             await asyncio.sleep(backoff(attempt))
+
+    def _troubled(self, message: str, why: str, level: int) -> None:
+        """Logged when the trouble starts or changes, not on every retry of it."""
+        if why != self.trouble:
+            log.log(level, message, extra={"group": self.subscriber.group, "error": why})
+        self.trouble = why
 
     async def _consume(self, consumer: GroupConsumer) -> None:
         while True:

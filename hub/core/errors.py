@@ -46,6 +46,7 @@ __all__ = [
     "PurposeRequiredError",
     "RateLimitedError",
     "ReportRejectedError",
+    "ServiceUnavailableError",
     "SubscriptionOverflowError",
     "UnauthenticatedError",
 ]
@@ -72,6 +73,7 @@ class ErrorCode(StrEnum):
     SUBSCRIPTION_OVERFLOW = "SUBSCRIPTION_OVERFLOW"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     NOT_FOUND = "NOT_FOUND"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # the hub's own database, for a moment
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
     UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"
@@ -181,6 +183,19 @@ class RateLimitedError(HubError):
         seconds = max(1, math.ceil(retry_after))
         super().__init__(f"rate limit reached; retry after {seconds} s", retryAfter=seconds)
         self.retry_after = seconds
+
+
+class ServiceUnavailableError(HubError):
+    """The hub cannot answer for a moment (its database is away): come back shortly.
+    Nothing the client sent was accepted, so sending it again is safe."""
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    RETRY_AFTER = 5
+
+    def __init__(
+        self, message: str = "the hub's database is unavailable; try again shortly"
+    ) -> None:
+        super().__init__(message, retryAfter=self.RETRY_AFTER)
 
 
 class CostLimitExceededError(HubError):

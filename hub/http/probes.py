@@ -41,8 +41,9 @@ def probes(services: Services) -> dict[str, Endpoint]:
             "status": "ready" if ready else "not ready",
             "checks": checks,
             "registryRevision": services.registry.revision,
-            # Not a check: reports are taken into the outbox while the bus is away.
-            "bus": "retrying" if services.bus.relay.failing else "ok",
+            # Not a check: reports are taken into the outbox while the bus is away or
+            # a part of it restarts; it says which part, as it is now.
+            "bus": services.bus.condition(),
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 

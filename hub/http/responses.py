@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from hub.core.errors import ErrorCode, HubError, RateLimitedError
+from hub.core.errors import ErrorCode, HubError
 from hub.http.media import JSON
 
 ALLOWED_METHODS = "GET, POST"
@@ -29,6 +29,7 @@ _STATUS = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_SERVER_ERROR: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
 
@@ -41,10 +42,10 @@ def status_for(code: str) -> int:
 
 
 def headers_for(status: int, extensions: Mapping[str, Any]) -> dict[str, str]:
-    """What the status obliges: how to authenticate (401), when to come back (429)."""
+    """What the status obliges: how to authenticate (401), when to come back (429, 503)."""
     if status == 401:
         return {"WWW-Authenticate": AUTHENTICATE}
-    if status == 429 and "retryAfter" in extensions:
+    if status in {429, 503} and "retryAfter" in extensions:
         return {"Retry-After": str(extensions["retryAfter"])}
     return {}
 
@@ -64,8 +65,7 @@ class RequestError(Exception):
     def from_hub_error(cls, error: HubError) -> RequestError:
         refusal = cls(ErrorCode(error.extensions["code"]), str(error))
         refusal.extensions = dict(error.extensions)
-        if isinstance(error, RateLimitedError):
-            refusal.headers["Retry-After"] = str(error.retry_after)
+        refusal.headers.update(headers_for(refusal.status, refusal.extensions))
         return refusal
 
 

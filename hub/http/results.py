@@ -23,7 +23,9 @@ from hub.http.responses import headers_for, json_response, status_for
 
 # What application/json answers with other than 200: the hub's behaviour before it spoke
 # application/graphql-response+json, which clients may rely on.
-_LEGACY_STATUS_CODES = frozenset({ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED})
+_LEGACY_STATUS_CODES = frozenset(
+    {ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED, ErrorCode.SERVICE_UNAVAILABLE}
+)
 
 
 def result_response(result: ExecutionResult, media_type: str) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,9 +38,48 @@ class ConsoleFormatter(logging.Formatter):
         return line
 
 
+class Repeats(logging.Filter):
+    """Lets a kind of line through once per ``window`` seconds: a client library that
+    logs every retry (aiokafka, while a broker is away: thousands of lines a minute)
+    says each new kind of trouble once, and then how many more there were.
+
+    A kind is the logger, the level and the message's template (before its arguments
+    are put in). The next line of a kind after its window carries ``repeated``: how
+    many of it were held back meanwhile.
+    """
+
+    def __init__(
+        self,
+        loggers: tuple[str, ...],
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.loggers = loggers  # these and their children; any other line passes
+        self.window = window
+        self.clock = clock
+        self._last: dict[tuple[str, int, str], float] = {}
+        self._held: dict[tuple[str, int, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.loggers):
+            return True
+        kind = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        if now - self._last.get(kind, -self.window) < self.window:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return False
+        self._last[kind] = now
+        if held := self._held.pop(kind, 0):
+            record.repeated = held
+        return True
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
+    # aiokafka logs each failed attempt while a broker is away: once per kind a minute.
+    handler.addFilter(Repeats(("aiokafka",)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

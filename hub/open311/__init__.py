@@ -5,6 +5,6 @@ a grid event reported with channel ``OPEN311`` through the same intake as
 ``reportEvent``, so its id is the grid event's id. See ``hub.open311.routes``.
 """
 
-from hub.open311.routes import open311_mount
+from hub.open311.routes import PREFIX, open311_mount
 
-__all__ = ["open311_mount"]
+__all__ = ["PREFIX", "open311_mount"]

@@ -19,9 +19,11 @@ from hub.bus import (
     BusSettings,
     BusUnavailableError,
     EmbeddedBackend,
+    Job,
     OutboxRelay,
     Role,
     Subscriber,
+    Supervisor,
     Topics,
     Worker,
     each,
@@ -120,6 +122,8 @@ class EventBus:
         )
         self.roles: set[Role] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self.supervisor = Supervisor()
+        self._workers: list[Worker] = []
         self._alongside: list[tuple[Role, Callable[[], Coroutine[Any, Any, None]]]] = []
 
     def alongside(self, role: Role, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -167,21 +171,34 @@ class EventBus:
 
     async def _run(self) -> None:
         await self._ensure_topics()
-        jobs: list[Coroutine[Any, Any, None]] = []
+        jobs: list[tuple[str, Job]] = []
         if Role.RELAY in self.roles:
-            jobs.append(self.relay.run())
+            jobs.append(("outbox relay", self.relay.run))
         if Role.LIVE in self.roles:
-            jobs.append(self.live.run())
+            jobs.append(("live stream", self.live.run))
         if Role.FEEDS in self.roles:
-            jobs.append(self.feeds.run())
+            jobs.append(("feeds", self.feeds.run))
         if Role.TIMERS in self.roles:
-            jobs.append(self.timers.run())
+            jobs.append(("timers", self.timers.run))
         if Role.ROUTER in self.roles:
-            jobs.append(self.rules.watch(self.settings.rules_reload_seconds))
-        jobs += [job() for role, job in self._alongside if role in self.roles]
-        jobs += [self._worker(s).run() for s in self.subscribers(self.roles)]
-        for job in jobs:
-            self._spawn(job)
+            jobs.append(("rules", lambda: self.rules.watch(self.settings.rules_reload_seconds)))
+        jobs += [(role.value, job) for role, job in self._alongside if role in self.roles]
+        for subscriber in self.subscribers(self.roles):
+            worker = self._worker(subscriber)
+            self._workers.append(worker)
+            jobs.append((subscriber.group, worker.run))
+        for name, job in jobs:
+            self.supervisor.start(name, job)
+
+    def condition(self) -> str:
+        """ok; retrying (the broker is away: reports wait in the outbox); or degraded,
+        naming what is down and restarting."""
+        down = sorted(
+            {*self.supervisor.down, *(w.subscriber.group for w in self._workers if w.trouble)}
+        )
+        if down:
+            return f"degraded: {', '.join(down)}"
+        return "retrying" if self.relay.failing else "ok"
 
     def _worker(self, subscriber: Subscriber) -> Worker:
         return Worker(
@@ -217,4 +234,6 @@ class EventBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.supervisor.stop()
+        self._workers.clear()
         await self.backend.stop()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.observability.logs import ConsoleFormatter, JsonFormatter, configure_logging
+from hub.observability.logs import ConsoleFormatter, JsonFormatter, Repeats, configure_logging
 
 
 @pytest.fixture
@@ -48,3 +48,24 @@ def test_upstream_requests_are_logged_only_at_debug() -> None:
     assert logging.getLogger("hub.dispatch").isEnabledFor(logging.INFO)
     configure_logging("DEBUG", "console")
     assert logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+def test_a_client_library_repeating_itself_is_said_once_per_window_then_counted() -> None:
+    now = [0.0]
+    repeats = Repeats(("aiokafka",), window=60, clock=lambda: now[0])
+
+    def line(name: str, message: str, *args: object) -> logging.LogRecord:
+        return logging.makeLogRecord(
+            {"name": name, "levelno": logging.ERROR, "msg": message, "args": args}
+        )
+
+    fetch = "Failed fetch offsets from %s: %s"
+    assert repeats.filter(line("aiokafka.consumer.fetcher", fetch, 1, "NotLeader"))
+    passed = [repeats.filter(line("aiokafka.consumer.fetcher", fetch, n, "x")) for n in range(500)]
+    assert not any(passed)
+    assert repeats.filter(line("aiokafka.conn", "Unable to connect to %s", "broker"))  # new kind
+    assert repeats.filter(line("hub.bus.runtime", fetch, 1, "x"))  # not a client library's
+    now[0] = 61
+    again = line("aiokafka.consumer.fetcher", fetch, 2, "y")
+    assert repeats.filter(again)
+    assert again.repeated == 500  # type: ignore[attr-defined]

@@ -1,0 +1,63 @@
+"""Background jobs that come back: each is restarted with backoff when it dies, and what
+is down (and why) can be asked at any moment, so readiness tells the truth.
+
+A job is a factory of coroutines, so a restart runs a fresh one. A death is logged once
+with its traceback; its restarts are counted in the log line of the next death only if
+the error changes. A job counts as up again once a restart has run for ``settled``
+seconds without dying: a job that dies at once, again and again, stays down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from hub.bus.runtime import backoff
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Coroutine[Any, Any, None]]
+
+
+class Supervisor:
+    def __init__(self, settled: float = 2.0) -> None:
+        self.settled = settled
+        self.down: dict[str, str] = {}  # job name -> why it last died
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, name: str, job: Job) -> None:
+        self._tasks.append(asyncio.create_task(self._keep(name, job), name=name))
+
+    async def _keep(self, name: str, job: Job) -> None:
+        failures = 0
+        while True:
+            up = asyncio.get_running_loop().call_later(self.settled, self.down.pop, name, None)
+            try:
+                await job()
+                return  # ended on purpose: nothing to restart
+            except Exception as error:
+                up.cancel()
+                failures += 1
+                self._died(name, error, failures)
+            finally:
+                up.cancel()
+            await asyncio.sleep(backoff(failures))
+
+    def _died(self, name: str, error: Exception, failures: int) -> None:
+        why = f"{type(error).__name__}: {error}"
+        if self.down.get(name) != why:  # once per cause, not once per retry
+            log.error(
+                "a bus task died; restarting it",
+                exc_info=error,
+                extra={"task": name, "failures": failures},
+            )
+        self.down[name] = why
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.down.clear()

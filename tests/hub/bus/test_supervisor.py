@@ -1,0 +1,66 @@
+"""A background job that dies comes back, and while it is down, the supervisor says so."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from hub.bus import Supervisor
+
+
+async def test_a_job_that_dies_is_restarted_and_down_until_it_settles(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runs: list[int] = []
+    running = asyncio.Event()
+
+    async def flaky() -> None:
+        runs.append(len(runs))
+        if len(runs) <= 2:
+            raise ConnectionRefusedError("the database is away")
+        running.set()
+        await asyncio.Event().wait()  # then runs until cancelled
+
+    supervisor = Supervisor(settled=0.3)
+    with caplog.at_level(logging.ERROR, logger="hub.bus.supervisor"):
+        supervisor.start("outbox relay", flaky)
+        await asyncio.sleep(0.05)
+        assert "outbox relay" in supervisor.down
+        assert "ConnectionRefusedError" in supervisor.down["outbox relay"]
+        await asyncio.wait_for(running.wait(), 5)
+        assert "outbox relay" in supervisor.down  # not yet settled
+        await asyncio.sleep(0.5)
+        assert supervisor.down == {}
+    assert len(runs) == 3
+    deaths = [r for r in caplog.records if r.getMessage().startswith("a bus task died")]
+    assert len(deaths) == 1  # the same cause twice is one line
+    await supervisor.stop()
+
+
+async def test_a_job_that_keeps_dying_stays_down_and_stop_ends_it() -> None:
+    async def broken() -> None:
+        raise RuntimeError("bug")
+
+    supervisor = Supervisor(settled=0.05)
+    supervisor.start("timers", broken)
+    for _ in range(10):
+        await asyncio.sleep(0.1)
+        assert "timers" in supervisor.down
+    await asyncio.wait_for(supervisor.stop(), 2)
+    assert supervisor.down == {}
+
+
+async def test_a_job_that_ends_on_its_own_is_not_restarted() -> None:
+    runs: list[int] = []
+
+    async def once() -> None:
+        runs.append(1)
+
+    supervisor = Supervisor(settled=0.05)
+    supervisor.start("rules", once)
+    await asyncio.sleep(0.3)
+    assert runs == [1]
+    assert supervisor.down == {}
+    await supervisor.stop()
