@@ -1,9 +1,9 @@
 """Background jobs that come back: each is restarted with backoff when it dies, and what
 is down (and why) can be asked at any moment, so readiness tells the truth.
 
-A job is a factory of coroutines, so a restart runs a fresh one. A death is logged once
-with its traceback; its restarts are counted in the log line of the next death only if
-the error changes. A job counts as up again once a restart has run for ``settled``
+A job is a factory of coroutines, so a restart runs a fresh one. A death is logged with
+its traceback and the count of failures so far, once per cause: the same error again
+and again is one line. A job counts as up again once a restart has run for ``settled``
 seconds without dying: a job that dies at once, again and again, stays down.
 """
 
@@ -38,11 +38,10 @@ class Supervisor:
                 await job()
                 return  # ended on purpose: nothing to restart
             except Exception as error:
-                up.cancel()
                 failures += 1
                 self._died(name, error, failures)
             finally:
-                up.cancel()
+                up.cancel()  # died (or cancelled) before it settled: still down
             await asyncio.sleep(backoff(failures))
 
     def _died(self, name: str, error: Exception, failures: int) -> None:

@@ -1,9 +1,10 @@
-"""The last answer to an error nothing else caught: typed JSON, never plain text.
+"""The last answers to errors nothing else caught: typed JSON, never plain text.
 
 A database that is away (``hub.db.outage``) is 503 with ``Retry-After`` and the code
-SERVICE_UNAVAILABLE: nothing was accepted, and the same request may be sent again. Any
-other escape is a bug: 500 with INTERNAL_SERVER_ERROR and a correlation id that the
-log's traceback carries too. Open311 paths answer in Open311's own error shape.
+SERVICE_UNAVAILABLE (``OutageGuard``): nothing was accepted, and the same request may
+be sent again. Any other escape is a bug (``server_errors``): 500 with
+INTERNAL_SERVER_ERROR and a correlation id that the log's traceback carries too. Open311
+paths answer in Open311's own error shape.
 """
 
 from __future__ import annotations
@@ -66,8 +67,6 @@ def server_errors(open311_prefix: str) -> Handler:
 
     async def server_error(request: Request, error: Exception) -> Response:
         open311 = request.url.path.startswith(open311_prefix)
-        if is_outage(error):  # one OutageGuard did not see (raised by a middleware)
-            return _unavailable(open311, request)
         correlation_id = str(ULID())
         log.error("unhandled error", exc_info=error, extra={"correlationId": correlation_id})
         extensions = {

@@ -11,7 +11,6 @@ and the stream still ends with ``complete``: never a connection cut mid-body.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Iterable
 
 from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, validate
@@ -25,6 +24,7 @@ from hub.http.media import EVENT_STREAM, GRAPHQL_RESPONSE_JSON
 from hub.http.params import GraphQLParams
 from hub.http.responses import encode_json
 from hub.http.results import result_body, result_response
+from hub.security.documents import document_hash
 from schema import HubContext, HubSchema, classify
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy buffering
@@ -67,30 +67,46 @@ def _next(body: object) -> bytes:
     return b"event: next\ndata: " + encode_json(body) + b"\n\n"
 
 
-@functools.lru_cache(maxsize=256)
+# Documents found runnable, by hash: a client's streams repeat one document, and a
+# hostile one's failures are not kept (their errors would hold their whole text).
+_RUNNABLE: set[tuple[str, str | None]] = set()
+MAX_RUNNABLE = 1024
+
+
 def _unrunnable(
     schema: GraphQLSchema, query: str, operation_name: str | None
-) -> tuple[GraphQLError, ...]:
+) -> list[GraphQLError]:
     """Why the document cannot run at all, before a stream is promised: it does not
-    parse, does not validate, or does not hold the operation asked for."""
+    parse (graphql-core also refuses nesting too deep to parse), does not validate, or
+    does not hold the operation asked for."""
+    known = (document_hash(query), operation_name)
+    if known in _RUNNABLE:
+        return []
+    errors = _why_not(schema, query, operation_name)
+    if not errors:
+        if len(_RUNNABLE) >= MAX_RUNNABLE:
+            _RUNNABLE.clear()
+        _RUNNABLE.add(known)
+    return errors
+
+
+def _why_not(schema: GraphQLSchema, query: str, operation_name: str | None) -> list[GraphQLError]:
     try:
         document = parse(query)
     except GraphQLError as error:
-        return (error,)
-    except RecursionError:
-        return (_unresolved(ErrorCode.GRAPHQL_PARSE_FAILED, "the document is nested too deeply"),)
+        return [error]
     errors = validate(schema, document)
     if errors:
-        return tuple(errors)
+        return errors
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     names = {d.name.value for d in operations if d.name}
     if operation_name is not None and operation_name not in names:
         message = f'Unknown operation named "{operation_name}".'
-        return (_unresolved(ErrorCode.OPERATION_RESOLUTION_FAILURE, message),)
+        return [_unresolved(ErrorCode.OPERATION_RESOLUTION_FAILURE, message)]
     if operation_name is None and len(operations) > 1:
         message = "Must provide operation name if query contains multiple operations."
-        return (_unresolved(ErrorCode.OPERATION_RESOLUTION_FAILURE, message),)
-    return ()
+        return [_unresolved(ErrorCode.OPERATION_RESOLUTION_FAILURE, message)]
+    return []
 
 
 def _unresolved(code: ErrorCode, message: str) -> GraphQLError:

@@ -23,12 +23,11 @@ const BREAKER = { CLOSED: "闭合", OPEN: "断开", HALF_OPEN: "半开" };
 const TZ = "Asia/Shanghai";
 
 const state = {
-  key: null, viewer: null, regions: new Map(), loaded: new Set(), names: new Map(),
+  key: null, viewer: null, regions: new Map(), loaded: new Set(),
   within: null, level: "COMMUNITY", measure: "open", counts: new Map(), events: new Map(),
   categories: new Map(), departments: new Map(), layer: [], drawer: null, chart: null,
   charts: {}, refresh: null, more: false,
 };
-window.hubConsole = state; // for the end-to-end tests and the curious
 
 const $ = (selector) => document.querySelector(selector);
 function el(tag, text, className) {
@@ -131,12 +130,15 @@ async function loadLevel(level, within = null) {
   const tag = `${level}:${within || ""}`;
   if (state.loaded.has(tag)) return;
   const regions = await paged("Regions", { level, within }, (d) => d.grids);
-  for (const region of regions) {
-    region.geometry = typeof region.geometry === "string" ? JSON.parse(region.geometry) : region.geometry;
-    state.regions.set(region.code, region);
-    state.names.set(region.code, region.name);
-  }
+  for (const region of regions) state.regions.set(region.code, region);
   state.loaded.add(tag);
+}
+
+const nameOf = (code) => (state.regions.has(code) ? state.regions.get(code).name : code);
+
+// Where the figures and counts start: the user's own grids, or the whole district.
+function topScopes() {
+  return state.viewer.grids || [[...state.regions.values()].find((r) => r.level === "DISTRICT").code];
 }
 
 function shown() {
@@ -145,10 +147,9 @@ function shown() {
 }
 
 function countFor(code) {
-  if (state.level === "MICRO_GRID") {
-    let open = 0;
-    for (const event of state.events.values()) if (event.microGrid && event.microGrid.code === code) open += 1;
-    return state.measure === "open" ? open : 0;
+  if (state.level === "MICRO_GRID") { // no statistics per micro-grid: the events on the map
+    const counted = (e) => e.microGrid && e.microGrid.code === code && (state.measure === "open" || e.overdue);
+    return [...state.events.values()].filter(counted).length;
   }
   let total = 0;
   for (const [grid, counts] of state.counts) if (grid.startsWith(code)) total += counts[state.measure];
@@ -195,7 +196,7 @@ function drawMap() {
     geo: { map: name, roam: true, scaleLimit: { min: 0.8, max: 40 }, regions: colours(regions),
       layoutCenter: ["50%", "50%"], layoutSize: "96%", aspectScale: aspect(regions),
       label: { show: regions.length <= 24, color: "#cfe3f7", fontSize: 11, // names that fit
-        formatter: (p) => state.names.get(p.name) || p.name },
+        formatter: (p) => nameOf(p.name) },
       itemStyle: { borderColor: "#3fa7ff", borderWidth: 1, areaColor: "#17324d" },
       emphasis: { itemStyle: { areaColor: "#2a5d8f" }, label: { color: "#fff" } } },
     series: [
@@ -224,7 +225,7 @@ function recolour() {
 
 function tooltip(p) {
   if (p.seriesId === "events" && p.data) return `${escapeHtml(p.data.title)}<br>${STATUSES[p.data.status] || p.data.status}`;
-  const label = escapeHtml(state.names.get(p.name) || p.name);
+  const label = escapeHtml(nameOf(p.name));
   return `${label}<br>${state.measure === "open" ? "在办" : "超期"} ${countFor(p.name)} 件`;
 }
 
@@ -255,8 +256,8 @@ function drawCrumbs() {
   if (state.within) {
     for (let n = 6; n <= state.within.length; n += 3) {
       const code = state.within.slice(0, n);
-      if (!state.names.has(code)) continue;
-      const crumb = el("button", state.names.get(code));
+      if (!state.regions.has(code)) continue;
+      const crumb = el("button", nameOf(code));
       crumb.type = "button";
       crumb.onclick = () => focus(code, childLevel(code));
       crumbs.append("›", crumb);
@@ -278,7 +279,7 @@ function childLevel(code) {
 function focusFor(level) {
   if (!state.within) return null;
   const length = { STREET: 9, COMMUNITY: 12, GRID: 15, MICRO_GRID: 18 }[level] - 3;
-  return state.within.length > length ? state.within.slice(0, length) || null : state.within;
+  return state.within.slice(0, length);
 }
 
 function firstLevel() {
@@ -288,16 +289,14 @@ function firstLevel() {
 async function focus(within, level) {
   state.within = within;
   state.level = level;
-  if (level === "MICRO_GRID") await loadLevel("MICRO_GRID", within && within.length >= 15 ? within.slice(0, 15) : within);
-  $("#scope-name").textContent = within ? state.names.get(within) || within : scopeName();
+  if (level === "MICRO_GRID") await loadLevel("MICRO_GRID", within); // at most a grid's
+  $("#scope-name").textContent = within ? nameOf(within) : scopeName();
   drawMap();
   await drawFigures();
 }
 
 function scopeName() {
-  const top = [...state.regions.values()].find((r) => r.level === "DISTRICT");
-  if (state.viewer.grids) return state.viewer.grids.map((c) => state.names.get(c) || c).join("、");
-  return top ? top.name : "";
+  return topScopes().map(nameOf).join("、");
 }
 
 async function onMapClick(p) {
@@ -320,9 +319,8 @@ async function loadEvents() {
 
 async function loadCounts() {
   const today = localDay();
-  const scopes = state.viewer.grids || [[...state.regions.values()].find((r) => r.level === "DISTRICT").code];
   const counts = new Map();
-  for (const scope of scopes) {
+  for (const scope of topScopes()) {
     const data = await gql("Counts", { scope, day: today });
     for (const row of data.stats.rows) counts.set(row.group, { open: row.open, overdue: row.overdue });
   }
@@ -335,7 +333,7 @@ function feedItem(update, title) {
   item.dataset.grid = update.gridCode;
   item.append(el("span", STEPS[update.step] || update.step, "step"),
     el("span", title || categoryName(update.category), `sev-${update.severity}`));
-  const where = state.names.get(update.gridCode) || update.gridCode;
+  const where = nameOf(update.gridCode);
   const detail = el("div", `${localTime(update.occurredAt)} · ${where}${update.department ? ` · ${departmentName(update.department)}` : ""}`, "muted");
   item.append(detail);
   item.onclick = () => openDrawer(update.eventId);
@@ -395,8 +393,7 @@ async function drawFigures() {
   if (!can("stats:read")) return;
   const today = localDay();
   const first = `${today.slice(0, 8)}01`;
-  const scopes = state.within ? [state.within] : state.viewer.grids
-    || [[...state.regions.values()].find((r) => r.level === "DISTRICT").code];
+  const scopes = state.within ? [state.within] : topScopes();
   const answers = await Promise.all(scopes.map((scope) => gql("Figures", { scope, from: first, to: today })));
   const totals = { reported: 0, closed: 0, overdue: 0 };
   const rates = [];
@@ -496,13 +493,13 @@ async function stream() {
       buffer = buffer.slice(end + 2);
       const kind = /^event: (.*)$/m.exec(message);
       const data = /^data: (.*)$/m.exec(message);
-      if (kind && kind[1] === "next" && data) await onResult(JSON.parse(data[1]));
+      if (kind && kind[1] === "next" && data) onResult(JSON.parse(data[1]));
       if (kind && kind[1] === "complete") return;
     }
   }
 }
 
-async function onResult(result) {
+function onResult(result) {
   if (result.errors) {
     console.warn("live stream error", result.errors);
     return;
@@ -634,8 +631,8 @@ async function loadLayer(department) {
   if (department) {
     const { departmentGrids } = await gql("Layer", { department });
     for (const grid of departmentGrids) {
-      const geometry = typeof grid.geometry === "string" ? JSON.parse(grid.geometry) : grid.geometry;
-      const polygons = geometry.type === "MultiPolygon" ? geometry.coordinates : [geometry.coordinates];
+      const { type, coordinates } = grid.geometry;
+      const polygons = type === "MultiPolygon" ? coordinates : [coordinates];
       for (const polygon of polygons) state.layer.push({ name: grid.name || grid.code, coords: polygon[0] });
     }
   }
