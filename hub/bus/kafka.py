@@ -266,8 +266,10 @@ class KafkaGroupConsumer:
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
 
     async def stop(self) -> None:
-        await self.consumer.stop()
-        await self.producer.stop()
+        try:
+            await self.consumer.stop()
+        finally:  # the transactional producer closes even when the consumer's stop fails
+            await self.producer.stop()
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
         records = await _fetch(self.consumer, max_records, max_wait)
