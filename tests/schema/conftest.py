@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -66,15 +67,35 @@ def error(body: dict[str, Any]) -> dict[str, Any]:
     return found["extensions"]  # type: ignore[no-any-return]
 
 
+class Statements:
+    """The SQL sent on behalf of the code run inside ``during()``.
+
+    Only what that code (and the tasks it starts) sends is kept: the bus's own tasks
+    read the same tables at the same time, and are not what a test of a request counts.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self._recording: ContextVar[bool] = ContextVar("recording", default=False)
+
+    def record(self, *args: object) -> None:
+        if self._recording.get():
+            self.seen.append(str(args[2]))
+
+    @asynccontextmanager
+    async def during(self) -> AsyncIterator[list[str]]:
+        token = self._recording.set(True)
+        try:
+            yield self.seen
+        finally:
+            self._recording.reset(token)
+
+
 @pytest.fixture
-def statements(app: Starlette) -> Iterator[list[str]]:
-    """Every SQL statement the app sends while the test runs."""
-    seen: list[str] = []
+def statements(app: Starlette) -> Iterator[Statements]:
+    """Every SQL statement the app sends while a test's request runs."""
+    log = Statements()
     engine = app.state.services.database.engine.sync_engine
-
-    def record(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", log.record)
+    yield log
+    event.remove(engine, "before_cursor_execute", log.record)

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from hub.core.paths import PUBLISHED_SDL
 from hub.demo.simulators import demo_schemes
 from tests.conftest import GraphQLClient
+from tests.schema.conftest import Statements
 from tests.support.principals import GRID_A, GRID_B, bearer
 
 GRID = "330199001001001"
@@ -56,15 +57,16 @@ async def test_one_department_or_a_typed_error(laid: Starlette, gql: GraphQLClie
 
 
 async def test_eighty_three_grids_read_the_crosswalk_without_the_database(
-    laid: Starlette, gql: GraphQLClient, statements: list[str]
+    laid: Starlette, gql: GraphQLClient, statements: Statements
 ) -> None:
-    body = await gql(
-        "{ grids(first: 100) { edges { node { ... on Grid { code crosswalk { code } } } } } }"
-    )
+    async with statements.during() as sent:
+        body = await gql(
+            "{ grids(first: 100) { edges { node { ... on Grid { code crosswalk { code } } } } } }"
+        )
     grids = body["data"]["grids"]["edges"]
     assert len(grids) == 83
     assert all(edge["node"]["crosswalk"] for edge in grids)
-    assert not [s for s in statements if "crosswalk" in s or "department_grids" in s]
+    assert not [s for s in sent if "crosswalk" in s or "department_grids" in s]
 
 
 async def test_a_grid_before_any_scheme_has_an_empty_crosswalk(gql: GraphQLClient) -> None:

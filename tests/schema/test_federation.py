@@ -5,6 +5,7 @@ from __future__ import annotations
 from hub.core.paths import PUBLISHED_SDL
 from schema import print_sdl
 from tests.conftest import GraphQLClient
+from tests.schema.conftest import Statements
 from tests.support.connectors import PUBLISH, built_in_sdl
 
 ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
@@ -30,21 +31,23 @@ async def test_service_sdl_is_the_printed_one(gql: GraphQLClient) -> None:
 
 
 async def test_registry_entities_resolve_from_memory(
-    gql: GraphQLClient, statements: list[str]
+    gql: GraphQLClient, statements: Statements
 ) -> None:
     grids = [{"__typename": "Grid", "code": f"330199001{c:03d}001"} for c in range(1, 11)]
     communities = [{"__typename": "Community", "code": f"330199001{c:03d}"} for c in range(1, 11)]
-    body = await gql(ENTITIES, r=grids + communities)
+    async with statements.during() as sent:
+        body = await gql(ENTITIES, r=grids + communities)
     entities = body["data"]["_entities"]
     assert [e["code"] for e in entities] == [r["code"] for r in grids + communities]
     assert {e["__typename"] for e in entities[:10]} == {"Grid"}
     assert all(e["leader"]["role"] == "LEADER" for e in entities[:10])
     # The registry snapshot answers: no table is read per representation, or at all.
-    assert [s for s in statements if "FROM regions" in s or "FROM grid_workers" in s] == []
+    assert sent
+    assert [s for s in sent if "FROM regions" in s or "FROM grid_workers" in s] == []
 
 
 async def test_event_entities_resolve_in_one_batched_query(
-    gql: GraphQLClient, statements: list[str]
+    gql: GraphQLClient, statements: Statements
 ) -> None:
     report = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
     place = {"lat": 30.312, "lon": 120.053}
@@ -60,11 +63,11 @@ async def test_event_entities_resolve_in_one_batched_query(
             },
         )
         ids.append(body["data"]["reportEvent"]["id"])
-    statements.clear()
     query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on GridEvent { id } } }"
-    body = await gql(query, r=[{"__typename": "GridEvent", "id": i} for i in ids])
+    async with statements.during() as sent:
+        body = await gql(query, r=[{"__typename": "GridEvent", "id": i} for i in ids])
     assert [e["id"] for e in body["data"]["_entities"]] == ids
-    event_reads = [s for s in statements if "FROM grid_events" in s]
+    event_reads = [s for s in sent if "FROM grid_events" in s]
     assert len(event_reads) == 1, event_reads
 
 
