@@ -87,6 +87,8 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
             ),
         ]
         await services.bus.start()
+        audit = services.security.audit
+        audit.start(services.settings.security.audit_checkpoint_seconds)
         try:
             yield
         finally:
@@ -94,6 +96,7 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            await audit.aclose()
             await services.aclose()
 
     return lifespan

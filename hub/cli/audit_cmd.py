@@ -12,23 +12,55 @@ import typer
 from hub.cli.common import fail, run, security, state
 from hub.config import Settings
 from hub.db.types import utcnow
-from hub.security.audit import AuditFilter, Report, export, new_signing_key, verify
+from hub.security.audit import (
+    Anchor,
+    AnchorError,
+    AuditFilter,
+    Report,
+    export,
+    new_signing_key,
+    read_anchor,
+    verify,
+)
 
 app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
 
 @app.command("verify")
-def verify_command(context: typer.Context) -> None:
+def verify_command(
+    context: typer.Context,
+    anchor: Annotated[
+        Path | None,
+        typer.Option(help="The signed head kept outside the database; default: the setting."),
+    ] = None,
+) -> None:
     """Recompute the whole chain; exit 1 naming the first bad entry, if any."""
-    report = run(_verify(state(context).settings()))
+    settings = state(context).settings()
+    signed_head = _anchor(anchor or settings.security.audit_anchor, given=anchor is not None)
+    report = run(_verify(settings, signed_head))
     if not report.ok:
         raise fail(f"audit chain broken at {report.first_bad} ({report.entries} good before it)")
-    typer.echo(f"audit chain intact: {report.entries} entries, {report.checkpoints} checkpoints")
+    reach = f", anchored at {signed_head.seq}" if signed_head else ""
+    typer.echo(
+        f"audit chain intact: {report.entries} entries, {report.checkpoints} checkpoints{reach}"
+    )
 
 
-async def _verify(settings: Settings) -> Report:
+def _anchor(path: Path | None, *, given: bool) -> Anchor | None:
+    """The anchor file's head; a configured file not written yet (no checkpoint) is no anchor."""
+    if path is None or (not given and not path.exists()):
+        if path is not None:
+            typer.echo(f"no audit anchor at {path} yet: checking without one", err=True)
+        return None
+    try:
+        return read_anchor(path)
+    except AnchorError as error:
+        raise fail(str(error), code=2) from error
+
+
+async def _verify(settings: Settings, anchor: Anchor | None) -> Report:
     async with security(settings) as services:
-        return await verify(services.database, services.audit.signer.verifier)
+        return await verify(services.database, services.audit.signer.verifier, anchor)
 
 
 @app.command("export")
@@ -56,11 +88,12 @@ async def _export(settings: Settings, where: AuditFilter, output: Path | None) -
 def checkpoint(context: typer.Context) -> None:
     """Sign the chain's head now (cron it to bound what an undetected truncation could drop)."""
 
-    async def go() -> int:
+    async def go() -> Anchor | None:
         async with security(state(context).settings()) as services:
             return await services.audit.checkpoint()
 
-    typer.echo(f"checkpoint at entry {run(go())}")
+    signed = run(go())
+    typer.echo(f"checkpoint at entry {signed.seq}" if signed else "the chain is empty")
 
 
 @app.command()

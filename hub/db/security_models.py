@@ -57,6 +57,9 @@ class AuditEntryRow(Base):
     purpose: Mapped[str] = mapped_column(String(500))
     prev_hash: Mapped[str] = mapped_column(HASH)
     hash: Mapped[str] = mapped_column(HASH)
+    # Ed25519 over (seq, hash), made as it was written; null only for entries written
+    # before entries were signed (migration 0011), which checkpoints alone vouch for.
+    signature: Mapped[str | None] = mapped_column(String(128))
 
 
 class AuditHeadRow(Base):

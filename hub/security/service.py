@@ -69,7 +69,12 @@ class Security:
             persisted=PersistedDocuments(
                 documents, trusted_only=_trusted_only(settings.trusted_documents, dev=dev)
             ),
-            audit=AuditLog(database, _signer(settings, dev), settings.audit_checkpoint_every),
+            audit=AuditLog(
+                database,
+                _signer(settings, dev),
+                settings.audit_checkpoint_every,
+                settings.audit_anchor,
+            ),
             http=http,
         )
 

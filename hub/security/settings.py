@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 # Asymmetric algorithms only: a shared-secret (HS*) or unsigned ("none") token could be
@@ -50,3 +52,10 @@ class SecuritySettings(BaseModel):
         default=None, description="Ed25519 private key, 32 bytes as hex; required in production."
     )
     audit_checkpoint_every: int = Field(default=100, ge=1)
+    audit_checkpoint_seconds: float = Field(
+        default=60.0, gt=0, description="Sign the chain's head this often, and at shutdown."
+    )
+    audit_anchor: Path | None = Field(
+        default=None,
+        description="A file, off the database's host, that keeps the latest signed head.",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import strawberry
@@ -10,9 +12,9 @@ from starlette.applications import Starlette
 from hub.app import create_app
 from hub.config import Settings
 from hub.core.errors import BadUserInputError
-from hub.security.audit import verify
+from hub.security.audit import read_anchor, verify
 from schema import Info, build
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, running
 from tests.support.principals import GRID_A, bearer
 
 LOG = "{ auditLog(first: 100) { seq action principal operation field record client purpose } }"
@@ -109,3 +111,26 @@ async def test_every_mutation_is_audited_whether_it_succeeds_or_not(
         ("mutation", "Mutation.rename", "Rename"),
         ("mutation.refused", "Mutation.rename", "Rename"),
     ]
+
+
+async def test_the_hub_signs_its_head_at_shutdown_into_the_anchor_file(
+    town_settings: Settings, keys: dict[str, str], tmp_path: Path
+) -> None:
+    anchor = tmp_path / "audit" / "anchor.json"
+    security = town_settings.security.model_copy(update={"audit_anchor": anchor})
+    settings = town_settings.model_copy(update={"security": security})
+    async with running(settings) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            await http.post(
+                "/graphql",
+                json={"query": f'{{ grid(code: "{GRID_A}") {{ leader {{ name phone }} }} }}'},
+                headers=bearer(keys["command"], purpose="tests"),
+            )
+        audit = app.state.services.security.audit
+        head = await audit.head()
+        assert head[0] >= 2
+        assert not anchor.exists()  # well before the timer (60 s) and the count (100)
+    signed = read_anchor(anchor)
+    assert (signed.seq, signed.hash) == head
+    assert signed.valid(audit.signer.verifier)

@@ -1,5 +1,6 @@
 """The tamper-evident audit trail: a hash chain with signed checkpoints."""
 
+from hub.security.audit.anchor import Anchor, AnchorError, read_anchor
 from hub.security.audit.chain import (
     DEV_SIGNING_KEY,
     Action,
@@ -17,6 +18,8 @@ __all__ = [
     "DEV_SIGNING_KEY",
     "ENTRY_FIELDS",
     "Action",
+    "Anchor",
+    "AnchorError",
     "AuditFilter",
     "AuditLog",
     "Entry",
@@ -29,5 +32,6 @@ __all__ = [
     "export",
     "new_signing_key",
     "page",
+    "read_anchor",
     "verify",
 ]

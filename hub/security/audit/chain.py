@@ -1,10 +1,15 @@
-"""The audit chain's arithmetic: what an entry is, how it is hashed, how checkpoints sign.
+"""The audit chain's arithmetic: what an entry is, how it is hashed, how it is signed.
 
 Each entry's hash is SHA-256 over its previous entry's hash and a canonical encoding of
 its own fields, sequence number included. Editing, deleting or reordering any entry
-therefore breaks the hash of that entry or of the one after it. A checkpoint is an
-Ed25519 signature over (seq, hash): whoever rewrites the chain up to a checkpoint also
-needs the signing key, which the database never holds.
+therefore breaks the hash of that entry or of the one after it.
+
+Each entry is also signed when it is written: an Ed25519 signature over (seq, hash).
+Whoever edits an entry and re-hashes everything after it cannot re-sign, so the first
+entry that differs from what was written is the first whose signature fails, even at
+the chain's very end. A checkpoint is the same signature over the chain's head, kept
+apart (and outside the database, in the anchor): it shows how far the chain reached, so
+a truncated tail is seen too.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Sealed:
     entry: Entry
     prev_hash: str
     hash: str
+    signature: str
 
 
 def entry_hash(seq: int, entry: Entry, prev_hash: str) -> str:
@@ -62,11 +68,11 @@ def entry_hash(seq: int, entry: Entry, prev_hash: str) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def seal(entries: list[Entry], after_seq: int, after_hash: str) -> list[Sealed]:
+def seal(entries: list[Entry], after_seq: int, after_hash: str, signer: Signer) -> list[Sealed]:
     sealed, previous = [], after_hash
-    for offset, entry in enumerate(entries, start=1):
-        digest = entry_hash(after_seq + offset, entry, previous)
-        sealed.append(Sealed(after_seq + offset, entry, previous, digest))
+    for seq, entry in enumerate(entries, start=after_seq + 1):
+        digest = entry_hash(seq, entry, previous)
+        sealed.append(Sealed(seq, entry, previous, digest, signer.sign(seq, digest)))
         previous = digest
     return sealed
 

@@ -6,18 +6,26 @@ of requests costs a few transactions, not one each. Every transaction starts by
 updating the single head row, which locks it (PostgreSQL's row lock, SQLite's write
 lock): a second replica's append waits for the first to commit and then chains onto
 its hash, so the chain never forks.
+
+Each checkpoint it signs (every ``checkpoint_every`` entries, on a timer, at shutdown
+and on ``hub audit checkpoint``) is also written to the anchor file, if one is set, and
+the timed ones to the log: both outside the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
 from hub.db.engine import Database
 from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
+from hub.db.types import utcnow
+from hub.security.audit.anchor import Anchor, write_anchor
 from hub.security.audit.chain import Entry, Sealed, Signer, seal
 
 log = logging.getLogger(__name__)
@@ -26,12 +34,20 @@ Pending = tuple[list[Entry], "asyncio.Future[None]"]
 
 
 class AuditLog:
-    def __init__(self, database: Database, signer: Signer, checkpoint_every: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        signer: Signer,
+        checkpoint_every: int,
+        anchor: Path | None = None,
+    ) -> None:
         self.database = database
         self.signer = signer
         self.checkpoint_every = checkpoint_every
+        self.anchor = anchor
         self._pending: list[Pending] = []
         self._writer: asyncio.Task[None] | None = None
+        self._timer: asyncio.Task[None] | None = None
 
     async def append(self, entries: Sequence[Entry]) -> None:
         """Returns once the entries are committed; raises if they could not be."""
@@ -60,6 +76,7 @@ class AuditLog:
 
     async def write(self, entries: list[Entry]) -> list[Sealed]:
         """One transaction: lock the head, chain the entries onto it, checkpoint if due."""
+        due: AuditCheckpointRow | None = None
         async with self.database.session() as session, session.begin():
             head = await session.execute(
                 update(AuditHeadRow)
@@ -68,25 +85,55 @@ class AuditLog:
                 .returning(AuditHeadRow.seq, AuditHeadRow.hash)
             )
             new_seq, old_hash = head.one()
-            sealed = seal(entries, new_seq - len(entries), old_hash)
+            sealed = seal(entries, new_seq - len(entries), old_hash, self.signer)
             await session.execute(insert(AuditEntryRow), [_row(s) for s in sealed])
             await session.execute(
                 update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=sealed[-1].hash)
             )
             if (new_seq - len(entries)) // self.checkpoint_every < new_seq // self.checkpoint_every:
-                session.add(self._checkpoint_row(sealed[-1].seq, sealed[-1].hash))
+                due = self._checkpoint_row(sealed[-1].seq, sealed[-1].hash)
+                session.add(due)
+        if due is not None:
+            self._anchor(due)
         return sealed
 
-    async def checkpoint(self) -> int:
-        """Sign the chain's head now (``hub audit checkpoint``); returns its seq."""
+    async def checkpoint(self) -> Anchor | None:
+        """Sign the chain's head now; None while the chain is empty."""
         async with self.database.session() as session, session.begin():
             head = await session.get(AuditHeadRow, 1, with_for_update=True)
             if head is None or head.seq == 0:
-                return 0
-            existing = await session.get(AuditCheckpointRow, head.seq)
-            if existing is None:
-                session.add(self._checkpoint_row(head.seq, head.hash))
-            return head.seq
+                return None
+            row = await session.get(AuditCheckpointRow, head.seq)
+            if row is None:
+                row = self._checkpoint_row(head.seq, head.hash)
+                session.add(row)
+        return self._anchor(row)
+
+    def start(self, every_seconds: float) -> None:
+        """Checkpoint on a timer, so the unsigned-by-checkpoint tail stays short."""
+        self._timer = asyncio.create_task(self._keep_checkpointing(every_seconds))
+
+    async def aclose(self) -> None:
+        """Stop the timer and sign the head one last time (at shutdown)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+        await self._timed_checkpoint()
+
+    async def _keep_checkpointing(self, every_seconds: float) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            await self._timed_checkpoint()
+
+    async def _timed_checkpoint(self) -> None:
+        try:
+            signed = await asyncio.wait_for(self.checkpoint(), timeout=10)
+        except Exception:  # the database is away: the next one will sign further
+            log.warning("audit checkpoint failed; the next one covers this stretch too")
+            return
+        if signed is not None:
+            log.info("audit checkpoint %s", signed)
 
     def _checkpoint_row(self, seq: int, digest: str) -> AuditCheckpointRow:
         return AuditCheckpointRow(
@@ -94,7 +141,14 @@ class AuditLog:
             hash=digest,
             key_id=self.signer.key_id,
             signature=self.signer.sign(seq, digest),
+            at=utcnow(),
         )
+
+    def _anchor(self, row: AuditCheckpointRow) -> Anchor:
+        anchor = Anchor(row.seq, row.hash, row.key_id, row.signature, row.at.isoformat())
+        if self.anchor is not None:
+            write_anchor(self.anchor, anchor)
+        return anchor
 
     async def head(self) -> tuple[int, str]:
         async with self.database.session() as session:
@@ -116,4 +170,5 @@ def _row(sealed: Sealed) -> dict[str, object]:
         "purpose": entry.purpose,
         "prev_hash": sealed.prev_hash,
         "hash": sealed.hash,
+        "signature": sealed.signature,
     }

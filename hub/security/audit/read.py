@@ -65,8 +65,8 @@ async def stream(database: Database, where: AuditFilter) -> AsyncIterator[AuditE
 async def export(database: Database, where: AuditFilter, out: TextIO) -> tuple[int, int]:
     """JSON lines: the entries in range, then the checkpoints that sign them.
 
-    Every line carries its hashes, so an auditor can recompute the chain over the
-    exported range; the checkpoints tie it to the hub's signing key.
+    Every line carries its hashes and its signature, so an auditor can recompute the
+    chain over the exported range and tie each entry to the hub's signing key.
     """
     count, first, last = 0, None, None
     async for row in stream(database, where):
@@ -108,6 +108,7 @@ def _entry_line(row: AuditEntryRow) -> dict[str, Any]:
         "purpose": row.purpose,
         "prevHash": row.prev_hash,
         "hash": row.hash,
+        "signature": row.signature,
     }
 
 

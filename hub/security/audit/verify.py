@@ -1,10 +1,12 @@
 """Checking the audit chain end to end: ``hub audit verify``.
 
-Walks the entries in sequence order and recomputes every hash, then checks the head
-row and every checkpoint's signature. The first problem found is named by its seq:
-an edited entry fails its own hash, a deleted one leaves a gap, a reordered pair fails
-the first hash out of place, and a truncated tail no longer reaches the head or the
-last checkpoint.
+Walks the entries in sequence order, recomputes every hash and checks every entry's
+signature, then checks the head row, every checkpoint's signature and, if given, the
+anchor kept outside the database. The first problem found is named by its seq:
+- an edited entry fails its own hash;
+- an edit re-hashed to the end fails its signature at the first entry it changed;
+- a deleted entry leaves a gap, and a reordered pair fails the first hash out of place;
+- a truncated tail no longer reaches the head, the last checkpoint or the anchor.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from sqlalchemy import select
 
 from hub.db.engine import Database
 from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
+from hub.security.audit.anchor import Anchor
 from hub.security.audit.chain import GENESIS, Verifier, entry_hash
 from hub.security.audit.read import entry_of
 
 PAGE = 5000
+CHECKPOINT = "the signed checkpoint"
+ANCHOR = "the anchor kept outside the database"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,44 +47,92 @@ class Report:
         return self.first_bad is None
 
 
-async def verify(database: Database, verifier: Verifier) -> Report:
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A head someone signed: the entry at its seq must still have this hash."""
+
+    hash: str
+    source: str
+
+
+@dataclass(slots=True)
+class _Walk:
+    verifier: Verifier
+    signed: dict[int, Signed]
+    seq: int = 0
+    hash: str = GENESIS
+    signing: bool = False  # entries are signed from here on (older ones predate signing)
+
+    def check(self, row: AuditEntryRow) -> Finding | None:
+        if row.seq != self.seq + 1:
+            return Finding(self.seq + 1, f"missing (the next stored entry is {row.seq})")
+        if row.prev_hash != self.hash:
+            return Finding(row.seq, "does not follow the entry before it")
+        if entry_hash(row.seq, entry_of(row), row.prev_hash) != row.hash:
+            return Finding(row.seq, "altered: its hash does not match its content")
+        problem = self._signature_problem(row) or self._head_problem(row)
+        if problem:
+            return Finding(row.seq, problem)
+        self.seq, self.hash = row.seq, row.hash
+        return None
+
+    def _signature_problem(self, row: AuditEntryRow) -> str | None:
+        if row.signature is None:
+            return "unsigned, after signed entries" if self.signing else None
+        self.signing = True
+        if not self.verifier.verify(row.seq, row.hash, row.signature):
+            return "differs from what was signed when it was written"
+        return None
+
+    def _head_problem(self, row: AuditEntryRow) -> str | None:
+        signed = self.signed.get(row.seq)
+        if signed is not None and signed.hash != row.hash:
+            return f"differs from what {signed.source} holds"
+        return None
+
+    def beyond(self) -> Finding | None:
+        """The furthest signed head past the last entry: the chain was cut short of it."""
+        past = [(seq, s.source) for seq, s in self.signed.items() if seq > self.seq]
+        if not past:
+            return None
+        seq, source = max(past)
+        return Finding(self.seq + 1, f"missing: truncated before {source} at {seq}")
+
+
+async def verify(database: Database, verifier: Verifier, anchor: Anchor | None = None) -> Report:
     checkpoints = await _checkpoints(database)
-    last_seq, last_hash = 0, GENESIS
+    walk = _Walk(verifier, _signed_heads(checkpoints, anchor))
     chain_problem: Finding | None = None
     async for row in _entries(database):
-        chain_problem = _check_entry(row, last_seq, last_hash, checkpoints)
+        chain_problem = walk.check(row)
         if chain_problem is not None:
             break
-        last_seq, last_hash = row.seq, row.hash
     else:
-        chain_problem = await _check_tail(database, last_seq, last_hash, checkpoints)
-    found = [f for f in (chain_problem, _bad_signature(checkpoints, verifier)) if f]
-    return Report(last_seq, len(checkpoints), min(found, key=lambda f: f.seq, default=None))
+        chain_problem = walk.beyond() or await _check_head(database, walk.seq, walk.hash)
+    found = [
+        f
+        for f in (
+            chain_problem,
+            _bad_signature(checkpoints, verifier),
+            _bad_anchor(anchor, verifier),
+        )
+        if f
+    ]
+    return Report(walk.seq, len(checkpoints), min(found, key=lambda f: f.seq, default=None))
 
 
-def _check_entry(
-    row: AuditEntryRow, last_seq: int, last_hash: str, checkpoints: dict[int, AuditCheckpointRow]
-) -> Finding | None:
-    if row.seq != last_seq + 1:
-        return Finding(last_seq + 1, f"missing (the next stored entry is {row.seq})")
-    if row.prev_hash != last_hash:
-        return Finding(row.seq, "does not follow the entry before it")
-    if entry_hash(row.seq, entry_of(row), row.prev_hash) != row.hash:
-        return Finding(row.seq, "altered: its hash does not match its content")
-    signed = checkpoints.get(row.seq)
-    if signed is not None and signed.hash != row.hash:
-        return Finding(row.seq, "differs from what its signed checkpoint holds")
-    return None
+def _signed_heads(
+    checkpoints: dict[int, AuditCheckpointRow], anchor: Anchor | None
+) -> dict[int, Signed]:
+    signed = {seq: Signed(row.hash, CHECKPOINT) for seq, row in checkpoints.items()}
+    if anchor is not None:
+        signed[anchor.seq] = Signed(anchor.hash, ANCHOR)
+    return signed
 
 
-async def _check_tail(
-    database: Database, last_seq: int, last_hash: str, checkpoints: dict[int, AuditCheckpointRow]
-) -> Finding | None:
+async def _check_head(database: Database, last_seq: int, last_hash: str) -> Finding | None:
     async with database.session() as session:
         head = await session.get(AuditHeadRow, 1)
-    beyond = [seq for seq in checkpoints if seq > last_seq]
-    if beyond:
-        return Finding(last_seq + 1, f"missing: truncated before checkpoint {max(beyond)}")
     if head is None:
         return Finding(last_seq + 1, "missing: the chain's head row is gone")
     if head.seq > last_seq:
@@ -87,6 +140,12 @@ async def _check_tail(
     if (head.seq, head.hash) != (last_seq, last_hash):
         return Finding(head.seq, "the head row does not match the last entry")
     return None
+
+
+def _bad_anchor(anchor: Anchor | None, verifier: Verifier) -> Finding | None:
+    if anchor is None or anchor.valid(verifier):
+        return None
+    return Finding(anchor.seq, "the anchor's signature is not valid")
 
 
 def _bad_signature(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -16,14 +17,18 @@ from hub.db.engine import Database
 from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from hub.security.audit import (
     ENTRY_FIELDS,
+    Anchor,
     AuditLog,
     Entry,
     Signer,
     entry_of,
     new_signing_key,
+    read_anchor,
     verify,
 )
+from hub.security.audit.anchor import write_anchor
 from tests.support.cli import ahub, point_at
+from tests.support.events import eventually
 
 KEY = new_signing_key()
 
@@ -41,19 +46,19 @@ def entry(n: int) -> Entry:
     )
 
 
-def audit_log(database: Database, every: int = 10) -> AuditLog:
-    return AuditLog(database, Signer.from_hex(KEY), checkpoint_every=every)
+def audit_log(database: Database, every: int = 10, anchor: Path | None = None) -> AuditLog:
+    return AuditLog(database, Signer.from_hex(KEY), checkpoint_every=every, anchor=anchor)
 
 
-async def filled(database: Database, count: int = 30) -> AuditLog:
-    log = audit_log(database)
+async def filled(database: Database, count: int = 30, anchor: Path | None = None) -> AuditLog:
+    log = audit_log(database, anchor=anchor)
     for start in range(0, count, 5):
         await log.append([entry(n) for n in range(start, start + 5)])
     return log
 
 
-async def check(database: Database) -> tuple[int | None, str]:
-    report = await verify(database, Signer.from_hex(KEY).verifier)
+async def check(database: Database, anchor: Anchor | None = None) -> tuple[int | None, str]:
+    report = await verify(database, Signer.from_hex(KEY).verifier, anchor)
     return (report.first_bad.seq, report.first_bad.problem) if report.first_bad else (None, "")
 
 
@@ -103,13 +108,46 @@ async def test_an_edited_entry_is_named(database: Database) -> None:
     assert await check(database) == (17, "altered: its hash does not match its content")
 
 
-async def test_an_edit_that_rehashes_the_rest_still_fails_at_the_checkpoint(
+async def test_an_edit_that_rehashes_the_rest_is_named_where_it_starts(
     database: Database,
 ) -> None:
     await filled(database)
     await rewrite_from(database, 12)
-    seq, problem = await check(database)
-    assert (seq, problem) == (20, "differs from what its signed checkpoint holds")
+    assert await check(database) == (12, "differs from what was signed when it was written")
+
+
+async def test_an_edit_after_the_last_checkpoint_with_the_head_recomputed_is_named(
+    database: Database,
+) -> None:
+    await filled(database, 35)  # checkpoints at 10, 20 and 30
+    await rewrite_from(database, 33)
+    assert await check(database) == (33, "differs from what was signed when it was written")
+
+
+async def test_entries_from_before_signing_verify_and_stripping_signatures_is_named(
+    database: Database,
+) -> None:
+    await filled(database)
+    async with database.session() as session, session.begin():  # as written before 0011
+        await session.execute(
+            update(AuditEntryRow).where(AuditEntryRow.seq <= 8).values(signature=None)
+        )
+    assert await check(database) == (None, "")
+    async with database.session() as session, session.begin():
+        await session.execute(
+            update(AuditEntryRow).where(AuditEntryRow.seq == 14).values(signature=None)
+        )
+    assert await check(database) == (14, "unsigned, after signed entries")
+
+
+async def test_an_edit_to_entries_from_before_signing_fails_at_the_checkpoint(
+    database: Database,
+) -> None:
+    await filled(database)
+    async with database.session() as session, session.begin():
+        await session.execute(update(AuditEntryRow).values(signature=None))
+    await rewrite_from(database, 12)
+    assert await check(database) == (20, "differs from what the signed checkpoint holds")
 
 
 async def test_a_deleted_entry_is_named(database: Database) -> None:
@@ -151,7 +189,63 @@ async def test_truncation_that_also_rewinds_the_head_is_caught_by_a_checkpoint(
         row = await session.get(AuditEntryRow, 15)
         assert row is not None
         await session.execute(update(AuditHeadRow).values(seq=15, hash=row.hash))
-    assert await check(database) == (16, "missing: truncated before checkpoint 30")
+    assert await check(database) == (16, "missing: truncated before the signed checkpoint at 30")
+
+
+async def cut_after(database: Database, last: int) -> None:
+    """Truncate the chain after ``last``, rewind the head, drop the checkpoints beyond."""
+    async with database.session() as session, session.begin():
+        await session.execute(delete(AuditEntryRow).where(AuditEntryRow.seq > last))
+        await session.execute(delete(AuditCheckpointRow).where(AuditCheckpointRow.seq > last))
+        row = await session.get(AuditEntryRow, last)
+        assert row is not None
+        await session.execute(update(AuditHeadRow).values(seq=last, hash=row.hash))
+
+
+async def test_a_truncation_the_database_cannot_show_is_caught_by_the_anchor(
+    database: Database, tmp_path: Path
+) -> None:
+    log = await filled(database, 35, tmp_path / "anchor.json")
+    signed = await log.checkpoint()
+    assert signed is not None
+    assert read_anchor(tmp_path / "anchor.json") == signed
+    assert signed.seq == 35
+    await cut_after(database, 27)
+    assert await check(database) == (None, "")  # nothing left inside the database shows it
+    assert await check(database, signed) == (
+        28,
+        "missing: truncated before the anchor kept outside the database at 35",
+    )
+
+
+async def test_the_anchor_keeps_the_furthest_head_and_a_forged_one_is_named(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "anchor.json"
+    await filled(database, 25, path)
+    assert read_anchor(path).seq == 20  # the count checkpoint wrote it too
+    write_anchor(path, dataclasses.replace(read_anchor(path), seq=3))  # a replica behind
+    assert read_anchor(path).seq == 20
+    forged = dataclasses.replace(
+        read_anchor(path), signature=Signer.from_hex(new_signing_key()).sign(20, "0" * 64)
+    )
+    assert await check(database, forged) == (20, "the anchor's signature is not valid")
+
+
+async def test_the_head_is_signed_on_a_timer_and_at_close(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "anchor.json"
+    log = audit_log(database, every=1000, anchor=path)
+    log.start(every_seconds=0.05)
+    await log.append([entry(n) for n in range(7)])
+    await eventually(lambda: path.exists() and read_anchor(path).seq == 7)
+    await log.append([entry(n) for n in range(7, 9)])
+    await log.aclose()
+    assert read_anchor(path).seq == 9
+    async with database.session() as session:
+        signed = list(await session.scalars(select(AuditCheckpointRow.seq)))
+    assert {7, 9} <= set(signed)
 
 
 async def test_a_forged_checkpoint_is_named(database: Database) -> None:
@@ -185,7 +279,7 @@ async def rewrite_from(database: Database, start: int) -> None:
 
 
 def _copy(row: AuditEntryRow, seq: int) -> AuditEntryRow:
-    columns = (*ENTRY_FIELDS, "prev_hash", "hash")
+    columns = (*ENTRY_FIELDS, "prev_hash", "hash", "signature")
     return AuditEntryRow(seq=seq, **{name: getattr(row, name) for name in columns})
 
 
@@ -208,6 +302,25 @@ async def test_hub_audit_verify_names_the_first_bad_entry(env: Database) -> None
     assert code == 1
     assert "audit chain broken at entry 12: missing (the next stored entry is 13)" in err
     assert "(11 good before it)" in err
+
+
+async def test_hub_audit_verify_checks_against_the_anchor_file(
+    env: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anchor = tmp_path / "anchor.json"
+    monkeypatch.setenv("HUB_SECURITY__AUDIT_ANCHOR", str(anchor))
+    await filled(env, 35, anchor)
+    code, out, _ = await ahub("audit", "verify")
+    assert (code, out) == (0, "audit chain intact: 35 entries, 3 checkpoints, anchored at 30\n")
+    code, out, _ = await ahub("audit", "checkpoint")
+    assert (code, out) == (0, "checkpoint at entry 35\n")
+    await cut_after(env, 31)
+    code, _, err = await ahub("audit", "verify")
+    assert code == 1
+    assert "broken at entry 32: missing: truncated before the anchor" in err
+    code, _, err = await ahub("audit", "verify", "--anchor", str(tmp_path / "elsewhere.json"))
+    assert code == 2
+    assert "not an audit anchor" in err
 
 
 async def test_hub_audit_export_writes_a_range_an_auditor_can_recheck(
