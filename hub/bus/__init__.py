@@ -13,6 +13,7 @@ from hub.bus.backend import (
     GroupConsumer,
     Tail,
 )
+from hub.bus.broker import BrokerWatch
 from hub.bus.cloudevent import CloudEvent, MalformedEventError, derived_id, new_id, stable_id
 from hub.bus.dead_letters import DeadLetter
 from hub.bus.embedded import EmbeddedBackend
@@ -38,6 +39,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "Backend",
     "BackendKind",
+    "BrokerWatch",
     "BusSettings",
     "BusUnavailableError",
     "CloudEvent",

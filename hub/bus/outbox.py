@@ -59,6 +59,7 @@ class OutboxRelay:
         batch_size: int = 500,
         written: Signal | None = None,
         idle_poll: float = 1.0,
+        resumed: Signal | None = None,
     ) -> None:
         self.database = database
         self.backend = backend
@@ -66,6 +67,8 @@ class OutboxRelay:
         self.written = written or Signal()  # writers in this process fire it after commit
         # How soon rows written by other processes are noticed without a notification.
         self.idle_poll = idle_poll
+        # Fired when the broker answers again: a relay in its backoff goes on at once.
+        self.resumed = resumed or Signal()
         self.failing = False  # the last publish failed: the bus is away
         self._local = asyncio.Lock()
 
@@ -81,18 +84,24 @@ class OutboxRelay:
     async def _relay(self) -> None:
         failures = 0
         while True:
-            woken = self.written.current()
+            woken, resumed = self.written.current(), self.resumed.current()
             try:
                 moved = await self.drain_once()
             except BusUnavailableError as error:
-                self.failing = True
                 failures += 1
-                log.warning("bus down; the outbox keeps the events", extra={"error": str(error)})
-                await asyncio.sleep(backoff(failures))
+                self._failed(error)
+                await wait(resumed, backoff(failures))
                 continue
+            if self.failing:
+                log.info("the bus is back; the outbox drains", extra={"failures": failures})
             failures, self.failing = 0, False
             if moved < self.batch_size:
                 await wait(woken, self.idle_poll)
+
+    def _failed(self, error: BusUnavailableError) -> None:
+        if not self.failing:  # once per outage, not once per attempt
+            log.warning("bus down; the outbox keeps the events", extra={"error": str(error)})
+        self.failing = True
 
     async def drain(self) -> int:
         """Publish until the outbox is empty; returns how many were published."""

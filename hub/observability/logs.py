@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import time
@@ -38,6 +39,10 @@ class ConsoleFormatter(logging.Formatter):
         return line
 
 
+# Every line Repeats held back, by logger, in this process (logging is process-wide too).
+HELD: collections.Counter[str] = collections.Counter()
+
+
 class Repeats(logging.Filter):
     """Lets a kind of line through once per ``window`` seconds: a client library that
     logs every retry (aiokafka, while a broker is away: thousands of lines a minute)
@@ -68,6 +73,7 @@ class Repeats(logging.Filter):
         now = self.clock()
         if now - self._last.get(kind, -self.window) < self.window:
             self._held[kind] = self._held.get(kind, 0) + 1
+            HELD[record.name] += 1
             return False
         self._last[kind] = now
         if held := self._held.pop(kind, 0):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from hub.observability.logs import HELD
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -50,5 +56,30 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.bus_broker_up = Gauge(
+            "hub_bus_broker_up",
+            "1 while the bus's broker answers the hub's probe, 0 while it does not",
+            registry=self.registry,
+        )
+        self.bus_broker_outages = Counter(
+            "hub_bus_broker_outages",
+            "Times the bus's broker stopped answering the hub's probe",
+            registry=self.registry,
+        )
+        self.registry.register(_HeldLines())
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _HeldLines(Collector):
+    """Log lines a noisy library wrote that the log held back (``logs.Repeats``): the
+    log says each kind once a minute, and this counts every one, per logger."""
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "hub_log_lines_held", "Repeated log lines held back, by logger", labels=["logger"]
+        )
+        for logger, count in sorted(HELD.items()):
+            family.add_metric([logger], count)
+        yield family

@@ -16,6 +16,7 @@ from typing import Any
 from hub.bus import (
     Backend,
     BackendKind,
+    BrokerWatch,
     BusSettings,
     BusUnavailableError,
     EmbeddedBackend,
@@ -98,8 +99,14 @@ class EventBus:
         timers = TimerBook(Schedule.load(settings.timers))
         self.steps = Steps(database, self.topics, written, timers, self.clock)
         self.workbench = Workbench(self.steps, self.links)  # desks of departments without systems
+        self.broker = BrokerWatch(self.backend, metrics)
         self.relay = OutboxRelay(
-            database, self.backend, settings.batch_size, written, settings.poll_interval_seconds
+            database,
+            self.backend,
+            settings.batch_size,
+            written,
+            settings.poll_interval_seconds,
+            resumed=self.broker.back,
         )
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
@@ -167,6 +174,7 @@ class EventBus:
     async def start(self, roles: set[Role] | None = None) -> None:
         self.roles = set(self.settings.roles if roles is None else roles)
         await self.backend.start()
+        self.supervisor.start("broker watch", self.broker.run)
         self._spawn(self._run())
 
     async def _run(self) -> None:
@@ -191,11 +199,13 @@ class EventBus:
             self.supervisor.start(name, job)
 
     def condition(self) -> str:
-        """ok; retrying (the broker is away: reports wait in the outbox); or degraded,
-        naming what is down and restarting."""
+        """ok; retrying (a publish failed: reports wait in the outbox); or degraded,
+        naming what is down: the broker, and the tasks restarting."""
         down = sorted(
             {*self.supervisor.down, *(w.subscriber.group for w in self._workers if w.trouble)}
         )
+        if not self.broker.reachable:
+            down.insert(0, "broker unreachable (reports wait in the outbox)")
         if down:
             return f"degraded: {', '.join(down)}"
         return "retrying" if self.relay.failing else "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from hub.bus import (
     OutboxRelay,
     enqueue,
 )
+from hub.bus.signal import Signal
 from hub.db import migrate
 from hub.db.engine import Database
 from hub.events import GridEventType
@@ -66,6 +68,33 @@ async def test_reports_wait_in_the_outbox_until_the_bus_returns(town_bus: TownBu
     finally:
         await cancel(task)
     assert [r.header("ce_id") for r in published] == [r.id for r in records]  # in order
+
+
+async def test_a_relay_in_a_long_backoff_says_so_once_and_goes_on_when_the_broker_is_back(
+    town_bus: TownBus, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus, topics = town_bus.bus, town_bus.env.topics
+    await town_bus.env.backend.ensure_topics([topics.grid_events])
+    outage, resumed = Outage(town_bus.env.backend), Signal()
+    relay = OutboxRelay(town_bus.env.database, outage, written=bus.intake.written, resumed=resumed)  # type: ignore[arg-type]
+    backoffs = iter([0.01] * 4 + [60.0] * 100)  # a few quick attempts, then a long wait
+    monkeypatch.setattr("hub.bus.outbox.backoff", lambda _: next(backoffs))
+    with caplog.at_level(logging.INFO, logger="hub.bus.outbox"):
+        task = asyncio.create_task(relay.run())
+        try:
+            await bus.intake.report(report("city.litter"))
+            await eventually(lambda: outage.attempts >= 5)
+            outage.down = False
+            resumed.fire()  # what the broker watch does when the broker answers again
+
+            async def drained() -> bool:
+                return not await outbox_events(town_bus.env.database)
+
+            await eventually(drained, within=5)  # not 60 s
+        finally:
+            await cancel(task)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["bus down; the outbox keeps the events", "the bus is back; the outbox drains"]
 
 
 async def test_a_relay_that_publishes_twice_publishes_the_same_ids(town_bus: TownBus) -> None:
