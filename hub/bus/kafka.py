@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from hub.bus.message import Message, Record
 from hub.bus.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 5.0  # for one client to leave its group and flush: seconds on loopback
 
 
 def _record(message: Any) -> Record:
@@ -127,6 +128,16 @@ def _led(topic: dict[str, Any]) -> bool:
     return bool(partitions) and all(p["leader"] >= 0 for p in partitions)
 
 
+async def _bounded(stopping: Coroutine[Any, Any, None], what: str) -> None:
+    """A client's stop, given STOP_SECONDS: past that it is abandoned, and any open
+    transaction of it is aborted by the broker (or fenced by the next member to start)."""
+    try:
+        async with asyncio.timeout(STOP_SECONDS):
+            await stopping
+    except TimeoutError:
+        log.warning("the Kafka %s did not stop within %s s; abandoned", what, STOP_SECONDS)
+
+
 class KafkaBackend:
     name = "kafka"
 
@@ -145,7 +156,7 @@ class KafkaBackend:
 
     async def stop(self) -> None:
         if self._producer is not None:
-            await self._producer.stop()
+            await _bounded(self._producer.stop(), "producer")
             self._producer = None
 
     async def ping(self) -> None:
@@ -267,9 +278,9 @@ class KafkaGroupConsumer:
 
     async def stop(self) -> None:
         try:
-            await self.consumer.stop()
+            await _bounded(self.consumer.stop(), f"consumer of {self.group}")
         finally:  # the transactional producer closes even when the consumer's stop fails
-            await self.producer.stop()
+            await _bounded(self.producer.stop(), f"transactional producer of {self.group}")
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
         records = await _fetch(self.consumer, max_records, max_wait)
@@ -331,7 +342,7 @@ class KafkaTail:
             self.consumer.seek(partition, offset if offset is not None else ends[partition])
 
     async def stop(self) -> None:
-        await self.consumer.stop()
+        await _bounded(self.consumer.stop(), "tail consumer")
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
         return await _fetch(self.consumer, max_records, max_wait)

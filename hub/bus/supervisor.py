@@ -5,6 +5,10 @@ A job is a factory of coroutines, so a restart runs a fresh one. A death is logg
 its traceback and the count of failures so far, once per cause: the same error again
 and again is one line. A job counts as up again once a restart has run for ``settled``
 seconds without dying: a job that dies at once, again and again, stays down.
+
+Stopping is bounded: a job still running ``stop_within`` seconds after it was cancelled
+(a client library stuck in its own shutdown) is named in the log and left behind, so the
+process still exits and whoever looks next knows which one it was.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ Job = Callable[[], Coroutine[Any, Any, None]]
 
 
 class Supervisor:
-    def __init__(self, settled: float = 2.0) -> None:
+    def __init__(self, settled: float = 2.0, stop_within: float = 10.0) -> None:
         self.settled = settled
+        self.stop_within = stop_within
         self.down: dict[str, str] = {}  # job name -> why it last died
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -57,6 +62,13 @@ class Supervisor:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=self.stop_within)
+            for task in stuck:
+                log.error(
+                    "a bus task did not stop within %.0f s of being told to; left behind",
+                    self.stop_within,
+                    extra={"task": task.get_name()},
+                )
         self._tasks.clear()
         self.down.clear()

@@ -64,3 +64,26 @@ async def test_a_job_that_ends_on_its_own_is_not_restarted() -> None:
     assert runs == [1]
     assert supervisor.down == {}
     await supervisor.stop()
+
+
+async def test_a_job_that_will_not_stop_is_named_and_left_behind(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not release.is_set():
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:  # a library stuck in its own shutdown
+                await release.wait()
+
+    supervisor = Supervisor(stop_within=0.2)
+    supervisor.start("hub.ledger", stubborn)
+    await asyncio.sleep(0.05)
+    with caplog.at_level(logging.ERROR, logger="hub.bus.supervisor"):
+        await asyncio.wait_for(supervisor.stop(), 2)
+    (stuck,) = [r for r in caplog.records if "did not stop" in r.getMessage()]
+    assert stuck.task == "hub.ledger"  # type: ignore[attr-defined]
+    release.set()
+    await asyncio.sleep(0.01)  # it ends now, before the loop closes
