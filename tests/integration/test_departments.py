@@ -161,6 +161,10 @@ async def test_the_breaker_opens_then_recovers_when_the_system_does(
     status = await hub("{ connectors { name breaker health } }")
     police = next(c for c in status["data"]["connectors"] if c["name"] == "police")
     assert (police["breaker"], police["health"]) == ("OPEN", "DOWN")
+    ready = await hub.http.get("/readyz")
+    assert ready.status_code == 200  # the other departments, and reporting, still work
+    assert ready.json()["departments"]["police"] == "DOWN"
+    assert ready.json()["departments"]["citymgmt"] == "UP"
     await systems.reset()
     body = await hub(community_query(), code=COMMUNITY, since=since())
     assert (await systems.data_requests())["police"] == 0  # refused at home
@@ -172,6 +176,7 @@ async def test_the_breaker_opens_then_recovers_when_the_system_does(
     status = await hub("{ connectors { name breaker health } }")
     police = next(c for c in status["data"]["connectors"] if c["name"] == "police")
     assert police["breaker"] == "CLOSED"
+    assert (await hub.http.get("/readyz")).json()["departments"]["police"] != "DOWN"
 
 
 async def test_a_record_is_found_by_its_id_in_its_grid(hub: GraphQLClient) -> None:

@@ -159,6 +159,9 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
         "checks": {"database": "ok"},
         "registryRevision": 1,
         "bus": "ok",
+        "departments": dict.fromkeys(
+            ["citymgmt", "emergency", "health", "petition", "police"], "OFF"
+        ),
     }
 
 
