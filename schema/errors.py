@@ -16,7 +16,7 @@ from strawberry.types.graphql import OperationType
 from ulid import ULID
 
 from hub.core.errors import ErrorCode, HubError, ServiceUnavailableError
-from hub.db.outage import is_outage
+from hub.db.outage import is_outage, outage_log
 
 log = logging.getLogger("hub.graphql")
 
@@ -50,7 +50,7 @@ def _unavailable(
     error: GraphQLError, original: BaseException, operation: str | None
 ) -> GraphQLError:
     """The database is away: temporary, typed, and nothing was accepted."""
-    log.warning(
+    outage_log.warning(
         "the database is unavailable", extra={"operation": operation, "error": repr(original)}
     )
     refused = ServiceUnavailableError()

@@ -6,9 +6,10 @@ its traceback and the count of failures so far, once per cause: the same error a
 and again is one line. A job counts as up again once a restart has run for ``settled``
 seconds without dying: a job that dies at once, again and again, stays down.
 
-Stopping is bounded: a job still running ``stop_within`` seconds after it was cancelled
-(a client library stuck in its own shutdown) is named in the log and left behind, so the
-process still exits and whoever looks next knows which one it was.
+A job still running ``stop_within`` seconds after it was cancelled is named in the log,
+so whoever looks at a slow shutdown knows which one it was; it is still waited for,
+since it may be in the middle of a transaction on the database that closes next. (The
+Kafka clients, which can hang in their own shutdown, are given a bounded time each.)
 """
 
 from __future__ import annotations
@@ -66,9 +67,11 @@ class Supervisor:
             _, stuck = await asyncio.wait(self._tasks, timeout=self.stop_within)
             for task in stuck:
                 log.error(
-                    "a bus task did not stop within %.0f s of being told to; left behind",
+                    "a bus task is still stopping %.0f s after it was told to",
                     self.stop_within,
                     extra={"task": task.get_name()},
                 )
+            if stuck:  # it may be mid-transaction: the database stays open until it ends
+                await asyncio.wait(stuck)
         self._tasks.clear()
         self.down.clear()

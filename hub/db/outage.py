@@ -11,9 +11,15 @@ kind of moment.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 
 from sqlalchemy import exc
+
+# Where the hub says the database is away, answer by answer: the log lets each kind of
+# line through once a minute (see hub.observability.logs), or an outage under load
+# would write a line per request.
+outage_log = logging.getLogger("hub.outage")
 
 _DRIVER_MODULES = ("asyncpg", "aiosqlite", "sqlite3")
 _NETWORK_ERRNOS = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})

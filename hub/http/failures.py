@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ulid import ULID
 
 from hub.core.errors import ErrorCode, ServiceUnavailableError
-from hub.db.outage import is_outage
+from hub.db.outage import is_outage, outage_log
 
 log = logging.getLogger("hub.http")
 
@@ -56,7 +56,7 @@ class OutageGuard:
 
 
 def _unavailable(open311: bool, request: Request) -> Response:
-    log.warning("the database is unavailable", extra={"path": request.url.path})
+    outage_log.warning("the database is unavailable", extra={"path": request.url.path})
     refused = ServiceUnavailableError()
     headers = {"Retry-After": str(refused.RETRY_AFTER)}
     return _typed(open311, 503, str(refused), refused.extensions, headers)

@@ -8,15 +8,13 @@ role); it is mounted behind the gate in ``hub.app``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.db.outage import outage_log
 from hub.services import Services
-
-log = logging.getLogger(__name__)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 METRICS = "metrics:read"
@@ -33,7 +31,7 @@ def probes(services: Services) -> dict[str, Endpoint]:
             await services.database.ping()
             checks["database"] = "ok"
         except Exception as error:
-            log.warning("readiness: database unreachable", extra={"error": str(error)})
+            outage_log.warning("readiness: database unreachable", extra={"error": str(error)})
             checks["database"] = "unreachable"
         checks.update(await services.security.readiness())
         ready = all(status == "ok" for status in checks.values())

@@ -84,8 +84,9 @@ class Repeats(logging.Filter):
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
-    # aiokafka logs each failed attempt while a broker is away: once per kind a minute.
-    handler.addFilter(Repeats(("aiokafka",)))
+    # aiokafka logs each failed attempt while a broker is away, and the hub each answer
+    # refused while the database is (hub.outage): once per kind a minute.
+    handler.addFilter(Repeats(("aiokafka", "hub.outage")))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.db.outage import outage_log
 from hub.observability.logs import ConsoleFormatter, JsonFormatter, Repeats, configure_logging
 
 
@@ -69,3 +70,18 @@ def test_a_client_library_repeating_itself_is_said_once_per_window_then_counted(
     again = line("aiokafka.consumer.fetcher", fetch, 2, "y")
     assert repeats.filter(again)
     assert again.repeated == 500  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_a_database_outage_under_load_is_said_once_not_per_answer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", "console")
+    for _ in range(200):  # one refused answer each, as under load
+        outage_log.warning("the database is unavailable", extra={"path": "/graphql"})
+    logging.getLogger("hub.dispatch").warning("another kind entirely")
+    said = capsys.readouterr().err.splitlines()
+    assert said == [
+        "WARNING hub.outage: the database is unavailable  path=/graphql",
+        "WARNING hub.dispatch: another kind entirely",
+    ]

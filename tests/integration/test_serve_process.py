@@ -63,15 +63,20 @@ def server(key: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Pope
 
 
 @contextmanager
-def serving(env: dict[str, str], *options: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serving(
+    env: dict[str, str], *options: str, log: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``hub serve`` with ``options`` on a free port, once healthy: its address and process.
+    Its output is a pipe the test reads at the end, or ``log`` (appended to) for a test
+    that makes the hub log more than a pipe holds: a full pipe would stop the hub.
     Left running by the test, it gets SIGTERM (a supervisor passes that on to its
     workers, which SIGKILL would orphan) and is killed only if that does not stop it."""
     port = free_port()
+    output = log.open("a", encoding="utf-8") if log else None
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "serve", *options, "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=output or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -89,6 +94,8 @@ def serving(env: dict[str, str], *options: str) -> Iterator[tuple[str, subproces
                 process.wait()
         if process.stdout:
             process.stdout.close()
+        if output:
+            output.close()
 
 
 def wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None:

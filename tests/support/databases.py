@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from tests.support.components import postgres_url, unavailable
 
@@ -18,7 +19,9 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
     """A new, empty database on the test server, dropped afterwards."""
     admin_url = make_url(postgres_url())
     name = f"hub_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # No pool: a test may restart the server meanwhile, and a pooled connection would
+    # be a dead one by the time the database is dropped.
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         async with admin.connect() as connection:
             await connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -128,7 +128,8 @@ class AuditLog:
 
     async def _timed_checkpoint(self) -> None:
         try:
-            signed = await asyncio.wait_for(self.checkpoint(), timeout=10)
+            async with asyncio.timeout(10):  # not wait_for: on 3.11 it can lose a cancel
+                signed = await self.checkpoint()
         except Exception:  # the database is away: the next one will sign further
             log.warning("audit checkpoint failed; the next one covers this stretch too")
             return
