@@ -33,7 +33,10 @@ from tests.support.reporting import keep_posting, unrouted
 pytestmark = [pytest.mark.integration, pytest.mark.kafka, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
-AWAY = 6.0  # seconds each dependency stays away
+# CI's short run; the long run sets them, e.g. HUB_FAULT_SECONDS=20 HUB_FAULT_RATE=50
+# (about 3,000 reports over the three faults).
+AWAY = float(os.environ.get("HUB_FAULT_SECONDS", "6"))  # seconds each stays away
+RATE = float(os.environ.get("HUB_FAULT_RATE", "20"))  # reports a second, one at a time
 RECOVERS_WITHIN = 60.0  # seconds from its return until reports are routed again
 TEMPORARY = "503 SERVICE_UNAVAILABLE"  # with Retry-After: the database is away, try again
 
@@ -153,9 +156,11 @@ async def recovered(base: str, key: str, window: Window) -> None:
 async def flowing(
     base: str, key: str, window: Window, during: Callable[[], Awaitable[None]]
 ) -> None:
-    """Reports flow (about 20 a second) while ``during()`` runs."""
+    """Reports flow (RATE a second, at most) while ``during()`` runs."""
     stop = asyncio.Event()
-    load = asyncio.create_task(keep_posting(base, key, window.accepted, window.answers, stop=stop))
+    load = asyncio.create_task(
+        keep_posting(base, key, window.accepted, window.answers, stop=stop, rate=RATE)
+    )
     try:
         await during()
     finally:
@@ -199,7 +204,7 @@ async def test_reports_survive_a_killed_hub_database_and_broker(
         windows.append(hub_window)
 
         async def kill_hub() -> None:
-            await asyncio.sleep(2)
+            await asyncio.sleep(AWAY / 2)
             process.kill()
             process.wait()
 
