@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.sdk import Connector, ConnectorSettings
 from hub.db.bus_models import GridEventRow, TimelineRow, WorkOrderRow
 from hub.demo.simulators import demo_credentials, demo_systems
-from hub.events.types import GridEventType
+from hub.events import GridEventType
 
 EVENTS = cast("Table", GridEventRow.__table__)
 TIMELINE = cast("Table", TimelineRow.__table__)
