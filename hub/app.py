@@ -96,9 +96,6 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-            # The bus's writers stop first: the last checkpoint then signs a quiet head,
-            # without waiting on a write lock one of them holds (SQLite's, up to 30 s).
-            await services.bus.stop()
             await audit.aclose()
             await services.aclose()
 
