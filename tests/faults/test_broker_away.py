@@ -9,11 +9,11 @@ import pytest
 from hub.bus import BackendKind, KafkaSettings
 from hub.config import Settings
 from tests.conftest import running
-from tests.faults.test_database_outage import REPORT, _report
 from tests.hub.bus.test_outbox import closed_port
 from tests.support.buses import fresh_topics
 from tests.support.events import bus_settings, eventually, outbox_events
 from tests.support.principals import bearer
+from tests.support.reporting import report_body
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ async def test_readiness_says_the_bus_is_degraded_while_the_broker_is_away(
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
             answer = await http.post(
                 "/graphql",
-                json={"query": REPORT, "variables": _report()},
+                json=report_body(),
                 headers=bearer(keys["command"]),
             )
             assert answer.json()["data"]["reportEvent"]["status"] == "REPORTED"

@@ -91,7 +91,7 @@ async def test_the_hub_stops_within_seconds_under_load_and_loses_nothing(
     ):
         done = asyncio.Event()
         load = asyncio.create_task(keep_posting(base, key, accepted, stop=done, rate=RATE))
-        await until_routed(base, key, accepted)
+        await first_routed(base, key, accepted)
         await asyncio.sleep(2)  # at work, under load
         worker_took = await asyncio.to_thread(stop, worker)
         await asyncio.sleep(2)
@@ -104,20 +104,26 @@ async def test_the_hub_stops_within_seconds_under_load_and_loses_nothing(
     assert len(accepted) >= RATE  # the load really ran
 
     with serving(backend_env, log=log) as (base, _):  # everything again, on the same database
-        left = await until_routed(base, key, accepted, every=True)
+        left = await all_routed(base, key, accepted)
     assert left == [], f"{len(left)} of {len(accepted)} accepted reports never routed"
     print(f"stopped: hub events run in {worker_took:.1f} s, hub serve in {server_took:.1f} s")
 
 
-async def until_routed(
-    base: str, key: str, accepted: list[str], *, every: bool = False, within: float = 60
-) -> list[str]:
-    """Until one accepted report (or ``every`` one) is routed; those still unrouted."""
+async def first_routed(base: str, key: str, accepted: list[str], within: float = 60) -> None:
+    """Until one accepted report is routed: the worker is at work. Fails if none is."""
     deadline = time.monotonic() + within
-    left = list(accepted)
     while time.monotonic() < deadline:
-        left = await unrouted(base, key, list(accepted) if not every else left)
-        if (every and not left) or (not every and accepted and len(left) < len(accepted)):
-            break
+        sent = list(accepted)
+        if sent and len(await unrouted(base, key, sent)) < len(sent):
+            return
         await asyncio.sleep(0.5)
+    pytest.fail(f"no report routed within {within} s")
+
+
+async def all_routed(base: str, key: str, accepted: list[str], within: float = 60) -> list[str]:
+    """Until every accepted report is routed; those still unrouted at the end."""
+    deadline, left = time.monotonic() + within, list(accepted)
+    while left and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        left = await unrouted(base, key, left)
     return left

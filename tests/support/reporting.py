@@ -10,11 +10,12 @@ import httpx
 from tests.support.events import INSIDE
 from tests.support.principals import bearer
 
-REPORT = "mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"
+REPORT = "mutation($i: ReportEventInput!) { reportEvent(input: $i) { id status } }"
 STATUS = "query($id: ID!) { event(id: $id) { status } }"
 
 
-def _body() -> dict[str, object]:
+def report_body() -> dict[str, object]:
+    """A litter report inside the demo town, as the GraphQL request's body."""
     lat, lon = INSIDE
     report = {
         "category": "city.litter",
@@ -40,7 +41,7 @@ async def keep_posting(
 async def _post(http: httpx.AsyncClient) -> str | None:
     """The event's id if the report was accepted; None if refused or not answered."""
     try:
-        answer = await http.post("/graphql", json=_body())
+        answer = await http.post("/graphql", json=report_body())
         event = answer.json()["data"]["reportEvent"]
     except (httpx.TransportError, KeyError, TypeError, ValueError):
         return None  # the server is going away, or refused it: not accepted
