@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
@@ -25,8 +25,15 @@ from hub.open311 import open311_mount
 from hub.services import Services
 from schema import build_schema
 
+Companion = Callable[[], Coroutine[object, object, None]]
+"""Work that runs beside the app for as long as it serves (the demo's people, for one)."""
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    companions: Sequence[Companion] = (),
+) -> Starlette:
     services = services or Services.create(settings or load_settings())
     schema = build_schema(
         services.settings.graphql,
@@ -65,14 +72,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         exception_handlers={
             Exception: server_errors(OPEN311)
         },  # typed, 503 when the database is away
-        lifespan=_lifespan(services),
+        lifespan=_lifespan(services, companions),
     )
     app.state.services = services
     app.state.schema = schema
     return app
 
 
-def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    services: Services, companions: Sequence[Companion]
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.registry.refresh()
@@ -89,14 +98,22 @@ def _lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextM
         await services.bus.start()
         audit = services.security.audit
         audit.start(services.settings.security.audit_checkpoint_seconds)
+        # Started last and stopped first: they write through the services, which must
+        # outlive them (a write cut off by the closing database would hold its lock).
+        beside = [asyncio.create_task(companion()) for companion in companions]
         try:
             yield
         finally:
-            for watcher in watchers:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+            await _cancelled(*beside, *watchers)
             await audit.aclose()
             await services.aclose()
 
     return lifespan
+
+
+async def _cancelled(*tasks: asyncio.Task[None]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -13,7 +12,7 @@ import typer
 import uvicorn
 from strawberry.utils.str_converters import to_camel_case
 
-from hub.app import create_app
+from hub.app import Companion, create_app
 from hub.cli.common import fail, run, state
 from hub.cli.workers import for_worker, shared_socket, supervise, worker_count, worker_index
 from hub.config import Settings
@@ -158,52 +157,46 @@ async def _demo(
         await lay_crosswalk(services.crosswalk, town, systems)
         fields = [name for system in systems.values() for name in system.grid_fields]
         typer.echo(await _banner(services, urls, fields, await _demo_key(services)))
-        generator = await _report_generator(services, reports_per_minute)
-        people = _loop_people(services, reports_per_minute)
-        departments_at_work = _departments_at_work(services, urls, systems)
-        patrollers = _patrollers(services)
-        try:
-            await _run_server(services)
-        finally:
-            for task in (generator, people, patrollers, *departments_at_work):
-                if task is not None:
-                    task.cancel()
+        companions = [
+            *await _report_generator(services, reports_per_minute),
+            *_loop_people(services, reports_per_minute),
+            *_departments_at_work(services, urls, systems),
+            _patrollers(services),
+        ]
+        await _run_server(services, companions=companions)
 
 
-async def _report_generator(services: Services, per_minute: float) -> asyncio.Task[None] | None:
+async def _report_generator(services: Services, per_minute: float) -> list[Companion]:
     if per_minute <= 0:
-        return None
+        return []
     from hub.demo.reports import ReportGenerator  # noqa: PLC0415 - demo only, as in _demo
 
     await services.registry.refresh()
     async with services.database.session() as session:
         places = await store.page(session, RegionLevel.MICRO_GRID, None, None, 10_000)
     workers = services.registry.snapshot.workers
-    generator = ReportGenerator(services.bus.intake, places, per_minute, workers=workers)
-    return asyncio.create_task(generator.run())
+    return [ReportGenerator(services.bus.intake, places, per_minute, workers=workers).run]
 
 
-def _loop_people(services: Services, per_minute: float) -> asyncio.Task[None] | None:
+def _loop_people(services: Services, per_minute: float) -> list[Companion]:
     """Grid workers verifying and callers rating, when the demo generates reports."""
     if per_minute <= 0:
-        return None
+        return []
     from hub.demo.steps import LoopPeople  # noqa: PLC0415 - demo only, as in _demo
 
-    return asyncio.create_task(
-        LoopPeople(services.database, services.bus.steps, registry=services.registry).run()
-    )
+    return [LoopPeople(services.database, services.bus.steps, registry=services.registry).run]
 
 
-def _patrollers(services: Services) -> asyncio.Task[None]:
+def _patrollers(services: Services) -> Companion:
     """Grid workers keeping their routines (三查) on the demo's clock."""
     from hub.demo.patrols import DemoPatrols  # noqa: PLC0415 - demo only, as in _demo
 
-    return asyncio.create_task(DemoPatrols(services.patrols, services.bus.intake).run())
+    return DemoPatrols(services.patrols, services.bus.intake).run
 
 
 def _departments_at_work(
     services: Services, urls: dict[str, str], systems: DemoSystems
-) -> list[asyncio.Task[None]]:
+) -> list[Companion]:
     """The departments' people: working the orders the hub sends their systems, and at
     the workbench's desks for the departments without one."""
     from hub.demo.desks import DemoDesks  # noqa: PLC0415 - demo only, as in _demo
@@ -212,7 +205,7 @@ def _departments_at_work(
     connectors = {name: system.connector for name, system in systems.items()}
     staff = DepartmentStaff(services.database, urls, connectors)
     desks = DemoDesks(services.database, services.bus.workbench)
-    return [asyncio.create_task(staff.run()), asyncio.create_task(desks.run())]
+    return [staff.run, desks.run]
 
 
 DEMO_KEY_NAME = "demo"
@@ -228,10 +221,14 @@ async def _demo_key(services: Services) -> str:
     return secret
 
 
-async def _run_server(services: Services, listener: socket.socket | None = None) -> None:
+async def _run_server(
+    services: Services,
+    listener: socket.socket | None = None,
+    companions: list[Companion] | None = None,
+) -> None:
     settings = services.settings
     config = uvicorn.Config(
-        create_app(services=services),
+        create_app(services=services, companions=companions or []),
         host=settings.host,
         port=settings.port,
         log_config=None,

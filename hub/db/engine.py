@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite writer waits for another's lock before it fails."""
 
 
 class Database:
@@ -36,9 +45,35 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     _ensure_sqlite_directory(parsed.database)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(url, echo=echo, async_creator=_sqlite_connector(parsed))
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
+
+
+def _sqlite_connector(url: URL) -> Callable[[], _SQLiteConnection]:
+    """New connections as SQLAlchemy would open them, but of the class below."""
+    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
+    connect = partial(sqlite3.connect, *args, **kwargs, timeout=SQLITE_BUSY_SECONDS)
+    return lambda: _SQLiteConnection(connect)
+
+
+class _SQLiteConnection(aiosqlite.Connection):
+    """aiosqlite's connection, rolled back before it closes.
+
+    SQLAlchemy closes the connection of a task cancelled mid-statement (a stopping bus
+    task, say). Closed with that statement unfinished, the connection does not end its
+    transaction: it keeps the write lock and every other writer waits out its busy
+    timeout. Rolling back first ends the transaction and frees the lock.
+    """
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connect, iter_chunk_size=64)
+        self._thread.daemon = True  # as SQLAlchemy's own: no connection holds the process
+
+    async def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: already closed
+            await self.rollback()
+        await super().close()
 
 
 def _ensure_sqlite_directory(database: str | None) -> None:
