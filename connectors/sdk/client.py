@@ -183,6 +183,14 @@ class UpstreamClient:
         self._verdict(started, outcome, up=False)
         return RetryableUnavailableError(self.name, message)
 
+    def broke_contract(self) -> None:
+        """An answer judged fine as HTTP broke the contract: readiness and the window
+        count it as a failure. The breaker does not: the system answers, and each such
+        answer is a typed error of its own."""
+        self.window.record_unusable()
+        if self._metrics is not None:
+            self._metrics.violations.labels(self.name).inc()
+
     def _refuse(self, message: str, **details: Any) -> UpstreamError:
         self.window.record(0.0, ok=False)
         if self._metrics is not None:

@@ -263,7 +263,7 @@ class Connector(ABC):
             body, headers = await self.get(request.path, request.params, operation, call)
             found = dig(body, stream.records_path)
             if not isinstance(found, list):
-                raise ContractViolationError(self.name, f"no record list at {stream.records_path}")
+                raise self._violated(f"no record list at {stream.records_path}")
             return Page(body, found, token, headers)
 
         records: list[Record] = []
@@ -285,7 +285,7 @@ class Connector(ABC):
             return None
         record = dig(answer[0], stream.item_record_path) if stream.item_record_path else answer[0]
         if not isinstance(record, dict):
-            raise ContractViolationError(self.name, f"no record at {stream.item_record_path}")
+            raise self._violated(f"no record at {stream.item_record_path}")
         return record
 
     async def get(
@@ -295,7 +295,7 @@ class Connector(ABC):
         the cache, for answers that must be new (a change feed, a probe)."""
         answer = await self.lookup(path, params, operation, call, fresh)
         if answer is None:
-            raise ContractViolationError(self.name, f"answered 404 to {operation}")
+            raise self._violated(f"answered 404 to {operation}")
         return answer
 
     async def lookup(
@@ -344,22 +344,24 @@ class Connector(ABC):
         try:
             body = decode_json(response.content)
         except ValueError:
-            raise ContractViolationError(self.name, "answered with something not JSON") from None
+            raise self._violated("answered with something not JSON") from None
         try:
             violation = self.contract.validate_response(operation, response.status_code, body)
         except KeyError:
-            raise ContractViolationError(
-                self.name, f"answered {response.status_code}, which {operation} never does"
+            raise self._violated(
+                f"answered {response.status_code}, which {operation} never does"
             ) from None
         if violation is not None:
             log.warning("contract violation", extra={"connector": self.name, "at": str(violation)})
-            raise ContractViolationError(
-                self.name,
-                "answered outside its contract",
-                operation=operation,
-                where=violation.where,
+            raise self._violated(
+                "answered outside its contract", operation=operation, where=violation.where
             )
         return body
+
+    def _violated(self, message: str, **details: Any) -> ContractViolationError:
+        """The error for an answer that broke the contract, counted against the system."""
+        self.client.broke_contract()
+        return ContractViolationError(self.name, message, **details)
 
 
 def _frozen(params: Params) -> Hashable:

@@ -33,6 +33,12 @@ class ConnectorMetrics:
             buckets=BUCKETS,
             registry=registry,
         )
+        self.violations = Counter(
+            "hub_upstream_contract_violations",
+            "Upstream answers that broke the connector's contract, by connector",
+            ["connector"],
+            registry=registry,
+        )
         self._registry = registry
 
     def observe(self, connector: str, outcome: str, seconds: float) -> None:

@@ -18,23 +18,31 @@ class CallWindow:
     """The last ``size`` calls, so a recovered upstream looks healthy again soon."""
 
     def __init__(self, size: int = 200) -> None:
-        self._calls: deque[tuple[float, bool]] = deque(maxlen=size)
+        self._calls: deque[tuple[float | None, bool]] = deque(maxlen=size)
 
     def record(self, seconds: float, ok: bool) -> None:
         self._calls.append((seconds, ok))
 
+    def record_unusable(self) -> None:
+        """An answer that arrived (its call is recorded, ok as HTTP) but broke the
+        contract: a failure beside it, with no latency of its own."""
+        self._calls.append((None, False))
+
     def summary(self) -> Summary:
         if not self._calls:
             return Summary(calls=0, error_rate=0.0, p50_ms=None, p95_ms=None)
-        latencies = sorted(seconds for seconds, _ in self._calls)
+        latencies = sorted(seconds for seconds, _ in self._calls if seconds is not None)
         errors = sum(1 for _, ok in self._calls if not ok)
         return Summary(
             calls=len(latencies),
-            error_rate=errors / len(latencies),
-            p50_ms=_percentile(latencies, 0.50) * 1000,
-            p95_ms=_percentile(latencies, 0.95) * 1000,
+            error_rate=errors / len(self._calls),
+            p50_ms=_percentile(latencies, 0.50),
+            p95_ms=_percentile(latencies, 0.95),
         )
 
 
-def _percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def _percentile(ordered: list[float], fraction: float) -> float | None:
+    """In milliseconds; None before any call has a latency."""
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000

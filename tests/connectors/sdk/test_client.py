@@ -7,15 +7,20 @@ import time
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from connectors.sdk import (
     BreakerState,
     Call,
+    Connectors,
+    ConnectorsSettings,
     ContractViolationError,
+    Health,
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
+from connectors.sdk.metrics import ConnectorMetrics
 from hub.core.errors import ErrorCode
 from tests.connectors.sdk.fake import (
     FakeConnector,
@@ -177,6 +182,37 @@ async def test_an_answer_that_is_not_json_is_a_contract_violation() -> None:
     fake = connector(handler)
     with pytest.raises(ContractViolationError):
         await fake.fetch(Items, Call.within(1.0))
+
+
+@pytest.mark.parametrize(
+    "garbled",
+    [
+        httpx.Response(200, content=b'{"items": ['),
+        answer({"items": [{"id": 7, "at": "2026-09-01T08:00:00+08:00", "area": "A1"}]}),
+    ],
+    ids=["not-json", "outside-the-contract"],
+)
+async def test_a_system_answering_garbage_is_degraded_not_up(garbled: httpx.Response) -> None:
+    registry = CollectorRegistry()
+    fake = FakeConnector(
+        settings(retries=0),
+        ConnectorMetrics(registry),
+        transport=httpx.MockTransport(lambda _: garbled),
+    )
+    connectors = Connectors([fake], ConnectorsSettings())
+    assert connectors.status(fake).health is Health.UP
+    for _ in range(3):
+        with pytest.raises(ContractViolationError):
+            await fake.fetch(Items, Call.within(1.0))
+    status = connectors.status(fake)
+    assert status.health is Health.DEGRADED  # it answers, so not DOWN: each answer is typed
+    assert status.breaker is BreakerState.CLOSED
+    assert status.recent.calls == 3  # the HTTP calls; the broken answers count as failures
+    assert status.recent.error_rate == pytest.approx(0.5)
+    assert (
+        registry.get_sample_value("hub_upstream_contract_violations_total", {"connector": "fake"})
+        == 3
+    )
 
 
 async def test_the_cache_serves_one_caller_and_never_another() -> None:
