@@ -49,6 +49,7 @@ class Subscriber:
     handle: BatchHandler
     retry_forever: bool = False
     types: frozenset[str] | None = None  # the CloudEvent types it takes; None: all
+    retry_cap: float = MAX_BACKOFF  # the longest wait between retries of one record
 
     def takes(self, record: Record) -> bool:
         """Whether to decode and handle it; others are passed over (and committed).
@@ -97,8 +98,8 @@ def _traced(handler: EventHandler, span: str) -> EventHandler:
     return handle
 
 
-def backoff(attempt: int) -> float:
-    return float(min(MAX_BACKOFF, 0.1 * 2**attempt))
+def backoff(attempt: int, cap: float = MAX_BACKOFF) -> float:
+    return float(min(cap, 0.1 * 2**attempt))
 
 
 class Worker:
@@ -207,7 +208,7 @@ class Worker:
                         "error": repr(error),
                     },
                 )
-                await asyncio.sleep(backoff(attempt))
+                await asyncio.sleep(backoff(attempt, self.subscriber.retry_cap))
 
     def _letter(self, record: Record, reason: str) -> Message:
         log.warning(

@@ -49,6 +49,11 @@ from hub.timers.service import TimerService
 
 log = logging.getLogger(__name__)
 
+DISPATCH_RETRY_CAP = 5.0
+"""Seconds at most between retries of an order to a department that is down: back from
+an outage, it gets its orders within seconds rather than at the end of a 30 s wait. A
+retry is one call, and refused at home while the connector's breaker is open."""
+
 
 def _report_failure(task: asyncio.Task[None]) -> None:
     """Bus tasks run until cancelled; one that ends otherwise is a bug worth a traceback."""
@@ -169,6 +174,7 @@ class EventBus:
             (self.topics.dispatch(department),),
             each(dispatcher.handle, concurrent_keys=True, span=f"dispatch {department}"),
             retry_forever=True,  # a department that is down holds its own queue only
+            retry_cap=DISPATCH_RETRY_CAP,
         )
 
     async def start(self, roles: set[Role] | None = None) -> None:

@@ -5,8 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from hub.bus import CloudEvent, DeadLetter, Message, PoisonMessageError, Subscriber, Worker, each
+import pytest
+
+from hub.bus import (
+    CloudEvent,
+    DeadLetter,
+    Message,
+    PoisonMessageError,
+    Subscriber,
+    Worker,
+    each,
+    runtime,
+)
 from hub.core.workorders import LifecycleStatus
 from hub.events import Severity
 from hub.events.payloads import Escalated
@@ -105,19 +117,43 @@ async def test_transient_failures_are_retried_then_dead_lettered(bus_env: BusEnv
     )
 
 
-async def test_a_subscriber_that_must_not_skip_retries_until_it_succeeds(bus_env: BusEnv) -> None:
-    source, out = bus_env.topics.grid_events, bus_env.topics.dispatch("police")
-    await bus_env.backend.ensure_topics([source, out])
-    failures = {"left": 4}
+async def down_then_up(env: BusEnv, failures: int, **options: Any) -> list[Message]:
+    """One record through a must-not-skip subscriber whose handler fails ``failures``
+    times, as a department that is down and comes back; what came out."""
+    source, out = env.topics.grid_events, env.topics.dispatch("police")
+    await env.backend.ensure_topics([source, out])
+    left = [failures]
 
     async def handle(event: CloudEvent) -> list[Message]:
-        if failures["left"]:
-            failures["left"] -= 1
-            raise ConnectionError("not yet")
+        if left[0]:
+            left[0] -= 1
+            raise ConnectionError("the department is down")
         return [Message(out, event.gridid, b"done")]
 
-    await bus_env.backend.publish([Message(source, m.key, m.value, m.headers) for m in (step(1),)])
-    subscriber = Subscriber(bus_env.topics.group("t"), (source,), each(handle), retry_forever=True)
-    outputs = await run(bus_env, subscriber, until=1, max_attempts=1)
-    assert [m.value for m in outputs] == [b"done"]
-    assert failures["left"] == 0
+    await env.backend.publish([Message(source, m.key, m.value, m.headers) for m in (step(1),)])
+    subscriber = Subscriber(
+        env.topics.group("t"), (source,), each(handle), retry_forever=True, **options
+    )
+    outputs = await run(env, subscriber, until=1, max_attempts=1)
+    assert left == [0]
+    return outputs
+
+
+async def test_a_subscriber_that_must_not_skip_retries_until_it_succeeds(bus_env: BusEnv) -> None:
+    assert [m.value for m in await down_then_up(bus_env, failures=4)] == [b"done"]
+
+
+async def test_retries_of_one_record_wait_no_longer_than_the_subscribers_cap(
+    bus_env: BusEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+
+    def waited(attempt: int, cap: float = runtime.MAX_BACKOFF) -> float:
+        waits.append(runtime_backoff(attempt, cap))
+        return 0.0  # recorded, not slept
+
+    runtime_backoff = runtime.backoff
+    monkeypatch.setattr(runtime, "backoff", waited)
+    assert [m.value for m in await down_then_up(bus_env, failures=8, retry_cap=1.0)] == [b"done"]
+    # the batch fails once, then the record alone seven times, each failure a wait capped at 1 s
+    assert waits == pytest.approx([0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.0])
