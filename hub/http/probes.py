@@ -41,7 +41,7 @@ def probes(services: Services) -> dict[str, Endpoint]:
             "registryRevision": services.registry.revision,
             # Not a check: reports are taken into the outbox while the bus is away or
             # a part of it restarts; it says which part, as it is now.
-            "bus": services.bus.condition(),
+            "bus": services.bus.condition(database_reachable=checks["database"] == "ok"),
             # Not checks either: one department's system being down leaves the others
             # (and reporting) working. Each as its breaker and recent calls have it now.
             "departments": {

@@ -204,14 +204,16 @@ class EventBus:
         for name, job in jobs:
             self.supervisor.start(name, job)
 
-    def condition(self) -> str:
+    def condition(self, database_reachable: bool = True) -> str:
         """ok; retrying (a publish failed: reports wait in the outbox); or degraded,
-        naming what is down: the broker, and the tasks restarting."""
+        naming what is down: the database, the broker, and the tasks restarting."""
         down = sorted(
             {*self.supervisor.down, *(w.subscriber.group for w in self._workers if w.trouble)}
         )
         if not self.broker.reachable:
             down.insert(0, "broker unreachable (reports wait in the outbox)")
+        if not database_reachable:  # known at once, before a bus task trips on it
+            down.insert(0, "database unreachable (the outbox, offsets and ledger are in it)")
         if down:
             return f"degraded: {', '.join(down)}"
         return "retrying" if self.relay.failing else "ok"

@@ -100,6 +100,7 @@ async def test_a_database_outage_is_typed_temporary_and_survived(
         ready = await http.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["database"] == "unreachable"
+        assert ready.json()["bus"].startswith("degraded: database unreachable")  # at once
         fresh_key = await http.post(  # never looked up before: the gate must ask the database
             "/graphql",
             json={"query": "{ viewer { id } }"},
