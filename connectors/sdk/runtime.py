@@ -35,7 +35,8 @@ DEGRADED_ERROR_RATE = 0.2
 
 class Health(StrEnum):
     UP = "UP"
-    DEGRADED = "DEGRADED"  # half-open, or a fifth of recent calls failed
+    # half-open, a fifth of recent calls failed, or the latest answer broke the contract
+    DEGRADED = "DEGRADED"
     DOWN = "DOWN"  # the breaker is open
     OFF = "OFF"  # disabled or not configured
 
@@ -132,7 +133,11 @@ def _health(state: ConnectorState, breaker: BreakerState, recent: Summary) -> He
         return Health.OFF
     if breaker is BreakerState.OPEN:
         return Health.DOWN
-    if breaker is BreakerState.HALF_OPEN or recent.error_rate >= DEGRADED_ERROR_RATE:
+    if (
+        breaker is BreakerState.HALF_OPEN
+        or recent.error_rate >= DEGRADED_ERROR_RATE
+        or recent.last_unusable
+    ):
         return Health.DEGRADED
     return Health.UP
 

@@ -12,6 +12,7 @@ class Summary:
     error_rate: float  # 0..1 over the window
     p50_ms: float | None
     p95_ms: float | None
+    last_unusable: bool = False  # the latest answer broke the contract
 
 
 class CallWindow:
@@ -19,14 +20,19 @@ class CallWindow:
 
     def __init__(self, size: int = 200) -> None:
         self._calls: deque[tuple[float | None, bool]] = deque(maxlen=size)
+        # A system whose every answer is garbage but that is called seldom (a retry every
+        # few seconds) would take minutes to move the error rate: the latest answer says.
+        self._last_unusable = False
 
     def record(self, seconds: float, ok: bool) -> None:
         self._calls.append((seconds, ok))
+        self._last_unusable = False
 
     def record_unusable(self) -> None:
         """An answer that arrived (its call is recorded, ok as HTTP) but broke the
         contract: a failure beside it, with no latency of its own."""
         self._calls.append((None, False))
+        self._last_unusable = True
 
     def summary(self) -> Summary:
         if not self._calls:
@@ -38,6 +44,7 @@ class CallWindow:
             error_rate=errors / len(self._calls),
             p50_ms=_percentile(latencies, 0.50),
             p95_ms=_percentile(latencies, 0.95),
+            last_unusable=self._last_unusable,
         )
 
 

@@ -21,6 +21,7 @@ from connectors.sdk import (
     UpstreamUnavailableError,
 )
 from connectors.sdk.metrics import ConnectorMetrics
+from connectors.sdk.runtime import DEGRADED_ERROR_RATE
 from hub.core.errors import ErrorCode
 from tests.connectors.sdk.fake import (
     FakeConnector,
@@ -213,6 +214,26 @@ async def test_a_system_answering_garbage_is_degraded_not_up(garbled: httpx.Resp
         registry.get_sample_value("hub_upstream_contract_violations_total", {"connector": "fake"})
         == 3
     )
+
+
+async def test_a_garbled_answer_after_many_good_ones_is_degraded_until_a_good_one() -> None:
+    garbled = [False]
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>") if garbled[0] else answer({"items": []})
+
+    fake = connector(handler)
+    connectors = Connectors([fake], ConnectorsSettings())
+    for n in range(50):  # a window full of good answers, as before an outage
+        await fake.fetch(Items, Call.within(1.0), {"area": f"B{n}"})
+    garbled[0] = True
+    with pytest.raises(ContractViolationError):
+        await fake.fetch(Items, Call.within(1.0), {"area": "A2"})  # not the cached answer
+    assert connectors.status(fake).recent.error_rate < DEGRADED_ERROR_RATE
+    assert connectors.status(fake).health is Health.DEGRADED  # the latest answer says
+    garbled[0] = False
+    assert await fake.fetch(Items, Call.within(1.0), {"area": "A3"}) == []
+    assert connectors.status(fake).health is Health.UP
 
 
 async def test_the_cache_serves_one_caller_and_never_another() -> None:
