@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute, request_response
 
 from hub.config import Settings, load_settings
+from hub.core.tasks import cancelled
 from hub.http.console import Console
 from hub.http.failures import OutageGuard, server_errors
 from hub.http.gate import Gate
@@ -104,16 +105,8 @@ def _lifespan(
         try:
             yield
         finally:
-            await _cancelled(*beside, *watchers)
+            await cancelled(*beside, *watchers)
             await audit.aclose()
             await services.aclose()
 
     return lifespan
-
-
-async def _cancelled(*tasks: asyncio.Task[None]) -> None:
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

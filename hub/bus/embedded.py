@@ -33,6 +33,7 @@ from hub.bus.backend import BusUnavailableError, CommitConflictError
 from hub.bus.message import Message, Record
 from hub.bus.signal import Signal, wait
 from hub.bus.wakeup import BUS_LOG_CHANNEL, Listener, notify
+from hub.core.tasks import cancelled
 from hub.db.bus_models import BusLogRow, BusOffsetRow, BusTopicRow
 from hub.db.engine import Database
 from hub.db.types import utcnow
@@ -73,9 +74,7 @@ class EmbeddedBackend:
         try:
             await self._poll_end_offsets(seen)
         finally:
-            listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listening
+            await cancelled(listening)
 
     async def _poll_end_offsets(self, seen: dict[str, int] | None) -> None:
         while True:
@@ -97,11 +96,8 @@ class EmbeddedBackend:
             return {name: int(end) for name, end in rows.all()}
 
     async def stop(self) -> None:
-        if self._watching is not None:
-            self._watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watching
-            self._watching = None
+        await cancelled(self._watching)
+        self._watching = None
         self.appended.fire()
 
     async def ping(self) -> None:

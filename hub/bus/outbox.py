@@ -12,7 +12,6 @@ idempotent on the event id, see them once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from hub.bus.runtime import backoff
 from hub.bus.signal import Signal, wait
 from hub.bus.wakeup import OUTBOX_CHANNEL, Listener, notify
 from hub.core import telemetry
+from hub.core.tasks import cancelled
 from hub.db.bus_models import OutboxRow
 from hub.db.engine import Database
 
@@ -77,9 +77,7 @@ class OutboxRelay:
         try:
             await self._relay()
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await cancelled(listener)
 
     async def _relay(self) -> None:
         failures = 0

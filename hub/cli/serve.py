@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -224,11 +225,11 @@ async def _demo_key(services: Services) -> str:
 async def _run_server(
     services: Services,
     listener: socket.socket | None = None,
-    companions: list[Companion] | None = None,
+    companions: Sequence[Companion] = (),
 ) -> None:
     settings = services.settings
     config = uvicorn.Config(
-        create_app(services=services, companions=companions or []),
+        create_app(services=services, companions=companions),
         host=settings.host,
         port=settings.port,
         log_config=None,

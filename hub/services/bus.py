@@ -8,7 +8,6 @@ down, so a hub whose broker is away still takes reports into its outbox.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -32,6 +31,7 @@ from hub.bus import (
 from hub.bus.runtime import backoff
 from hub.bus.signal import Signal
 from hub.core.clock import Clock, SystemClock
+from hub.core.tasks import cancelled
 from hub.db.engine import Database
 from hub.dispatch import DepartmentLinks, Dispatcher, FeedPoller
 from hub.dispatch.workbench import Workbench
@@ -246,11 +246,7 @@ class EventBus:
         self._tasks.append(task)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancelled(*self._tasks)
         self._tasks.clear()
         await self.supervisor.stop()
         self._workers.clear()

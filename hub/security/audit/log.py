@@ -15,13 +15,13 @@ the timed ones to the log: both outside the database.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from hub.core.tasks import cancelled
 from hub.db.engine import Database
 from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from hub.db.types import utcnow
@@ -115,10 +115,7 @@ class AuditLog:
 
     async def aclose(self) -> None:
         """Stop the timer and sign the head one last time (at shutdown)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
+        await cancelled(self._timer)
         await self._timed_checkpoint()
 
     async def _keep_checkpointing(self, every_seconds: float) -> None:
