@@ -4,19 +4,24 @@ figures can be worked on, with what it covers and where it came from on the firs
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from hub.reports.bulletin import Bulletin, Ranking
 from hub.reports.page import HEADLINE
 
-BOLD = Font(bold=True)
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 def workbook(bulletin: Bulletin) -> bytes:
+    # openpyxl adds 11 MiB to every hub process: loaded when a spreadsheet is first
+    # asked for, not at start.
+    from openpyxl import Workbook  # noqa: PLC0415
+
     book = Workbook()
     summary = book.active
     assert summary is not None  # a new workbook has its first sheet
@@ -58,7 +63,7 @@ def workbook(bulletin: Bulletin) -> bytes:
 def _summary(sheet: Worksheet, bulletin: Bulletin) -> None:
     sheet.title = "概要"
     sheet.append([bulletin.title])
-    sheet["A1"].font = BOLD
+    sheet["A1"].font = _bold()
     sheet.append(["期间", bulletin.period_label, bulletin.first, bulletin.last])
     sheet.append(["范围", bulletin.scope_name, bulletin.scope])
     sheet.append(["生成于", bulletin.generated_at.replace(tzinfo=None), "北京时间"])
@@ -84,6 +89,13 @@ def _sheet(
     sheet = book.create_sheet(title)
     sheet.append(list(headings))
     for cell in sheet[1]:
-        cell.font = BOLD
+        cell.font = _bold()
     for row in rows:
         sheet.append(list(row))
+
+
+@cache
+def _bold() -> Font:
+    from openpyxl.styles import Font  # noqa: PLC0415 - see workbook
+
+    return Font(bold=True)

@@ -1,4 +1,5 @@
-"""``hub serve`` loads no simulator and no demo code: those ship for ``hub demo`` only."""
+"""``hub serve`` loads no simulator and no demo code: those ship for ``hub demo`` only;
+nor the libraries only some requests need (openpyxl: a bulletin as a spreadsheet)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def test_the_serving_app_imports_no_simulator_or_demo_module(tmp_path: Path) -> 
     assert {"hub.app", "schema", "connectors.police.connector", "connectors.sdk"} <= set(modules)
     # ...and nothing that only the demo and the simulators need.
     assert [m for m in modules if DEMO_ONLY.search(m)] == []
+
+
+def test_the_serving_app_loads_openpyxl_only_when_a_spreadsheet_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    modules = loaded_by_serve(tmp_path)
+    assert "hub.reports.sheet" in modules
+    assert [m for m in modules if m.split(".")[0] == "openpyxl"] == []
 
 
 def test_the_pattern_names_the_demo_and_simulator_modules() -> None:
