@@ -70,6 +70,17 @@ def test_the_cache_expires_and_evicts_the_least_recent() -> None:
     assert off.get("a") is None
 
 
+def test_the_cache_drops_expired_answers_nobody_reads_again() -> None:
+    now = [0.0]
+    cache: TTLCache[str] = TTLCache(ttl=5, max_entries=1024, clock=lambda: now[0])
+    for cursor in range(100):  # a change feed: every page under a new cursor, read once
+        now[0] = cursor * 0.5
+        cache.put(f"page {cursor}", "…")
+    # Only the pages of the last TTL (and at most one more TTL) are held, not all 100.
+    assert len(cache) <= 2 * 5 / 0.5
+    assert cache.get("page 99") == "…"
+
+
 def test_caller_scopes_differ_by_credential_and_keep_no_credential() -> None:
     alice, bob = scope_of("Bearer alice-token"), scope_of("Bearer bob-token")
     assert alice != bob
