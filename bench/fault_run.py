@@ -49,6 +49,7 @@ from bench.fault_components import (
     PrivatePostgres,
     ScriptFailedError,
 )
+from bench.fault_positions import stalls
 from bench.gateway import hub_env, made_key
 from bench.peer import connectors_env
 from connectors.sdk.simulation import generate_town
@@ -522,6 +523,8 @@ async def counted(
         readiness=readiness,
     )
     row.notes += [*losses.notes(), *tally.duplicate_notes(duplicated), *tally.answer_notes(answers)]
+    if losses.count:  # where they stopped, while the broker still holds the state
+        row.notes += await stalls(stage.broker.bootstrap)
     row.notes.append(f"back {window.back - window.start:.1f} s after the fault began")
     return row
 
