@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar, cast
 
@@ -141,16 +141,23 @@ async def locked_events(
     """The events, their rows locked until the transaction ends.
 
     PostgreSQL locks them with ``FOR UPDATE`` in id order (the projection locks in the
-    same order, so the two never wait on each other in a circle). SQLite has no row
-    locks: a write that changes nothing starts the write transaction before the read
-    (a plain read would run outside it, and another writer could slip between).
+    same order, so the two never wait on each other in a circle); SQLite, see
+    ``lock_on_sqlite``.
     """
     statement = select(EVENTS).where(EVENTS.c.id.in_(ids)).order_by(EVENTS.c.id)
+    await lock_on_sqlite(connection, ids)
+    rows = await connection.execute(statement.with_for_update())
+    return {row.id: event_record(row) for row in rows}
+
+
+async def lock_on_sqlite(connection: AsyncConnection, ids: Iterable[str]) -> None:
+    """Before reading events to change them on SQLite, which has no row locks (and
+    ignores ``FOR UPDATE``): a write that changes nothing starts the write transaction
+    before the read. A plain read would run outside it, and another writer could
+    change the rows between the read and the write."""
     if connection.dialect.name == "sqlite":
         touch = EVENTS.update().where(EVENTS.c.id.in_(ids)).values(version=EVENTS.c.version)
         await connection.execute(touch)
-    rows = await connection.execute(statement.with_for_update())
-    return {row.id: event_record(row) for row in rows}
 
 
 async def duplicates(

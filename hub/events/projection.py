@@ -171,6 +171,7 @@ class _Batch:
     async def _load(self, ids: set[str]) -> None:
         columns = [ledger.EVENTS.c.id, *(ledger.EVENTS.c[name] for name in _STATE)]
         # Locked in id order, as mutations lock them (ledger.locked_events).
+        await ledger.lock_on_sqlite(self.connection, ids)
         where = ledger.EVENTS.c.id.in_(ids)
         statement = select(*columns).where(where).order_by(ledger.EVENTS.c.id).with_for_update()
         rows = await self.connection.execute(statement)

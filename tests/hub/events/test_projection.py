@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pydantic import BaseModel
 from sqlalchemy import delete
 
@@ -19,6 +21,7 @@ from hub.events import (
     ledger,
     replay,
 )
+from hub.events import projection as projection_module
 from hub.events.payloads import Accepted, Progressed, Routed, TimeLimit, Upstream
 from tests.conftest import TownBus
 from tests.support.events import eventually, report, running
@@ -112,6 +115,50 @@ async def test_steps_apply_in_order_once_however_often_they_come(
         ("citymgmt", OrderRole.LEAD),
         ("environment", OrderRole.CO),
     }
+
+
+async def test_a_step_and_a_mutation_of_the_same_event_at_once_number_their_versions_in_turn(
+    embedded_town_bus: TownBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite, which has no row locks: the projection reads an event's version and
+    a mutation (a department's desk working the order) writes the next version while
+    the projection has not written yet. The projection must hold the write lock from
+    its read on, or both write the same version."""
+    town = embedded_town_bus
+    database = town.env.database
+    record = await town.bus.intake.report(report("city.litter"))
+    event_id, grid = record.id, record.grid_code
+    projection = Projection(database)
+    await projection.apply([routed(event_id, grid)])
+
+    async def mutation() -> None:
+        async with database.engine.begin() as connection:
+            await ledger.locked_events(connection, [event_id])
+            await projection_module.write_steps(connection, [resolved(event_id, grid)], None)
+
+    write = projection_module._Batch._write
+    mutations: list[asyncio.Task[None]] = []
+
+    async def write_while_a_mutation_runs(batch: projection_module._Batch) -> None:
+        if not mutations:  # the projection's batch; the mutation writes through here too
+            mutations.append(asyncio.create_task(mutation()))
+            await asyncio.sleep(0.3)  # time enough for it to commit, if it may
+        await write(batch)
+
+    monkeypatch.setattr(projection_module._Batch, "_write", write_while_a_mutation_runs)
+    await projection.apply([accepted(event_id, grid, "citymgmt", OrderRole.LEAD)])
+    await mutations[0]
+
+    async with database.engine.connect() as connection:
+        timeline = (await ledger.timelines(connection, [event_id]))[event_id]
+        found = (await ledger.events(connection, [event_id]))[event_id]
+    assert [(e.version, e.status) for e in timeline] == [
+        (1, LifecycleStatus.REPORTED),
+        (2, LifecycleStatus.ROUTED),
+        (3, LifecycleStatus.ACCEPTED),  # the projection's, which held the lock first
+        (4, LifecycleStatus.RESOLVED),  # the mutation's, after it
+    ]
+    assert (found.version, found.status) == (4, LifecycleStatus.RESOLVED)
 
 
 async def test_a_late_step_never_moves_the_status_back(embedded_town_bus: TownBus) -> None:
