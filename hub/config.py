@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # After SIGTERM, how long requests still running (a stream, a stuck caller) may take
     # before they are cut off, so the process always stops.
     shutdown_grace_seconds: int = Field(default=10, gt=0)
+    # How long an idle connection stays open for its client's next request. Longer than
+    # the clients' and proxies' own idle limits (httpx 5 s, nginx and cloud load
+    # balancers 60 s): if the hub closed first, a request sent as it closed would fail.
+    keep_alive_seconds: int = Field(default=75, gt=0)
     # Processes `hub serve` runs on one port; 0 or "auto": one per core.
     workers: Annotated[int, BeforeValidator(_auto_is_zero)] = Field(default=1, ge=0, le=64)
     log_level: str = "INFO"

@@ -235,6 +235,7 @@ async def _run_server(
         log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     await uvicorn.Server(config).serve(sockets=[listener] if listener else None)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hub.config import Settings
 from tests.support.principals import bearer
 
 pytestmark = pytest.mark.integration
@@ -134,6 +135,43 @@ def test_the_served_hub_answers_over_http_and_stops_cleanly(
     output = process.stdout.read() if process.stdout else ""
     assert "Application shutdown complete" in output
     assert "Traceback" not in output
+
+
+def test_an_idle_connection_stays_open_for_the_keep_alive_setting(
+    key: str, env: dict[str, str]
+) -> None:
+    request = b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n"
+    with serving({**env, "HUB_KEEP_ALIVE_SECONDS": "2"}) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(request)
+            assert answer(connection).startswith(b"HTTP/1.1 200")
+            time.sleep(1)  # idle, but within the setting: the same connection answers
+            connection.sendall(request)
+            assert answer(connection).startswith(b"HTTP/1.1 200")
+            time.sleep(3)  # idle past it: the hub has closed the connection already
+            connection.settimeout(0.5)
+            assert connection.recv(4096) == b""
+
+
+def answer(connection: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response with a Content-Length, however it arrives."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += connection.recv(4096)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(
+        next(h for h in head.lower().split(b"\r\n") if h.startswith(b"content-length:"))[15:]
+    )
+    while len(body) < length:
+        body += connection.recv(4096)
+    return head + b"\r\n\r\n" + body
+
+
+def test_the_default_keep_alive_outlasts_clients_and_proxies() -> None:
+    # httpx keeps idle connections 5 s (uvicorn's own default too), nginx and cloud load
+    # balancers 60 s: the hub must not close one they are about to use.
+    assert Settings().keep_alive_seconds > 60
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(env: dict[str, str]) -> None:
