@@ -22,6 +22,8 @@ department and to be back at normal latency, and a row is printed: requests, acc
 lost, duplicated work orders, 5xx (and errors without a code), typed 503s (the
 database away), the time from the fault's end (its component back) until reports reach
 their department at normal latency again, and what ``/readyz`` said during the fault.
+A fault that lost reports also says where they stopped on Kafka: partitions an open
+transaction holds, and consumer groups behind what they could read.
 It takes about (reports / rate + outage + 20 s) per fault, plus 30 s to start. Every
 process it started is stopped at the end; the hub's log is left in ``--logs``.
 
