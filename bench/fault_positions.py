@@ -17,6 +17,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from hub.bus.kafka import partitions_of
+
 Ends = Mapping[TopicPartition, int]
 
 
@@ -29,7 +31,8 @@ async def stalls(bootstrap: str) -> list[str]:
         await admin.start()
         await stable.start()
         await written.start()
-        partitions = await _partitions(admin)
+        topics = [t for t in await admin.list_topics() if not t.startswith("__")]
+        partitions = await partitions_of(admin, topics)
         stable_ends = await stable.end_offsets(partitions)
         lines = _held(stable_ends, await written.end_offsets(partitions))
         for group, _ in await admin.list_consumer_groups():
@@ -42,16 +45,6 @@ async def stalls(bootstrap: str) -> list[str]:
         await stable.stop()
         await admin.close()
     return lines
-
-
-async def _partitions(admin: AIOKafkaAdminClient) -> list[TopicPartition]:
-    topics = [t for t in await admin.list_topics() if not t.startswith("__")]
-    described = await admin.describe_topics(topics)
-    return sorted(
-        TopicPartition(topic["topic"], partition["partition"])
-        for topic in described
-        for partition in topic["partitions"]
-    )
 
 
 def _held(stable_ends: Ends, written_ends: Ends) -> list[str]:

@@ -113,9 +113,14 @@ async def _partitions(settings: KafkaSettings, topics: Sequence[str]) -> list[To
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     try:
         await admin.start()
-        described = await admin.describe_topics(list(topics))
+        return await partitions_of(admin, topics)
     finally:
         await admin.close()
+
+
+async def partitions_of(admin: AIOKafkaAdminClient, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics``, in order, as the broker describes them."""
+    described = await admin.describe_topics(list(topics))
     return sorted(
         TopicPartition(topic["topic"], partition["partition"])
         for topic in described

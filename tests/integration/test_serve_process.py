@@ -160,9 +160,8 @@ def answer(connection: socket.socket) -> bytes:
     while b"\r\n\r\n" not in received:
         received += connection.recv(4096)
     head, _, body = received.partition(b"\r\n\r\n")
-    length = int(
-        next(h for h in head.lower().split(b"\r\n") if h.startswith(b"content-length:"))[15:]
-    )
+    fields = dict(line.split(b":", 1) for line in head.lower().split(b"\r\n")[1:])
+    length = int(fields[b"content-length"])
     while len(body) < length:
         body += connection.recv(4096)
     return head + b"\r\n\r\n" + body

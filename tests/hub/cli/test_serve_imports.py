@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hub.core.paths import PROJECT_ROOT
 
 # What the ``hub`` entry point loads, then what ``hub serve`` builds before it listens.
@@ -49,20 +51,24 @@ def loaded_by_serve(tmp_path: Path) -> list[str]:
     return modules
 
 
-def test_the_serving_app_imports_no_simulator_or_demo_module(tmp_path: Path) -> None:
-    modules = loaded_by_serve(tmp_path)
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """What the serving app has loaded, once for the tests below."""
+    return loaded_by_serve(tmp_path_factory.mktemp("serve"))
+
+
+def test_the_serving_app_imports_no_simulator_or_demo_module(served: list[str]) -> None:
     # It did build the app, with the built-in connectors and the schema...
-    assert {"hub.app", "schema", "connectors.police.connector", "connectors.sdk"} <= set(modules)
+    assert {"hub.app", "schema", "connectors.police.connector", "connectors.sdk"} <= set(served)
     # ...and nothing that only the demo and the simulators need.
-    assert [m for m in modules if DEMO_ONLY.search(m)] == []
+    assert [m for m in served if DEMO_ONLY.search(m)] == []
 
 
 def test_the_serving_app_loads_openpyxl_only_when_a_spreadsheet_is_asked_for(
-    tmp_path: Path,
+    served: list[str],
 ) -> None:
-    modules = loaded_by_serve(tmp_path)
-    assert "hub.reports.sheet" in modules
-    assert [m for m in modules if m.split(".")[0] == "openpyxl"] == []
+    assert "hub.reports.sheet" in served
+    assert [m for m in served if m.split(".")[0] == "openpyxl"] == []
 
 
 def test_the_pattern_names_the_demo_and_simulator_modules() -> None:
