@@ -41,11 +41,12 @@ class ScriptFailedError(RuntimeError):
     """A project script exited non-zero."""
 
 
-def project_script(name: str, action: str, env: dict[str, str]) -> str:
-    """``scripts/NAME ACTION`` with ``env`` over this environment: its one line of output
-    (an address or a URL). Raises ScriptFailedError with the end of what it said."""
+def project_script(name: str, action: str, env: dict[str, str], *arguments: str) -> str:
+    """``scripts/NAME ACTION ARGUMENTS`` with ``env`` over this environment: what it
+    printed (for start, one line: an address or a URL). Raises ScriptFailedError with
+    the end of what it said."""
     done = subprocess.run(
-        [str(ROOT / "scripts" / name), action],
+        [str(ROOT / "scripts" / name), action, *arguments],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

@@ -4,26 +4,33 @@ For each partition of the hub's topics, its last stable offset (what a
 ``read_committed`` reader may read up to) beside its high watermark; for each consumer
 group, its committed offset beside that stable offset. A partition whose stable offset
 stays behind its high watermark holds a transaction nobody ends, and every reader of
-it waits; a group behind a stable offset it could read has stopped reading. Only
-those are reported: a run that lost nothing shows none, and a broker that does not
-answer is said to.
+it waits: Kafka's own kafka-transactions tool then says which producer (id and epoch)
+holds it and which transactional id that producer is, as the coordinator sees it. A
+group with records it could read and has not has stopped reading. Only those are
+reported: a run that lost nothing shows none, and a broker that does not answer is
+said to.
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from bench.fault_components import ScriptFailedError, project_script
 from hub.bus.kafka import partitions_of
 
 Ends = Mapping[TopicPartition, int]
+READS = 20  # fetches of at most 0.5 s each, to count what a group has left unread
 
 
 async def stalls(bootstrap: str) -> list[str]:
-    """A line per partition held by an open transaction and per group behind."""
+    """A line per partition held by an open transaction (with the producers Kafka's own
+    tool says write to it) and per group behind."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     stable = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     written = AIOKafkaConsumer(bootstrap_servers=bootstrap)
@@ -34,10 +41,13 @@ async def stalls(bootstrap: str) -> list[str]:
         topics = [t for t in await admin.list_topics() if not t.startswith("__")]
         partitions = await partitions_of(admin, topics)
         stable_ends = await stable.end_offsets(partitions)
-        lines = _held(stable_ends, await written.end_offsets(partitions))
+        lines = _held(stable_ends, await written.end_offsets(partitions), bootstrap)
+        if lines:  # whose producer ids those are, and what the coordinator thinks of them
+            lines += ["transactions, as the coordinator has them:", *_tool(bootstrap, "list")]
         for group, _ in await admin.list_consumer_groups():
             committed = await admin.list_consumer_group_offsets(group)
-            lines += _behind(group, {tp: m.offset for tp, m in committed.items()}, stable_ends)
+            offsets = {tp: m.offset for tp, m in committed.items()}
+            lines += await _behind(stable, group, offsets, stable_ends)
     except (KafkaError, OSError) as error:
         return [f"the broker did not say where reports stopped: {error!r}"]
     finally:
@@ -47,19 +57,58 @@ async def stalls(bootstrap: str) -> list[str]:
     return lines
 
 
-def _held(stable_ends: Ends, written_ends: Ends) -> list[str]:
-    return [
-        f"{tp.topic}[{tp.partition}]: readable up to {stable_ends[tp]} of {written}: "
-        f"an open transaction holds {written - stable_ends[tp]} records"
-        for tp, written in written_ends.items()
-        if stable_ends.get(tp, written) < written
-    ]
+def _held(stable_ends: Ends, written_ends: Ends, bootstrap: str) -> list[str]:
+    lines = []
+    for tp, written in written_ends.items():
+        if stable_ends.get(tp, written) < written:
+            lines.append(
+                f"{tp.topic}[{tp.partition}]: readable up to {stable_ends[tp]} of {written}: "
+                f"an open transaction holds {written - stable_ends[tp]} records"
+            )
+            lines += _producers(bootstrap, tp)
+    return lines
 
 
-def _behind(group: str, committed: Ends, stable_ends: Ends) -> list[str]:
-    return [
-        f"{group} on {tp.topic}[{tp.partition}]: committed {offset}, "
-        f"{stable_ends[tp] - offset} readable records behind"
-        for tp, offset in committed.items()
-        if offset >= 0 and stable_ends.get(tp, offset) > offset
-    ]
+def _producers(bootstrap: str, tp: TopicPartition) -> list[str]:
+    """The partition's producers: their ids, epochs and where each one's open
+    transaction starts."""
+    return _tool(
+        bootstrap, "describe-producers", "--topic", tp.topic, "--partition", str(tp.partition)
+    )
+
+
+def _tool(bootstrap: str, *arguments: str) -> list[str]:
+    """What Kafka's own kafka-transactions tool says, indented."""
+    port = bootstrap.rpartition(":")[2]
+    try:
+        said = project_script("kafka", "transactions", {"HUB_KAFKA_PORT": port}, *arguments)
+    except (ScriptFailedError, subprocess.TimeoutExpired) as error:
+        return [f"  kafka-transactions did not answer: {error}"]
+    return [f"  {line}" for line in said.splitlines() if line.strip()]
+
+
+async def _behind(reader: Any, group: str, committed: Ends, stable_ends: Ends) -> list[str]:
+    """Groups with records they could read and have not: counted by reading them, since
+    the offsets between include the markers that end transactions."""
+    lines = []
+    for tp, offset in committed.items():
+        if offset >= 0 and stable_ends.get(tp, offset) > offset:
+            unread = await _records_between(reader, tp, offset, stable_ends[tp])
+            if unread:
+                lines.append(
+                    f"{group} on {tp.topic}[{tp.partition}]: committed {offset}, "
+                    f"{unread} readable records behind"
+                )
+    return lines
+
+
+async def _records_between(reader: Any, tp: TopicPartition, start: int, end: int) -> int:
+    reader.assign([tp])
+    reader.seek(tp, start)
+    count = 0
+    for _ in range(READS):
+        batches = await reader.getmany(tp, timeout_ms=500)
+        count += sum(1 for m in batches.get(tp, ()) if m.offset < end)
+        if await reader.position(tp) >= end:
+            break
+    return count

@@ -94,6 +94,7 @@ class Plan:
     outage: float = 20.0
     department: str = "citymgmt"
     settle_within: float = 120.0
+    hub_log_level: str = "WARNING"  # INFO shows each consumer's restarts and dropped batches
 
     @property
     def lead_in(self) -> float:
@@ -123,13 +124,15 @@ class Stage:
 
 
 @asynccontextmanager
-async def staged(logs: Path) -> AsyncIterator[Stage]:
-    """Start everything (the hub's log goes to ``logs``/hub.log); stop everything after.
+async def staged(logs: Path, hub_log_level: str = "WARNING") -> AsyncIterator[Stage]:
+    """Start everything (the hub's log goes to ``logs``/hub.log, the broker's to
+    ``logs``/kafka.log); stop everything after.
     Raises ComponentUnavailableError when Kafka or PostgreSQL cannot start at all."""
     state = private_state()
     broker, postgres = PrivateBroker(state / "kafka"), PrivatePostgres(state / "pg")
     async with AsyncExitStack() as stack:
         stack.callback(shutil.rmtree, state, ignore_errors=True)  # last: after the stops
+        stack.callback(_kept, broker.state / "logs" / "server.log", logs / "kafka.log")
         stack.callback(_quietly, postgres.stop)
         stack.callback(_quietly, broker.stop)
         kafka = asyncio.create_task(_starting("Kafka", broker.start))
@@ -139,13 +142,20 @@ async def staged(logs: Path) -> AsyncIterator[Stage]:
         key = await made_key(url, KeyRequest("fault run", ("command",)))
         systems = stack.enter_context(upstreams.running(DEPARTMENTS))
         await kafka
-        hub = HubProcess(hub_environment(url, broker, systems), logs / "hub.log")
+        environment = hub_environment(url, broker, systems) | {"HUB_LOG_LEVEL": hub_log_level}
+        hub = HubProcess(environment, logs / "hub.log")
         stack.callback(hub.stop)
         await asyncio.to_thread(hub.start)
         engine = create_async_engine(url, poolclass=NullPool)  # the server restarts
         stack.push_async_callback(engine.dispose)
         offset = await clock_offset(engine)
         yield Stage(broker, postgres, hub, systems, key, engine, places, offset)
+
+
+def _kept(log: Path, to: Path) -> None:
+    """The broker's own log beside the hub's: what it says of a stalled partition."""
+    with contextlib.suppress(OSError):
+        shutil.copyfile(log, to)
 
 
 def private_state() -> Path:
@@ -564,7 +574,7 @@ async def run_faults(
     """Every fault in ``names`` in turn, on one stage; a row for each, also handed to
     ``done`` as soon as it is counted (a long run shows its progress)."""
     rows = []
-    async with staged(logs) as stage:
+    async with staged(logs, plan.hub_log_level) as stage:
         await warm_up(stage)
         for name in names:
             rows.append(await run_fault(stage, name, plan))

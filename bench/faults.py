@@ -53,13 +53,21 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--outage-seconds", type=float, default=Plan.outage)
     parser.add_argument("--department", choices=DEPARTMENTS, default=Plan.department)
     parser.add_argument("--settle-seconds", type=float, default=Plan.settle_within)
-    parser.add_argument("--logs", type=Path, help="where hub.log goes (default: a new directory)")
+    parser.add_argument(
+        "--logs", type=Path, help="where hub.log and kafka.log go (default: a new directory)"
+    )
+    parser.add_argument("--hub-log-level", default=Plan.hub_log_level, help="INFO: more detail")
     return parser.parse_args()
 
 
 async def main(given: argparse.Namespace) -> int:
     plan = Plan(
-        given.reports, given.rate, given.outage_seconds, given.department, given.settle_seconds
+        given.reports,
+        given.rate,
+        given.outage_seconds,
+        given.department,
+        given.settle_seconds,
+        given.hub_log_level,
     )
     logs = given.logs or Path(tempfile.mkdtemp(prefix="hub-faults-logs-"))
     logs.mkdir(parents=True, exist_ok=True)
