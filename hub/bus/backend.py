@@ -39,7 +39,10 @@ class GroupConsumer(Protocol):
     async def commit(self, consumed: Sequence[Record], outputs: Sequence[Message]) -> None:
         """Publish ``outputs`` and commit past ``consumed``, both or neither.
 
-        Raises CommitConflictError when the group moved on without us.
+        Raises CommitConflictError when the group moved on without us, and
+        BusUnavailableError when the commit failed: the member starts again (on Kafka a
+        new producer with the same transactional id, which makes the broker abort
+        whatever the failed one left open).
         """
         ...
 

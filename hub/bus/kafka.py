@@ -301,11 +301,12 @@ class KafkaGroupConsumer:
                 raise CommitConflictError(f"{self.group}: partitions were reassigned")
             try:
                 async with self.producer.transaction():
-                    await _send_all(self.producer, self._partitions, outputs)
+                    sent = await _send_all(self.producer, self._partitions, outputs)
                     if offsets:
                         await self.producer.send_offsets_to_transaction(offsets, self.group)
+                    await asyncio.gather(*sent)  # aiokafka would commit without a failed batch
             except KafkaError as error:
-                raise CommitConflictError(f"{self.group}: transaction failed: {error}") from error
+                raise BusUnavailableError(f"{self.group}: transaction failed: {error}") from error
 
     async def rewind(self) -> None:
         for partition in self.consumer.assignment():
