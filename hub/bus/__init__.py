@@ -17,6 +17,7 @@ from hub.bus.broker import BrokerWatch
 from hub.bus.cloudevent import CloudEvent, MalformedEventError, derived_id, new_id, stable_id
 from hub.bus.dead_letters import DeadLetter
 from hub.bus.embedded import EmbeddedBackend
+from hub.bus.held import HeldWatch
 from hub.bus.message import Message, Record
 from hub.bus.outbox import OutboxRelay, enqueue
 from hub.bus.runtime import PoisonMessageError, Subscriber, Worker, each
@@ -47,6 +48,7 @@ __all__ = [
     "DeadLetter",
     "EmbeddedBackend",
     "GroupConsumer",
+    "HeldWatch",
     "Job",
     "KafkaBackend",
     "KafkaSettings",

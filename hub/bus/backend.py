@@ -74,6 +74,12 @@ class Backend(Protocol):
 
     async def ensure_topics(self, topics: Sequence[str]) -> None: ...
 
+    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Partitions ("topic[n]") a ``read_committed`` reader cannot read to the end,
+        an open transaction in the way: (its stable offset, the partition's end).
+        Raises BusUnavailableError when the backend cannot answer."""
+        ...
+
     async def publish(self, messages: Sequence[Message]) -> None:
         """Durably append ``messages``, in order per key; raises BusUnavailableError."""
         ...

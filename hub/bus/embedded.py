@@ -110,6 +110,10 @@ class EmbeddedBackend:
         async with self.database.engine.begin() as connection:
             await _create_topics(connection, topics)
 
+    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """None: an append is visible when its database transaction commits."""
+        return {}
+
     async def publish(self, messages: Sequence[Message]) -> None:
         if not messages:
             return

@@ -151,6 +151,7 @@ class KafkaBackend:
         self._producer: Any = None
         self._lock = asyncio.Lock()
         self._partitions = _Partitions()
+        self._ends: _Ends | None = None
 
     def _client(self) -> dict[str, Any]:
         return {"bootstrap_servers": self.settings.bootstrap_servers}
@@ -160,6 +161,9 @@ class KafkaBackend:
         at start does not stop the hub from taking reports (the outbox keeps them)."""
 
     async def stop(self) -> None:
+        if self._ends is not None:
+            await self._ends.stop()
+            self._ends = None
         if self._producer is not None:
             await _bounded(self._producer.stop(), "producer")
             self._producer = None
@@ -192,6 +196,14 @@ class KafkaBackend:
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
         finally:
             await admin.close()
+
+    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
+        if self._ends is None:
+            self._ends = _Ends(self.settings)
+        try:
+            return await self._ends.unsettled(topics)
+        except (KafkaError, OSError) as error:
+            raise BusUnavailableError(f"Kafka unreachable: {error}") from error
 
     async def _until_led(self, admin: Any, topics: list[str], within: float = 30) -> None:
         """Until every partition of new topics has a leader: a reader that looked earlier
@@ -235,6 +247,48 @@ class KafkaBackend:
 
     def tail(self, topics: Sequence[str], since: datetime | None = None) -> KafkaTail:
         return KafkaTail(self.settings, topics, since)
+
+
+class _Ends:
+    """Two readers outside any group that only ask for partitions' ends: the stable one
+    (``read_committed``) and the written one. Started on first use, kept between."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.settings = settings
+        self.stable = _consumer(settings, group=None)
+        self.written = AIOKafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
+        )
+        self._started = False
+        self._partitions: dict[tuple[str, ...], list[TopicPartition]] = {}
+
+    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
+        if not self._started:
+            await self.stable.start()
+            await self.written.start()
+            self._started = True
+        partitions = await self._of(tuple(topics))
+        stable = await self.stable.end_offsets(partitions)
+        written = await self.written.end_offsets(partitions)
+        return {
+            f"{tp.topic}[{tp.partition}]": (stable[tp], end)
+            for tp, end in written.items()
+            if stable[tp] < end
+        }
+
+    async def _of(self, topics: tuple[str, ...]) -> list[TopicPartition]:
+        """Kept once every topic has its partitions: asked before the topics were made,
+        the broker describes none."""
+        if topics in self._partitions:
+            return self._partitions[topics]
+        partitions = await _partitions(self.settings, topics)
+        if {tp.topic for tp in partitions} == set(topics):
+            self._partitions[topics] = partitions
+        return partitions
+
+    async def stop(self) -> None:
+        await _bounded(self.stable.stop(), "stable-offset reader")
+        await _bounded(self.written.stop(), "end-offset reader")
 
 
 class _Fence(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -88,6 +88,13 @@ class BusSettings(BaseModel):
         "database this often.",
     )
     max_attempts: int = Field(default=5, ge=1, description="handler attempts before the DLQ")
+    held_after_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A Kafka partition whose last stable offset stays put this long, with "
+        "records behind it, is named in /readyz as held by an open transaction. Longer "
+        "than the producers' transaction timeout (60 s), so a live transaction never is.",
+    )
     subscriber_queue_size: int = Field(default=1000, ge=1)
     taxonomy_file: Path = TAXONOMY_FILE
     severity_file: Path = SEVERITY_FILE

@@ -66,6 +66,11 @@ class Metrics:
             "Times the bus's broker stopped answering the hub's probe",
             registry=self.registry,
         )
+        self.bus_partitions_held = Gauge(
+            "hub_bus_partitions_held",
+            "Partitions of the hub's topics an open transaction has held too long (readers wait)",
+            registry=self.registry,
+        )
         self.registry.register(_HeldLines())
 
     def exposition(self) -> bytes:

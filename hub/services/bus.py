@@ -19,6 +19,7 @@ from hub.bus import (
     BusSettings,
     BusUnavailableError,
     EmbeddedBackend,
+    HeldWatch,
     Job,
     OutboxRelay,
     Role,
@@ -105,6 +106,9 @@ class EventBus:
         self.steps = Steps(database, self.topics, written, timers, self.clock)
         self.workbench = Workbench(self.steps, self.links)  # desks of departments without systems
         self.broker = BrokerWatch(self.backend, metrics)
+        self.held = HeldWatch(
+            self.backend, self.topics.all(departments), metrics, settings.held_after_seconds
+        )
         self.relay = OutboxRelay(
             database,
             self.backend,
@@ -181,6 +185,7 @@ class EventBus:
         self.roles = set(self.settings.roles if roles is None else roles)
         await self.backend.start()
         self.supervisor.start("broker watch", self.broker.run)
+        self.supervisor.start("held partitions watch", self.held.run)
         self._spawn(self._run())
 
     async def _run(self) -> None:
@@ -210,6 +215,9 @@ class EventBus:
         down = sorted(
             {*self.supervisor.down, *(w.subscriber.group for w in self._workers if w.trouble)}
         )
+        if self.held.held:
+            held = ", ".join(self.held.held)
+            down.insert(0, f"held by an open transaction, their readers wait: {held}")
         if not self.broker.reachable:
             down.insert(0, "broker unreachable (reports wait in the outbox)")
         if not database_reachable:  # known at once, before a bus task trips on it
