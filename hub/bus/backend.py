@@ -15,6 +15,8 @@ from typing import Protocol
 
 from hub.bus.message import Message, Record
 
+Partition = tuple[str, int]  # (topic, partition index)
+
 
 class CommitConflictError(Exception):
     """The consumed records belong to someone else now (a rebalance, or a second
@@ -74,10 +76,16 @@ class Backend(Protocol):
 
     async def ensure_topics(self, topics: Sequence[str]) -> None: ...
 
-    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """Partitions ("topic[n]") a ``read_committed`` reader cannot read to the end,
-        an open transaction in the way: (its stable offset, the partition's end).
-        Raises BusUnavailableError when the backend cannot answer."""
+    async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
+        """Partitions a ``read_committed`` reader cannot read to the end, an open
+        transaction in the way: (its stable offset, the partition's end). Raises
+        BusUnavailableError when the backend cannot answer."""
+        ...
+
+    async def release(self, partition: Partition, stable: int) -> str | None:
+        """Abort the transaction that holds ``partition`` at ``stable``, one the broker
+        will never end by itself: whose it was, or None when none starts there now.
+        Raises BusUnavailableError when it could not."""
         ...
 
     async def publish(self, messages: Sequence[Message]) -> None:

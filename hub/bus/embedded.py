@@ -29,7 +29,7 @@ from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.bus.backend import BusUnavailableError, CommitConflictError
+from hub.bus.backend import BusUnavailableError, CommitConflictError, Partition
 from hub.bus.message import Message, Record
 from hub.bus.signal import Signal, wait
 from hub.bus.wakeup import BUS_LOG_CHANNEL, Listener, notify
@@ -110,9 +110,12 @@ class EmbeddedBackend:
         async with self.database.engine.begin() as connection:
             await _create_topics(connection, topics)
 
-    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
+    async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
         """None: an append is visible when its database transaction commits."""
         return {}
+
+    async def release(self, partition: Partition, stable: int) -> str | None:
+        return None  # nothing is ever held (see unsettled)
 
     async def publish(self, messages: Sequence[Message]) -> None:
         if not messages:

@@ -2,13 +2,16 @@
 
 A reader with ``read_committed`` (every reader of the hub's) stops at a partition's
 last stable offset: the first record of a transaction not yet ended. A transaction the
-broker's coordinator knows of ends within its timeout (a minute, by default), aborted
-if need be. One it does not know of, a "hanging" transaction, holds the partition for
-good, and every report of its grids waits with it, while the broker answers and every
-task runs. The hub would say it was ready. So it watches each partition's stable
-offset, and one held at the same offset for longer than ``after`` seconds, with
-records behind it, is named: in ``/readyz``, once per change in the log, and as a
-gauge in ``/metrics``. docs/operations.md says how to find and abort the transaction.
+broker's coordinator knows of ends within its timeout, aborted if need be. One it does
+not know of, a "hanging" transaction (Kafka can leave one after a broker crash), holds
+the partition for good, and every report of its grids waits with it, while the broker
+answers and every task runs: the hub would say it was ready.
+
+So the hub watches each partition's stable offset. One held at the same offset for
+longer than ``after`` seconds, with records behind it, is named: in ``/readyz``, once
+per change in the log, and as a gauge in ``/metrics``. With ``release`` on, the hub
+then aborts that transaction, as Kafka's own ``kafka-transactions.sh abort`` would
+(``Backend.release``), once per stuck offset, and says whose it was.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from hub.bus.backend import Backend
+from hub.bus.backend import Backend, Partition
 from hub.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+
+def label(partition: Partition) -> str:
+    topic, index = partition
+    return f"{topic}[{index}]"
 
 
 class HeldWatch:
@@ -31,6 +39,7 @@ class HeldWatch:
         topics: Sequence[str],
         metrics: Metrics,
         after: float,
+        release: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend = backend
@@ -38,9 +47,11 @@ class HeldWatch:
         self.metrics = metrics
         self.every = min(15.0, after / 4)  # named within a quarter of ``after`` late
         self.after = after
+        self.release = release
         self.clock = clock
         self.held: list[str] = []  # "topic[partition]", held longer than ``after``
-        self._since: dict[str, tuple[int, float]] = {}  # partition -> (stable offset, since)
+        self._since: dict[Partition, tuple[int, float]] = {}  # -> (stable offset, since)
+        self._tried: set[tuple[Partition, int]] = set()  # released at that offset
 
     async def run(self) -> None:
         while True:
@@ -51,20 +62,24 @@ class HeldWatch:
         try:
             unsettled = await self.backend.unsettled(self.topics)
         except Exception:  # the broker watch says when the broker does not answer
+            self._since = {}  # unseen meanwhile: a transaction the outage cut may end yet
             return self.held
         now = self.clock()
-        self._since = {
-            name: self._kept(name, stable, now) for name, (stable, _) in unsettled.items()
+        self._since = {p: self._kept(p, stable, now) for p, (stable, _) in unsettled.items()}
+        stuck = {
+            p: stable for p, (stable, since) in self._since.items() if now - since >= self.after
         }
-        held = sorted(name for name, (_, since) in self._since.items() if now - since >= self.after)
+        held = sorted(label(p) for p in stuck)
         if held != self.held:
             self._said(held)
         self.held = held
+        if self.release:
+            await self._release(stuck)
         return held
 
-    def _kept(self, name: str, stable: int, now: float) -> tuple[int, float]:
+    def _kept(self, partition: Partition, stable: int, now: float) -> tuple[int, float]:
         """When the partition's stable offset last moved, as far as the watch has seen."""
-        seen = self._since.get(name)
+        seen = self._since.get(partition)
         return seen if seen is not None and seen[0] == stable else (stable, now)
 
     def _said(self, held: list[str]) -> None:
@@ -76,3 +91,17 @@ class HeldWatch:
             )
         else:
             log.info("no partition is held by an open transaction any more")
+
+    async def _release(self, stuck: dict[Partition, int]) -> None:
+        for partition, stable in stuck.items():
+            if (partition, stable) in self._tried:
+                continue
+            self._tried.add((partition, stable))
+            where = {"partition": label(partition), "offset": stable}
+            try:
+                whose = await self.backend.release(partition, stable)
+            except Exception as error:  # said once; the partition stays named in /readyz
+                log.error("could not abort the transaction", extra={**where, "error": str(error)})
+                continue
+            if whose is not None:
+                log.warning("aborted the transaction that held it", extra={**where, "of": whose})

@@ -17,10 +17,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from hub.bus.backend import BusUnavailableError, CommitConflictError
+from hub.bus import kafka_hanging as hanging
+from hub.bus.backend import BusUnavailableError, CommitConflictError, Partition
 from hub.bus.message import Message, Record
 from hub.bus.settings import KafkaSettings
 
@@ -197,13 +199,30 @@ class KafkaBackend:
         finally:
             await admin.close()
 
-    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
-        if self._ends is None:
-            self._ends = _Ends(self.settings)
+    async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
         try:
-            return await self._ends.unsettled(topics)
+            return await (await self._offsets()).unsettled(topics)
         except (KafkaError, OSError) as error:
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
+
+    async def release(self, partition: Partition, stable: int) -> str | None:
+        offsets = await self._offsets()
+        tp = TopicPartition(*partition)
+        try:
+            held_by = await hanging.holder(offsets.client, tp, stable)
+            if held_by is not None:
+                await hanging.abort(offsets.client, tp, held_by)
+        except (KafkaError, OSError) as error:
+            raise BusUnavailableError(f"could not abort the transaction: {error!r}") from error
+        if held_by is None:
+            return None
+        return f"producer {held_by.producer_id} (epoch {held_by.producer_epoch})"
+
+    async def _offsets(self) -> _Ends:
+        if self._ends is None:
+            self._ends = _Ends(self.settings)
+        await self._ends.start()
+        return self._ends
 
     async def _until_led(self, admin: Any, topics: list[str], within: float = 30) -> None:
         """Until every partition of new topics has a leader: a reader that looked earlier
@@ -250,8 +269,9 @@ class KafkaBackend:
 
 
 class _Ends:
-    """Two readers outside any group that only ask for partitions' ends: the stable one
-    (``read_committed``) and the written one. Started on first use, kept between."""
+    """Clients outside any group for partitions' ends: a reader of the stable one
+    (``read_committed``), a reader of the written one, and one to ask the leaders of
+    held partitions. Started on first use, kept between."""
 
     def __init__(self, settings: KafkaSettings) -> None:
         self.settings = settings
@@ -259,19 +279,25 @@ class _Ends:
         self.written = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
         )
+        self.client = AIOKafkaClient(
+            bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
+        )
         self._started = False
         self._partitions: dict[tuple[str, ...], list[TopicPartition]] = {}
 
-    async def unsettled(self, topics: Sequence[str]) -> dict[str, tuple[int, int]]:
+    async def start(self) -> None:
         if not self._started:
             await self.stable.start()
             await self.written.start()
+            await self.client.bootstrap()
             self._started = True
+
+    async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
         partitions = await self._of(tuple(topics))
         stable = await self.stable.end_offsets(partitions)
         written = await self.written.end_offsets(partitions)
         return {
-            f"{tp.topic}[{tp.partition}]": (stable[tp], end)
+            (tp.topic, tp.partition): (stable[tp], end)
             for tp, end in written.items()
             if stable[tp] < end
         }
@@ -289,6 +315,7 @@ class _Ends:
     async def stop(self) -> None:
         await _bounded(self.stable.stop(), "stable-offset reader")
         await _bounded(self.written.stop(), "end-offset reader")
+        await _bounded(self.client.close(), "client of the held-partition watch")
 
 
 class _Fence(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -320,6 +347,7 @@ class KafkaGroupConsumer:
             bootstrap_servers=settings.bootstrap_servers,
             client_id=settings.client_id,
             transactional_id=transactional_id,
+            transaction_timeout_ms=settings.transaction_timeout_ms,
             linger_ms=settings.linger_ms,
             max_batch_size=MAX_BATCH_BYTES,
         )

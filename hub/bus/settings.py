@@ -34,6 +34,13 @@ class KafkaSettings(BaseModel):
     replication_factor: int = Field(default=1, ge=1)
     linger_ms: int = Field(default=2, ge=0)
     client_id: str = "grid-hub"
+    transaction_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        description="How long the broker lets one of the hub's transactions stay open "
+        "before it aborts it (as Kafka Streams does, 10 s: a batch commits in "
+        "milliseconds, and one cut off by a broker outage is redone).",
+    )
 
 
 class TimerSettings(BaseModel):
@@ -89,11 +96,17 @@ class BusSettings(BaseModel):
     )
     max_attempts: int = Field(default=5, ge=1, description="handler attempts before the DLQ")
     held_after_seconds: float = Field(
-        default=120.0,
+        default=60.0,
         gt=0,
         description="A Kafka partition whose last stable offset stays put this long, with "
-        "records behind it, is named in /readyz as held by an open transaction. Longer "
-        "than the producers' transaction timeout (60 s), so a live transaction never is.",
+        "records behind it, is named in /readyz as held by an open transaction. Well "
+        "over the transaction timeout (10 s, and the broker looks every 10 s), so a "
+        "transaction the broker will end is never named.",
+    )
+    abort_held_transactions: bool = Field(
+        default=True,
+        description="Abort the transaction that holds such a partition, as Kafka's "
+        "kafka-transactions tool would; off: only name it.",
     )
     subscriber_queue_size: int = Field(default=1000, ge=1)
     taxonomy_file: Path = TAXONOMY_FILE

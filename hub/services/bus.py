@@ -107,7 +107,11 @@ class EventBus:
         self.workbench = Workbench(self.steps, self.links)  # desks of departments without systems
         self.broker = BrokerWatch(self.backend, metrics)
         self.held = HeldWatch(
-            self.backend, self.topics.all(departments), metrics, settings.held_after_seconds
+            self.backend,
+            self.topics.all(departments),
+            metrics,
+            settings.held_after_seconds,
+            release=settings.abort_held_transactions,
         )
         self.relay = OutboxRelay(
             database,
