@@ -34,8 +34,20 @@ from aiokafka.protocol.types import (
 )
 
 # aiokafka has no type hints: its protocol classes are Any to mypy, hence the ignores.
+_TAGS = ("tags", TaggedFields)  # every struct of a flexible version ends with its tags
 _TOPIC = ("name", CompactString("utf-8"))
-_TAGS = ("tags", TaggedFields)
+
+
+def _array(*fields: Any) -> Any:
+    return CompactArray(*fields, _TAGS)
+
+
+def _per_topic(*partition_fields: Any) -> Any:
+    return ("topics", _array(_TOPIC, ("partitions", _array(*partition_fields))))
+
+
+_PARTITION_INDEXES = ("topics", _array(_TOPIC, ("partition_indexes", CompactArray(Int32))))
+_PARTITION_ERROR = (("partition_index", Int32), ("error_code", Int16))
 
 
 class _DescribeProducersResponse(Response):  # type: ignore[misc]
@@ -43,32 +55,19 @@ class _DescribeProducersResponse(Response):  # type: ignore[misc]
     API_VERSION = 0
     SCHEMA = Schema(
         ("throttle_time_ms", Int32),
-        (
-            "topics",
-            CompactArray(
-                _TOPIC,
-                (
-                    "partitions",
-                    CompactArray(
-                        ("partition_index", Int32),
-                        ("error_code", Int16),
-                        ("error_message", CompactString("utf-8")),
-                        (
-                            "active_producers",
-                            CompactArray(
-                                ("producer_id", Int64),
-                                ("producer_epoch", Int32),
-                                ("last_sequence", Int32),
-                                ("last_timestamp", Int64),
-                                ("coordinator_epoch", Int32),
-                                ("current_txn_start_offset", Int64),
-                                _TAGS,
-                            ),
-                        ),
-                        _TAGS,
-                    ),
+        _per_topic(
+            *_PARTITION_ERROR,
+            ("error_message", CompactString("utf-8")),
+            (
+                "active_producers",
+                _array(
+                    ("producer_id", Int64),
+                    ("producer_epoch", Int32),
+                    ("last_sequence", Int32),
+                    ("last_timestamp", Int64),
+                    ("coordinator_epoch", Int32),
+                    ("current_txn_start_offset", Int64),
                 ),
-                _TAGS,
             ),
         ),
         _TAGS,
@@ -80,10 +79,7 @@ class _DescribeProducersStruct(RequestStruct):  # type: ignore[misc]
     API_KEY = 61
     API_VERSION = 0
     RESPONSE_TYPE = _DescribeProducersResponse
-    SCHEMA = Schema(
-        ("topics", CompactArray(_TOPIC, ("partition_indexes", CompactArray(Int32)), _TAGS)),
-        _TAGS,
-    )
+    SCHEMA = Schema(_PARTITION_INDEXES, _TAGS)
 
 
 class _DescribeProducers(Request[_DescribeProducersStruct]):  # type: ignore[misc]
@@ -101,25 +97,7 @@ class _WriteTxnMarkersResponse(Response):  # type: ignore[misc]
     API_KEY = 27
     API_VERSION = 1
     SCHEMA = Schema(
-        (
-            "markers",
-            CompactArray(
-                ("producer_id", Int64),
-                (
-                    "topics",
-                    CompactArray(
-                        _TOPIC,
-                        (
-                            "partitions",
-                            CompactArray(("partition_index", Int32), ("error_code", Int16), _TAGS),
-                        ),
-                        _TAGS,
-                    ),
-                ),
-                _TAGS,
-            ),
-        ),
-        _TAGS,
+        ("markers", _array(("producer_id", Int64), _per_topic(*_PARTITION_ERROR))), _TAGS
     )
 
 
@@ -131,13 +109,12 @@ class _WriteTxnMarkersStruct(RequestStruct):  # type: ignore[misc]
     SCHEMA = Schema(
         (
             "markers",
-            CompactArray(
+            _array(
                 ("producer_id", Int64),
                 ("producer_epoch", Int16),
                 ("transaction_result", Boolean),
-                ("topics", CompactArray(_TOPIC, ("partition_indexes", CompactArray(Int32)), _TAGS)),
+                _PARTITION_INDEXES,
                 ("coordinator_epoch", Int32),
-                _TAGS,
             ),
         ),
         _TAGS,
