@@ -212,7 +212,7 @@ def hub_environment(url: str, broker: PrivateBroker, systems: Mapping[str, str])
             "HUB_BUS__KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap,
             "HUB_BUS__INSTANCE_ID": "fault-run",  # kept across restarts: fences the old one
             # A transaction the broker never ends (Kafka can leave one when killed) is
-            # aborted within the settle time, and said so in the hub's log.
+            # ended within the settle time, and said so in the hub's log.
             "HUB_BUS__HELD_AFTER_SECONDS": "30",
             "HUB_CONNECTORS__PLUGIN_AUTOLOAD": "false",
             "HUB_SHUTDOWN_GRACE_SECONDS": "3",

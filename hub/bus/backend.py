@@ -82,10 +82,11 @@ class Backend(Protocol):
         BusUnavailableError when the backend cannot answer."""
         ...
 
-    async def release(self, partition: Partition, stable: int) -> str | None:
-        """Abort the transaction that holds ``partition`` at ``stable``, one the broker
-        will never end by itself: whose it was, or None when none starts there now.
-        Raises BusUnavailableError when it could not."""
+    async def complete(self, partition: Partition, stable: int, owned_by: str) -> str | None:
+        """Commit the transaction that holds ``partition`` at ``stable`` if it is one of
+        ours (its transactional id starts with ``owned_by``) and its coordinator no
+        longer has it open, so nothing else ever will: whose it was, or None when it
+        was left alone. Raises BusUnavailableError when it could not ask or write."""
         ...
 
     async def publish(self, messages: Sequence[Message]) -> None:

@@ -114,7 +114,7 @@ class EmbeddedBackend:
         """None: an append is visible when its database transaction commits."""
         return {}
 
-    async def release(self, partition: Partition, stable: int) -> str | None:
+    async def complete(self, partition: Partition, stable: int, owned_by: str) -> str | None:
         return None  # nothing is ever held (see unsettled)
 
     async def publish(self, messages: Sequence[Message]) -> None:

@@ -9,9 +9,10 @@ answers and every task runs: the hub would say it was ready.
 
 So the hub watches each partition's stable offset. One held at the same offset for
 longer than ``after`` seconds, with records behind it, is named: in ``/readyz``, once
-per change in the log, and as a gauge in ``/metrics``. With ``release`` on, the hub
-then aborts that transaction, as Kafka's own ``kafka-transactions.sh abort`` would
-(``Backend.release``), once per stuck offset, and says whose it was.
+per change in the log, and as a gauge in ``/metrics``. With ``complete`` on, the hub
+then ends that transaction if it is one of its own that the coordinator no longer has
+open, by committing it, as the coordinator had decided (``Backend.complete``); it asks
+again on each probe while the partition is held.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class HeldWatch:
         topics: Sequence[str],
         metrics: Metrics,
         after: float,
-        release: bool = True,
+        owned_by: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend = backend
@@ -47,11 +48,11 @@ class HeldWatch:
         self.metrics = metrics
         self.every = min(15.0, after / 4)  # named within a quarter of ``after`` late
         self.after = after
-        self.release = release
+        self.owned_by = owned_by  # the hub's transactional ids' prefix; None: name only
         self.clock = clock
         self.held: list[str] = []  # "topic[partition]", held longer than ``after``
         self._since: dict[Partition, tuple[int, float]] = {}  # -> (stable offset, since)
-        self._tried: set[tuple[Partition, int]] = set()  # released at that offset
+        self._failed: set[tuple[Partition, int]] = set()  # said could not be ended
 
     async def run(self) -> None:
         while True:
@@ -73,8 +74,8 @@ class HeldWatch:
         if held != self.held:
             self._said(held)
         self.held = held
-        if self.release:
-            await self._release(stuck)
+        if self.owned_by is not None:
+            await self._complete(stuck, self.owned_by)
         return held
 
     def _kept(self, partition: Partition, stable: int, now: float) -> tuple[int, float]:
@@ -92,16 +93,18 @@ class HeldWatch:
         else:
             log.info("no partition is held by an open transaction any more")
 
-    async def _release(self, stuck: dict[Partition, int]) -> None:
+    async def _complete(self, stuck: dict[Partition, int], owned_by: str) -> None:
         for partition, stable in stuck.items():
-            if (partition, stable) in self._tried:
-                continue
-            self._tried.add((partition, stable))
             where = {"partition": label(partition), "offset": stable}
             try:
-                whose = await self.backend.release(partition, stable)
-            except Exception as error:  # said once; the partition stays named in /readyz
-                log.error("could not abort the transaction", extra={**where, "error": str(error)})
+                whose = await self.backend.complete(partition, stable, owned_by)
+            except Exception as error:  # said once; asked again next probe
+                if (partition, stable) not in self._failed:
+                    log.error("could not end the transaction", extra={**where, "error": str(error)})
+                self._failed.add((partition, stable))
                 continue
             if whose is not None:
-                log.warning("aborted the transaction that held it", extra={**where, "of": whose})
+                log.warning(
+                    "committed the transaction that held it, as its coordinator had decided",
+                    extra={**where, "of": whose},
+                )

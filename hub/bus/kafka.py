@@ -104,6 +104,14 @@ async def _send_all(
     return sent
 
 
+async def _delivered(sent: Sequence[asyncio.Future[Any]]) -> None:
+    """Wait for every batch; raise the first failure, having retrieved them all."""
+    results = await asyncio.gather(*sent, return_exceptions=True)
+    failed = next((r for r in results if isinstance(r, BaseException)), None)
+    if failed is not None:
+        raise failed
+
+
 def _append(batch: Any, message: Message) -> bool:
     appended = batch.append(
         timestamp=None, key=message.key.encode(), value=message.value, headers=list(message.headers)
@@ -201,27 +209,37 @@ class KafkaBackend:
 
     async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
         try:
-            return await (await self._offsets()).unsettled(topics)
+            ends = await self._offsets()
+            return await ends.unsettled(topics)
         except (KafkaError, OSError) as error:
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
 
-    async def release(self, partition: Partition, stable: int) -> str | None:
-        offsets = await self._offsets()
+    async def complete(self, partition: Partition, stable: int, owned_by: str) -> str | None:
         tp = TopicPartition(*partition)
         try:
-            held_by = await hanging.holder(offsets.client, tp, stable)
-            if held_by is not None:
-                await hanging.abort(offsets.client, tp, held_by)
+            client = (await self._offsets()).client
+            found = await hanging.hung(client, tp, stable, owned_by)
+            if found is not None:
+                await hanging.commit(client, tp, found[0])
         except (KafkaError, OSError) as error:
-            raise BusUnavailableError(f"could not abort the transaction: {error!r}") from error
-        if held_by is None:
+            raise BusUnavailableError(f"could not end the transaction: {error!r}") from error
+        if found is None:
             return None
-        return f"producer {held_by.producer_id} (epoch {held_by.producer_epoch})"
+        held_by, transactional_id = found
+        return (
+            f"{transactional_id} (producer {held_by.producer_id}, epoch {held_by.producer_epoch})"
+        )
 
     async def _offsets(self) -> _Ends:
+        """The watch's clients, started on first use; a start that failed is undone."""
         if self._ends is None:
-            self._ends = _Ends(self.settings)
-        await self._ends.start()
+            ends = _Ends(self.settings)
+            try:
+                await ends.start()
+            except BaseException:
+                await ends.stop()
+                raise
+            self._ends = ends
         return self._ends
 
     async def _until_led(self, admin: Any, topics: list[str], within: float = 30) -> None:
@@ -282,15 +300,12 @@ class _Ends:
         self.client = AIOKafkaClient(
             bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
         )
-        self._started = False
         self._partitions: dict[tuple[str, ...], list[TopicPartition]] = {}
 
     async def start(self) -> None:
-        if not self._started:
-            await self.stable.start()
-            await self.written.start()
-            await self.client.bootstrap()
-            self._started = True
+        await self.stable.start()
+        await self.written.start()
+        await self.client.bootstrap()
 
     async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
         partitions = await self._of(tuple(topics))
@@ -386,7 +401,7 @@ class KafkaGroupConsumer:
                     sent = await _send_all(self.producer, self._partitions, outputs)
                     if offsets:
                         await self.producer.send_offsets_to_transaction(offsets, self.group)
-                    await asyncio.gather(*sent)  # aiokafka would commit without a failed batch
+                    await _delivered(sent)  # aiokafka would commit without a failed batch
             except KafkaError as error:
                 raise BusUnavailableError(f"{self.group}: transaction failed: {error}") from error
 

@@ -1,17 +1,23 @@
-"""Ending a transaction Kafka will never end by itself, as Kafka's own tool does.
+"""Ending a transaction Kafka left open, as its coordinator decided.
 
-A "hanging" transaction is one whose records sit on a partition while the
-transaction's coordinator does not know of it (Kafka can leave one after a broker
-crash): nothing times it out, and it holds every ``read_committed`` reader of the
-partition for good. Kafka's ``kafka-transactions.sh abort`` ends one by asking the
-partition's leader which producer's transaction starts at the stuck offset
-(DescribeProducers) and writing an abort marker for it there (WriteTxnMarkers). aiokafka
-speaks neither API, so the two requests are declared here from Kafka's message specs:
-DescribeProducers v0 and WriteTxnMarkers v1, both in the flexible encoding.
+A "hanging" transaction is one whose records sit on a partition with no end marker
+while its coordinator no longer has it open: nothing will ever end it, and it holds
+every ``read_committed`` reader of the partition for good. Kafka leaves one when its
+coordinator, starting up, cannot find a partition's leader yet: it takes the partition
+for deleted, skips its marker and completes the transaction without it (seen in the
+broker's log: "Couldn't find leader endpoint … these partitions are likely deleted
+already and hence can be skipped").
 
-Aborting hides the transaction's records from ``read_committed`` readers, which is
-what its producer, long gone, would have had; whatever it consumed is read again, since
-its offsets were part of it.
+Kafka's ``kafka-transactions.sh abort`` ends one by writing a marker at the partition's
+leader (WriteTxnMarkers) for the producer whose transaction starts at the stuck offset
+(DescribeProducers). For the hub's own transactions the marker is a commit: the
+coordinator had decided to commit (its producer saw the commit succeed and moved on,
+its offsets included), and every reader of the hub's is idempotent on event ids, so a
+commit can at worst repeat what was done, where an abort could drop outputs whose
+inputs count as read. A transaction the coordinator still has open on the partition
+(ListTransactions, DescribeTransactions) is left alone, as is any producer not the
+hub's. aiokafka speaks none of these four APIs, so they are declared here from
+Kafka's message specs, each in its first (flexible) version.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.client import CoordinationType
 from aiokafka.errors import KafkaError, for_code
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import (
@@ -34,6 +41,7 @@ from aiokafka.protocol.types import (
 )
 
 # aiokafka has no type hints: its protocol classes are Any to mypy, hence the ignores.
+LIVE_STATES = frozenset({"Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence"})
 _TAGS = ("tags", TaggedFields)  # every struct of a flexible version ends with its tags
 _TOPIC = ("name", CompactString("utf-8"))
 
@@ -121,6 +129,90 @@ class _WriteTxnMarkersStruct(RequestStruct):  # type: ignore[misc]
     )
 
 
+class _ListTransactionsResponse(Response):  # type: ignore[misc]
+    API_KEY = 66
+    API_VERSION = 0
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        ("error_code", Int16),
+        ("unknown_state_filters", CompactArray(CompactString("utf-8"))),
+        (
+            "transaction_states",
+            _array(
+                ("transactional_id", CompactString("utf-8")),
+                ("producer_id", Int64),
+                ("transaction_state", CompactString("utf-8")),
+            ),
+        ),
+        _TAGS,
+    )
+
+
+class _ListTransactionsStruct(RequestStruct):  # type: ignore[misc]
+    FLEXIBLE_VERSION = True
+    API_KEY = 66
+    API_VERSION = 0
+    RESPONSE_TYPE = _ListTransactionsResponse
+    SCHEMA = Schema(
+        ("state_filters", CompactArray(CompactString("utf-8"))),
+        ("producer_id_filters", CompactArray(Int64)),
+        _TAGS,
+    )
+
+
+class _ListTransactions(Request[_ListTransactionsStruct]):  # type: ignore[misc]
+    API_KEY = 66
+
+    def __init__(self, producer_id: int) -> None:
+        self.producer_id = producer_id
+
+    def build(self, request_struct_class: type[_ListTransactionsStruct]) -> Any:
+        return request_struct_class([], [self.producer_id], {})
+
+
+class _DescribeTransactionsResponse(Response):  # type: ignore[misc]
+    API_KEY = 65
+    API_VERSION = 0
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        (
+            "transaction_states",
+            _array(
+                ("error_code", Int16),
+                ("transactional_id", CompactString("utf-8")),
+                ("transaction_state", CompactString("utf-8")),
+                ("transaction_timeout_ms", Int32),
+                ("transaction_start_time_ms", Int64),
+                ("producer_id", Int64),
+                ("producer_epoch", Int16),
+                (
+                    "topics",
+                    _array(("topic", CompactString("utf-8")), ("partitions", CompactArray(Int32))),
+                ),
+            ),
+        ),
+        _TAGS,
+    )
+
+
+class _DescribeTransactionsStruct(RequestStruct):  # type: ignore[misc]
+    FLEXIBLE_VERSION = True
+    API_KEY = 65
+    API_VERSION = 0
+    RESPONSE_TYPE = _DescribeTransactionsResponse
+    SCHEMA = Schema(("transactional_ids", CompactArray(CompactString("utf-8"))), _TAGS)
+
+
+class _DescribeTransactions(Request[_DescribeTransactionsStruct]):  # type: ignore[misc]
+    API_KEY = 65
+
+    def __init__(self, transactional_id: str) -> None:
+        self.transactional_id = transactional_id
+
+    def build(self, request_struct_class: type[_DescribeTransactionsStruct]) -> Any:
+        return request_struct_class([self.transactional_id], {})
+
+
 @dataclass(frozen=True)
 class Holder:
     """The producer whose open transaction starts where a partition is stuck."""
@@ -131,7 +223,7 @@ class Holder:
     start: int
 
 
-class _AbortMarker(Request[_WriteTxnMarkersStruct]):  # type: ignore[misc]
+class _CommitMarker(Request[_WriteTxnMarkersStruct]):  # type: ignore[misc]
     API_KEY = 27
 
     def __init__(self, partition: TopicPartition, holder: Holder) -> None:
@@ -141,9 +233,26 @@ class _AbortMarker(Request[_WriteTxnMarkersStruct]):  # type: ignore[misc]
     def build(self, request_struct_class: type[_WriteTxnMarkersStruct]) -> Any:
         tp, holder = self.partition, self.holder
         topics: list[Any] = [(tp.topic, [tp.partition], {})]
-        abort = False  # the marker's result: false is ABORT
-        marker = (holder.producer_id, holder.producer_epoch, abort, topics)
+        commit = True  # the marker's result: true is COMMIT
+        marker = (holder.producer_id, holder.producer_epoch, commit, topics)
         return request_struct_class([(*marker, max(0, holder.coordinator_epoch), {})], {})
+
+
+async def hung(
+    client: Any, partition: TopicPartition, stable: int, owned_by: str
+) -> tuple[Holder, str] | None:
+    """The producer, and its transactional id, whose transaction holds ``partition`` at
+    ``stable`` with its coordinator no longer having it open, if that id starts with
+    ``owned_by``; None for any other holder, or none."""
+    held_by = await holder(client, partition, stable)
+    if held_by is None:
+        return None
+    transactional_id = await owner(client, held_by.producer_id)
+    if transactional_id is None or not transactional_id.startswith(owned_by):
+        return None
+    if await still_open(client, transactional_id, partition):
+        return None
+    return held_by, transactional_id
 
 
 async def holder(client: Any, partition: TopicPartition, stable: int) -> Holder | None:
@@ -152,32 +261,59 @@ async def holder(client: Any, partition: TopicPartition, stable: int) -> Holder 
     answer = await client.send(await _leader(client, partition), _DescribeProducers(partition))
     (topic,) = answer.topics
     (found,) = topic[1]
-    _raise_for(found[1], partition)
+    _raise_for(found[1], _name(partition))
     for producer_id, epoch, _, _, coordinator_epoch, start, _ in found[3]:
         if start == stable:
             return Holder(producer_id, epoch, coordinator_epoch, start)
     return None
 
 
-async def abort(client: Any, partition: TopicPartition, held_by: Holder) -> None:
-    """Write an abort marker for ``held_by`` on the partition, at its leader."""
-    marker = _AbortMarker(partition, held_by)
+async def owner(client: Any, producer_id: int) -> str | None:
+    """The transactional id the coordinators have for ``producer_id``, if any."""
+    for broker in client.cluster.brokers():  # each coordinates its share of the ids
+        answer = await client.send(broker.nodeId, _ListTransactions(producer_id))
+        _raise_for(answer.error_code, f"producer {producer_id}")
+        for transactional_id, listed_id, _, _ in answer.transaction_states:
+            if listed_id == producer_id:
+                return str(transactional_id)
+    return None
+
+
+async def still_open(client: Any, transactional_id: str, partition: TopicPartition) -> bool:
+    """Whether its coordinator has the transaction open (or ending) on ``partition``:
+    then the coordinator will end it, and nobody else may."""
+    coordinator = await client.coordinator_lookup(CoordinationType.TRANSACTION, transactional_id)
+    answer = await client.send(coordinator, _DescribeTransactions(transactional_id))
+    for error_code, _, state, _, _, _, _, topics, _ in answer.transaction_states:
+        _raise_for(error_code, transactional_id)
+        listed = {(topic, index) for topic, indexes, _ in topics for index in indexes}
+        if state in LIVE_STATES and (partition.topic, partition.partition) in listed:
+            return True
+    return False
+
+
+async def commit(client: Any, partition: TopicPartition, held_by: Holder) -> None:
+    """Write a commit marker for ``held_by`` on the partition, at its leader."""
+    marker = _CommitMarker(partition, held_by)
     answer = await client.send(await _leader(client, partition), marker)
     for _, topics, _ in answer.markers:
         for _, partitions, _ in topics:
             for _, error_code, _ in partitions:
-                _raise_for(error_code, partition)
+                _raise_for(error_code, _name(partition))
 
 
 async def _leader(client: Any, partition: TopicPartition) -> int:
-    cluster = await client.fetch_all_metadata()
-    leader = cluster.leader_for_partition(partition)
+    await client.force_metadata_update()  # the leader then, and its address to send to
+    leader = client.cluster.leader_for_partition(partition)
     if leader is None or leader < 0:
-        raise KafkaError(f"{partition.topic}[{partition.partition}] has no leader")
+        raise KafkaError(f"{_name(partition)} has no leader")
     return int(leader)
 
 
-def _raise_for(error_code: int, partition: TopicPartition) -> None:
+def _name(partition: TopicPartition) -> str:
+    return f"{partition.topic}[{partition.partition}]"
+
+
+def _raise_for(error_code: int, about: str) -> None:
     if error_code:
-        error = for_code(error_code)
-        raise error(f"{partition.topic}[{partition.partition}]")
+        raise for_code(error_code)(about)

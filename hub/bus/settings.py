@@ -103,10 +103,11 @@ class BusSettings(BaseModel):
         "over the transaction timeout (10 s, and the broker looks every 10 s), so a "
         "transaction the broker will end is never named.",
     )
-    abort_held_transactions: bool = Field(
+    end_held_transactions: bool = Field(
         default=True,
-        description="Abort the transaction that holds such a partition, as Kafka's "
-        "kafka-transactions tool would; off: only name it.",
+        description="End the transaction that holds such a partition when it is one of "
+        "the hub's that its coordinator no longer has open, by committing it, as the "
+        "coordinator had decided; off: only name it.",
     )
     subscriber_queue_size: int = Field(default=1000, ge=1)
     taxonomy_file: Path = TAXONOMY_FILE

@@ -111,7 +111,7 @@ class EventBus:
             self.topics.all(departments),
             metrics,
             settings.held_after_seconds,
-            release=settings.abort_held_transactions,
+            owned_by=self.topics.group("") if settings.end_held_transactions else None,
         )
         self.relay = OutboxRelay(
             database,
