@@ -13,8 +13,9 @@ said to.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -22,15 +23,17 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bench.fault_components import ScriptFailedError, project_script
-from hub.bus.kafka import partitions_of
+from hub.bus.kafka import ends_of, partitions_of
 
 Ends = Mapping[TopicPartition, int]
 READS = 20  # fetches of at most 0.5 s each, to count what a group has left unread
 
 
-async def stalls(bootstrap: str) -> list[str]:
+async def stalls(bootstrap: str, prefix: str = "") -> list[str]:
     """A line per partition held by an open transaction (with the producers Kafka's own
-    tool says write to it) and per group behind."""
+    tool says write to it) and per group behind, of the topics and groups whose names
+    start with ``prefix``. (aiokafka learns each topic's metadata on its own, a tenth of
+    a second each: a broker of a thousand topics takes minutes.)"""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     stable = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     written = AIOKafkaConsumer(bootstrap_servers=bootstrap)
@@ -38,13 +41,17 @@ async def stalls(bootstrap: str) -> list[str]:
         await admin.start()
         await stable.start()
         await written.start()
-        topics = [t for t in await admin.list_topics() if not t.startswith("__")]
+        topics = [t for t in await admin.list_topics() if t.startswith(prefix) and t[:2] != "__"]
         partitions = await partitions_of(admin, topics)
-        stable_ends = await stable.end_offsets(partitions)
-        lines = _held(stable_ends, await written.end_offsets(partitions), bootstrap)
+        stable_ends = await ends_of(stable, partitions)
+        held = _held(stable_ends, await ends_of(written, partitions), bootstrap)
+        lines = await asyncio.to_thread(held)  # Kafka's tool is a JVM: not on the loop
         if lines:  # whose producer ids those are, and what the coordinator thinks of them
-            lines += ["transactions, as the coordinator has them:", *_tool(bootstrap, "list")]
+            listed = await asyncio.to_thread(_tool, bootstrap, "list")
+            lines += ["transactions, as the coordinator has them:", *listed]
         for group, _ in await admin.list_consumer_groups():
+            if not group.startswith(prefix):
+                continue
             committed = await admin.list_consumer_group_offsets(group)
             offsets = {tp: m.offset for tp, m in committed.items()}
             lines += await _behind(stable, group, offsets, stable_ends)
@@ -57,16 +64,19 @@ async def stalls(bootstrap: str) -> list[str]:
     return lines
 
 
-def _held(stable_ends: Ends, written_ends: Ends, bootstrap: str) -> list[str]:
-    lines = []
-    for tp, written in written_ends.items():
-        if stable_ends.get(tp, written) < written:
-            lines.append(
-                f"{tp.topic}[{tp.partition}]: readable up to {stable_ends[tp]} of {written}: "
-                f"an open transaction holds {written - stable_ends[tp]} records"
-            )
-            lines += _producers(bootstrap, tp)
-    return lines
+def _held(stable_ends: Ends, written_ends: Ends, bootstrap: str) -> Callable[[], list[str]]:
+    def said() -> list[str]:
+        lines = []
+        for tp, written in written_ends.items():
+            if stable_ends.get(tp, written) < written:
+                lines.append(
+                    f"{tp.topic}[{tp.partition}]: readable up to {stable_ends[tp]} of "
+                    f"{written}: an open transaction holds {written - stable_ends[tp]} records"
+                )
+                lines += _producers(bootstrap, tp)
+        return lines
+
+    return said
 
 
 def _producers(bootstrap: str, tp: TopicPartition) -> list[str]:
@@ -82,7 +92,7 @@ def _tool(bootstrap: str, *arguments: str) -> list[str]:
     port = bootstrap.rpartition(":")[2]
     try:
         said = project_script("kafka", "transactions", {"HUB_KAFKA_PORT": port}, *arguments)
-    except (ScriptFailedError, subprocess.TimeoutExpired) as error:
+    except (ScriptFailedError, subprocess.TimeoutExpired, OSError) as error:
         return [f"  kafka-transactions did not answer: {error}"]
     return [f"  {line}" for line in said.splitlines() if line.strip()]
 

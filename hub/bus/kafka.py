@@ -138,6 +138,17 @@ async def partitions_of(admin: AIOKafkaAdminClient, topics: Sequence[str]) -> li
     )
 
 
+async def ends_of(
+    consumer: Any, partitions: Sequence[TopicPartition], per_request: int = 200
+) -> dict[TopicPartition, int]:
+    """The end offsets of ``partitions`` as ``consumer`` may read them, a few hundred
+    partitions a request: aiokafka's one request for a thousand never completes."""
+    ends: dict[TopicPartition, int] = {}
+    for start in range(0, len(partitions), per_request):
+        ends.update(await consumer.end_offsets(list(partitions[start : start + per_request])))
+    return ends
+
+
 def _led(topic: dict[str, Any]) -> bool:
     partitions = topic["partitions"]
     return bool(partitions) and all(p["leader"] >= 0 for p in partitions)
@@ -309,8 +320,8 @@ class _Ends:
 
     async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
         partitions = await self._of(tuple(topics))
-        stable = await self.stable.end_offsets(partitions)
-        written = await self.written.end_offsets(partitions)
+        stable = await ends_of(self.stable, partitions)
+        written = await ends_of(self.written, partitions)
         return {
             (tp.topic, tp.partition): (stable[tp], end)
             for tp, end in written.items()
