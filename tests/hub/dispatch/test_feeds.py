@@ -259,6 +259,41 @@ async def test_a_co_handler_closing_its_order_moves_only_its_order(
     assert event.status is LifecycleStatus.ACCEPTED  # the lead has not finished
 
 
+async def test_the_creation_of_a_hub_order_read_from_its_feed_is_no_step(
+    embedded_town_bus: TownBus,
+) -> None:
+    """Dispatch said the order was taken (ACCEPTED, with the system's id); the system's
+    own feed then shows the record's creation. That is the same fact, not progress: it
+    made a co-handler's order look worked when its feed was read after dispatch's step
+    had reached the ledger, and not when before."""
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("municipal.manhole_cover"))
+    routed = lifecycle_step(
+        GridEventType.ROUTED,
+        record,
+        LifecycleStatus.ROUTED,
+        disposition=Disposition.JOINT,
+        lead="police",
+        co_handlers=["citymgmt"],
+        time_limit=TimeLimit(value=2, unit=TimeUnit.HOURS),
+    )
+    taken = lifecycle_step(
+        GridEventType.ACCEPTED,
+        record,
+        LifecycleStatus.ACCEPTED,
+        department="citymgmt",
+        role=OrderRole.CO,
+        upstream=Upstream(system="cm", id="CG1"),
+    )
+    await Projection(town.env.database).apply([routed, taken])
+    created = change("CG1", "处置中", system="cm", kind="created", occurred_at=WHEN)
+    worked = change("CG1", "已结案", system="cm", occurred_at=WHEN, event_id=record.id)
+    spec = await cases(town, FakeFeed("cm-cases", [created, worked]))
+    assert await town.bus.feeds.poll(spec) == 1
+    bodies = [json.loads(e.data) for e in (await outbox(town))[1:]]
+    assert [(b["department"], b["note"]) for b in bodies] == [("citymgmt", "cm: 已结案")]
+
+
 async def test_the_leads_closing_moves_the_event(embedded_town_bus: TownBus) -> None:
     town = embedded_town_bus
     record = await town.bus.intake.report(report("municipal.manhole_cover"))
