@@ -9,10 +9,10 @@ answers and every task runs: the hub would say it was ready.
 
 So the hub watches each partition's stable offset. One held at the same offset for
 longer than ``after`` seconds, with records behind it, is named: in ``/readyz``, once
-per change in the log, and as a gauge in ``/metrics``. With ``complete`` on, the hub
-then ends that transaction if it is one of its own that the coordinator no longer has
-open, by committing it, as the coordinator had decided (``Backend.complete``); it asks
-again on each probe while the partition is held.
+per change in the log, and as a gauge in ``/metrics``. Given ``owned_by`` (the prefix
+of the hub's transactional ids), the hub then ends that transaction if it is one of its
+own that the coordinator no longer has open, by committing it, as the coordinator had
+decided (``Backend.complete``); it asks again on each probe while the partition is held.
 """
 
 from __future__ import annotations

@@ -142,7 +142,8 @@ async def ends_of(
     consumer: Any, partitions: Sequence[TopicPartition], per_request: int = 200
 ) -> dict[TopicPartition, int]:
     """The end offsets of ``partitions`` as ``consumer`` may read them, a few hundred
-    partitions a request: aiokafka's one request for a thousand never completes."""
+    partitions a call: aiokafka learns each new topic's metadata within the call's time
+    limit, and a thousand partitions of new topics at once outlasted it."""
     ends: dict[TopicPartition, int] = {}
     for start in range(0, len(partitions), per_request):
         ends.update(await consumer.end_offsets(list(partitions[start : start + per_request])))

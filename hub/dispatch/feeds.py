@@ -255,10 +255,10 @@ async def _linked_event(
 
 
 def _steps(spec: FeedSpec, change: UpstreamChange, record: GridEventRecord) -> list[CloudEvent]:
-    if _began_as(record, change):  # its creation is the report itself, read again
-        return _origin_steps(spec, change, record) if change.kind != "created" else []
-    if change.kind == "created":  # the hub's own order, made by dispatch, which said so
-        return []
+    if change.kind == "created":  # the report itself read again, or the hub's own order,
+        return []  # which dispatch made and said so
+    if _began_as(record, change):
+        return _origin_steps(spec, change, record)
     return [_step(spec, change, record)]
 
 

@@ -13,6 +13,7 @@ from hub.db.bus_models import FeedCursorRow
 from hub.dispatch import FeedSpec
 from hub.events import (
     Disposition,
+    GridEventRecord,
     GridEventType,
     OrderRole,
     Projection,
@@ -212,14 +213,9 @@ async def test_a_departments_own_names_are_read_and_its_own_classes_dropped(
     assert body["description"] == "共享单车堆放"
 
 
-async def test_a_co_handler_closing_its_order_moves_only_its_order(
-    embedded_town_bus: TownBus,
-) -> None:
-    """Police lead, city management co-handles: the co-handler's 已结案 is progress on its
-    own order, and the event stays where the lead's order has it."""
-    town = embedded_town_bus
-    record = await town.bus.intake.report(report("municipal.manhole_cover"))
-    routed = lifecycle_step(
+def police_leading_citymgmt(record: GridEventRecord) -> CloudEvent:
+    """The event routed jointly: police lead, city management co-handles."""
+    return lifecycle_step(
         GridEventType.ROUTED,
         record,
         LifecycleStatus.ROUTED,
@@ -228,6 +224,16 @@ async def test_a_co_handler_closing_its_order_moves_only_its_order(
         co_handlers=["citymgmt"],
         time_limit=TimeLimit(value=2, unit=TimeUnit.HOURS),
     )
+
+
+async def test_a_co_handler_closing_its_order_moves_only_its_order(
+    embedded_town_bus: TownBus,
+) -> None:
+    """Police lead, city management co-handles: the co-handler's 已结案 is progress on its
+    own order, and the event stays where the lead's order has it."""
+    town = embedded_town_bus
+    record = await town.bus.intake.report(report("municipal.manhole_cover"))
+    routed = police_leading_citymgmt(record)
     orders = [
         lifecycle_step(
             GridEventType.ACCEPTED,
@@ -268,15 +274,7 @@ async def test_the_creation_of_a_hub_order_read_from_its_feed_is_no_step(
     had reached the ledger, and not when before."""
     town = embedded_town_bus
     record = await town.bus.intake.report(report("municipal.manhole_cover"))
-    routed = lifecycle_step(
-        GridEventType.ROUTED,
-        record,
-        LifecycleStatus.ROUTED,
-        disposition=Disposition.JOINT,
-        lead="police",
-        co_handlers=["citymgmt"],
-        time_limit=TimeLimit(value=2, unit=TimeUnit.HOURS),
-    )
+    routed = police_leading_citymgmt(record)
     taken = lifecycle_step(
         GridEventType.ACCEPTED,
         record,
