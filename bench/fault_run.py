@@ -30,6 +30,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ def hub_environment(url: str, broker: PrivateBroker, systems: Mapping[str, str])
             "HUB_BUS__HELD_AFTER_SECONDS": "30",
             "HUB_CONNECTORS__PLUGIN_AUTOLOAD": "false",
             "HUB_SHUTDOWN_GRACE_SECONDS": "3",
-            "HUB_LOG_FORMAT": "console",
+            "HUB_LOG_FORMAT": "json",  # timed, to line up with the broker's log
         }
     )
 
@@ -538,8 +539,16 @@ async def counted(
     row.notes += [*losses.notes(), *tally.duplicate_notes(duplicated), *tally.answer_notes(answers)]
     if losses.count:  # where they stopped, while the broker still holds the state
         row.notes += await stalls(stage.broker.bootstrap)
-    row.notes.append(f"back {window.back - window.start:.1f} s after the fault began")
+    row.notes.append(
+        f"began {_clock(stage.wall(window.start))}, back {_clock(stage.wall(window.back))}"
+        f" ({window.back - window.start:.1f} s after it began), as the logs time them"
+    )
     return row
+
+
+def _clock(wall: float) -> str:
+    """A moment as the hub's and the broker's logs write it (UTC)."""
+    return datetime.fromtimestamp(wall, UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
 async def duplicates(stage: Stage, ids: list[str]) -> set[tuple[str, str]]:
