@@ -4,8 +4,9 @@ A stopped or restarting PostgreSQL shows as many things: the driver's own connec
 errors, a refused or reset socket, SQLAlchemy's wrapping of either, a pool that cannot
 hand out a connection in time. All of them are temporary for a client: the hub answers
 503 with Retry-After (HTTP) or SERVICE_UNAVAILABLE (GraphQL), and reconnects by itself
-(``pool_pre_ping``) when the database is back. SQLite's "database is locked" is the same
-kind of moment.
+when the database is back (``hub.db.engine``: idle connections are pinged before use,
+and the first error on one in use makes the pool replace them all). SQLite's "database
+is locked" is the same kind of moment.
 """
 
 from __future__ import annotations
