@@ -155,14 +155,37 @@ def _led(topic: dict[str, Any]) -> bool:
     return bool(partitions) and all(p["leader"] >= 0 for p in partitions)
 
 
+_ABANDONED: set[asyncio.Task[None]] = set()  # stops given up on, kept from the collector
+
+
 async def _bounded(stopping: Coroutine[Any, Any, None], what: str) -> None:
     """A client's stop, given STOP_SECONDS: past that it is abandoned, and any open
-    transaction of it is aborted by the broker (or fenced by the next member to start)."""
+    transaction of it is aborted by the broker (or fenced by the next member to start).
+
+    The stop runs as a task of its own and is waited for, not wrapped in a timeout: a
+    timeout cancels the waiter, and aiokafka's ``close`` swallows a cancellation that
+    arrives while it waits for its metadata task, so a stop stuck after that held its
+    caller for good (a dispatch member, after a broker was killed mid-transaction).
+    """
+    task = asyncio.create_task(stopping)
     try:
-        async with asyncio.timeout(STOP_SECONDS):
-            await stopping
-    except TimeoutError:
-        log.warning("the Kafka %s did not stop within %s s; abandoned", what, STOP_SECONDS)
+        done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task in done:
+        task.result()
+        return
+    task.cancel()  # a last word; whether it is heard is up to the client
+    _ABANDONED.add(task)
+    task.add_done_callback(_forgotten)
+    log.warning("the Kafka %s did not stop within %s s; abandoned", what, STOP_SECONDS)
+
+
+def _forgotten(task: asyncio.Task[None]) -> None:
+    _ABANDONED.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("an abandoned Kafka stop failed", exc_info=task.exception())
 
 
 class KafkaBackend:

@@ -26,6 +26,18 @@ _DRIVER_MODULES = ("asyncpg", "aiosqlite", "sqlite3")
 _NETWORK_ERRNOS = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})
 
 
+def log_failure(
+    logger: logging.Logger, message: str, error: BaseException, extra: dict[str, object]
+) -> None:
+    """A failed background step: while the database is away, one short line a minute
+    per kind through ``outage_log`` (it fails on every try meanwhile); anything else
+    with its traceback on ``logger``, as the bug it is."""
+    if is_outage(error):
+        outage_log.warning(f"{message}: the database is unavailable", extra=extra)
+    else:
+        logger.error(message, exc_info=error, extra=extra)
+
+
 def is_outage(error: BaseException | None) -> bool:
     """True if ``error`` or anything that caused it says the database cannot be reached."""
     seen = 0

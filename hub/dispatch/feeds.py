@@ -21,6 +21,7 @@ from hub.core import telemetry
 from hub.core.feeds import CLOSED_VERB, FeedType
 from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
+from hub.db.outage import log_failure
 from hub.db.types import utcnow
 from hub.db.upsert import insert_missing, upsert_row
 from hub.dispatch.links import DepartmentLinks, FeedSpec
@@ -83,8 +84,10 @@ class FeedPoller:
                 try:
                     with telemetry.span("feed poll", {"hub.feed": spec.feed.name}):
                         await self.poll(spec)  # the events it reports carry this trace
-                except Exception:
-                    log.exception("change feed failed; retrying", extra={"feed": spec.feed.name})
+                except Exception as error:
+                    log_failure(
+                        log, "change feed failed; retrying", error, {"feed": spec.feed.name}
+                    )
             await asyncio.sleep(self.interval)
 
     async def poll(self, spec: FeedSpec) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from hub.db.engine import Database
-from hub.db.outage import is_outage
+from hub.db.outage import is_outage, log_failure
 
 
 async def test_a_refused_connection_is_an_outage() -> None:
@@ -43,3 +44,21 @@ def test_ordinary_errors_are_not_outages() -> None:
     assert not is_outage(KeyError("x"))
     assert not is_outage(None)
     assert not is_outage(FileNotFoundError(2, "No such file", "taxonomy.yaml"))
+
+
+def test_a_background_step_failing_in_an_outage_says_it_briefly_and_a_bug_in_full(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    feeds = logging.getLogger("hub.dispatch.feeds")
+    log_failure(feeds, "change feed failed", ConnectionRefusedError(111, "refused"), {"feed": "p"})
+    log_failure(feeds, "change feed failed", KeyError("category"), {"feed": "p"})
+    outage, bug = caplog.records
+    assert (outage.name, outage.levelname, outage.exc_info) == ("hub.outage", "WARNING", None)
+    assert outage.getMessage() == "change feed failed: the database is unavailable"
+    assert (bug.name, bug.levelname, bug.getMessage()) == (
+        "hub.dispatch.feeds",
+        "ERROR",
+        "change feed failed",
+    )
+    assert bug.exc_info is not None

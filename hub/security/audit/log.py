@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 
 from hub.core.tasks import cancelled
 from hub.db.engine import Database
+from hub.db.outage import log_failure
 from hub.db.security_models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
 from hub.db.types import utcnow
 from hub.security.audit.anchor import Anchor, write_anchor
@@ -65,7 +66,9 @@ class AuditLog:
             try:
                 await self.write([entry for entries, _ in batch for entry in entries])
             except Exception as error:
-                log.exception("audit append failed; the requests waiting on it fail too")
+                log_failure(
+                    log, "audit append failed; the requests waiting on it fail too", error, {}
+                )
                 for _, done in batch:
                     if not done.done():
                         done.set_exception(error)
