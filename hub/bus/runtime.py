@@ -28,6 +28,7 @@ from hub.bus.backend import Backend, BusUnavailableError, CommitConflictError, G
 from hub.bus.cloudevent import CloudEvent, MalformedEventError
 from hub.bus.dead_letters import dead_letter
 from hub.bus.message import Message, Record
+from hub.bus.signal import Signal, wait
 from hub.core import telemetry
 from hub.observability.metrics import Metrics
 
@@ -115,6 +116,7 @@ class Worker:
         batch_size: int = 500,
         max_attempts: int = 5,
         metrics: Metrics | None = None,
+        resumed: Signal | None = None,
     ) -> None:
         self.backend = backend
         self.subscriber = subscriber
@@ -124,10 +126,13 @@ class Worker:
         self.max_attempts = max_attempts
         self.metrics = metrics
         self.trouble: str | None = None  # why it is restarting its consumer, while it is
+        # Fired when the broker answers again: a member in its backoff starts at once.
+        self.resumed = resumed or Signal()
 
     async def run(self) -> None:
         attempt = 0
         while True:
+            resumed = self.resumed.current()
             consumer = self.backend.group_consumer(
                 self.subscriber.group, self.subscriber.topics, self.member
             )
@@ -143,7 +148,9 @@ class Worker:
                 with contextlib.suppress(Exception):
                     await consumer.stop()
             attempt += 1
-            await asyncio.sleep(backoff(attempt))
+            await wait(resumed, backoff(attempt))
+            if resumed.is_set():  # back after an outage: the backoff starts over
+                attempt = 0
 
     def _troubled(self, message: str, why: str, level: int) -> None:
         """Logged when the trouble starts or changes, not on every retry of it."""

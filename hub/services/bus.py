@@ -239,6 +239,7 @@ class EventBus:
             batch_size=self.settings.batch_size,
             max_attempts=self.settings.max_attempts,
             metrics=self.metrics,
+            resumed=self.broker.back,
         )
 
     async def _ensure_topics(self) -> None:
