@@ -10,12 +10,12 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from hub.core.polling import keep_refreshed
 from hub.crosswalk import store
 from hub.crosswalk.entries import ApproximatePlacement, CrosswalkEntry, DepartmentGridShape
 from hub.crosswalk.importer import SchemeImportResult, import_scheme
 from hub.crosswalk.index import CrosswalkIndex
 from hub.db.engine import Database
+from hub.db.polling import keep_refreshed
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hub.core.codes import RegionLevel
-from hub.core.polling import keep_refreshed
 from hub.db.engine import Database
+from hub.db.polling import keep_refreshed
 from hub.registry import model, store
 from hub.registry.importer import ImportResult, import_document
 from hub.registry.snapshot import RegistrySnapshot

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from hub.db.outage import log_failure
+
 log = logging.getLogger(__name__)
 
 
@@ -13,10 +15,11 @@ async def keep_refreshed(
     refresh: Callable[[], Awaitable[bool]], interval: float, view: str
 ) -> None:
     """Call ``refresh`` every ``interval`` seconds until cancelled. A failed refresh is
-    logged and the view kept as it is: stale beats gone."""
+    logged and the view kept as it is: stale beats gone. While the database is away it
+    fails on every poll, so that is said briefly (``log_failure``)."""
     while True:
         await asyncio.sleep(interval)
         try:
             await refresh()
-        except Exception:
-            log.exception("refresh failed; keeping the current view", extra={"view": view})
+        except Exception as error:
+            log_failure(log, "refresh failed; keeping the current view", error, {"view": view})
