@@ -3,8 +3,10 @@ is down (and why) can be asked at any moment, so readiness tells the truth.
 
 A job is a factory of coroutines, so a restart runs a fresh one. A death is logged with
 its traceback and the count of failures so far, once per cause: the same error again
-and again is one line. A job counts as up again once a restart has run for ``settled``
-seconds without dying: a job that dies at once, again and again, stays down.
+and again is one line. A death because the database is away is said in one short line
+(``hub.db.outage.log_failure``): it is expected, and readiness names the job meanwhile.
+A job counts as up again once a restart has run for ``settled`` seconds without dying:
+a job that dies at once, again and again, stays down.
 
 A job still running ``stop_within`` seconds after it was cancelled is named in the log,
 so whoever looks at a slow shutdown knows which one it was; it is still waited for,
@@ -20,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hub.bus.runtime import backoff
+from hub.db.outage import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +56,8 @@ class Supervisor:
     def _died(self, name: str, error: Exception, failures: int) -> None:
         why = f"{type(error).__name__}: {error}"
         if self.down.get(name) != why:  # once per cause, not once per retry
-            log.error(
-                "a bus task died; restarting it",
-                exc_info=error,
-                extra={"task": name, "failures": failures},
-            )
+            extra: dict[str, object] = {"task": name, "failures": failures}
+            log_failure(log, "a bus task died; restarting it", error, extra)
         self.down[name] = why
 
     async def stop(self) -> None:

@@ -24,7 +24,7 @@ async def test_a_job_that_dies_is_restarted_and_down_until_it_settles(
         await asyncio.Event().wait()  # then runs until cancelled
 
     supervisor = Supervisor(settled=0.3)
-    with caplog.at_level(logging.ERROR, logger="hub.bus.supervisor"):
+    with caplog.at_level(logging.WARNING):
         supervisor.start("outbox relay", flaky)
         await asyncio.sleep(0.05)
         assert "outbox relay" in supervisor.down
@@ -36,20 +36,28 @@ async def test_a_job_that_dies_is_restarted_and_down_until_it_settles(
     assert len(runs) == 3
     deaths = [r for r in caplog.records if r.getMessage().startswith("a bus task died")]
     assert len(deaths) == 1  # the same cause twice is one line
+    death = deaths[0]  # the database away: expected, so short
+    assert (death.name, death.levelname, death.exc_info) == ("hub.outage", "WARNING", None)
     await supervisor.stop()
 
 
-async def test_a_job_that_keeps_dying_stays_down_and_stop_ends_it() -> None:
+async def test_a_job_that_keeps_dying_stays_down_and_stop_ends_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     async def broken() -> None:
         raise RuntimeError("bug")
 
     supervisor = Supervisor(settled=0.05)
-    supervisor.start("timers", broken)
-    for _ in range(10):
-        await asyncio.sleep(0.1)
-        assert "timers" in supervisor.down
+    with caplog.at_level(logging.WARNING):
+        supervisor.start("timers", broken)
+        for _ in range(10):
+            await asyncio.sleep(0.1)
+            assert "timers" in supervisor.down
     await asyncio.wait_for(supervisor.stop(), 2)
     assert supervisor.down == {}
+    (death,) = caplog.records  # a bug: said once, in full
+    assert (death.name, death.levelname) == ("hub.bus.supervisor", "ERROR")
+    assert death.exc_info is not None
 
 
 async def test_a_job_that_ends_on_its_own_is_not_restarted() -> None:
