@@ -9,6 +9,9 @@ at them with the same demo credentials, and this client. Two queries, each asked
 - one department: a grid's newest police incidents (one upstream call);
 - a community dashboard: the newest records of four departments (four upstream calls).
 
+With one worker each, one grid's incidents are also asked over one connection, of the
+police system itself and of each side in turns: what each side adds to a call.
+
 Before timing, each query is sent once to each side and the calls the simulators
 answered are counted and printed: both sides must make the same ones. Rows take turns in
 ``--rounds`` slices, so a busy moment on the machine falls on both. Then the same with
@@ -54,6 +57,7 @@ from bench.gateway import (
 from bench.gateway import started as started_process
 from bench.peer_sources import ADAPTED, sources_file
 from bench.town import prepared
+from connectors.police import simulator as police
 from connectors.sdk.simulation import generate_town
 from hub.config import Settings
 from hub.demo.departments import lay_crosswalk
@@ -290,6 +294,36 @@ async def compare(
     return rows, failures
 
 
+async def one_connection(
+    http: httpx.AsyncClient, sides: dict[str, Side], systems: Mapping[str, str], load: Load
+) -> None:
+    """One grid's incidents over one connection: the police system asked directly with
+    what the connectors send it, then through each side, taking turns; what each side
+    adds over the system itself is the difference of the medians (and of the p99s)."""
+    variables = sides["hub"].bodies["one grid"]["variables"]
+    grids = sides["peer"].bodies["one grid"]["variables"]["police"]
+    params = {"grid": ",".join(grids), "from": variables["since"], "size": str(PAGE)}
+    direct = Load({}, load.requests, 1, load.rounds, params, {"X-API-Key": police.DEMO_API_KEY})
+    targets = {"police": (f"{systems['police']}/api/v1/incidents", direct)}
+    for label, side in sides.items():
+        targets[label] = (side.url, replace(load, body=side.bodies["one grid"], concurrency=1))
+    for url, own in targets.values():
+        await _warm(http, url, own)
+    rows = await interleaved(http, targets, replace(load, concurrency=1))
+    print("\none grid's incidents over one connection: the police system itself, then each side")
+    print(f"{'side':9} {'p50 ms':>8} {'p99 ms':>8} {'adds p50':>9} {'adds p99':>9}")
+    floor = _percentiles(rows["police"][0])
+    for label, (latencies, _) in rows.items():
+        p50, p99 = _percentiles(latencies)
+        added = "" if label == "police" else f"{p50 - floor[0]:9.2f} {p99 - floor[1]:9.2f}"
+        print(f"{label:9} {p50:8.2f} {p99:8.2f} {added}")
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    return statistics.median(latencies) * 1000, statistics.quantiles(latencies, n=100)[98] * 1000
+
+
 async def _warm(http: httpx.AsyncClient, url: str, load: Load) -> None:
     await timed(http, url, load, min(100, load.requests // 4 or 1))
 
@@ -300,8 +334,7 @@ def table(title: str, rows: dict[str, latency.Rows], failures: Failures) -> None
     for query, sides in rows.items():
         figures = {}
         for side, (latencies, wall) in sides.items():
-            p50 = statistics.median(latencies) * 1000
-            p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+            p50, p99 = _percentiles(latencies)
             figures[side] = (len(latencies) / wall, p50, p99)
             failed = len(failures[query].get(side, []))
             print(f"{query:10} {side:9} {figures[side][0]:8.0f} {p50:8.2f} {p99:8.2f} {failed:7}")
@@ -317,21 +350,28 @@ def failed_answers(failures: Failures) -> None:
                 print(f"  {query}, {side}: {n} answer(s) with errors, e.g. {message!r}")
 
 
+def configuration(workers: int) -> str:
+    return "one worker each" if workers == 1 else f"all {workers} cores each"
+
+
 async def run_configuration(
     settings: Settings, key: str, systems: Mapping[str, str], sources: Path, workers: int,
     load: Load,
-) -> tuple[dict[str, latency.Rows], Failures]:  # fmt: skip
+) -> None:  # fmt: skip
+    """Both sides started with ``workers`` each, compared, and the table printed."""
     with hub(settings, systems, workers) as hub_url, peer(sources, workers) as peer_url:
         async with client(key, load.concurrency) as http:
             codes = await department_codes(http, hub_url)
             sizes = ", ".join(f"{len(v)} {k}" for k, v in codes.items())
             print(f"  the peer's variables, in the departments' own codes: {sizes}")
-            return await compare(http, bodies(hub_url, peer_url, codes), systems, load)
+            sides = bodies(hub_url, peer_url, codes)
+            table(configuration(workers), *await compare(http, sides, systems, load))
+            if workers == 1:
+                await one_connection(http, sides, systems, load)
 
 
 async def main(load: Load) -> None:
     cores = os.cpu_count() or 1
-    configurations = {"one worker each": 1, f"all {cores} cores each": cores}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         settings = await laid_town(folder)
@@ -347,16 +387,14 @@ async def main(load: Load) -> None:
                 f"{load.requests} requests per row from {load.concurrency} concurrent clients, "
                 f"in {load.rounds} alternating rounds (hub, peer, hub, …)"
             )
-            for title, workers in configurations.items():
+            for workers in (1, cores):
+                title = configuration(workers)
                 if workers > 1 and not hub_workers_flag():
                     print(f"\n{title}: skipped, `hub serve` has no --workers option here")
                     continue
                 hub_flag = f"--workers {workers}" if workers > 1 else "(one process)"
                 print(f"\n{title}: hub serve {hub_flag}, scripts/peer serve --workers {workers}")
-                rows, failures = await run_configuration(
-                    settings, key, systems, sources, workers, load
-                )
-                table(title, rows, failures)
+                await run_configuration(settings, key, systems, sources, workers, load)
                 print(f"load average {os.getloadavg()[0]:.1f} after it")
 
 

@@ -47,6 +47,9 @@ async def _measure(system: str, url: str, count: int) -> list[float]:
 async def main(count: int) -> None:
     async with serve(demo_apps(town=generate_town())) as urls:
         for system, url in urls.items():
+            if system not in READS:  # a connector installed beside the four built in
+                print(f"{system:<9} not measured: no typical read is written here for it")
+                continue
             latencies = sorted(await _measure(system, url, count))
             p50 = statistics.median(latencies) * 1000
             p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
