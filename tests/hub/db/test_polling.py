@@ -12,15 +12,17 @@ from hub.db.polling import keep_refreshed
 
 async def _poll_failing_with(error: Exception, polls: int) -> int:
     calls = 0
+    enough = asyncio.Event()
 
     async def refresh() -> bool:
         nonlocal calls
         calls += 1
+        if calls >= polls:
+            enough.set()
         raise error
 
     task = asyncio.create_task(keep_refreshed(refresh, 0.001, "registry"))
-    while calls < polls:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(enough.wait(), 5)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     return calls
