@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,9 @@ async def _fetch(consumer: Any, max_records: int, max_wait: float) -> list[Recor
     return [_record(m) for messages in batches.values() for m in messages]
 
 
+# How long the held-partition watch keeps a topic's partition list: one added to a hub
+# topic later is watched within this, at the cost of describing the topics again.
+PARTITIONS_KEPT_SECONDS = 600.0
 MAX_BATCH_BYTES = 512 * 1024  # per partition and request: fewer, larger record batches
 
 
@@ -326,8 +330,11 @@ class _Ends:
     (``read_committed``), a reader of the written one, and one to ask the leaders of
     held partitions. Started on first use, kept between."""
 
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(
+        self, settings: KafkaSettings, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.stable = _consumer(settings, group=None)
         self.written = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
@@ -335,7 +342,8 @@ class _Ends:
         self.client = AIOKafkaClient(
             bootstrap_servers=settings.bootstrap_servers, client_id=settings.client_id
         )
-        self._partitions: dict[tuple[str, ...], list[TopicPartition]] = {}
+        # topics -> their partitions, and when the broker described them
+        self._partitions: dict[tuple[str, ...], tuple[list[TopicPartition], float]] = {}
 
     async def start(self) -> None:
         await self.stable.start()
@@ -343,7 +351,7 @@ class _Ends:
         await self.client.bootstrap()
 
     async def unsettled(self, topics: Sequence[str]) -> dict[Partition, tuple[int, int]]:
-        partitions = await self._of(tuple(topics))
+        partitions = await self.partitions(tuple(topics))
         stable = await ends_of(self.stable, partitions)
         written = await ends_of(self.written, partitions)
         return {
@@ -352,14 +360,15 @@ class _Ends:
             if stable[tp] < end
         }
 
-    async def _of(self, topics: tuple[str, ...]) -> list[TopicPartition]:
-        """Kept once every topic has its partitions: asked before the topics were made,
-        the broker describes none."""
-        if topics in self._partitions:
-            return self._partitions[topics]
+    async def partitions(self, topics: tuple[str, ...]) -> list[TopicPartition]:
+        """Kept for ``PARTITIONS_KEPT_SECONDS`` once every topic has its partitions:
+        asked before the topics were made, the broker describes none."""
+        kept = self._partitions.get(topics)
+        if kept is not None and self.clock() - kept[1] < PARTITIONS_KEPT_SECONDS:
+            return kept[0]
         partitions = await _partitions(self.settings, topics)
         if {tp.topic for tp in partitions} == set(topics):
-            self._partitions[topics] = partitions
+            self._partitions[topics] = (partitions, self.clock())
         return partitions
 
     async def stop(self) -> None:

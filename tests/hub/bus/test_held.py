@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator, Sequence
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from hub.bus import BackendKind, BusUnavailableError, HeldWatch, Message
+from hub.bus.kafka import PARTITIONS_KEPT_SECONDS, _Ends
 from hub.config import Settings
 from hub.observability.metrics import Metrics
 from tests.conftest import running
@@ -278,3 +279,29 @@ async def _committed_values(bootstrap: str, topic: str) -> list[bytes]:
         return values
     finally:
         await reader.stop()
+
+
+@pytest.mark.integration
+@pytest.mark.kafka
+async def test_a_partition_added_to_a_watched_topic_is_watched_after_the_refresh() -> None:
+    topic = f"t{uuid.uuid4().hex[:10]}.grid.events"
+    clock = Clock()
+    async with kafka_backend(partitions=1) as backend:
+        await backend.ensure_topics([topic])
+        ends = _Ends(kafka_settings(), clock)
+        await ends.start()
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_settings().bootstrap_servers)
+        await admin.start()
+        try:
+            assert await ends.partitions((topic,)) == [TopicPartition(topic, 0)]
+            await admin.create_partitions({topic: NewPartitions(total_count=2)})
+            assert len(await ends.partitions((topic,))) == 1  # kept, not asked again
+            clock.now += PARTITIONS_KEPT_SECONDS
+
+            async def both() -> bool:
+                return len(await ends.partitions((topic,))) == 2
+
+            await eventually(both, within=10, every=0.2)
+        finally:
+            await admin.close()
+            await ends.stop()
