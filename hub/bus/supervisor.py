@@ -57,7 +57,8 @@ class Supervisor:
         why = f"{type(error).__name__}: {error}"
         if self.down.get(name) != why:  # once per cause, not once per retry
             extra: dict[str, object] = {"task": name, "failures": failures}
-            log_failure(log, "a bus task died; restarting it", error, extra)
+            # The task is named in the message: repeats of one message are held back.
+            log_failure(log, f"a bus task died ({name}); restarting it", error, extra)
         self.down[name] = why
 
     async def stop(self) -> None:

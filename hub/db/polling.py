@@ -22,4 +22,5 @@ async def keep_refreshed(
         try:
             await refresh()
         except Exception as error:
-            log_failure(log, "refresh failed; keeping the current view", error, {"view": view})
+            message = f"{view} refresh failed; keeping the current view"  # named: see log_failure
+            log_failure(log, message, error, {"view": view})
