@@ -57,7 +57,6 @@ from bench.gateway import (
 from bench.gateway import started as started_process
 from bench.peer_sources import ADAPTED, sources_file
 from bench.town import prepared
-from connectors.police import simulator as police
 from connectors.sdk.simulation import generate_town
 from hub.config import Settings
 from hub.demo.departments import lay_crosswalk
@@ -303,13 +302,15 @@ async def one_connection(
     variables = sides["hub"].bodies["one grid"]["variables"]
     grids = sides["peer"].bodies["one grid"]["variables"]["police"]
     params = {"grid": ",".join(grids), "from": variables["since"], "size": str(PAGE)}
-    direct = Load({}, load.requests, 1, load.rounds, params, {"X-API-Key": police.DEMO_API_KEY})
+    key = {"X-API-Key": demo_credentials()["police"]["api_key"]}  # as the hub's connector has
+    direct = Load({}, load.requests, 1, load.rounds, params, key)
     targets = {"police": (f"{systems['police']}/api/v1/incidents", direct)}
     for label, side in sides.items():
         targets[label] = (side.url, replace(load, body=side.bodies["one grid"], concurrency=1))
     for url, own in targets.values():
         await _warm(http, url, own)
-    rows = await interleaved(http, targets, replace(load, concurrency=1))
+    failures: dict[str, list[str]] = {}
+    rows = await interleaved(http, targets, replace(load, concurrency=1), failures)
     print("\none grid's incidents over one connection: the police system itself, then each side")
     print(f"{'side':9} {'p50 ms':>8} {'p99 ms':>8} {'adds p50':>9} {'adds p99':>9}")
     floor = _percentiles(rows["police"][0])
@@ -317,6 +318,7 @@ async def one_connection(
         p50, p99 = _percentiles(latencies)
         added = "" if label == "police" else f"{p50 - floor[0]:9.2f} {p99 - floor[1]:9.2f}"
         print(f"{label:9} {p50:8.2f} {p99:8.2f} {added}")
+    failed_answers({"one grid, one connection": failures})
 
 
 def _percentiles(latencies: list[float]) -> tuple[float, float]:
