@@ -2,15 +2,18 @@
 
 The police simulator runs in its own process (``bench.upstreams``). This process asks it
 ``--requests`` times per row over one keep-alive connection, for a small answer (the
-simulator's call counts) and for a page of 100 incidents, in turns, two ways:
+simulator's call counts) and for a page of 100 incidents, in turns, three ways:
 
-- httpx: ``httpx.AsyncClient``, as every connector's ``UpstreamClient`` calls its system
-  (the client's layers, httpcore, anyio and h11);
+- httpx: ``httpx.AsyncClient`` (the client's layers, httpcore, anyio and h11), as every
+  connector called its system before ``connectors.sdk.sending``;
+- sender: ``connectors.sdk.sending.Sender``, as every connector's ``UpstreamClient`` calls
+  its system now: the request built from parts fixed at start and handed to httpx's
+  transport, the auth flow run by the sender;
 - bare: the same request written on an asyncio stream and its answer read by its
   Content-Length: the same bytes over the same kind of connection, no client library.
 
 For each, this process's CPU (user + system) per call, and the wall time per call; then
-httpx ÷ bare. The simulator's own CPU is in another process and counts in neither.
+each library's ÷ bare. The simulator's own CPU is in another process and counts in neither.
 
     python -m bench.http_client [--requests 1000] [--rounds 4]
 """
@@ -32,6 +35,7 @@ import httpx
 from bench.gateway import free_port, started
 from bench.upstreams import ADMIN
 from connectors.police import simulator as police
+from connectors.sdk.sending import Sender
 
 Call = Callable[[], Awaitable[int]]  # one request; the answer's length in bytes
 Asked = tuple[str, dict[str, str], dict[str, str]]  # path, query, headers
@@ -56,6 +60,17 @@ def with_httpx(
 ) -> Call:
     async def call() -> int:
         response = await http.get(path, params=params, headers=headers)
+        response.raise_for_status()
+        return len(response.content)
+
+    return call
+
+
+def with_sender(sender: Sender, path: str, params: dict[str, str], headers: dict[str, str]) -> Call:
+    async def call() -> int:
+        response = await sender.request(
+            "GET", path, params=params, headers=headers, timeout_seconds=5
+        )
         response.raise_for_status()
         return len(response.content)
 
@@ -111,11 +126,13 @@ async def timed(call: Call, count: int, tally: Tally) -> None:
 
 async def measure(port: int, count: int, rounds: int) -> dict[str, dict[str, Tally]]:
     bare = await Bare.open(port)
+    sender = Sender(f"http://127.0.0.1:{port}")
     results: dict[str, dict[str, Tally]] = {}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
         for row, (path, params, headers) in ROWS.items():
             calls = {
                 "httpx": with_httpx(http, path, params, headers),
+                "sender": with_sender(sender, path, params, headers),
                 "bare": bare.caller(path, params, headers),
             }
             tallies = {name: Tally() for name in calls}
@@ -126,6 +143,7 @@ async def measure(port: int, count: int, rounds: int) -> dict[str, dict[str, Tal
                     await timed(call, max(1, count // rounds), tallies[name])
             results[row] = tallies
     bare.close()
+    await sender.aclose()
     return results
 
 
@@ -138,8 +156,10 @@ def report(results: dict[str, dict[str, Tally]]) -> None:
             wall = statistics.median(tally.walls) * 1e6
             figures[name] = (cpu, wall)
             print(f"{row:25} {name:6} {tally.size:7} {cpu:12.0f} {wall:12.0f}")
-        (cpu_h, wall_h), (cpu_b, wall_b) = figures["httpx"], figures["bare"]
-        print(f"{row:25} {'÷':6} {'':7} {cpu_h / cpu_b:12.1f} {wall_h / wall_b:12.1f}")
+        cpu_b, wall_b = figures["bare"]
+        for name in ("httpx", "sender"):
+            cpu, wall = figures[name]
+            print(f"{row:25} {name + '÷':7} {'':6} {cpu / cpu_b:12.1f} {wall / wall_b:12.1f}")
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from connectors.sdk.errors import (
 )
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Params
+from connectors.sdk.sending import Sender
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.stats import CallWindow
 from hub.core import telemetry
@@ -69,11 +70,10 @@ class UpstreamClient:
         self.auth = auth
         self._metrics = metrics
         self._sleep = sleep
-        self._http = httpx.AsyncClient(
-            base_url=settings.base_url or "",
-            auth=auth,
-            transport=telemetry.traced_transport(transport, name),  # traceparent on each
-            timeout=settings.timeout_seconds,
+        self._http = Sender(
+            settings.base_url or "",
+            auth,
+            telemetry.traced_transport(transport, name),  # traceparent on each
         )
 
     async def aclose(self) -> None:
@@ -129,12 +129,7 @@ class UpstreamClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await self._http.request(
-                    method,
-                    path,
-                    params=params or None,  # httpx drops a URL's own query for any params
-                    json=json,
-                    headers=headers,
-                    timeout=timeout,
+                    method, path, params=params, json=json, headers=headers, timeout_seconds=timeout
                 )
         except (TimeoutError, httpx.TimeoutException):
             raise self._timed_out(started, timeout) from None
