@@ -15,6 +15,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hub.app import Companion, create_app
 from hub.cli.common import fail, run, state
+from hub.cli.heap import settle_heap
 from hub.cli.workers import for_worker, shared_socket, supervise, worker_count, worker_index
 from hub.config import Settings
 from hub.core.codes import RegionLevel
@@ -229,7 +230,7 @@ async def _run_server(
 ) -> None:
     settings = services.settings
     config = uvicorn.Config(
-        create_app(services=services, companions=companions),
+        create_app(services=services, companions=[settle_heap, *companions]),
         host=settings.host,
         port=settings.port,
         log_config=None,
