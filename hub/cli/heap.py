@@ -1,11 +1,12 @@
 """The cyclic garbage collector's settings for a process that serves.
 
 With CPython's defaults a collection runs every 700 net allocations, and a full one
-whenever the objects that survived grew by a quarter. A serving hub holds about 900,000
-tracked objects once it has started (the schema, the registry, the town's shapes, each
-WebSocket subscriber's few hundred), and a full collection walks all of them: 137-332 ms
-each, seven times in eight seconds of fan-out to 1,000 subscribers, every delivery in the
-process waiting meanwhile (``python -m bench.fanout``). Nearly nothing was collected.
+whenever the objects that survived grew by a quarter. A hub serving 1,000 WebSocket
+subscribers held about 900,000 tracked objects (some 195,000 built at start-up: the
+schema, the registry, the town's shapes; several hundred for each subscriber), and a
+full collection walks all of them: 137-332 ms each, seven times in eight seconds of
+fan-out to those subscribers, every delivery in the process waiting meanwhile
+(``python -m bench.fanout``). Nearly nothing was collected.
 
 So once the app has started, what start-up built is frozen (``gc.freeze``: never
 walked again; the documented use), and the young generation is collected every
