@@ -40,7 +40,7 @@ from connectors.sdk.errors import (
 )
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Params
-from connectors.sdk.sending import Sender
+from connectors.sdk.sending import Sender, upstream_transport
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.stats import CallWindow
 from hub.core import telemetry
@@ -70,11 +70,10 @@ class UpstreamClient:
         self.auth = auth
         self._metrics = metrics
         self._sleep = sleep
-        self._http = Sender(
-            settings.base_url or "",
-            auth,
-            telemetry.traced_transport(transport, name),  # traceparent on each
-        )
+        base_url = settings.base_url or ""
+        # Built here, not by the tracing wrapper: a traced call keeps the proxy too.
+        transport = transport or upstream_transport(base_url)
+        self._http = Sender(base_url, auth, telemetry.traced_transport(transport, name))
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -3,14 +3,14 @@
 ``httpx.AsyncClient`` spends CPU on every call in layers a connector has no use for:
 merging the base URL, query, headers and cookie jar into a new request, and its
 redirect and event-hook loops (a connector follows no redirects). Skipping them saves
-130-160 µs of 620-1,050 per call on a 2-core machine (``python -m bench.http_client``). ``Sender`` builds
-the request from parts fixed at start and does the two things those layers did that a
-connector needs: it runs the ``httpx.Auth`` flow (a token fetch, a retry after a 401, a
-signature) and keeps the cookies an upstream sets (a load balancer's sticky session).
-Requests and responses stay httpx's, so auth classes, transports, ``MockTransport`` and
-respx work as with the client.
+130-160 µs of 620-1,050 per call on a 2-core machine (``python -m bench.http_client``).
+``Sender`` builds the request from parts fixed at start and does the two things those
+layers did that a connector needs: it runs the ``httpx.Auth`` flow (a token fetch, a
+retry after a 401, a signature) and keeps the cookies an upstream sets (a load
+balancer's sticky session). Requests and responses stay httpx's, so auth classes,
+transports, ``MockTransport`` and respx work as with the client.
 
-A connector talks to one system, so it has one transport. With none given, the transport
+A connector talks to one system, so it has one transport (``upstream_transport``): it
 goes through the proxy the environment names for the base URL (``HTTPS_PROXY``,
 ``HTTP_PROXY``, ``ALL_PROXY``, unless ``NO_PROXY`` lists its host), as httpx's client
 would; a token endpoint on another host is reached the same way.
@@ -44,7 +44,7 @@ class Sender:
     ) -> None:
         self._base = base_url.rstrip("/") + "/" if base_url else ""
         self._auth = auth
-        self._transport = transport or httpx.AsyncHTTPTransport(proxy=environment_proxy(base_url))
+        self._transport = transport or upstream_transport(base_url)
         self._headers = httpx.Headers(DEFAULT_HEADERS)
         self.cookies = httpx.Cookies()
 
@@ -116,6 +116,11 @@ class Sender:
         if "set-cookie" in response.headers:
             self.cookies.extract_cookies(response)
         return response
+
+
+def upstream_transport(base_url: str) -> httpx.AsyncHTTPTransport:
+    """The transport to one system: through the proxy the environment names for it."""
+    return httpx.AsyncHTTPTransport(proxy=environment_proxy(base_url))
 
 
 def environment_proxy(base_url: str) -> str | None:

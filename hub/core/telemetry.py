@@ -195,14 +195,12 @@ def traced(operation: str) -> Callable[[Method[N, P, R]], Method[N, P, R]]:
     return decorate
 
 
-def traced_transport(
-    transport: httpx.AsyncBaseTransport | None, peer: str
-) -> httpx.AsyncBaseTransport | None:
+def traced_transport(transport: httpx.AsyncBaseTransport, peer: str) -> httpx.AsyncBaseTransport:
     """``transport`` with a client span per request and the trace in its headers; as it
     was when tracing is off, so a process started without tracing pays nothing."""
     if _STATE.tracer is None:
         return transport
-    return _TracedTransport(transport or httpx.AsyncHTTPTransport(), peer)
+    return _TracedTransport(transport, peer)
 
 
 class _TracedTransport(httpx.AsyncBaseTransport):

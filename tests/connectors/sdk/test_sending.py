@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 
 from connectors.sdk import ApiKeyAuth
+from connectors.sdk.budget import Deadline
+from connectors.sdk.client import UpstreamClient
 from connectors.sdk.sending import USER_AGENT, Sender, environment_proxy
+from connectors.sdk.settings import ConnectorSettings
+from hub.core import telemetry
 
 
 def recording(*responses: httpx.Response) -> tuple[list[httpx.Request], httpx.MockTransport]:
@@ -91,3 +99,41 @@ def test_the_environment_names_the_proxy_unless_no_proxy_lists_the_host(
     assert environment_proxy("http://citymgmt.example.gov.cn") == "http://fallback.internal:3128"
     assert environment_proxy("http://health.internal:8080") is None
     assert environment_proxy("") is None
+
+
+@pytest.fixture
+async def forward_proxy() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A forward proxy on a real socket that answers every request itself: its URL and
+    the request lines it was sent."""
+    lines: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        lines.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n", 1)[0])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}", lines
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["untraced", "traced"])
+async def test_a_connector_reaches_its_system_through_the_environments_proxy(
+    traced: bool, forward_proxy: tuple[str, list[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, lines = forward_proxy
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", url)
+    if traced:
+        telemetry.install(TracerProvider())
+    try:
+        client = UpstreamClient("police", ConnectorSettings(base_url="http://police.test"), None)
+        response = await client.request("GET", "/incidents", Deadline.after(5))
+        await client.aclose()
+    finally:
+        telemetry.uninstall()
+    assert response.status_code == 200
+    assert lines == [b"GET http://police.test/incidents HTTP/1.1"]
