@@ -9,11 +9,8 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from connectors.sdk import ApiKeyAuth
-from connectors.sdk.budget import Deadline
-from connectors.sdk.client import UpstreamClient
+from connectors.sdk import ApiKeyAuth, ConnectorSettings, Deadline, UpstreamClient
 from connectors.sdk.sending import USER_AGENT, Sender, environment_proxy
-from connectors.sdk.settings import ConnectorSettings
 from hub.core import telemetry
 
 
