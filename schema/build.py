@@ -31,6 +31,7 @@ from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
 from schema.sdl import FEDERATION_VERSION
 from schema.security import GraphSecurity
+from schema.shared_execution import SharedEventExecutor
 from schema.stats import StatsQuery
 from schema.steps import LoopMutation
 from schema.subscription import RegistrySubscription
@@ -105,6 +106,7 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
         federation_version=FEDERATION_VERSION,
+        execution_context_class=SharedEventExecutor,
     )
     schema.metrics = metrics
     schema.auth_directives = (federation or FederationSettings()).auth_directives

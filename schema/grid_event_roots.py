@@ -24,6 +24,7 @@ from schema.grid_events import (
     parse_filter,
 )
 from schema.pagination import Connection
+from schema.shared_execution import SharedResults
 from schema.steps import actor_of
 
 REPORT = [["events:report"]]
@@ -92,11 +93,20 @@ class GridEventUpdate:
     level: int | None = strawberry.field(
         description="The handling level a report or an escalation brings the event to."
     )
+    shared_results: strawberry.Private[SharedResults]
 
     @strawberry.field(description="The event in the ledger, which may lag the stream a little.")
     async def event(self, info: Info) -> GridEvent | None:
         record = await info.context.loaders.grid_event.load(str(self.event_id))
         return GridEvent.of(record) if record else None
+
+    @classmethod
+    def shared(cls, update: LiveUpdate) -> GridEventUpdate:
+        """The one object every subscriber of this step executes over, with its results."""
+        made = update.derived.get(cls)
+        if not isinstance(made, cls):
+            made = update.derived[cls] = cls.of(update)
+        return made
 
     @classmethod
     def of(cls, update: LiveUpdate) -> GridEventUpdate:
@@ -114,6 +124,7 @@ class GridEventUpdate:
             department=getattr(step, "department", None) or getattr(step, "lead", None),
             note=step.note,
             level=update.level,
+            shared_results=SharedResults(),
         )
 
 
@@ -194,7 +205,7 @@ class EventSubscription:
         async with info.context.services.bus.live.subscribe(where) as subscription:
             try:
                 async for update in subscription:
-                    yield GridEventUpdate.of(update)
+                    yield GridEventUpdate.shared(update)
             except SubscriberOverflowError as overflow:
                 raise SubscriptionOverflowError(
                     str(overflow), lastEventId=overflow.last_event

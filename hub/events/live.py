@@ -15,7 +15,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hub.bus import Backend, CloudEvent, MalformedEventError, Record
@@ -39,6 +39,9 @@ class LiveUpdate:
     occurred_at: datetime
     grid_code: str
     step: Lifecycle
+    # What the layers above derive from this step once for all its subscribers (the
+    # graph: its object and the results executed for each audience), keyed by who made it.
+    derived: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def event_id(self) -> str:
