@@ -14,6 +14,7 @@ import typer
 from connectors.sdk import discover
 from hub.bus import BusSettings, CloudEvent, MalformedEventError, Record, Role
 from hub.cli.common import fail, run, state
+from hub.cli.heap import settle_heap
 from hub.config import Settings
 from hub.events import EventFilter, LiveUpdate, Taxonomy, TaxonomyError
 from hub.events import replay as replay_ledger
@@ -143,6 +144,7 @@ async def _run_roles(services: Services, roles: set[Role]) -> None:
     try:
         await services.registry.refresh()
         await services.bus.start(roles)
+        await settle_heap()  # as in a serving process: start-up's objects are never walked again
         typer.echo(f"running: {', '.join(sorted(roles))}", err=True)
         await stop.wait()
     finally:

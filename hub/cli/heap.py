@@ -1,4 +1,5 @@
-"""The cyclic garbage collector's settings for a process that serves.
+"""The cyclic garbage collector's settings for a long-running process: ``hub serve`` (each
+worker), ``hub demo`` and ``hub events run``.
 
 With CPython's defaults a collection runs every 700 net allocations, and a full one
 whenever the objects that survived grew by a quarter. A hub serving 1,000 WebSocket

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +16,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from hub.bus import Role
 from hub.cli import app
+from hub.cli.events import _run_roles
+from hub.cli.heap import MIDDLE, OLD, YOUNG
 from hub.config import Settings
 from hub.core.workorders import LifecycleStatus
 from hub.events import ledger
@@ -142,3 +148,19 @@ def test_run_starts_the_roles_and_stops_on_sigterm(env: str) -> None:
         assert process.wait(timeout=20) == 0
         if process.stderr:
             process.stderr.close()
+
+
+async def test_run_settles_the_heap_once_its_roles_have_started(env: str) -> None:
+    thresholds = gc.get_threshold()
+    running = asyncio.create_task(
+        _run_roles(Services.create(Settings(database_url=env)), {Role.LEDGER})
+    )
+    try:
+        await eventually(lambda: gc.get_threshold() == (YOUNG, MIDDLE, OLD))
+        assert gc.get_freeze_count() > 0
+        os.kill(os.getpid(), signal.SIGTERM)  # what stops it, as an operator's stop would
+        await asyncio.wait_for(running, timeout=20)
+    finally:
+        running.cancel()
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
