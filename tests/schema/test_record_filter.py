@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import strawberry
 
 from connectors import police
 from connectors.police import Incidents, PoliceConnector
@@ -104,3 +105,34 @@ def test_the_filters_above_keep_some_records_and_drop_others() -> None:
     connector = PoliceConnector(settings())
     kept = [len(_filtered(connector, Incidents, where, records())) for where in FILTERS]
     assert sum(0 < n < len(records()) for n in kept) > len(FILTERS) // 4
+
+
+@strawberry.type
+class EchoQuery:
+    @strawberry.field
+    def narrowed(self, where: RecordFilter) -> bool:
+        ARGUMENTS.append(where)
+        return True
+
+
+ARGUMENTS: list[RecordFilter] = []
+ECHO = strawberry.Schema(query=EchoQuery)
+
+
+def test_the_graph_builds_the_filter_from_every_field_it_is_given() -> None:
+    ARGUMENTS.clear()
+    document = """{ narrowed(where: {since: "2026-11-21T00:00:00+08:00",
+      until: "2026-11-22T00:00:00Z", status: ["CLOSED"], category: ["THEFT", "FIGHT"],
+      lifecycle: [RESOLVED, CLOSED]}) narrowedNone: narrowed(where: {}) }"""
+
+    assert ECHO.execute_sync(document).errors is None
+    given, empty = ARGUMENTS
+    assert given == RecordFilter(
+        since=datetime(2026, 11, 20, 16, tzinfo=UTC),
+        until=datetime(2026, 11, 22, tzinfo=UTC),
+        status=["CLOSED"],
+        category=["THEFT", "FIGHT"],
+        lifecycle=[LifecycleStatus.RESOLVED, LifecycleStatus.CLOSED],
+    )
+    assert all(isinstance(s, LifecycleStatus) for s in given.lifecycle or ())
+    assert empty == RecordFilter()
