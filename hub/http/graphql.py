@@ -34,11 +34,12 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from hub.core.errors import ErrorCode
+from hub.core.jsonbody import encode_json
 from hub.http.gate import SCOPE_KEY, Admission, purpose_from
 from hub.http.graphiql import GraphiQL
 from hub.http.media import EVENT_STREAM, GRAPHQL_OFFERS, HTML, json_type_for, negotiate
 from hub.http.params import NAMING_PARAMETERS, GraphQLParams, read_params
-from hub.http.responses import ALLOWED_METHODS, RequestError, encode_json, refusal
+from hub.http.responses import ALLOWED_METHODS, RequestError, refusal
 from hub.http.results import result_response
 from hub.http.sse import event_stream
 from hub.security.authenticator import credential_from

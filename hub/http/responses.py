@@ -7,13 +7,13 @@ so a client reads every failure the same way, whichever layer refused: the gate 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import Response
 
 from hub.core.errors import ErrorCode, HubError
+from hub.core.jsonbody import encode_json
 from hub.http.media import JSON
 
 ALLOWED_METHODS = "GET, POST"
@@ -67,11 +67,6 @@ class RequestError(Exception):
         refusal.extensions = dict(error.extensions)
         refusal.headers.update(headers_for(refusal.status, refusal.extensions))
         return refusal
-
-
-def encode_json(data: object) -> bytes:
-    # Chinese text as itself: a third of the bytes of \u escapes, and readable.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def json_response(

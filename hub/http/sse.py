@@ -20,9 +20,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.core.errors import ErrorCode
+from hub.core.jsonbody import encode_json
 from hub.http.media import EVENT_STREAM, GRAPHQL_RESPONSE_JSON
 from hub.http.params import GraphQLParams
-from hub.http.responses import encode_json
 from hub.http.results import result_body, result_response
 from hub.security.documents import document_hash
 from schema import HubContext, HubSchema, classify
