@@ -183,8 +183,9 @@ def _observe(
     metrics: Metrics, result: ExecutionResult, operation_name: str | None, elapsed: float
 ) -> None:
     name = operation_name or "anonymous"
-    metrics.graphql_latency.labels(name).observe(elapsed)
-    metrics.graphql_requests.labels(name, "error" if result.errors else "ok").inc()
+    meters = metrics.graphql_operation(name)
+    meters.latency.observe(elapsed)
+    (meters.failed if result.errors else meters.ok).inc()
     for error in result.errors or ():
         code = (error.extensions or {}).get("code", ErrorCode.INTERNAL_SERVER_ERROR.value)
         metrics.graphql_errors.labels(name, code).inc()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -11,6 +12,17 @@ from prometheus_client.registry import Collector
 from hub.observability.logs import HELD
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationMeters:
+    """One operation's series of the GraphQL metrics. A subscription observes every update
+    it delivers, and ``labels()`` takes a lock and builds a key on each call: looked up
+    once, they are kept."""
+
+    latency: Histogram
+    ok: Counter
+    failed: Counter
 
 
 class Metrics:
@@ -72,6 +84,19 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_HeldLines())
+        self._operations: dict[str, OperationMeters] = {}
+
+    def graphql_operation(self, name: str) -> OperationMeters:
+        """The series of the operation called ``name``, kept as long as Prometheus keeps them
+        (the schema clips a client's operation name to 64 characters)."""
+        meters = self._operations.get(name)
+        if meters is None:
+            meters = self._operations[name] = OperationMeters(
+                self.graphql_latency.labels(name),
+                self.graphql_requests.labels(name, "ok"),
+                self.graphql_requests.labels(name, "error"),
+            )
+        return meters
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -32,6 +32,8 @@ class OperationState:
 
     def take_entries(self) -> list[Entry]:
         """The audit entries owed so far (one per field read, one per change), then forget them."""
+        if not self.reads and not self.changes:  # most results, and every shared one
+            return []
         now = utcnow()
         entries = [
             self._entry(now, Action.PII_READ.value, coordinate, " ".join(sorted(records)))

@@ -183,12 +183,16 @@ async def test_metrics_count_operations_and_errors(
 ) -> None:
     await client.post("/graphql", json={"query": COUNT, "operationName": None})
     await client.post("/graphql", json={"query": "query Broken { nope }"})
+    await client.post("/graphql", json={"query": "query Broken { nope }"})
+    await client.post("/graphql", json={"query": COUNT, "operationName": None})
     text = (await client.get("/metrics", headers=bearer(keys["monitoring"]))).text
-    assert 'hub_graphql_requests_total{operation="anonymous",outcome="ok"} 1.0' in text
+    assert 'hub_graphql_requests_total{operation="anonymous",outcome="ok"} 2.0' in text
+    assert 'hub_graphql_requests_total{operation="Broken",outcome="error"} 2.0' in text
+    assert 'hub_graphql_request_duration_seconds_count{operation="Broken"} 2.0' in text
     assert (
-        'hub_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED",operation="Broken"} 1.0' in text
+        'hub_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED",operation="Broken"} 2.0' in text
     )
-    assert 'hub_http_requests_total{method="POST",route="/graphql",status="200"} 2.0' in text
+    assert 'hub_http_requests_total{method="POST",route="/graphql",status="200"} 4.0' in text
     assert "hub_graphql_request_duration_seconds_bucket" in text
 
 
