@@ -10,6 +10,7 @@ a wrong path or a lossy conversion fails a test instead of shipping nulls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
@@ -55,11 +56,24 @@ class Codec:
     same: Callable[[Any, Any], bool] = _same  # is the written value the raw one?
 
 
-def local_time(zone: tzinfo, pattern: str = "%Y-%m-%d %H:%M:%S") -> Codec:
+PLAIN_LOCAL = "%Y-%m-%d %H:%M:%S"
+# The plain form exactly, ASCII digit for digit: ``fromisoformat`` reads it as ``strptime``
+# does in a fifteenth of the time (0.3 µs against 4.3), and a dashboard reads a
+# hundred. Anything else (one-digit fields, which strptime also takes) goes to strptime.
+_PLAIN_LOCAL_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
+
+
+def _in_zone(text: str, pattern: str, zone: tzinfo) -> datetime:
+    if pattern == PLAIN_LOCAL and _PLAIN_LOCAL_TEXT.fullmatch(text):
+        return datetime.fromisoformat(text).replace(tzinfo=zone)
+    return datetime.strptime(text, pattern).replace(tzinfo=zone)
+
+
+def local_time(zone: tzinfo, pattern: str = PLAIN_LOCAL) -> Codec:
     """Times a system writes without a zone, in the zone it always means."""
 
     def read(text: Any) -> datetime:
-        return datetime.strptime(str(text), pattern).replace(tzinfo=zone)
+        return _in_zone(str(text), pattern, zone)
 
     def write(value: datetime) -> str:
         return value.astimezone(zone).strftime(pattern)

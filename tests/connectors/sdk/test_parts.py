@@ -160,6 +160,33 @@ def test_local_time_is_read_in_its_zone_and_written_back_the_same() -> None:
     assert codec.write(moment) == "2026-09-01 08:30:00"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-09-01 08:30:00",
+        "2026-12-31 23:59:59",
+        "2028-02-29 00:00:00",
+        "2026-9-1 8:30:0",  # one-digit fields: strptime takes them
+        "2026-02-30 08:00:00",
+        "2026-13-01 08:00:00",
+        "2026-09-01 24:00:00",
+        "2026-09-01T08:30:00",
+        "2026-09-01 08:30:00+08:00",
+        "2026-09-01 08:30",
+        "２０２６-09-01 08:30:00",  # full-width digits
+        "",
+    ],
+)
+def test_local_time_reads_what_strptime_reads_and_refuses_what_it_refuses(text: str) -> None:
+    try:
+        expected = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+    except ValueError:
+        with pytest.raises(ValueError):  # noqa: PT011 - what MappingError is made from
+            local_time(BEIJING).read(text)
+    else:
+        assert local_time(BEIJING).read(text) == expected
+
+
 def test_paths_follow_keys_indexes_and_selectors() -> None:
     record = {
         "code": {"coding": [{"code": "a"}]},
