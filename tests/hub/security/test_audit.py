@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import itertools
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -60,6 +60,19 @@ async def filled(database: Database, count: int = 30, anchor: Path | None = None
 async def check(database: Database, anchor: Anchor | None = None) -> tuple[int | None, str]:
     report = await verify(database, Signer.from_hex(KEY).verifier, anchor)
     return (report.first_bad.seq, report.first_bad.problem) if report.first_bad else (None, "")
+
+
+def test_an_entry_hashes_as_the_chains_already_written_hold_it() -> None:
+    from hub.security.audit.chain import entry_hash  # noqa: PLC0415 - the chain's own arithmetic
+
+    at = datetime(2026, 12, 5, 17, 5, 30, 123456, tzinfo=timezone(timedelta(hours=8)))
+    entry = Entry(
+        at, "PII_READ", "key:ops-1", "Dashboard", "Resident.phone", "R-1 R-2", "console/1.0", "巡查"
+    )
+    assert (  # as the code before it hashed every stored entry: a change here breaks them all
+        entry_hash(41, entry, "ab" * 32)
+        == "9239b43445545d8b6199c23234e930d9a0f11394562d4d40e76636319a79cc13"
+    )
 
 
 async def test_an_untouched_chain_verifies(database: Database) -> None:
