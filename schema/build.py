@@ -24,6 +24,7 @@ from schema.crosswalk import CrosswalkQuery
 from schema.federation import FederationQuery
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
+from schema.inputs import plan_inputs
 from schema.limits import alias_limit, depth_limit
 from schema.patrols import PatrolMutation, PatrolQuery, PatrolSubscription
 from schema.query import RegistryQuery
@@ -108,6 +109,7 @@ def build_schema(
         federation_version=FEDERATION_VERSION,
         execution_context_class=SharedEventExecutor,
     )
+    plan_inputs(schema)
     schema.metrics = metrics
     schema.auth_directives = (federation or FederationSettings()).auth_directives
     schema.secure = secure

@@ -19,6 +19,7 @@ from connectors.police import Incidents, PoliceConnector
 from connectors.sdk import MappingError, Placed
 from connectors.sdk.graph import LifecycleStatus, RecordFilter
 from schema.connectors.resolvers import _filtered, to_node
+from schema.inputs import plan_inputs
 from tests.connectors.sdk.fake import settings
 
 EXAMPLES_DIR = Path(police.__file__).parent / "examples"
@@ -117,6 +118,7 @@ class EchoQuery:
 
 ARGUMENTS: list[RecordFilter] = []
 ECHO = strawberry.Schema(query=EchoQuery)
+plan_inputs(ECHO)  # as the hub's schema is built
 
 
 def test_the_graph_builds_the_filter_from_every_field_it_is_given() -> None:
