@@ -109,6 +109,7 @@ class EventPlace:
 class Reporter:
     name: str | None = personal(PersonalDataKind.NAME, "Full name.", COMMAND)
     phone: str | None = personal(PersonalDataKind.PHONE, "Phone number.", COMMAND)
+    record_key: strawberry.Private[str]  # how the audit trail names whose report this is
 
 
 @strawberry.type(description="A step on an event's timeline: who did what, when, from where.")
@@ -302,7 +303,11 @@ class GridEvent:
     def of(cls, record: GridEventRecord) -> GridEvent:
         reporter = None
         if record.reporter_name or record.reporter_phone:
-            reporter = Reporter(name=record.reporter_name, phone=record.reporter_phone)
+            reporter = Reporter(
+                name=record.reporter_name,
+                phone=record.reporter_phone,
+                record_key=f"GridEvent:{record.id}",
+            )
         return cls(
             id=strawberry.ID(record.id),
             grid_code=record.grid_code,

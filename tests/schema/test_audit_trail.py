@@ -15,6 +15,7 @@ from hub.core.errors import BadUserInputError
 from hub.security.audit import read_anchor, verify
 from schema import Info, build
 from tests.conftest import GraphQLClient, running
+from tests.schema.test_event_graph import report
 from tests.support.principals import GRID_A, bearer
 
 LOG = "{ auditLog(first: 100) { seq action principal operation field record client purpose } }"
@@ -46,6 +47,17 @@ async def test_an_unmasked_read_is_audited_with_who_what_why(
             "purpose": "tests",
         }
         for seq, field in ((1, "GridWorker.name"), (2, "GridWorker.phone"))
+    ]
+
+
+async def test_a_reporters_contact_is_audited_under_the_event_it_was_read_from(
+    app: Starlette, gql: GraphQLClient, keys: dict[str, str]
+) -> None:
+    reported = await report(gql)
+    await gql("query Caller($id: ID!) { event(id: $id) { reporter { phone } } }", id=reported["id"])
+    logged = [e for e in await entries(app, keys) if e["operation"] == "Caller"]
+    assert [(e["field"], e["record"]) for e in logged] == [
+        ("Reporter.phone", f"GridEvent:{reported['id']}")
     ]
 
 
