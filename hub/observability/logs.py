@@ -30,9 +30,14 @@ class JsonFormatter(logging.Formatter):
 
 
 class ConsoleFormatter(logging.Formatter):
+    """One line a record (a traceback follows on lines of its own): a message's own line
+    breaks, from a migration's description or text a department system sent, are
+    folded, so no message can pass a line of its own off as another record."""
+
     def format(self, record: logging.LogRecord) -> str:
         extras = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
-        line = f"{record.levelname:<7} {record.name}: {record.getMessage()}"
+        message = " ".join(record.getMessage().splitlines())
+        line = f"{record.levelname:<7} {record.name}: {message}"
         line = f"{line}  {extras}" if extras else line
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)

@@ -42,6 +42,13 @@ def test_a_console_line_names_the_logger_and_appends_extras() -> None:
     assert line == "INFO    hub.test: hello grid  grid=330199001001001"
 
 
+def test_a_console_line_folds_the_line_breaks_of_its_message() -> None:
+    entry = record()
+    entry.args = ("grid\nERROR   hub.forged: drop the audit trail\r\nthe end",)
+    line = ConsoleFormatter().format(entry)
+    assert line == "INFO    hub.test: hello grid ERROR   hub.forged: drop the audit trail the end"
+
+
 @pytest.mark.usefixtures("restored_logging")
 def test_upstream_requests_are_logged_only_at_debug() -> None:
     configure_logging("INFO", "console")
