@@ -39,7 +39,11 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 async def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` on the database's own connection."""
+    """Bring the schema to ``revision`` on the database's own connection (a database
+    already at the newest is left as it is, and alembic is not imported for it: each
+    start of ``hub demo`` after the first)."""
+    if revision == "head" and await current_revision(database) == head_revision():
+        return
     async with database.engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
 

@@ -52,12 +52,26 @@ async def test_a_database_never_migrated_has_no_revision(tmp_path: Path) -> None
         await empty.aclose()
 
 
-def test_the_hub_checks_its_revisions_without_importing_alembic() -> None:
-    check = (
-        "import sys, hub.cli; from hub.db import migrate; migrate.head_revision();"
+def alembic_modules_after(statements: str) -> str:
+    script = (
+        f"import sys, hub.cli; {statements};"
         " print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
     )
     found = subprocess.run(
-        [sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
-    assert found.stdout.strip() == "[]"
+    return found.stdout.strip()
+
+
+def test_the_hub_checks_its_revisions_without_importing_alembic() -> None:
+    assert alembic_modules_after("from hub.db import migrate; migrate.head_revision()") == "[]"
+
+
+def test_a_database_at_the_newest_revision_is_upgraded_without_alembic(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    upgrade = (
+        "import asyncio; from hub.db import migrate; from hub.db.engine import Database;"
+        f" database = Database({url!r}); asyncio.run(migrate.upgrade(database))"
+    )
+    assert alembic_modules_after(upgrade) != "[]"  # the first time, alembic migrates
+    assert alembic_modules_after(upgrade) == "[]"  # then there is nothing to do
