@@ -85,11 +85,11 @@ def _converter(field_type: StrawberryType | type, name: str, registry: Registry)
     if isinstance(field_type, StrawberryOptional) and not isinstance(field_type, StrawberryMaybe):
         return _or_none(_converter(field_type.of_type, name, registry))
     if isinstance(field_type, StrawberryList):
-        return _or_none(_each(_converter(field_type.of_type, name, registry)))
+        return _each(_converter(field_type.of_type, name, registry))
     if _is_leaf(field_type, registry):
         return _as_given
     if has_object_definition(field_type) and field_type.__strawberry_definition__.is_input:
-        return _or_none(_input_object(field_type))
+        return _input_object(field_type)
     return _by_strawberry(field_type, name)
 
 
@@ -108,6 +108,10 @@ def _as_given(value: Any, _: InputContext) -> Any:
 
 
 def _or_none(convert: Convert) -> Convert:
+    """For a nullable type: null stays null (graphql-core lets null through nowhere else)."""
+    if convert is _as_given:  # a leaf's null is given as it is already
+        return _as_given
+
     def converted(value: Any, context: InputContext) -> Any:
         return None if value is None else convert(value, context)
 
