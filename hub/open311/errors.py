@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import JSONResponse
+
+from hub.core.jsonbody import encode_json
 
 
 class Open311Response(JSONResponse):
     media_type = "application/json; charset=utf-8"
 
     def render(self, content: Any) -> bytes:
-        # Chinese names as themselves, as /graphql sends them.
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return encode_json(content)  # Chinese names as themselves, as /graphql sends them
 
 
 class Open311Error(Exception):
