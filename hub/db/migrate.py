@@ -3,7 +3,8 @@
 Alembic is imported only to migrate. ``hub serve`` checks that the database is at the
 newest revision on every start, in each worker, and reads both revisions without it:
 the newest from the migration files, the database's from its ``alembic_version`` table.
-Alembic and what it brings cost each process about 10 MiB and 55 ms to import.
+Without alembic an idle ``hub serve`` worker held 6.6 MiB less (149 MiB) and ``hub
+--help`` took 0.12 s less (1.45 s).
 """
 
 from __future__ import annotations
