@@ -32,7 +32,6 @@ from schema.regions import REGION_TYPES
 from schema.scalars import SCALARS
 from schema.sdl import FEDERATION_VERSION
 from schema.security import GraphSecurity
-from schema.shared_execution import SharedEventExecutor
 from schema.stats import StatsQuery
 from schema.steps import LoopMutation
 from schema.subscription import RegistrySubscription
@@ -107,7 +106,6 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
         federation_version=FEDERATION_VERSION,
-        execution_context_class=SharedEventExecutor,
     )
     plan_inputs(schema)
     schema.metrics = metrics
@@ -115,6 +113,7 @@ def build_schema(
     schema.secure = secure
     if secure:
         guard.install(schema)
+        schema.document_plans = guard.plans
     return schema
 
 

@@ -37,6 +37,9 @@ class HubContext:
     client: str = ""
     rate_charged: bool = False  # the HTTP gate charged this request's token already
     connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
+    # The id of the last item a subscription's stream gave, where its items have one:
+    # what a subscriber cut off for falling behind catches up from (schema.shared_streams).
+    last_given: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -24,7 +24,6 @@ from schema.grid_events import (
     parse_filter,
 )
 from schema.pagination import Connection
-from schema.shared_execution import SharedResults
 from schema.steps import actor_of
 
 REPORT = [["events:report"]]
@@ -93,7 +92,6 @@ class GridEventUpdate:
     level: int | None = strawberry.field(
         description="The handling level a report or an escalation brings the event to."
     )
-    shared_results: strawberry.Private[SharedResults]
 
     @strawberry.field(description="The event in the ledger, which may lag the stream a little.")
     async def event(self, info: Info) -> GridEvent | None:
@@ -102,7 +100,7 @@ class GridEventUpdate:
 
     @classmethod
     def shared(cls, update: LiveUpdate) -> GridEventUpdate:
-        """The one object every subscriber of this step executes over, with its results."""
+        """The one object every subscriber of this step executes over."""
         made = update.derived.get(cls)
         if not isinstance(made, cls):
             made = update.derived[cls] = cls.of(update)
@@ -124,7 +122,6 @@ class GridEventUpdate:
             department=getattr(step, "department", None) or getattr(step, "lead", None),
             note=step.note,
             level=update.level,
-            shared_results=SharedResults(),
         )
 
 
@@ -205,6 +202,7 @@ class EventSubscription:
         async with info.context.services.bus.live.subscribe(where) as subscription:
             try:
                 async for update in subscription:
+                    info.context.last_given = update.id
                     yield GridEventUpdate.shared(update)
             except SubscriberOverflowError as overflow:
                 raise SubscriptionOverflowError(

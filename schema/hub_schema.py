@@ -10,14 +10,17 @@ withheld.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql import OperationType as DocumentOperation
 from strawberry.printer import print_schema
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -29,8 +32,9 @@ from hub.observability.metrics import Metrics
 from schema.context import HubContext
 from schema.errors import classify
 from schema.sdl import publishable
-from schema.security import current_operation
+from schema.security import DocumentPlans, current_operation
 from schema.security.operation import CURRENT
+from schema.shared_streams import Audience, SharedStreams
 
 if TYPE_CHECKING:  # the security services import the graph's errors
     from hub.security.service import Security
@@ -38,12 +42,18 @@ if TYPE_CHECKING:  # the security services import the graph's errors
 MAX_OPERATION_NAME = 64  # longer client-chosen names would bloat the metric labels
 # Metric labels only: the name of the first operation, without parsing the document.
 _FIRST_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z]\w*)")
+SUBSCRIPTION = DocumentOperation.SUBSCRIPTION
 
 
 class HubSchema(strawberry.federation.Schema):
     metrics: Metrics | None = None
     secure: bool = True  # False only for benchmarks of the bare graph
     auth_directives: bool = True  # published in the SDL (HUB_FEDERATION__AUTH_DIRECTIVES)
+    document_plans: DocumentPlans | None = None  # the security's; None when not secure
+
+    @cached_property
+    def shared_streams(self) -> SharedStreams:
+        return SharedStreams()
 
     @cached_property
     def published_sdl(self) -> str:
@@ -102,10 +112,15 @@ class HubSchema(strawberry.federation.Schema):
         CURRENT.set(None)
         if isinstance(context_value, HubContext):  # a WebSocket shares one among operations
             context_value = context_value.for_operation()
+        label = _label(query, operation_name)
         try:
             query = await self._trusted(query, operation_extensions, context_value)
         except HubError as error:
-            return self._finish_each(_one(_refused(error)), _label(query, operation_name), None)
+            return self._finish_each(_one(_refused(error)), label, None)
+        if isinstance(context_value, HubContext) and _streams_allowed(allowed_operation_types):
+            audience = self._audience(query, operation_name, variable_values, context_value)
+            if audience is not None:
+                return self._followed(audience, variable_values, context_value)
         results = await super().stream(
             query,
             variable_values,
@@ -115,7 +130,67 @@ class HubSchema(strawberry.federation.Schema):
             operation_extensions,
             allowed_operation_types,
         )
-        return self._finish_each(results, _label(query, operation_name), context_value)
+        return self._finish_each(results, label, context_value)
+
+    def _audience(
+        self,
+        query: str | None,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        context: HubContext,
+    ) -> Audience | None:
+        """Whom a subscription's results are for, when subscribers alike may share them.
+
+        Only a document already executed (its plan cached) is considered, so a document is
+        never parsed here before the token limit and validation have seen it; its first
+        subscriber runs alone. Not shared: a document that reads personal data unmasked
+        for this principal, as each subscriber's reads are audited as its own."""
+        if self.document_plans is None or query is None:
+            return None
+        plan = self.document_plans.planned(query, operation_name)
+        principal = context.principal
+        if plan is None or principal is None or plan.operation_type is not SUBSCRIPTION:
+            return None
+        if any(f"pii:read:{d}" in principal.scopes for d in plan.personal_departments):
+            return None
+        try:
+            given = json.dumps(variables, sort_keys=True)
+        except (TypeError, ValueError):
+            return None
+        return Audience(
+            query, operation_name, given, principal, context.credential, context.purpose
+        )
+
+    def _followed(
+        self,
+        audience: Audience,
+        variables: dict[str, Any] | None,
+        context: HubContext,
+    ) -> StreamResult:
+        """This subscriber's results from its audience's stream, which opens if none is."""
+        query, operation_name = audience.query, audience.operation_name
+        label = _label(query, operation_name)
+        try:  # each follower is charged, as each would be alone; their stream is not
+            context.charge_rate_limit()
+        except HubError as error:
+            return self._finish_each(_one(_refused(error)), label, None)
+        source = replace(context, rate_charged=True)
+
+        async def start() -> StreamResult:
+            results = await super(HubSchema, self).stream(
+                query, variables, source, operation_name=operation_name
+            )
+            return self._finish_each(results, label, source)
+
+        def refuse(error: Exception) -> ExecutionResult:
+            refusal = _refused(error)
+            self._finish(refusal, label, time.perf_counter())
+            return refusal
+
+        limit = context.services.bus.live.queue_size
+        return self.shared_streams.follow(
+            audience, start, lambda: source.last_given, limit=limit, refuse=refuse
+        )
 
     async def _finish_each(
         self, results: StreamResult, operation_name: str | None, context: Any
@@ -156,6 +231,10 @@ class HubSchema(strawberry.federation.Schema):
 
 def _refused(error: Exception) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
+
+
+def _streams_allowed(allowed: Iterable[OperationType] | None) -> bool:
+    return allowed is None or OperationType.SUBSCRIPTION in allowed
 
 
 async def _one(result: ExecutionResult) -> StreamResult:

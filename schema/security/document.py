@@ -124,6 +124,10 @@ class DocumentPlans:
         self.maxsize = max(maxsize, 1)
         self._plans: OrderedDict[tuple[str, str | None], DocumentPlan] = OrderedDict()
 
+    def planned(self, query: str, operation_name: str | None) -> DocumentPlan | None:
+        """The plan of a document that has been executed already, without parsing it."""
+        return self._plans.get((query, operation_name))
+
     def get(self, query: str, operation_name: str | None, document: DocumentNode) -> DocumentPlan:
         key = (query, operation_name)
         found = self._plans.get(key)
