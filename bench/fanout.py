@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -97,6 +97,7 @@ class Row:
     delays: list[float]
     report_trips: list[float]
     usage: HubUsage
+    clients_cpu_percent: float = math.nan  # the subscriber processes', all together
 
 
 def raise_fd_limit(needed: int) -> int:
@@ -161,16 +162,16 @@ async def listening(ws: ClientConnection, seen: Held) -> None:
 
 
 async def hold(url: str, key: str, count: int, control: Connection) -> Held:
-    """``count`` subscriptions held until told to stop; "ready" once all are open, and
-    the arrivals so far whenever asked "count"."""
+    """``count`` subscriptions held until told to stop; "ready" once all are open, the
+    arrivals so far whenever asked "count", and this process's CPU time when asked "cpu"."""
     seen = Held()
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
     await asyncio.gather(*(opened(url, key, gate, seen) for _ in range(count)))
     listeners = [asyncio.create_task(listening(ws, seen)) for ws in seen.sockets]
     control.send(("ready", len(seen.sockets)))
     loop = asyncio.get_running_loop()
-    while await loop.run_in_executor(None, control.recv) != "stop":
-        control.send(seen.delivered)
+    while (asked := await loop.run_in_executor(None, control.recv)) != "stop":
+        control.send(seen.delivered if asked == "count" else time.process_time())
     seen.held = count - seen.ended
     for task in listeners:
         task.cancel()
@@ -211,9 +212,15 @@ class Clients:
         return sum(pipe.recv()[1] for pipe in self.pipes)
 
     def delivered(self) -> int:
+        return int(self._summed("count"))
+
+    def cpu_seconds(self) -> float:
+        return self._summed("cpu")
+
+    def _summed(self, question: str) -> float:
         for pipe in self.pipes:
-            pipe.send("count")
-        return sum(pipe.recv() for pipe in self.pipes)
+            pipe.send(question)
+        return float(sum(pipe.recv() for pipe in self.pipes))
 
     def stop(self) -> list[tuple[int, dict[str, int], dict[str, list[float]]]]:
         for pipe in self.pipes:
@@ -265,15 +272,16 @@ async def run_row(label: str, base: str, key: str, plan: Plan, hub_pid: int) -> 
     headers = {"Authorization": f"Bearer {key}", "X-Purpose": PURPOSE}
     async with httpx.AsyncClient(headers=headers, timeout=60) as http:
         await asyncio.sleep(2)  # the last subscribe messages reach the bus
-        before = usage(hub_pid)
+        before, clients_before = usage(hub_pid), clients.cpu_seconds()
         started_at = time.monotonic()
         failed: dict[str, int] = defaultdict(int)
         sent, trips = await report_events(http, f"{base}/graphql", plan, failed)
         await drained(clients, plan.subscribers * len(sent), plan.drain)
         wall = time.monotonic() - started_at
-        after = usage(hub_pid)
+        after, clients_cpu = usage(hub_pid), clients.cpu_seconds() - clients_before
     results = await asyncio.get_running_loop().run_in_executor(None, clients.stop)
     row = collect(label, plan, results, sent, trips, after.since(before, wall))
+    row = replace(row, clients_cpu_percent=100 * clients_cpu / wall)
     row.failures.update(failed)
     return row
 
@@ -314,7 +322,7 @@ def _per_delivery(row: Row) -> float:
 def report(rows: list[Row]) -> None:
     print(
         f"{'':14} {'held':>11} {'deliveries':>17} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        f" {'report p50':>10} {'hub CPU':>8} {'µs each':>8} {'hub RSS':>9}"
+        f" {'report p50':>10} {'hub CPU':>8} {'µs each':>8} {'hub RSS':>9} {'clients CPU':>12}"
     )
     for row in rows:
         expected = row.plan.subscribers * row.plan.events
@@ -327,6 +335,7 @@ def report(rows: list[Row]) -> None:
             f" {percentile(row.delays, 0.99) * 1000:8.1f}"
             f" {max(row.delays, default=math.nan) * 1000:8.1f} {trip:8.1f}ms"
             f" {row.usage.cpu_percent:7.0f}% {_per_delivery(row):8.1f} {row.usage.rss_mib:6.0f}MiB"
+            f" {row.clients_cpu_percent:11.0f}%"
         )
         if row.failures:
             print(f"{'':14} failures: {row.failures}")
@@ -354,7 +363,8 @@ async def main(rows: list[tuple[str, Plan]], profile: Path | None) -> None:
                 hub.wait(timeout=60)
     print(
         "fan-out: from each report's send to its REPORTED step's arrival at each subscriber;"
-        " hub CPU over the reporting window (100% = one core) and per delivery, RSS at its end"
+        " hub CPU over the reporting window (100% = one core) and per delivery, RSS at its end;"
+        " the subscriber processes' CPU over the same window"
     )
     report(results)
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # the clients' and proxies' own idle limits (httpx 5 s, nginx and cloud load
     # balancers 60 s): if the hub closed first, a request sent as it closed would fail.
     keep_alive_seconds: int = Field(default=75, gt=0)
+    # Per-message deflate on WebSockets, when the client offers it: less to send to
+    # screens on slow links, for zlib's state on every connection and its CPU per update.
+    websocket_compression: bool = True
     # Processes `hub serve` runs on one port; 0 or "auto": one per core.
     workers: Annotated[int, BeforeValidator(_auto_is_zero)] = Field(default=1, ge=0, le=64)
     log_level: str = "INFO"

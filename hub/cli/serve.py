@@ -237,6 +237,7 @@ async def _run_server(
         lifespan="on",
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         timeout_keep_alive=settings.keep_alive_seconds,
+        ws_per_message_deflate=settings.websocket_compression,
     )
     await uvicorn.Server(config).serve(sockets=[listener] if listener else None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from hub.config import Settings
 from tests.support.principals import bearer
@@ -257,3 +260,20 @@ def test_hub_demo_generates_the_town_and_answers(tmp_path: Path) -> None:
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+@pytest.mark.parametrize(("setting", "negotiated"), [(None, True), ("false", False)])
+def test_websocket_compression_is_offered_unless_turned_off(
+    key: str, env: dict[str, str], setting: str | None, negotiated: bool
+) -> None:
+    changed = {} if setting is None else {"HUB_WEBSOCKET_COMPRESSION": setting}
+    with serving({**env, **changed}) as (base, _):
+        extensions = asyncio.run(websocket_extensions(base.replace("http", "ws") + "/graphql"))
+    assert ("permessage-deflate" in extensions) is negotiated
+
+
+async def websocket_extensions(url: str) -> str:
+    """What the hub agreed to of a client's offered extensions (websockets offers deflate)."""
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        assert ws.response is not None
+        return ws.response.headers.get("Sec-WebSocket-Extensions", "")
