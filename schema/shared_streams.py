@@ -114,8 +114,9 @@ class _Stream:
                 self._task.cancel()
 
     async def _pump(self, start: Start) -> None:
-        results = await start()
+        results: StreamResult | None = None
         try:
+            results = await start()
             async for result in results:
                 assert isinstance(result, ExecutionResult)  # a subscription's never is incremental
                 given = self.given()
@@ -126,7 +127,8 @@ class _Stream:
         finally:
             if self._open:
                 self._close()
-            await results.aclose()
+            if results is not None:
+                await results.aclose()
 
     def _close(self) -> None:
         """No one joins from now on; everyone following is told the stream has ended."""

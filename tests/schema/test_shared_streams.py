@@ -149,6 +149,23 @@ async def test_a_source_that_ends_ends_every_follower() -> None:
     assert (source.closed, len(streams)) == (1, 0)
 
 
+async def test_a_source_that_fails_ends_every_follower_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken() -> StreamResult:
+        raise RuntimeError("the stream could not be opened")
+
+    streams = SharedStreams()
+    first, second = (
+        streams.follow(AUDIENCE, broken, lambda: None, limit=10, refuse=refuse) for _ in "12"
+    )
+    pending = await joined(first, second)
+    ended = await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 5)
+    assert [type(e) for e in ended] == [StopAsyncIteration] * 2  # they complete, at once
+    assert len(streams) == 0
+    assert "a shared subscription stream failed" in caplog.text
+
+
 # -- who shares a stream -------------------------------------------------------------------
 
 STEPS = "subscription { gridEvents { step eventId } }"
