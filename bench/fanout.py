@@ -13,10 +13,13 @@ at ``--rate`` a second, and times, for each event's REPORTED step, each subscrib
 arrival from the moment the report was sent (the report's own round trip is printed
 beside it). The baseline row (``--baseline`` subscribers, default 100) runs first on the
 same hub. The file-descriptor limit is raised here before the hub starts, so the hub
-inherits it.
+inherits it. The subscriber processes' CPU is printed beside the hub's: when the two
+come near all the machine's cores, the clients' own queueing is in the latencies.
+``--without-compression`` runs the hub with ``HUB_WEBSOCKET_COMPRESSION=false``.
 
     python -m bench.fanout [--subscribers 5000] [--events 50] [--rate 5]
                            [--baseline 100] [--clients C] [--drain SECONDS]
+                           [--without-compression] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -346,7 +349,12 @@ def serve_command(port: int, profile: Path | None) -> list[str]:
     return [sys.executable, *profiled, "-m", "hub", "serve", "--port", str(port)]
 
 
-async def main(rows: list[tuple[str, Plan]], profile: Path | None) -> None:
+def hub_settings(database_url: str, compression: bool) -> dict[str, str]:
+    env = hub_env(database_url)
+    return env if compression else env | {"HUB_WEBSOCKET_COMPRESSION": "false"}
+
+
+async def main(rows: list[tuple[str, Plan]], profile: Path | None, compression: bool) -> None:
     limit = raise_fd_limit(max(plan.subscribers for _, plan in rows) + FD_HEADROOM)
     print(f"open-file limit for the hub and its clients: {limit}", flush=True)
     with tempfile.TemporaryDirectory() as name:
@@ -355,7 +363,9 @@ async def main(rows: list[tuple[str, Plan]], profile: Path | None) -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with started(
-            serve_command(port, profile), hub_env(settings.database_url), f"{base}/readyz"
+            serve_command(port, profile),
+            hub_settings(settings.database_url, compression),
+            f"{base}/readyz",
         ) as hub:
             results = [await run_row(label, base, key, plan, hub.pid) for label, plan in rows]
             if profile is not None:  # uvicorn re-raises TERM, which cProfile would not survive
@@ -391,6 +401,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=0, help="subscriber processes a row")
     parser.add_argument("--profile", type=Path, help="run the hub under cProfile into FILE")
     parser.add_argument(
+        "--without-compression",
+        action="store_true",
+        help="run the hub with HUB_WEBSOCKET_COMPRESSION=false",
+    )
+    parser.add_argument(
         "--drain", type=float, default=120.0, help="at most this long for the last deliveries"
     )
     return parser.parse_args()
@@ -398,4 +413,4 @@ def arguments() -> argparse.Namespace:
 
 if __name__ == "__main__":
     given = arguments()
-    asyncio.run(main(plans(given), given.profile))
+    asyncio.run(main(plans(given), given.profile, compression=not given.without_compression))
