@@ -109,6 +109,10 @@ def build_schema(
     )
     plan_inputs(schema)
     schema.metrics = metrics
+    if metrics is not None:
+        streams = schema.shared_streams
+        metrics.subscription_streams.set_function(lambda: len(streams))
+        metrics.subscription_followers.set_function(lambda: streams.followers)
     schema.auth_directives = (federation or FederationSettings()).auth_directives
     schema.secure = secure
     if secure:

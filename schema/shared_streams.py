@@ -57,6 +57,10 @@ class SharedStreams:
     def __len__(self) -> int:
         return len(self._open)
 
+    @property
+    def followers(self) -> int:
+        return sum(len(stream.followers) for stream in self._open.values())
+
     def follow(
         self, audience: Audience, start: Start, given: Given, *, limit: int, refuse: Refuse
     ) -> StreamResult:

@@ -17,8 +17,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 @dataclass(frozen=True, slots=True)
 class OperationMeters:
     """One operation's series of the GraphQL metrics. A subscription observes every update
-    it delivers, and ``labels()`` takes a lock and builds a key on each call: looked up
-    once, they are kept."""
+    its stream makes (once for a stream its subscribers share), and ``labels()`` takes a
+    lock and builds a key on each call: looked up once, they are kept."""
 
     latency: Histogram
     ok: Counter
@@ -81,6 +81,16 @@ class Metrics:
         self.bus_partitions_held = Gauge(
             "hub_bus_partitions_held",
             "Partitions of the hub's topics an open transaction has held too long (readers wait)",
+            registry=self.registry,
+        )
+        self.subscription_streams = Gauge(
+            "hub_subscription_streams",
+            "Subscription streams open in this process that subscribers alike share",
+            registry=self.registry,
+        )
+        self.subscription_followers = Gauge(
+            "hub_subscription_followers",
+            "Subscribers following a shared subscription stream in this process",
             registry=self.registry,
         )
         self.registry.register(_HeldLines())

@@ -226,6 +226,9 @@ async def test_screens_alike_share_one_stream_and_others_have_their_own(
     other = await served.subscribed(keys["dashboard"], STEPS)
     await served.subscribers(3)  # the first, the three screens', the other key's
     assert served.streams == 2
+    metrics = served.app.state.services.metrics.registry
+    assert metrics.get_sample_value("hub_subscription_streams") == 2
+    assert metrics.get_sample_value("hub_subscription_followers") == 4
     updates = await served.reported_to(keys["command"], [first, *screens, other])
     assert {u["data"]["gridEvents"]["step"] for u in updates} == {"REPORTED"}
     assert len({u["data"]["gridEvents"]["eventId"] for u in updates}) == 1
