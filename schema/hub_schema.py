@@ -5,7 +5,8 @@ by the parser cache escapes the extensions' operation hook; ``execute`` and ``st
 are the two doors every transport (HTTP, WebSocket, SSE) goes through. The same two
 doors resolve trusted documents before parsing, and write the operation's audit
 entries before its result leaves: a result whose evidence could not be written is
-withheld.
+withheld. ``stream`` also hands subscribers alike one stream of their audience
+(``schema.shared_streams``).
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ class HubSchema(strawberry.federation.Schema):
             context.charge_rate_limit()
         except HubError as error:
             return self._finish_each(_one(_refused(error)), label, None)
-        source = replace(context, rate_charged=True)
+        # The stream's own context: of no connection, as it outlives its first follower's.
+        source = replace(context, rate_charged=True, request=None, response=None)
 
         async def start() -> StreamResult:
             results = await super(HubSchema, self).stream(
