@@ -40,7 +40,7 @@ class LiveUpdate:
     grid_code: str
     step: Lifecycle
     # What the layers above derive from this step once for all its subscribers (the
-    # graph: its object and the results executed for each audience), keyed by who made it.
+    # graph: the object every stream executes over), keyed by who made it.
     derived: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
