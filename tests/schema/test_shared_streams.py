@@ -24,6 +24,7 @@ from websockets.asyncio.client import ClientConnection
 from hub.app import create_app
 from hub.config import Settings
 from hub.events import LiveEvents
+from hub.registry import store
 from hub.security.settings import RateLimit
 from schema.shared_streams import Audience, SharedStreams
 from tests.conftest import running
@@ -32,7 +33,7 @@ from tests.schema.test_abuse_limits import settings_with
 from tests.schema.test_event_graph import report_input
 from tests.support.events import eventually
 from tests.support.live import graphql_ws, live_server
-from tests.support.principals import bearer
+from tests.support.principals import GRID_A, GRID_B, bearer
 
 AUDIENCE = Audience("subscription { steps }", None, "null", "command centre", "key", None)
 
@@ -169,6 +170,7 @@ async def test_a_source_that_fails_ends_every_follower_and_is_logged(
 # -- who shares a stream -------------------------------------------------------------------
 
 STEPS = "subscription { gridEvents { step eventId } }"
+PLACES = "subscription { gridEvents(filter: {statuses: [REPORTED]}) { eventId gridCode } }"
 CONTACTS = "subscription { gridEvents { step event { reporter { phone } } } }"
 REPORT = "mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"
 
@@ -199,6 +201,17 @@ class Served:
     async def subscribers(self, count: int) -> None:
         """Until the live stream has ``count`` subscribers: one for each stream."""
         await eventually(lambda: len(self.live.subscribers) == count, within=10)
+
+    async def reported_at(self, key: str, grid: str) -> str:
+        """Reports an event at ``grid``'s centre; its id."""
+        async with self.app.state.services.database.session() as session:
+            region = (await store.regions(session, (grid,)))[grid]
+        at = (region.centroid_lat, region.centroid_lon)
+        body = {"query": REPORT, "variables": {"i": report_input(at=at)}}
+        async with httpx.AsyncClient(base_url=f"http://{self.address}") as http:
+            answer = (await http.post("/graphql", json=body, headers=bearer(key))).json()
+        assert "errors" not in answer, answer
+        return answer["data"]["reportEvent"]["id"]  # type: ignore[no-any-return]
 
     async def reported_to(self, key: str, sockets: list[ClientConnection]) -> list[Any]:
         """Reports an event; the first update each socket receives."""
@@ -232,6 +245,21 @@ async def test_screens_alike_share_one_stream_and_others_have_their_own(
     updates = await served.reported_to(keys["command"], [first, *screens, other])
     assert {u["data"]["gridEvents"]["step"] for u in updates} == {"REPORTED"}
     assert len({u["data"]["gridEvents"]["eventId"] for u in updates}) == 1
+
+
+async def test_a_grid_workers_shared_stream_holds_only_their_own_grids_events(
+    served: Served, keys: dict[str, str]
+) -> None:
+    alone = await served.subscribed(keys["grid_worker"], PLACES)
+    await served.subscribers(1)
+    shared = await served.subscribed(keys["grid_worker"], PLACES)
+    await served.subscribers(2)
+    assert served.streams == 1
+    await served.reported_at(keys["command"], GRID_B)  # never theirs
+    theirs = await served.reported_at(keys["command"], GRID_A)
+    for ws in (alone, shared):
+        update = (await ws_receive(ws))["payload"]["data"]["gridEvents"]
+        assert update == {"eventId": theirs, "gridCode": GRID_A}
 
 
 async def test_a_document_that_reads_personal_data_unmasked_is_never_shared(
