@@ -9,9 +9,6 @@ from typing import Annotated
 import strawberry
 
 from connectors.sdk.graph import LifecycleStatus
-from hub.core.errors import (
-    SubscriptionOverflowError,
-)
 from hub.events import GridEventType, LiveUpdate, Report, Severity, SubscriberOverflowError
 from schema.context import Info
 from schema.grid_events import (
@@ -205,6 +202,4 @@ class EventSubscription:
                     info.context.last_given = update.id
                     yield GridEventUpdate.shared(update)
             except SubscriberOverflowError as overflow:
-                raise SubscriptionOverflowError(
-                    str(overflow), lastEventId=overflow.last_event
-                ) from overflow
+                raise overflow.client_error() from overflow

@@ -28,7 +28,7 @@ from typing import NamedTuple, TypeAlias
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionResult
 
-from hub.core.errors import SubscriptionOverflowError
+from hub.events import SubscriberOverflowError
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ class SharedStreams:
             while True:
                 try:
                     result = await follower.take()
-                except SubscriptionOverflowError as overflow:
-                    yield refuse(overflow)
+                except SubscriberOverflowError as overflow:
+                    yield refuse(overflow.client_error())
                     return
                 if result is None:
                     return
@@ -171,10 +171,7 @@ class _Follower:
         """The next result; None once the stream has ended. Raises when cut off."""
         while not self.results:
             if self.cut_off:
-                raise SubscriptionOverflowError(
-                    "the subscriber fell too far behind the stream and was cut off",
-                    lastEventId=self.given,
-                )
+                raise SubscriberOverflowError(self.given)
             if self.ended:
                 return None
             self._waiter = asyncio.get_running_loop().create_future()

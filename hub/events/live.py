@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from hub.bus import Backend, CloudEvent, MalformedEventError, Record
 from hub.bus.runtime import backoff
 from hub.core import telemetry
+from hub.core.errors import SubscriptionOverflowError
 from hub.core.workorders import LifecycleStatus
 from hub.events.filters import EventFilter
 from hub.events.payloads import LIFECYCLE_PAYLOADS, Lifecycle
@@ -74,6 +75,10 @@ class SubscriberOverflowError(Exception):
     def __init__(self, last_event: str | None) -> None:
         super().__init__("the subscriber fell too far behind the stream and was cut off")
         self.last_event = last_event
+
+    def client_error(self) -> SubscriptionOverflowError:
+        """What the subscriber is told: SUBSCRIPTION_OVERFLOW, and where to catch up from."""
+        return SubscriptionOverflowError(str(self), lastEventId=self.last_event)
 
 
 _OVERFLOWED = object()
