@@ -31,7 +31,7 @@ from tests.conftest import running
 from tests.hub.http.test_transports import ws_call, ws_receive
 from tests.schema.test_abuse_limits import settings_with
 from tests.schema.test_event_graph import report_input
-from tests.support.events import eventually
+from tests.support.events import INSIDE, eventually
 from tests.support.live import graphql_ws, live_server
 from tests.support.principals import GRID_A, GRID_B, bearer
 
@@ -202,23 +202,23 @@ class Served:
         """Until the live stream has ``count`` subscribers: one for each stream."""
         await eventually(lambda: len(self.live.subscribers) == count, within=10)
 
-    async def reported_at(self, key: str, grid: str) -> str:
-        """Reports an event at ``grid``'s centre; its id."""
-        async with self.app.state.services.database.session() as session:
-            region = (await store.regions(session, (grid,)))[grid]
-        at = (region.centroid_lat, region.centroid_lon)
+    async def reported(self, key: str, at: tuple[float, float] = INSIDE) -> str:
+        """Reports an event at ``at``; its id."""
         body = {"query": REPORT, "variables": {"i": report_input(at=at)}}
         async with httpx.AsyncClient(base_url=f"http://{self.address}") as http:
             answer = (await http.post("/graphql", json=body, headers=bearer(key))).json()
         assert "errors" not in answer, answer
         return answer["data"]["reportEvent"]["id"]  # type: ignore[no-any-return]
 
+    async def reported_at(self, key: str, grid: str) -> str:
+        """Reports an event at ``grid``'s centre; its id."""
+        async with self.app.state.services.database.session() as session:
+            region = (await store.regions(session, (grid,)))[grid]
+        return await self.reported(key, (region.centroid_lat, region.centroid_lon))
+
     async def reported_to(self, key: str, sockets: list[ClientConnection]) -> list[Any]:
         """Reports an event; the first update each socket receives."""
-        body = {"query": REPORT, "variables": {"i": report_input()}}
-        async with httpx.AsyncClient(base_url=f"http://{self.address}") as http:
-            answer = await http.post("/graphql", json=body, headers=bearer(key))
-        assert "errors" not in answer.json(), answer.text
+        await self.reported(key)
         return [(await ws_receive(ws))["payload"] for ws in sockets]
 
 
