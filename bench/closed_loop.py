@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bench.demo_footprint import free_port, wait_ready
+from bench.gateway import clean_env
 from hub.core.departments import load_departments
 from hub.core.paths import TAXONOMY_FILE
 from hub.db.engine import Database
@@ -54,7 +54,7 @@ def main() -> None:
 def running_demo(reports_per_minute: float) -> Iterator[tuple[str, dict[str, str], int]]:
     """A fresh ``hub demo`` in a scratch folder, ready: its folder, environment and port."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env = clean_env()
     command = [sys.executable, "-m", "hub", "demo", "--port", str(port)]
     command += ["--simulator-port-base", "0", "--reports-per-minute", str(reports_per_minute)]
     with tempfile.TemporaryDirectory() as folder:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import signal
 import socket
@@ -33,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from bench.gateway import clean_env
 from connectors.police import simulator as police
 from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
 
@@ -60,7 +60,7 @@ def free_port() -> int:
 def demo() -> Iterator[tuple[str, Banner]]:
     """``hub demo`` in a fresh directory; yields the hub's URL and what its banner says."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env = clean_env()
     env |= {f"HUB_CONNECTORS__{d.upper()}__CACHE_TTL_SECONDS": "0" for d in DEPARTMENTS}
     # No generated reports, and no rate limit: the bench is one principal asking fast.
     env |= {

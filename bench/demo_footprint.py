@@ -11,9 +11,11 @@ is work, not idleness. Then it reads the RSS and the CPU time (user + system, fr
 ``--reports-per-minute 0`` (the default) makes the demo truly idle; the demo's own
 default (30) adds the generated reports' work.
 
-``--baseline CHECKOUT`` runs the same measurement on another checkout of the project,
-with the interpreter of its own ``.venv`` (e.g. a worktree of ``main``), alternating
-with this one ``--rounds`` times, and prints both side by side.
+Each side runs its checkout's code (on ``PYTHONPATH``): this one with this interpreter,
+the baseline with its own ``.venv``'s. ``--baseline CHECKOUT`` runs the same
+measurement on another checkout of the project (e.g. a worktree of ``main``, with a
+``.venv`` of its own), alternating with this one ``--rounds`` times, and prints both
+side by side.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from bench.gateway import clean_env
+from hub.core.paths import PROJECT_ROOT
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -72,11 +77,16 @@ def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.05)
 
 
-def measure(python: str, seconds: float, settle: float, reports_per_minute: float) -> Footprint:
+@dataclass(frozen=True)
+class Side:
+    python: str
+    checkout: Path
+
+
+def measure(side: Side, seconds: float, settle: float, reports_per_minute: float) -> Footprint:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.pop("PYTHONPATH", None)
-    command = [python, "-m", "hub", "demo", "--port", str(port), "--simulator-port-base", "0"]
+    env = clean_env(side.checkout)
+    command = [side.python, "-m", "hub", "demo", "--port", str(port), "--simulator-port-base", "0"]
     command += ["--reports-per-minute", str(reports_per_minute)]
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -113,13 +123,15 @@ def _row(label: str, runs: list[Footprint]) -> str:
 
 def main() -> None:
     args = _arguments()
-    pythons = {"this": sys.executable}
+    sides = {"this": Side(sys.executable, PROJECT_ROOT)}
     if args.baseline:
-        pythons = {"baseline": str(Path(args.baseline) / ".venv" / "bin" / "python"), **pythons}
-    runs: dict[str, list[Footprint]] = {label: [] for label in pythons}
+        baseline = Path(args.baseline).resolve()
+        sides = {"baseline": Side(str(baseline / ".venv" / "bin" / "python"), baseline), **sides}
+    runs: dict[str, list[Footprint]] = {label: [] for label in sides}
     for _ in range(args.rounds):
-        for label, python in pythons.items():
-            runs[label].append(measure(python, args.seconds, args.settle, args.reports_per_minute))
+        for label, side in sides.items():
+            footprint = measure(side, args.seconds, args.settle, args.reports_per_minute)
+            runs[label].append(footprint)
     print(
         f"hub demo, {args.reports_per_minute:g} reports a minute, CPU over {args.seconds:g} s "
         f"after {args.settle:g} s settling; medians of {args.rounds} run(s)"

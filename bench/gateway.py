@@ -38,6 +38,7 @@ import httpx
 from bench import latency
 from bench.town import prepared
 from hub.core.departments import load_departments
+from hub.core.paths import PROJECT_ROOT
 from hub.db.engine import Database
 from hub.security.keys import ApiKeyStore, KeyRequest
 from hub.security.roles import load_roles
@@ -121,10 +122,17 @@ def _answers(url: str, headers: Mapping[str, str] | None) -> bool:
     return False
 
 
-def hub_env(database_url: str) -> dict[str, str]:
+def clean_env(checkout: Path = PROJECT_ROOT) -> dict[str, str]:
+    """This environment without its ``HUB_`` settings, and with ``checkout``'s code first
+    on the path: a hub started in a scratch folder would otherwise run whatever code its
+    interpreter has installed, which need not be this checkout's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    return env | {"PYTHONPATH": str(checkout)}
+
+
+def hub_env(database_url: str) -> dict[str, str]:
     return {
-        **env,
+        **clean_env(),
         "HUB_DATABASE_URL": database_url,
         "HUB_LOG_LEVEL": "WARNING",
         # One principal sending as fast as it can is what the rate limit is there to stop.
