@@ -1,13 +1,16 @@
-"""Which worker of ``hub serve --workers N`` runs what, and how the rate limit is shared."""
+"""Which worker of ``hub serve --workers N`` runs what, how the rate limit is shared, and
+the port they share."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 
 import pytest
 
 from hub.bus import Role
-from hub.cli.workers import for_worker, worker_count
+from hub.cli.workers import for_worker, shared_socket, worker_count
 from hub.config import Settings
 from hub.security.settings import RateLimit, SecuritySettings
 
@@ -48,3 +51,22 @@ def test_each_worker_allows_its_share_of_the_replicas_rate_limit() -> None:
 
 def test_a_share_of_the_burst_is_never_below_one_request() -> None:
     assert for_worker(settings(4, per_second=1, burst=2), 0).security.rate_limit.burst == 1
+
+
+async def test_connections_on_the_shared_port_are_sent_without_nagle_delay() -> None:
+    """asyncio's own loop turns Nagle's algorithm off only on sockets named TCP; left
+    on, a response written in two pieces waits for the client's delayed ACK (~40 ms)."""
+    listener = shared_socket("127.0.0.1", 0)
+    accepted: asyncio.Future[socket.socket] = asyncio.get_running_loop().create_future()
+
+    class Accepting(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.set_result(transport.get_extra_info("socket"))
+
+    server = await asyncio.get_running_loop().create_server(Accepting, sock=listener)
+    async with server:
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        connection = await asyncio.wait_for(accepted, timeout=5)
+        assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        writer.close()
+        await writer.wait_closed()
