@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # Per-message deflate on WebSockets, when the client offers it: less to send to
     # screens on slow links, for zlib's state on every connection and its CPU per update.
     websocket_compression: bool = True
+    # The event loop of `hub serve`, `hub demo` and `hub events run`: "auto" is uvloop
+    # where it is installed (not on Windows), whose sockets and scheduling are compiled.
+    event_loop: str = Field(default="auto", pattern="^(auto|asyncio|uvloop)$")
     # Processes `hub serve` runs on one port; 0 or "auto": one per core.
     workers: Annotated[int, BeforeValidator(_auto_is_zero)] = Field(default=1, ge=0, le=64)
     log_level: str = "INFO"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 import socket
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from hub.security.service import Security, SecurityConfigError
 from hub.services.contributions import ContributionError, Contributions
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Imported(Protocol):
@@ -60,11 +62,35 @@ def state(context: typer.Context) -> State:
 INSTALLATION_ERRORS = (TaxonomyError, RulesError, LinkError, ContributionError)
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
+def run(coroutine: Coroutine[Any, Any, T], event_loop: str | None = None) -> T:
+    """``coroutine`` to its end on a new event loop. The long-running commands pass their
+    ``HUB_EVENT_LOOP``, and the loop chosen is logged; the others run on asyncio's own."""
+    factory = None if event_loop is None else loop_factory(event_loop)
     try:
-        return asyncio.run(coroutine)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            if event_loop is not None:
+                log.info("event loop chosen", extra={"event_loop": _loop_name(factory)})
+            return runner.run(coroutine)
     except INSTALLATION_ERRORS as error:
         raise fail(str(error), code=2) from error
+
+
+def loop_factory(event_loop: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop for "uvloop", and for "auto" where uvloop is installed; None (asyncio's
+    own) for "asyncio", and for "auto" where it is not."""
+    if event_loop == "asyncio":
+        return None
+    try:
+        import uvloop  # noqa: PLC0415 - not installed on every platform
+    except ImportError as missing:
+        if event_loop == "uvloop":
+            raise fail("HUB_EVENT_LOOP is uvloop, which is not installed here") from missing
+        return None
+    return uvloop.new_event_loop
+
+
+def _loop_name(factory: Callable[[], asyncio.AbstractEventLoop] | None) -> str:
+    return "asyncio" if factory is None else factory.__module__.split(".")[0]
 
 
 @asynccontextmanager

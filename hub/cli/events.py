@@ -133,7 +133,7 @@ def run_roles(
     """Run bus roles (router, dispatch, ledger, relay, feeds) without the HTTP server."""
     settings = state(context).settings()
     roles = set(role or set(Role) - {Role.LIVE})
-    run(_run_roles(Services.create(settings), roles))
+    run(_run_roles(Services.create(settings), roles), settings.event_loop)
 
 
 async def _run_roles(services: Services, roles: set[Role]) -> None:

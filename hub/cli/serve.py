@@ -51,7 +51,7 @@ def serve(
         settings = for_worker(settings, index)
     services = Services.create(settings)
     listener = shared_socket(settings.host, settings.port) if index is not None else None
-    run(_serve(services, listener))
+    run(_serve(services, listener), settings.event_loop)
 
 
 async def _serve(services: Services, listener: socket.socket | None) -> None:
@@ -112,7 +112,7 @@ def demo(  # noqa: PLR0913, PLR0917 - each is one command-line option
     settings = _with_address(state(context).settings(**overrides), host, port)
     given = _named_ports(simulator_port or [])
     settings = _with_time_scale(settings, time_scale)
-    run(_demo(settings, reports_per_minute, simulator_port_base, given))
+    run(_demo(settings, reports_per_minute, simulator_port_base, given), settings.event_loop)
 
 
 def _named_ports(options: list[str]) -> dict[str, int]:

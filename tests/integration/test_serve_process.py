@@ -277,3 +277,17 @@ async def websocket_extensions(url: str) -> str:
     async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
         assert ws.response is not None
         return ws.response.headers.get("Sec-WebSocket-Extensions", "")
+
+
+@pytest.mark.parametrize(("setting", "chosen"), [(None, "uvloop"), ("asyncio", "asyncio")])
+def test_serve_runs_on_uvloop_unless_told_otherwise(
+    key: str, env: dict[str, str], setting: str | None, chosen: str
+) -> None:
+    changed = {} if setting is None else {"HUB_EVENT_LOOP": setting}
+    with serving({**env, **changed, "HUB_LOG_LEVEL": "INFO"}) as (_, process):
+        process.terminate()
+        process.wait(timeout=20)
+        output = process.stdout.read() if process.stdout else ""
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    loops = [r["event_loop"] for r in records if r.get("message") == "event loop chosen"]
+    assert loops == [chosen]
