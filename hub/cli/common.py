@@ -69,7 +69,8 @@ def run(coroutine: Coroutine[Any, Any, T], event_loop: str | None = None) -> T:
     try:
         with asyncio.Runner(loop_factory=factory) as runner:
             if event_loop is not None:
-                log.info("event loop chosen", extra={"event_loop": _loop_name(factory)})
+                chosen = "asyncio" if factory is None else "uvloop"
+                log.info("event loop chosen", extra={"event_loop": chosen})
             return runner.run(coroutine)
     except INSTALLATION_ERRORS as error:
         raise fail(str(error), code=2) from error
@@ -87,10 +88,6 @@ def loop_factory(event_loop: str) -> Callable[[], asyncio.AbstractEventLoop] | N
             raise fail("HUB_EVENT_LOOP is uvloop, which is not installed here") from missing
         return None
     return uvloop.new_event_loop
-
-
-def _loop_name(factory: Callable[[], asyncio.AbstractEventLoop] | None) -> str:
-    return "asyncio" if factory is None else factory.__module__.split(".")[0]
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,9 +114,19 @@ async def test_under_tls_the_check_still_asks_the_socket(tmp_path: Path) -> None
         assert await stream.read(1024, timeout=5) == ANSWER
         assert not stream.get_extra_info("is_readable")
         await stream.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", timeout=5)
-        await asyncio.sleep(0.05)
-        assert stream.get_extra_info("is_readable")  # the second answer, still encrypted
+        # the second answer, still encrypted, once the system has sent it
+        assert await soon(lambda: bool(stream.get_extra_info("is_readable")))
         await stream.aclose()
+
+
+async def soon(check: Callable[[], bool], seconds: float = 5) -> bool:
+    """Whether ``check`` holds within ``seconds``, asked every few milliseconds."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.005)
+    return True
 
 
 def tls_contexts(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
