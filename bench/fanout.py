@@ -15,11 +15,15 @@ beside it). The baseline row (``--baseline`` subscribers, default 100) runs firs
 same hub. The file-descriptor limit is raised here before the hub starts, so the hub
 inherits it. The subscriber processes' CPU is printed beside the hub's: when the two
 come near all the machine's cores, the clients' own queueing is in the latencies.
-``--without-compression`` runs the hub with ``HUB_WEBSOCKET_COMPRESSION=false``.
+``--setting NAME=VALUE`` starts the hub with that setting (repeatable), and ``--versus
+NAME=VALUE`` runs every row again, on a hub of its own, with that setting too, printed
+beside the first: ``--versus HUB_WEBSOCKET_COMPRESSION_MIN_BYTES=0`` compares with
+compressing every message, ``--versus HUB_WEBSOCKET_COMPRESSION=false`` with none.
 
     python -m bench.fanout [--subscribers 5000] [--events 50] [--rate 5]
                            [--baseline 100] [--clients C] [--drain SECONDS]
-                           [--without-compression] [--profile FILE]
+                           [--setting NAME=VALUE]... [--versus NAME=VALUE]...
+                           [--profile FILE]
 """
 
 from __future__ import annotations
@@ -325,7 +329,7 @@ def _per_delivery(row: Row) -> float:
 
 def report(rows: list[Row]) -> None:
     print(
-        f"{'':14} {'held':>11} {'deliveries':>17} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f"{'':20} {'held':>11} {'deliveries':>17} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
         f" {'report p50':>10} {'hub CPU':>8} {'µs each':>8} {'hub RSS':>9} {'clients CPU':>12}"
     )
     for row in rows:
@@ -334,7 +338,7 @@ def report(rows: list[Row]) -> None:
         deliveries = f"{len(row.delays)}/{expected}"
         trip = statistics.median(row.report_trips) * 1000
         print(
-            f"{row.label:14} {held:>11} {deliveries:>17}"
+            f"{row.label:20} {held:>11} {deliveries:>17}"
             f" {percentile(row.delays, 0.5) * 1000:8.1f}"
             f" {percentile(row.delays, 0.99) * 1000:8.1f}"
             f" {max(row.delays, default=math.nan) * 1000:8.1f} {trip:8.1f}ms"
@@ -342,7 +346,7 @@ def report(rows: list[Row]) -> None:
             f" {row.clients_cpu_percent:11.0f}%"
         )
         if row.failures:
-            print(f"{'':14} failures: {row.failures}")
+            print(f"{'':20} failures: {row.failures}")
 
 
 def serve_command(port: int, profile: Path | None) -> list[str]:
@@ -350,34 +354,48 @@ def serve_command(port: int, profile: Path | None) -> list[str]:
     return [sys.executable, *profiled, "-m", "hub", "serve", "--port", str(port)]
 
 
-def hub_settings(database_url: str, compression: bool) -> dict[str, str]:
-    env = hub_env(database_url)
-    return env if compression else env | {"HUB_WEBSOCKET_COMPRESSION": "false"}
+Settings = dict[str, str]
 
 
-async def main(rows: list[tuple[str, Plan]], profile: Path | None, compression: bool) -> None:
+async def main(
+    rows: list[tuple[str, Plan]], hubs: list[tuple[str, Settings]], profile: Path | None
+) -> None:
     limit = raise_fd_limit(max(plan.subscribers for _, plan in rows) + FD_HEADROOM)
     print(f"open-file limit for the hub and its clients: {limit}", flush=True)
-    with tempfile.TemporaryDirectory() as name:
-        settings = await prepared(Path(name))
-        key = await made_key(settings.database_url, KeyRequest("bench fanout", ("command",)))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with started(
-            serve_command(port, profile),
-            hub_settings(settings.database_url, compression),
-            f"{base}/readyz",
-        ) as hub:
-            results = [await run_row(label, base, key, plan, hub.pid) for label, plan in rows]
-            if profile is not None:  # uvicorn re-raises TERM, which cProfile would not survive
-                hub.send_signal(signal.SIGINT)
-                hub.wait(timeout=60)
+    results: list[Row] = []
+    for name, settings in hubs:
+        if name:
+            print(f"{name}: {' '.join(f'{k}={v}' for k, v in settings.items())}", flush=True)
+        results += await measured(rows, settings, name, profile)
+        profile = None  # the first hub's
     print(
         "fan-out: from each report's send to its REPORTED step's arrival at each subscriber;"
         " hub CPU over the reporting window (100% = one core) and per delivery, RSS at its end;"
         " the subscriber processes' CPU over the same window"
     )
     report(results)
+
+
+async def measured(
+    rows: list[tuple[str, Plan]], changed: Settings, name: str, profile: Path | None
+) -> list[Row]:
+    """Every row on one hub, started with the settings ``changed``."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = await prepared(Path(folder))
+        key = await made_key(settings.database_url, KeyRequest("bench fanout", ("command",)))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = hub_env(settings.database_url) | changed
+        with started(serve_command(port, profile), env, f"{base}/readyz") as hub:
+            labels = [f"{label} {name}".strip() for label, _ in rows]
+            results = [
+                await run_row(label, base, key, plan, hub.pid)
+                for label, (_, plan) in zip(labels, rows, strict=True)
+            ]
+            if profile is not None:  # uvicorn re-raises TERM, which cProfile would not survive
+                hub.send_signal(signal.SIGINT)
+                hub.wait(timeout=60)
+    return results
 
 
 def plans(given: argparse.Namespace) -> list[tuple[str, Plan]]:
@@ -402,9 +420,14 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=0, help="subscriber processes a row")
     parser.add_argument("--profile", type=Path, help="run the hub under cProfile into FILE")
     parser.add_argument(
-        "--without-compression",
-        action="store_true",
-        help="run the hub with HUB_WEBSOCKET_COMPRESSION=false",
+        "--setting", type=_setting, action="append", default=[], help="NAME=VALUE for the hub"
+    )
+    parser.add_argument(
+        "--versus",
+        type=_setting,
+        action="append",
+        default=[],
+        help="NAME=VALUE: every row again on a hub with this setting too",
     )
     parser.add_argument(
         "--drain", type=float, default=120.0, help="at most this long for the last deliveries"
@@ -412,6 +435,21 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.startswith("HUB_"):
+        raise argparse.ArgumentTypeError(f"not a hub setting NAME=VALUE: {text!r}")
+    return name, value
+
+
+def hubs(given: argparse.Namespace) -> list[tuple[str, Settings]]:
+    """The hub each row runs on: as set, then (with ``--versus``) with those settings too."""
+    settings = dict(given.setting)
+    if not given.versus:
+        return [("", settings)]
+    return [("(this)", settings), ("(versus)", settings | dict(given.versus))]
+
+
 if __name__ == "__main__":
     given = arguments()
-    asyncio.run(main(plans(given), given.profile, compression=not given.without_compression))
+    asyncio.run(main(plans(given), hubs(given), given.profile))

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # Per-message deflate on WebSockets, when the client offers it: less to send to
     # screens on slow links, for zlib's state on every connection and its CPU per update.
     websocket_compression: bool = True
+    # Messages smaller than this go uncompressed even so (0: compress every one): a
+    # subscription's update is about 100 bytes, not worth zlib's CPU on every subscriber.
+    websocket_compression_min_bytes: int = Field(default=1024, ge=0)
     # The event loop of `hub serve`, `hub demo` and `hub events run`: "auto" is uvloop
     # where it is installed (not on Windows), whose sockets and scheduling are compiled.
     event_loop: str = Field(default="auto", pattern="^(auto|asyncio|uvloop)$")

@@ -16,6 +16,7 @@ from strawberry.utils.str_converters import to_camel_case
 from hub.app import Companion, create_app
 from hub.cli.common import fail, run, state
 from hub.cli.heap import settle_heap
+from hub.cli.websocket import websocket_protocol
 from hub.cli.workers import for_worker, shared_socket, supervise, worker_count, worker_index
 from hub.config import Settings
 from hub.core.codes import RegionLevel
@@ -237,6 +238,7 @@ async def _run_server(
         lifespan="on",
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         timeout_keep_alive=settings.keep_alive_seconds,
+        ws=websocket_protocol(settings.websocket_compression_min_bytes),
         ws_per_message_deflate=settings.websocket_compression,
     )
     await uvicorn.Server(config).serve(sockets=[listener] if listener else None)

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.frames import Frame, Opcode
 from websockets.typing import Subprotocol
 
 from hub.config import Settings
@@ -277,6 +278,37 @@ async def websocket_extensions(url: str) -> str:
     async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
         assert ws.response is not None
         return ws.response.headers.get("Sec-WebSocket-Extensions", "")
+
+
+@pytest.mark.parametrize(("setting", "compressed"), [(None, False), ("0", True)])
+def test_small_websocket_messages_go_uncompressed_unless_told_otherwise(
+    key: str, env: dict[str, str], setting: str | None, compressed: bool
+) -> None:
+    changed = {} if setting is None else {"HUB_WEBSOCKET_COMPRESSION_MIN_BYTES": setting}
+    with serving({**env, **changed}) as (base, _):
+        url = base.replace("http", "ws") + "/graphql"
+        ack, flags = asyncio.run(acknowledgement_received(url, key))
+    assert ack == {"type": "connection_ack"}
+    assert flags == [compressed]
+
+
+async def acknowledgement_received(url: str, key: str) -> tuple[object, list[bool]]:
+    """The hub's answer to connection_init, and whether each message that brought it was
+    compressed (RSV1), as websockets' client-side extension saw them arrive."""
+    flags: list[bool] = []
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        (deflate,) = ws.protocol.extensions
+        decode = deflate.decode
+
+        def noting(frame: Frame, *, max_size: int | None = None) -> Frame:
+            if frame.opcode is Opcode.TEXT:  # not the closing handshake's frames
+                flags.append(frame.rsv1)
+            return decode(frame, max_size=max_size)
+
+        deflate.decode = noting  # type: ignore[method-assign]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
+        await ws.send(json.dumps(init))
+        return json.loads(await ws.recv()), flags
 
 
 @pytest.mark.parametrize(("setting", "chosen"), [(None, "uvloop"), ("asyncio", "asyncio")])
