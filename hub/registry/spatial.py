@@ -14,6 +14,11 @@ from shapely import STRtree
 from hub.core.codes import RegionLevel, level_of
 from hub.core.geo import from_geojson
 
+# Points remembered by an index: upstream records come back with the same coordinates
+# query after query (a grid's records, a dashboard's), and the tree query was most of
+# placing them. About 200 bytes each; the memory starts again when full.
+KNOWN_POINTS = 65_536
+
 
 @dataclass(frozen=True, slots=True)
 class Placement:
@@ -38,10 +43,14 @@ class SpatialIndex:
     are looked up only for points outside every micro-grid.
     """
 
-    def __init__(self, shapes: Sequence[tuple[str, str]], revision: int) -> None:
+    def __init__(
+        self, shapes: Sequence[tuple[str, str]], revision: int, remember: int = KNOWN_POINTS
+    ) -> None:
         self.revision = revision
+        self._remember = remember
         self._micro, self._micro_tree = _tree(shapes, RegionLevel.MICRO_GRID)
         self._grids, self._grid_tree = _tree(shapes, RegionLevel.GRID)
+        self._known: dict[tuple[float, float], Placement | None] = {}
 
     @classmethod
     def empty(cls) -> SpatialIndex:
@@ -50,11 +59,32 @@ class SpatialIndex:
     def __len__(self) -> int:
         return len(self._micro) + len(self._grids)
 
+    @property
+    def remembered(self) -> int:
+        """How many points' placements the index holds."""
+        return len(self._known)
+
     def locate(self, lat: float, lon: float) -> Placement | None:
         return self.locate_many([lat], [lon])[0]
 
     def locate_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[Placement | None]:
-        """Vectorised lookup: one tree query for a whole batch of points."""
+        """Where each point lies: remembered for a point seen before (the index never
+        changes), else one vectorised tree query for the batch's new points."""
+        keys = list(zip(lats, lons, strict=True))
+        new = list(dict.fromkeys(key for key in keys if key not in self._known))
+        known = self._known
+        if not new:
+            return [known[key] for key in keys]
+        looked_up = self._looked_up([lat for lat, _ in new], [lon for _, lon in new])
+        fresh = dict(zip(new, looked_up, strict=True))
+        answers = [fresh[key] if key in fresh else known[key] for key in keys]
+        if len(known) + len(fresh) > self._remember:
+            known.clear()  # start again rather than grow without end
+        if len(fresh) <= self._remember:
+            known.update(fresh)
+        return answers
+
+    def _looked_up(self, lats: Sequence[float], lons: Sequence[float]) -> list[Placement | None]:
         points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
         micro = _hits(self._micro_tree, self._micro, points)
         missing = [i for i, code in enumerate(micro) if code is None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -96,3 +97,30 @@ def test_the_bounds_of_regions_are_the_union_of_their_grids(
     assert index.bounds([one, other]) == pytest.approx(both)
     assert index.bounds(["330199999"]) is None
     assert SpatialIndex.empty().bounds([community]) is None
+
+
+def test_remembered_points_answer_as_a_fresh_lookup(
+    index: SpatialIndex, shapes: dict[str, Any], town_bounds: tuple[float, float, float, float]
+) -> None:
+    """Batches that repeat points, within and across calls, with the memory starting
+    again when full (at eight points here): each answer is what an index that
+    remembers nothing gives."""
+    leaves = [(code, to_geojson(s)) for code, s in shapes.items() if len(code) >= 15]
+    remembering = SpatialIndex(leaves, revision=1, remember=8)
+    forgetful = SpatialIndex(leaves, revision=1, remember=0)
+    min_lon, min_lat, max_lon, max_lat = town_bounds
+    # 31 points on a diagonal past the town's corner: inside, outside and on edges
+    line = [
+        (min_lat + n / 25 * (max_lat - min_lat), min_lon + n / 25 * (max_lon - min_lon))
+        for n in range(31)
+    ]
+    choose = random.Random(13)
+    for size in [0, 1, 5, 12, 3, 9, 20, 2, 7, 31] * 3:
+        batch = [line[choose.randrange(31)] for _ in range(size)]
+        lats, lons = [lat for lat, _ in batch], [lon for _, lon in batch]
+        assert remembering.locate_many(lats, lons) == forgetful.locate_many(lats, lons)
+        assert remembering.locate_many(lats, lons) == index.locate_many(lats, lons)
+        assert remembering.remembered <= 8
+    assert forgetful.remembered == 0
+    assert any(forgetful.locate_many([lat], [lon])[0] for lat, lon in line)
+    assert not forgetful.locate_many([line[30][0]], [line[30][1]])[0]
