@@ -4,7 +4,7 @@ messages worth compressing.
 uvicorn's own protocol (websockets' sans-I/O implementation) compresses every message
 when the client offers per-message deflate, as browsers do. A subscription's update is
 about a hundred bytes: compressing it saves a few dozen, for zlib's CPU on every
-message to every subscriber and a compressor's state (about 38 KiB) on every
+message to every subscriber and a compressor's state (about 36 KiB) on every
 connection. RFC 7692 lets a sender leave any message uncompressed (RSV1 clear), and
 the receiver's decompressor never sees it, so the two stay in step. Messages under
 ``min_bytes`` therefore go as they are (Node's ``ws`` does the same below 1 KiB);

@@ -40,7 +40,8 @@ class SpatialIndex:
     """An immutable index of the grids and micro-grids at one registry revision.
 
     Micro-grids are looked up first, since they name their grid in their code; grids
-    are looked up only for points outside every micro-grid.
+    are looked up only for points outside every micro-grid. The placements of up to
+    ``remember`` points are kept (0: none).
     """
 
     def __init__(
@@ -70,9 +71,9 @@ class SpatialIndex:
     def locate_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[Placement | None]:
         """Where each point lies: remembered for a point seen before (the index never
         changes), else one vectorised tree query for the batch's new points."""
-        keys = list(zip(lats, lons, strict=True))
-        new = list(dict.fromkeys(key for key in keys if key not in self._known))
         known = self._known
+        keys = list(zip(lats, lons, strict=True))
+        new = list(dict.fromkeys(key for key in keys if key not in known))
         if not new:
             return [known[key] for key in keys]
         looked_up = self._looked_up([lat for lat, _ in new], [lon for _, lon in new])
