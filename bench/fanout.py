@@ -387,10 +387,9 @@ async def measured(
         base = f"http://127.0.0.1:{port}"
         env = hub_env(settings.database_url) | changed
         with started(serve_command(port, profile), env, f"{base}/readyz") as hub:
-            labels = [f"{label} {name}".strip() for label, _ in rows]
             results = [
-                await run_row(label, base, key, plan, hub.pid)
-                for label, (_, plan) in zip(labels, rows, strict=True)
+                await run_row(f"{label} {name}".strip(), base, key, plan, hub.pid)
+                for label, plan in rows
             ]
             if profile is not None:  # uvicorn re-raises TERM, which cProfile would not survive
                 hub.send_signal(signal.SIGINT)

@@ -28,7 +28,7 @@ from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
-from websockets.frames import Frame, Opcode
+from websockets.frames import CTRL_OPCODES, Frame, Opcode
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
 
@@ -56,7 +56,9 @@ class SmallUncompressed(PerMessageDeflate):
             del self.encoder  # made for the first message worth compressing
 
     def encode(self, frame: Frame) -> Frame:
-        whole = frame.opcode in (Opcode.TEXT, Opcode.BINARY) and frame.fin
+        if frame.opcode in CTRL_OPCODES:
+            return frame  # never compressed: uvicorn's keepalive pings make no compressor
+        whole = frame.opcode is not Opcode.CONT and frame.fin
         if whole and len(frame.data) < self.min_bytes:
             return frame  # RSV1 clear: the receiver takes it as it is
         if not self.local_no_context_takeover and not hasattr(self, "encoder"):

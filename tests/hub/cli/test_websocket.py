@@ -68,6 +68,7 @@ def test_fragments_of_a_compressed_message_are_compressed() -> None:
     assert bytes(client.decode(first).data) + bytes(client.decode(rest).data) == b'{"a":"b"}'
 
 
-def test_control_frames_pass_untouched() -> None:
-    ping = Frame(Opcode.PING, b"keepalive")
-    assert server_side(0).encode(ping) == ping
+def test_control_frames_pass_untouched_and_make_no_compressor() -> None:
+    server, ping = server_side(1024), Frame(Opcode.PING, b"keepalive")
+    assert server.encode(ping) == ping
+    assert not hasattr(server, "encoder")  # uvicorn pings every connection every 20 s
