@@ -95,9 +95,12 @@ class CloudEvent:
     # The trace it belongs to (W3C trace context, the CloudEvents distributed tracing
     # extension): set from the span that made it, so its handlers continue that trace.
     traceparent: str | None = None
+    # When the hub recorded it, where that is later than it happened (the CloudEvents
+    # recordedtime extension): a department's record read by a change feed.
+    recordedtime: datetime | None = None
 
     @classmethod
-    def of(  # noqa: PLR0913 - the CloudEvents attributes, all but id and time required
+    def of(  # noqa: PLR0913 - the CloudEvents attributes, all but id and the times required
         cls,
         type_: str,
         source: str,
@@ -107,6 +110,7 @@ class CloudEvent:
         subject: str | None = None,
         id_: str | None = None,
         time: datetime | None = None,
+        recordedtime: datetime | None = None,
     ) -> CloudEvent:
         return cls(
             id=id_ or new_id(),
@@ -117,6 +121,7 @@ class CloudEvent:
             subject=subject,
             data=data.model_dump_json(by_alias=True, exclude_none=True).encode(),
             traceparent=telemetry.traceparent(),
+            recordedtime=recordedtime,
         )
 
     def message(self, topic: str) -> Message:
@@ -133,6 +138,8 @@ class CloudEvent:
             headers += (("ce_subject", self.subject.encode()),)
         if self.traceparent is not None:
             headers += (("ce_traceparent", self.traceparent.encode()),)
+        if self.recordedtime is not None:
+            headers += (("ce_recordedtime", format_time(self.recordedtime).encode()),)
         return Message(topic=topic, key=self.gridid, value=self.data, headers=headers)
 
     @classmethod
@@ -150,6 +157,7 @@ class CloudEvent:
                 subject=headers["ce_subject"].decode() if "ce_subject" in headers else None,
                 data=record.value,
                 traceparent=_optional(headers, "ce_traceparent"),
+                recordedtime=_optional_time(headers, "ce_recordedtime"),
             )
         except (UnicodeDecodeError, ValueError) as error:
             raise MalformedEventError(str(error)) from error
@@ -172,6 +180,11 @@ def _required(headers: dict[str, bytes], name: str) -> str:
 def _optional(headers: dict[str, bytes], name: str) -> str | None:
     value = headers.get(name)
     return value.decode() if value else None
+
+
+def _optional_time(headers: dict[str, bytes], name: str) -> datetime | None:
+    value = _optional(headers, name)
+    return parse_time(value) if value else None
 
 
 def _first_errors(error: ValidationError, limit: int = 3) -> str:

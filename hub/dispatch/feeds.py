@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import CloudEvent, enqueue, stable_id
 from hub.core import telemetry
+from hub.core.clock import Clock
 from hub.core.feeds import CLOSED_VERB, FeedType
 from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
@@ -68,7 +69,9 @@ STEP_OF_STATUS = {
 class FeedPoller:
     """Polls every registered feed; writes through the intake's database and outbox."""
 
-    def __init__(self, intake: Intake, links: DepartmentLinks, interval: float = 2.0) -> None:
+    def __init__(
+        self, intake: Intake, links: DepartmentLinks, clock: Clock, interval: float = 2.0
+    ) -> None:
         self.intake = intake  # a system that is a way in for reports reports through it
         self.database = intake.database
         self.registry = intake.registry
@@ -76,6 +79,7 @@ class FeedPoller:
         self.topics = intake.topics
         self.written = intake.written
         self.links = links
+        self.clock = clock  # when a record was read: a rule opens its tasks from then
         self.interval = interval
 
     async def run(self) -> None:
@@ -208,6 +212,7 @@ class FeedPoller:
             data,
             id_=_change_id(spec, change),
             time=change.occurred_at,
+            recordedtime=self.clock.now(),
         )
 
     def _category(self, code: str | None) -> str | None:

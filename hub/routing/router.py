@@ -9,6 +9,10 @@
   routed when they come round like any other report).
 
 Output ids derive from the input's id, so a redelivered input yields the same events.
+An event a rule opens is reported when the hub read the department's record (the
+event's ``recordedtime``), not when the record began: its time limit runs from when
+the grid could know of it, so a feed's first read, which takes in the system's open
+records, opens no task already overdue. Its id is in that millisecond, as a report's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id
+from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id, stable_id
 from hub.core.feeds import type_values
 from hub.core.workorders import LifecycleStatus
 from hub.events import (
@@ -217,7 +221,8 @@ class Router:
     def _open(self, event: CloudEvent, record: DepartmentRecord, rule: Rule) -> Message:
         assert rule.then.open is not None  # the caller checked
         category = self._category(rule.then.open.category)
-        event_id = derived_id(event.id, f"open:{rule.name}")
+        opened_at = event.recordedtime or event.time
+        event_id = stable_id(opened_at, f"{event.id}/open:{rule.name}")  # redelivered: same id
         report = Reported(
             event_id=event_id,
             status=LifecycleStatus.REPORTED,
@@ -227,7 +232,7 @@ class Router:
             description=f"{record.title}\n{record.description}".strip() or category.name,
             channel=Channel.DEPARTMENT,
             place=record.place,
-            reported_at=event.time,
+            reported_at=opened_at,
             level=category.level,
             time_limit=category.time_limit,
             origin=Origin(
@@ -241,7 +246,7 @@ class Router:
             report,
             subject=event_id,
             id_=event_id,
-            time=event.time,
+            time=opened_at,
         )
         return opened.message(self.topics.grid_events)
 

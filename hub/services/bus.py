@@ -124,7 +124,7 @@ class EventBus:
         self.live = LiveEvents(
             self.backend, self.topics.grid_events, settings.subscriber_queue_size
         )
-        self.feeds = FeedPoller(self.intake, self.links, settings.feed_poll_seconds)
+        self.feeds = FeedPoller(self.intake, self.links, self.clock, settings.feed_poll_seconds)
         self.schedule = timers.schedule
         self.router = Router(
             self.taxonomy, self.rules, self.topics, self.schedule.deadline, severities

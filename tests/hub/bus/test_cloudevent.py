@@ -53,6 +53,25 @@ def test_a_message_decodes_to_the_same_event() -> None:
     assert again.payload(Escalated).level == 2
 
 
+def test_when_it_was_recorded_travels_where_it_is_later_than_it_happened() -> None:
+    happened, read = datetime(2026, 11, 23, 8, 30, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    event = CloudEvent.of(
+        "gov.grid.event.escalated", "/hub/x", GRID, escalated().payload(Escalated), time=happened
+    )
+    assert "ce_recordedtime" not in dict(event.message("t").headers)  # most events: no header
+    late = CloudEvent.of(
+        "gov.grid.event.escalated",
+        "/hub/x",
+        GRID,
+        escalated().payload(Escalated),
+        time=happened,
+        recordedtime=read,
+    )
+    assert dict(late.message("t").headers)["ce_recordedtime"] == b"2026-12-01T00:00:00.000000Z"
+    again = CloudEvent.from_record(record(late))
+    assert (again.time, again.recordedtime) == (happened, read)
+
+
 @pytest.mark.parametrize(
     ("headers", "reason"),
     [
@@ -68,6 +87,18 @@ def test_a_message_decodes_to_the_same_event() -> None:
                 ("ce_gridid", b"1"),
             ),
             "time without a time zone",
+        ),
+        (
+            (
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"a"),
+                ("ce_type", b"x"),
+                ("ce_source", b"/"),
+                ("ce_time", b"2026-01-01T00:00:00Z"),
+                ("ce_gridid", b"1"),
+                ("ce_recordedtime", b"yesterday"),
+            ),
+            "yesterday",
         ),
     ],
 )

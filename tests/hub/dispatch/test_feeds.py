@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from hub.bus import CloudEvent
+from hub.core.clock import ManualClock
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import FeedCursorRow
 from hub.dispatch import FeedSpec
@@ -38,6 +39,7 @@ STATUSES = {
     "已退回": LifecycleStatus.RETURNED,
 }
 WHEN = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+READ = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 async def outbox(town: TownBus) -> list[CloudEvent]:
@@ -125,6 +127,7 @@ async def test_a_cursor_is_kept_and_a_repeated_change_is_emitted_once(
     feed = FakeFeed("pd-incidents", [created], page=1)
     spec = FeedSpec(feed, "police", "incident")
     town.bus.links.add_feed(spec)
+    town.bus.feeds.clock = ManualClock(READ)
     assert await town.bus.feeds.poll(spec) == 1
     assert await town.bus.feeds.poll(spec) == 0  # nothing new after the cursor
     feed.log.append(created)  # the system sends the same change again
@@ -137,6 +140,7 @@ async def test_a_cursor_is_kept_and_a_repeated_change_is_emitted_once(
     (event,) = await outbox(town)
     body = json.loads(event.data)
     assert (event.type, event.gridid) == ("gov.police.incident.created", "330199001006005")
+    assert (event.time, event.recordedtime) == (WHEN, READ)  # it began, then the hub read it
     assert body["grids"] == ["330199001006005"]
     assert body["upstream"] == {"system": "pd", "id": "I-9"}
 

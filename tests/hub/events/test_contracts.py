@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,26 @@ def test_the_written_contract_is_the_committed_one_with_the_connectors_feeds(
 def test_the_committed_asyncapi_lists_the_hubs_own_types(committed: dict[str, Any]) -> None:
     named = {m["name"] for m in committed["components"]["messages"].values()}
     assert named == {*PAYLOADS, "dead-letter"}
+
+
+def test_the_headers_a_cloud_event_writes_are_the_asyncapi_ones(committed: dict[str, Any]) -> None:
+    header_schema = committed["components"]["schemas"]["CloudEventHeaders"]
+    every = CloudEvent(
+        "01KBZ0000000000000000000AB",
+        "gov.police.incident.created",
+        "/connectors/pd",
+        datetime(2026, 11, 23, 8, 30, tzinfo=UTC),
+        "330199001006005",
+        "01KBZ0000000000000000000AA",
+        b"{}",
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        recordedtime=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    headers = {k: v.decode() for k, v in every.message(GRID_EVENTS).headers}
+    assert set(headers) == set(header_schema["properties"])
+    schema = {**header_schema, "$defs": committed["components"]["schemas"]}
+    schema = json.loads(json.dumps(schema).replace("#/components/schemas/", "#/$defs/"))
+    assert not list(Draft202012Validator(schema).iter_errors(headers))
 
 
 def test_the_asyncapi_topics_are_the_code_topics(asyncapi: dict[str, Any]) -> None:

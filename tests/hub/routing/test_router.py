@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ulid import ULID
 
-from hub.bus import CloudEvent, Message, PoisonMessageError, Topics
+from hub.bus import CloudEvent, Message, PoisonMessageError, Record, Topics
 from hub.bus.settings import TimerSettings
 from hub.core.departments import load_departments
 from hub.core.paths import ROUTING_RULES_FILE, TAXONOMY_FILE
@@ -32,6 +33,7 @@ DEPARTMENTS = [d.code for d in load_departments()]
 GRID = "330199001006005"
 TOPICS = Topics()
 WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+READ = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a feed read the record a week on
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +195,9 @@ async def test_a_co_handler_refusing_changes_no_route(router: Router) -> None:
     assert await router.handle(refused(["police"], role=OrderRole.CO)) == []
 
 
-def record_event(kind: str, category: str, grids: list[str]) -> CloudEvent:
+def record_event(
+    kind: str, category: str, grids: list[str], recordedtime: datetime | None = None
+) -> CloudEvent:
     data = DepartmentRecord(
         department=kind.split(".")[1],
         entity=kind.split(".")[2],
@@ -205,7 +209,15 @@ def record_event(kind: str, category: str, grids: list[str]) -> CloudEvent:
         place=Place(lat=30.312, lon=120.053),
         grids=grids,
     )
-    return CloudEvent.of(kind, "/connectors/dept", grids[0], data, time=WHEN)
+    return CloudEvent.of(
+        kind, "/connectors/dept", grids[0], data, time=WHEN, recordedtime=recordedtime
+    )
+
+
+def event_of(message: Message) -> CloudEvent:
+    return CloudEvent.from_record(
+        Record(message.topic, 0, 0, message.key, message.value, message.headers, 0)
+    )
 
 
 async def test_a_police_dispute_opens_a_mediation_task(router: Router) -> None:
@@ -220,6 +232,26 @@ async def test_a_police_dispute_opens_a_mediation_task(router: Router) -> None:
         "causedBy": incident.id,
         "upstream": {"system": "dept", "id": "R-1"},
     }
+
+
+async def test_an_opened_event_is_reported_when_the_hub_read_the_record(router: Router) -> None:
+    """A feed's first read takes in the system's open records, begun long before: the
+    task a rule opens runs from the read, its id in that millisecond, as a report's."""
+    kind = "gov.police.incident.created"
+    incident = record_event(kind, "dispute.neighbour", [GRID], READ)
+    (message,) = await router.handle(incident)
+    opened = event_of(message)
+    report = opened.payload(Reported)
+    assert (opened.time, report.reported_at) == (READ, READ)
+    assert ULID.from_str(opened.id).datetime == READ
+    routed = by_type(await router.handle(opened))["gov.grid.event.routed"][0]
+    deadline = router.deadline(READ, report.time_limit)
+    assert deadline is not None
+    assert datetime.fromisoformat(routed["deadline"]) == deadline
+    (again,) = await router.handle(incident)
+    assert event_of(again).id == opened.id  # redelivered: the same event
+    (unread,) = await router.handle(record_event(kind, "dispute.neighbour", [GRID]))
+    assert event_of(unread).payload(Reported).reported_at == WHEN  # no recordedtime: its time
 
 
 async def test_a_fever_cluster_warns_every_grid_and_asks_for_disinfection(router: Router) -> None:
