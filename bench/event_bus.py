@@ -14,9 +14,9 @@ on a fresh database copied from a template holding the town):
   full outbox to every work order accepted by an instant department sink;
 - intake: reports/s into the ledger and outbox, direct and through GraphQL;
 - latency: reportEvent (GraphQL, in process) paced at each of --rates a second, to a
-  gridEvents subscriber, p50/p99 until it sees REPORTED and ROUTED; this process is
-  a hub replica (GraphQL, intake, relay, live stream), and the router and the ledger
-  run in a `hub events run` process beside it.
+  gridEvents subscriber, p50/p99 until reportEvent answers, and until the subscriber
+  sees REPORTED and ROUTED; this process is a hub replica (GraphQL, intake, relay, live
+  stream), and the router and the ledger run in a `hub events run` process beside it.
 
 Each measurement settles the heap as the hub's long-running commands do once they have
 started (`hub.cli.heap`): without it, full collections walking the town, the schema and
@@ -81,6 +81,7 @@ from hub.services.bus import EventBus
 from hub.services.contributions import Contributions
 from schema import HubContext
 
+ANSWERED = "answered"  # the reporter's own wait: reportEvent returned (intake, audit)
 Contexts = Callable[[], HubContext]  # a fresh request context each call
 
 REPORT = """mutation($i: ReportEventInput!) { reportEvent(input: $i) { id } }"""
@@ -330,9 +331,10 @@ async def until(check: Callable[[], bool], within: float) -> None:
 
 @dataclass
 class Stopwatch:
-    """When each report was sent, and when the subscriber saw each step of it."""
+    """When each report was sent, answered, and seen by the subscriber at each step."""
 
     sent: dict[str, float] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)  # reportEvent returned
     seen: dict[tuple[str, str], float] = field(default_factory=dict)
 
     async def settled(self, within: float) -> None:
@@ -340,11 +342,13 @@ class Stopwatch:
         await until(lambda: len(self.seen) >= 2 * len(self.sent), within)
 
     def summary(self, step: str) -> str:
-        waits = sorted(
-            (self.seen[(i, step)] - t) * 1000
-            for i, t in self.sent.items()
-            if (i, step) in self.seen
+        """From sending each report to the subscriber seeing ``step``, or to the answer."""
+        ends = (
+            self.answered
+            if step == ANSWERED
+            else {i: t for (i, s), t in self.seen.items() if s == step}
         )
+        waits = sorted((ends[i] - t) * 1000 for i, t in self.sent.items() if i in ends)
         if not waits:
             return "none seen"
         p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
@@ -369,7 +373,8 @@ async def offer(
         result = await schema.execute(
             REPORT, variable_values=_variables(report), context_value=context()
         )
-        watch.sent[result.data["reportEvent"]["id"]] = begin
+        event_id = result.data["reportEvent"]["id"]
+        watch.sent[event_id], watch.answered[event_id] = begin, time.perf_counter()
 
     started = time.perf_counter()
     tasks = []
@@ -390,6 +395,7 @@ async def warm_up(
     await offer(schema, context, reports(places, 20, seed=4), 20, watch)
     await watch.settled(within=60)
     watch.sent.clear()
+    watch.answered.clear()
     watch.seen.clear()
 
 
@@ -516,6 +522,7 @@ async def run_configuration(
     print(f"intake, one at a time: direct {direct:,.0f}/s, GraphQL reportEvent {graphql:,.0f}/s")
     for offered, achieved, watch in latencies:
         print(f"reportEvent → subscriber, {offered:.0f}/s offered, {achieved:.0f}/s achieved:")
+        print(f"   answered {watch.summary(ANSWERED)}")
         print(f"   REPORTED {watch.summary('REPORTED')}")
         print(f"   ROUTED   {watch.summary('ROUTED')}")
 
