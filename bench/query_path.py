@@ -7,13 +7,14 @@ each checkout in a process of its own (taking turns, so a busy moment on the mac
 falls on both), over a fresh SQLite demo town with the response cache off, so every
 query reaches the systems. A process's CPU time is its hub's, and its in-process ASGI
 client's, which is small beside it. Each row is ``--requests`` queries one after
-another after a warm-up, per round: CPU ms per request and requests a second. The
+another after a warm-up, per round (or ``--concurrency`` askers at once, as many
+connections to each system): CPU ms per request and requests a second. The
 "replayed" rows ask again with each upstream answer recorded once and then answered
 from memory: the hub's own work on the same answers, without the HTTP client.
 
     git worktree add --detach ../baseline main
     python -m bench.query_path --baseline ../baseline [--rounds 3] [--requests 100]
-                               [--days 14] [--profile FILE]
+                               [--days 14] [--concurrency 1] [--profile FILE]
 
 The baseline runs this file's measuring code over its own hub, connectors and schema.
 ``--profile`` writes a cProfile (CPU time) of this checkout's replayed dashboard row
@@ -144,35 +145,44 @@ RUN_FILE = (
 
 
 async def timed(
-    ask: Callable[[], Awaitable[None]], count: int, profile: cProfile.Profile | None
+    ask: Callable[[], Awaitable[None]], count: int, clients: int, profile: cProfile.Profile | None
 ) -> tuple[float, float, int]:
-    for _ in range(min(20, count)):
-        await ask()  # warm up: connections, tokens, parsed documents
+    """``count`` asks by ``clients`` concurrent askers, after a warm-up that opens as many
+    connections to each system as they need and fetches tokens and parses documents."""
+
+    async def asking(times: int) -> None:
+        for _ in range(times):
+            await ask()
+
+    shares = [count // clients + (i < count % clients) for i in range(clients)]
+    await asyncio.gather(*(asking(max(1, 20 // clients)) for _ in range(clients)))
     if profile is not None:
         profile.enable()
     cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(count):
-        await ask()
+    await asyncio.gather(*(asking(share) for share in shares))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if profile is not None:
         profile.disable()
     return cpu, wall, count
 
 
-async def worker(urls: dict[str, str], count: int, days: int, profile_file: Path | None) -> None:
+async def worker(given: argparse.Namespace, urls: dict[str, str]) -> None:
     """One checkout's hub, measured; prints its figures as one JSON line."""
     town = generate_town()
+    count, days, clients = given.requests, given.days, given.concurrency
     with tempfile.TemporaryDirectory() as folder:
         async with hub_client(Path(folder), town, urls) as http:
-            one = await timed(asker(http, ONE_DEPARTMENT, GRID, days), count, None)
-            dashboard = await timed(asker(http, DASHBOARD, COMMUNITY, days), count, None)
+            one = await timed(asker(http, ONE_DEPARTMENT, GRID, days), count, clients, None)
+            dashboard = await timed(asker(http, DASHBOARD, COMMUNITY, days), count, clients, None)
             replay(http)
-            one_replayed = await timed(asker(http, ONE_DEPARTMENT, GRID, days), count, None)
+            one_replayed = await timed(
+                asker(http, ONE_DEPARTMENT, GRID, days), count, clients, None
+            )
             # CPU time, not wall time: on a busy machine the wall clock blames whatever ran
-            profile = cProfile.Profile(time.process_time) if profile_file else None
-            replayed = await timed(asker(http, DASHBOARD, COMMUNITY, days), count, profile)
-            if profile is not None and profile_file is not None:
-                profile.dump_stats(profile_file)
+            profile = cProfile.Profile(time.process_time) if given.profile else None
+            replayed = await timed(asker(http, DASHBOARD, COMMUNITY, days), count, clients, profile)
+            if profile is not None:
+                profile.dump_stats(given.profile)
     figures = (one, dashboard, one_replayed, replayed)
     print(json.dumps(dict(zip(ROWS, figures, strict=True))))
 
@@ -204,6 +214,7 @@ def measured(tree: Path, urls: dict[str, str], given: argparse.Namespace, profil
     """The figures of a worker over ``tree``'s packages (its folder first on the path)."""
     command = [sys.executable, "-c", RUN_FILE, str(Path(__file__).resolve()), "--worker"]
     command += [json.dumps(urls), "--requests", str(given.requests), "--days", str(given.days)]
+    command += ["--concurrency", str(given.concurrency)]
     if profile and given.profile:
         command += ["--profile", str(given.profile.resolve())]
     env = os.environ | {"PYTHONPATH": str(tree)}
@@ -270,6 +281,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=100, help="per row and round")
     parser.add_argument("--days", type=int, default=14, help="the records of the last DAYS")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="concurrent askers (connections to each system)"
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of the replayed dashboard")
     parser.add_argument("--worker", type=json.loads, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -278,6 +292,6 @@ def arguments() -> argparse.Namespace:
 if __name__ == "__main__":
     given = arguments()
     if given.worker is not None:
-        asyncio.run(worker(given.worker, given.requests, given.days, given.profile))
+        asyncio.run(worker(given, given.worker))
     else:
         asyncio.run(main(given))

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from connectors.sdk.network import SocketCheckedBackend
+from connectors.sdk.network import AsyncioBackend
 from connectors.sdk.pagination import Params
 
 USER_AGENT = "grid-hub"
@@ -121,12 +121,12 @@ class Sender:
 
 def upstream_transport(base_url: str) -> httpx.AsyncHTTPTransport:
     """The transport to one system: through the proxy the environment names for it, on
-    streams whose idle check is cheap (``connectors.sdk.network``)."""
+    asyncio's transports (``connectors.sdk.network``)."""
     transport = httpx.AsyncHTTPTransport(proxy=environment_proxy(base_url))
     # httpx passes no network backend through to its pool; a test holds this attribute
     # to httpcore's, failing if a new version ignores it.
     pool = transport._pool
-    pool._network_backend = SocketCheckedBackend(pool._network_backend)
+    pool._network_backend = AsyncioBackend()
     return transport
 
 

@@ -1,10 +1,10 @@
-"""The upstream pool's streams: its idle check asked of the socket, over real sockets,
-plain and TLS."""
+"""The upstream pool's streams on asyncio's transports, over real sockets, plain and
+TLS: reading, writing, httpcore's errors, and the idle check answered from what the
+connection received. On asyncio's loop and on uvloop's (``conftest.py``)."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -13,15 +13,17 @@ from pathlib import Path
 
 import httpcore
 import httpx
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from connectors.sdk.network import SocketCheckedBackend, SocketCheckedStream, readable
+from connectors.sdk.network import HIGH_WATER, AsyncioBackend, AsyncioStream
 from connectors.sdk.sending import upstream_transport
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+TIMEOUTS = dict.fromkeys(("connect", "read", "write", "pool"), 5.0)  # a hang fails
 
 
 class System:
@@ -59,20 +61,19 @@ async def serving(system: System, context: ssl.SSLContext | None = None) -> Asyn
 
 
 async def get(transport: httpx.AsyncHTTPTransport, port: int) -> httpx.Response:
-    response = await transport.handle_async_request(
-        httpx.Request("GET", f"http://127.0.0.1:{port}/")
-    )
+    request = httpx.Request("GET", f"http://127.0.0.1:{port}/", extensions={"timeout": TIMEOUTS})
+    response = await transport.handle_async_request(request)
     await response.aread()
     return response
 
 
-async def test_the_upstream_transport_opens_socket_checked_streams() -> None:
+async def test_the_upstream_transport_opens_asyncio_streams() -> None:
     async with serving(System()) as port:
         transport = upstream_transport(f"http://127.0.0.1:{port}")
         response = await get(transport, port)
         await transport.aclose()
     assert response.content == b"ok"
-    assert isinstance(response.extensions["network_stream"], SocketCheckedStream)
+    assert isinstance(response.extensions["network_stream"], AsyncioStream)
 
 
 async def test_an_idle_connection_the_system_closed_is_not_used_again() -> None:
@@ -87,28 +88,76 @@ async def test_an_idle_connection_the_system_closed_is_not_used_again() -> None:
     assert system.connections == 2
 
 
-def test_a_socket_is_readable_when_data_came_or_the_peer_closed() -> None:
-    near, far = socket.socketpair()
-    with near, far:
-        assert not readable(near)
-        far.send(b"x")
-        assert readable(near)
-        near.recv(1)
-        assert not readable(near)
-        far.close()
-        assert readable(near)
-    assert readable(near)  # closed here: gone, so the pool drops it
-    assert readable(None)
+async def test_a_connection_is_readable_when_data_came_or_the_system_closed() -> None:
+    closing = asyncio.Event()
+
+    async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(ANSWER)
+        await closing.wait()
+        writer.close()
+
+    server = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        assert not stream.get_extra_info("is_readable")
+        await stream.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+        assert await soon(lambda: bool(stream.get_extra_info("is_readable")))
+        assert await stream.read(1024, timeout=5) == ANSWER
+        assert not stream.get_extra_info("is_readable")  # all read, still open
+        closing.set()
+        assert await soon(lambda: bool(stream.get_extra_info("is_readable")))
+        assert await stream.read(1024, timeout=5) == b""  # the end: httpcore's "disconnected"
+        await stream.aclose()
 
 
-async def test_under_tls_the_check_still_asks_the_socket(tmp_path: Path) -> None:
+async def test_a_read_that_waits_too_long_is_httpcores_read_timeout() -> None:
+    async with serving(System()) as port:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        with pytest.raises(httpcore.ReadTimeout):
+            await stream.read(1024, timeout=0.05)  # asked nothing: the system says nothing
+        await stream.aclose()
+
+
+async def test_a_refused_connection_and_a_write_after_close_are_httpcores_errors() -> None:
+    async with serving(System()) as port:
+        pass  # closed: nothing listens there now
+    with pytest.raises(httpcore.ConnectError):
+        await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+    async with serving(System()) as port:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        await stream.aclose()
+        with pytest.raises(httpcore.WriteError):
+            await stream.write(b"GET / HTTP/1.1\r\n\r\n", timeout=5)
+
+
+async def test_an_answer_larger_than_the_buffer_arrives_whole() -> None:
+    """Reading pauses past the high-water mark and resumes as the pool reads on."""
+    body = bytes(range(256)) * (4 * HIGH_WATER // 256)
+
+    async def large(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(large, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        transport = upstream_transport(f"http://127.0.0.1:{port}")
+        response = await get(transport, port)
+        await transport.aclose()
+    assert response.content == body
+
+
+async def test_under_tls_too(tmp_path: Path) -> None:
     server_context, client_context = tls_contexts(tmp_path)
     system = System()
     async with serving(system, server_context) as port:
-        backend = SocketCheckedBackend(httpcore.AnyIOBackend())
-        plain = await backend.connect_tcp("127.0.0.1", port, timeout=5)
+        plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
         stream = await plain.start_tls(client_context, "localhost", timeout=5)
-        assert isinstance(stream, SocketCheckedStream)
+        assert isinstance(stream, AsyncioStream)
         assert stream.get_extra_info("ssl_object") is not None
         await stream.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", timeout=5)
         assert await stream.read(1024, timeout=5) == ANSWER
@@ -117,6 +166,9 @@ async def test_under_tls_the_check_still_asks_the_socket(tmp_path: Path) -> None
         # the second answer, still encrypted, once the system has sent it
         assert await soon(lambda: bool(stream.get_extra_info("is_readable")))
         await stream.aclose()
+        plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        with pytest.raises(httpcore.ConnectError):  # the certificate names another host
+            await plain.start_tls(client_context, "elsewhere", timeout=5)
 
 
 async def soon(check: Callable[[], bool], seconds: float = 5) -> bool:
