@@ -1,7 +1,7 @@
 """The event bus on real Kafka and on the embedded log, measured side by side.
 
     python -m bench.event_bus [--kafka HOST:PORT] [--postgres URL] [--events 20000]
-                              [--rates 1000 200] [--seconds 10]
+                              [--rates 1000 200] [--seconds 10] [--without-router]
 
 For each backend (Kafka when a broker answers at --kafka or HUB_TEST_KAFKA_BOOTSTRAP,
 and the embedded log on SQLite), with the ledger on SQLite; and, given a PostgreSQL
@@ -333,13 +333,14 @@ async def until(check: Callable[[], bool], within: float) -> None:
 class Stopwatch:
     """When each report was sent, answered, and seen by the subscriber at each step."""
 
+    steps: int = 2  # seen of each report: REPORTED, and ROUTED where a router runs
     sent: dict[str, float] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)  # reportEvent returned
     seen: dict[tuple[str, str], float] = field(default_factory=dict)
 
     async def settled(self, within: float) -> None:
-        """Until every report was seen reported and routed, or ``within`` seconds passed."""
-        await until(lambda: len(self.seen) >= 2 * len(self.sent), within)
+        """Until every report was seen at each step, or ``within`` seconds passed."""
+        await until(lambda: len(self.seen) >= self.steps * len(self.sent), within)
 
     def summary(self, step: str) -> str:
         """From sending each report to the subscriber seeing ``step``, or to the answer."""
@@ -399,7 +400,7 @@ async def warm_up(
     watch.seen.clear()
 
 
-def start_workers(settings: Settings) -> subprocess.Popen[bytes]:
+def start_workers(settings: Settings, roles: Sequence[str]) -> subprocess.Popen[bytes]:
     """The router and the ledger in a process of their own, as a deployment runs them."""
     bus = settings.bus
     env = {
@@ -412,13 +413,17 @@ def start_workers(settings: Settings) -> subprocess.Popen[bytes]:
         "HUB_BUS__POLL_INTERVAL_SECONDS": str(bus.poll_interval_seconds),
         "HUB_BUS__KAFKA__BOOTSTRAP_SERVERS": bus.kafka.bootstrap_servers,
     }
-    command = [sys.executable, "-m", "hub", "events", "run", "--role", "router", "--role", "ledger"]
+    command = [sys.executable, "-m", "hub", "events", "run"]
+    command += [part for role in roles for part in ("--role", role)]
     return subprocess.Popen(command, env=env)
 
 
-async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[float, Stopwatch]:
+async def measure_latency(
+    setup: Setup, rate: float, seconds: float, *, router: bool = True
+) -> tuple[float, Stopwatch]:
     """reportEvent → subscriber. This process is a hub replica (GraphQL, intake, relay, live
-    stream); the router and the ledger run in another, as they would deployed."""
+    stream); the router and the ledger run in another, as they would deployed. Without
+    the router, no transaction of its holds the stream's readers back (nothing is routed)."""
     bus = setup.settings.bus.model_copy(
         update={
             "subscriber_queue_size": 1_000_000,
@@ -429,8 +434,8 @@ async def measure_latency(setup: Setup, rate: float, seconds: float) -> tuple[fl
     settings = setup.settings.model_copy(update={"bus": bus})
     app = create_app(settings, companions=[settle_heap])  # as `hub serve` runs it
     services, schema = app.state.services, app.state.schema
-    watch = Stopwatch()
-    workers = start_workers(settings)
+    watch = Stopwatch(steps=2 if router else 1)
+    workers = start_workers(settings, ["router", "ledger"] if router else ["ledger"])
     try:
         async with app.router.lifespan_context(app):
             await asyncio.wait_for(services.bus.live.ready.wait(), 60)
@@ -512,7 +517,11 @@ async def run_configuration(
     route = await measure_route(await fresh(), args.events)
     relay, routed, accepted = await measure_pipeline(await fresh(), args.events)
     direct, graphql = await measure_intake(await fresh(), args.intake)
-    latencies = [(r, *await measure_latency(await fresh(), r, args.seconds)) for r in args.rates]
+    router = not args.without_router
+    latencies = [
+        (r, *await measure_latency(await fresh(), r, args.seconds, router=router))
+        for r in args.rates
+    ]
     print(f"\n== {configuration.name} ==")
     print(f"route, the router alone on {args.events:,} reports:   {route:9,.0f} events/s")
     print(f"pipeline, {args.events:,} reports from the outbox to accepted orders, all at once:")
@@ -564,4 +573,10 @@ if __name__ == "__main__":
     parser.add_argument("--intake", type=int, default=2_000)
     parser.add_argument("--rates", type=float, nargs="+", default=[1000, 200])
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument(
+        "--without-router",
+        action="store_true",
+        help="latency rows with only the ledger beside the replica: REPORTED without the "
+        "router's transactions on the stream",
+    )
     asyncio.run(main(parser.parse_args()))
