@@ -423,7 +423,8 @@ async def measure_latency(
 ) -> tuple[float, Stopwatch]:
     """reportEvent → subscriber. This process is a hub replica (GraphQL, intake, relay, live
     stream); the router and the ledger run in another, as they would deployed. Without
-    the router, no transaction of its holds the stream's readers back (nothing is routed)."""
+    the router (nothing is routed), what it costs the rows shows: the cores and database
+    it shares with this process, and its transactions, at which the stream's readers stop."""
     bus = setup.settings.bus.model_copy(
         update={
             "subscriber_queue_size": 1_000_000,
@@ -576,7 +577,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--without-router",
         action="store_true",
-        help="latency rows with only the ledger beside the replica: REPORTED without the "
-        "router's transactions on the stream",
+        help="latency rows with only the ledger beside the replica: what the router costs "
+        "them (the cores and database it shares, its transactions on the stream)",
     )
     asyncio.run(main(parser.parse_args()))

@@ -210,8 +210,8 @@ def _configured(
 ) -> httpcore.AsyncNetworkStream:
     """asyncio sets TCP_NODELAY on TCP sockets itself; these are the caller's."""
     raw = stream.get_extra_info("socket")  # asyncio's view of it, which sets options
-    for option in options or ():
-        if raw is not None:
+    if raw is not None:
+        for option in options or ():
             raw.setsockopt(*option)
     return stream
 
