@@ -5,7 +5,8 @@ this checkout beside a baseline checkout in the same run.
 The four simulators run in a child process, shared by both; each round runs the hub of
 each checkout in a process of its own (taking turns, so a busy moment on the machine
 falls on both), over a fresh SQLite demo town with the response cache off, so every
-query reaches the systems. A process's CPU time is its hub's, and its in-process ASGI
+query reaches the systems, its heap settled once started as ``hub serve`` settles it
+(``hub.cli.heap``). A process's CPU time is its hub's, and its in-process ASGI
 client's, which is small beside it. Each row is ``--requests`` queries one after
 another after a warm-up, per round (or ``--concurrency`` askers at once, as many
 connections to each system): CPU ms per request and requests a second. The
@@ -45,6 +46,7 @@ import httpx
 from bench.town import make_keys, prepared
 from connectors.sdk.simulation import SimulatorSettings, generate_town
 from hub.app import create_app
+from hub.cli.heap import settle_heap
 from hub.demo.departments import departments, lay_crosswalk, pointed_at
 from hub.security.keys import KeyRequest
 
@@ -110,6 +112,7 @@ async def hub_client(
         await lay_crosswalk(services.crosswalk, town)
         await services.connectors.attach(services.crosswalk, services.registry)
         key = (await make_keys(app, {"bench": KeyRequest("bench", ("command",))}))["bench"]
+        await settle_heap()  # as `hub serve` does once it has started
         headers = {"Authorization": f"Bearer {key}", "X-Purpose": "bench"}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
