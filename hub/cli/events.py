@@ -14,7 +14,7 @@ import typer
 from connectors.sdk import discover
 from hub.bus import BusSettings, CloudEvent, MalformedEventError, Record, Role
 from hub.cli.common import fail, run, state
-from hub.cli.heap import settle_heap
+from hub.cli.heap import limit_arenas, settle_heap
 from hub.config import Settings
 from hub.events import EventFilter, LiveUpdate, Taxonomy, TaxonomyError
 from hub.events import replay as replay_ledger
@@ -133,6 +133,7 @@ def run_roles(
     """Run bus roles (router, dispatch, ledger, relay, feeds) without the HTTP server."""
     settings = state(context).settings()
     roles = set(role or set(Role) - {Role.LIVE})
+    limit_arenas()
     run(_run_roles(Services.create(settings), roles), settings.event_loop)
 
 

@@ -15,7 +15,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hub.app import Companion, create_app
 from hub.cli.common import fail, run, state
-from hub.cli.heap import settle_heap
+from hub.cli.heap import limit_arenas, settle_heap
 from hub.cli.websocket import websocket_protocol
 from hub.cli.workers import for_worker, shared_socket, supervise, worker_count, worker_index
 from hub.config import Settings
@@ -50,6 +50,7 @@ def serve(
         raise typer.Exit(supervise(settings, state(context).config))
     if index is not None:
         settings = for_worker(settings, index)
+    limit_arenas()
     services = Services.create(settings)
     listener = shared_socket(settings.host, settings.port) if index is not None else None
     run(_serve(services, listener), settings.event_loop)
@@ -113,6 +114,7 @@ def demo(  # noqa: PLR0913, PLR0917 - each is one command-line option
     settings = _with_address(state(context).settings(**overrides), host, port)
     given = _named_ports(simulator_port or [])
     settings = _with_time_scale(settings, time_scale)
+    limit_arenas()
     run(_demo(settings, reports_per_minute, simulator_port_base, given), settings.event_loop)
 
 
