@@ -103,9 +103,11 @@ class _SQLiteConnection(aiosqlite.Connection):
         self._thread.daemon = True  # as SQLAlchemy's own: no connection holds the process
 
     async def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: already closed
-            await self.rollback()
-        await super().close()
+        try:
+            with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: already closed
+                await self.rollback()
+        finally:  # closed even when a second cancellation cuts the rollback short
+            await super().close()
 
 
 def _ensure_sqlite_directory(database: str | None) -> None:

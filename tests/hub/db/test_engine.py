@@ -1,4 +1,5 @@
-"""The SQLite engine under cancellation: a stopped task must not leave its lock behind."""
+"""The SQLite engine under cancellation: a stopped task must not leave its lock behind,
+nor a connection open."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from hub.db import engine as engine_module
-from hub.db.engine import Database
+from hub.db.engine import Database, _sqlite_connector
 
 WRITERS = 4
 
@@ -46,3 +47,18 @@ async def test_writers_cancelled_mid_statement_leave_the_database_writable(
             assert await connection.scalar(text("SELECT v FROM t WHERE k = 'after'")) == 1
     finally:
         await database.aclose()
+
+
+async def test_a_connection_cancelled_while_rolling_back_still_closes(tmp_path: Path) -> None:
+    connection = await _sqlite_connector(make_url(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"))()
+    await connection.execute("CREATE TABLE t (k TEXT)")
+    await connection.execute("INSERT INTO t VALUES ('unfinished')")
+
+    async def cancelled_rollback() -> None:  # as when the closing task is cancelled again
+        raise asyncio.CancelledError
+
+    connection.rollback = cancelled_rollback  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await connection.close()
+    with pytest.raises(ValueError, match="no active connection"):
+        await connection.execute("SELECT 1")
