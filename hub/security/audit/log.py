@@ -78,10 +78,14 @@ class AuditLog:
                     done.set_result(None)
 
     async def write(self, entries: list[Entry]) -> list[Sealed]:
-        """One transaction: lock the head, chain the entries onto it, checkpoint if due."""
+        """One transaction: lock the head, chain the entries onto it, checkpoint if due.
+        Plain statements on a connection: every request's entries pass here, and through
+        the ORM's session its bulk statements cost CPU for nothing they add (``reportEvent``
+        one at a time on Kafka and PostgreSQL: 273 a second with them, 330 without;
+        ``python -m bench.event_bus``)."""
         due: AuditCheckpointRow | None = None
-        async with self.database.session() as session, session.begin():
-            head = await session.execute(
+        async with self.database.engine.begin() as connection:
+            head = await connection.execute(
                 update(AuditHeadRow)
                 .where(AuditHeadRow.id == 1)
                 .values(seq=AuditHeadRow.seq + len(entries))
@@ -89,13 +93,14 @@ class AuditLog:
             )
             new_seq, old_hash = head.one()
             sealed = seal(entries, new_seq - len(entries), old_hash, self.signer)
-            await session.execute(insert(AuditEntryRow), [_row(s) for s in sealed])
-            await session.execute(
+            await connection.execute(insert(AuditEntryRow), [_row(s) for s in sealed])
+            await connection.execute(
                 update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=sealed[-1].hash)
             )
             if (new_seq - len(entries)) // self.checkpoint_every < new_seq // self.checkpoint_every:
-                due = self._checkpoint_row(sealed[-1].seq, sealed[-1].hash)
-                session.add(due)
+                values = self._checkpoint(sealed[-1].seq, sealed[-1].hash)
+                await connection.execute(insert(AuditCheckpointRow).values(values))
+                due = AuditCheckpointRow(**values)
         if due is not None:
             self._anchor(due)
         return sealed
@@ -137,13 +142,17 @@ class AuditLog:
             log.info("audit checkpoint %s", signed)
 
     def _checkpoint_row(self, seq: int, digest: str) -> AuditCheckpointRow:
-        return AuditCheckpointRow(
-            seq=seq,
-            hash=digest,
-            key_id=self.signer.key_id,
-            signature=self.signer.sign(seq, digest),
-            at=utcnow(),
-        )
+        return AuditCheckpointRow(**self._checkpoint(seq, digest))
+
+    def _checkpoint(self, seq: int, digest: str) -> dict[str, object]:
+        signature = self.signer.sign(seq, digest)
+        return {
+            "seq": seq,
+            "hash": digest,
+            "key_id": self.signer.key_id,
+            "signature": signature,
+            "at": utcnow(),
+        }
 
     def _anchor(self, row: AuditCheckpointRow) -> Anchor:
         anchor = Anchor(row.seq, row.hash, row.key_id, row.signature, row.at.isoformat())
