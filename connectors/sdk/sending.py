@@ -26,8 +26,11 @@ import httpx
 
 from connectors.sdk.network import AsyncioBackend
 from connectors.sdk.pagination import Params
+from connectors.sdk.pool import UpstreamPool
 
 USER_AGENT = "grid-hub"
+# httpx's own defaults, named: the pool ``upstream_transport`` makes is given them
+UPSTREAM_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 DEFAULT_HEADERS = {
     "Accept": "*/*",
     "Accept-Encoding": "gzip, deflate",  # what httpx decodes without optional packages
@@ -121,12 +124,19 @@ class Sender:
 
 def upstream_transport(base_url: str) -> httpx.AsyncHTTPTransport:
     """The transport to one system: through the proxy the environment names for it, on
-    asyncio's transports (``connectors.sdk.network``)."""
-    transport = httpx.AsyncHTTPTransport(proxy=environment_proxy(base_url))
-    # httpx passes no network backend through to its pool; a test holds this attribute
-    # to httpcore's, failing if a new version ignores it.
-    pool = transport._pool
-    pool._network_backend = AsyncioBackend()
+    asyncio's transports (``connectors.sdk.network``), and without a proxy through a
+    pool whose assignment pass is linear (``connectors.sdk.pool``)."""
+    proxy = environment_proxy(base_url)
+    limits = UPSTREAM_LIMITS
+    transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=limits)
+    # httpx passes no network backend or pool class through to its pool; the tests hold
+    # these attributes to httpcore's, failing if a new version ignores them.
+    if proxy is None:
+        made = transport._pool._ssl_context  # the one httpx made, with certifi's roots
+        ssl_context = made or httpx.create_ssl_context()
+        transport._pool = UpstreamPool(limits, ssl_context, AsyncioBackend())
+    else:
+        transport._pool._network_backend = AsyncioBackend()
     return transport
 
 
