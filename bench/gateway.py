@@ -3,9 +3,9 @@ side by side in one run: what the gateway's hop costs.
 
 Three processes on this machine: ``hub serve`` over a fresh SQLite demo town (the rate
 limit lifted), the gateway in front of it alone (the default subgraphs file's setup,
-on free ports), and this client. Each row is ``--requests`` POSTs from
-``--concurrency`` clients after a warm-up; the two rows take turns in ``--rounds``
-slices, so a busy moment on the machine falls on both.
+on free ports), and this client (asking with ``bench.load_client``). Each row is
+``--requests`` POSTs from ``--concurrency`` clients after a warm-up; the two rows take
+turns in ``--rounds`` slices, so a busy moment on the machine falls on both.
 
     python -m bench.gateway [--query FILE] [--variables JSON] [--requests N]
                             [--concurrency C] [--rounds R]
@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 
 from bench import latency
+from bench.load_client import Asker, request_bytes
 from bench.town import prepared
 from hub.core.departments import load_departments
 from hub.core.paths import PROJECT_ROOT
@@ -161,28 +162,40 @@ async def timed(
     count: int,
     failures: list[str] | None = None,
 ) -> list[float]:
-    """Latencies of ``count`` POSTs to ``url`` from ``load.concurrency`` clients; each
-    answer holding errors adds its first message to ``failures`` when given."""
+    """Latencies of ``count`` requests to ``url`` from ``load.concurrency`` askers, each
+    on a connection of its own (``bench.load_client``), as ``http``'s holder; each answer
+    holding errors adds its first message to ``failures`` when given."""
+    request = load_request(http, url, load)
     latencies: list[float] = []
     queue = iter(range(count))
 
-    async def client() -> None:
-        for _ in queue:
-            started_at = time.perf_counter()
-            response = await _send(http, url, load)
-            latencies.append(time.perf_counter() - started_at)
-            response.raise_for_status()
-            if failures is not None and (errors := response.json().get("errors")):
-                failures.append(str(errors[0].get("message")))
+    async def asker() -> None:
+        own = Asker(url)
+        try:
+            for _ in queue:
+                started_at = time.perf_counter()
+                answer = await own.send(request)
+                latencies.append(time.perf_counter() - started_at)
+                if answer.status >= 400:
+                    raise RuntimeError(f"{url} answered {answer.status}: {answer.body[:200]!r}")
+                if failures is not None and (errors := answer.errors()):
+                    failures.append(str(errors[0].get("message")))
+        finally:
+            own.close()
 
-    await asyncio.gather(*(client() for _ in range(load.concurrency)))
+    await asyncio.gather(*(asker() for _ in range(load.concurrency)))
     return latencies
 
 
-async def _send(http: httpx.AsyncClient, url: str, load: Load) -> httpx.Response:
+def load_request(http: httpx.AsyncClient, url: str, load: Load) -> bytes:
+    """What ``http`` would send for ``load``: a POST of its body, or a GET with its
+    parameters and headers; uncompressed, as this client reads answers as they come."""
+    headers = http.headers.copy()
+    headers.update(load.headers or {})  # case aside, as httpx merges them
+    del headers["accept-encoding"]
     if load.params is None:
-        return await http.post(url, json=load.body)
-    return await http.get(url, params=load.params, headers=load.headers)
+        return request_bytes(url, dict(headers.items()), body=load.body)
+    return request_bytes(url, dict(headers.items()), params=load.params)
 
 
 async def same_answer(http: httpx.AsyncClient, targets: dict[str, str], load: Load) -> None:

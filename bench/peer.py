@@ -4,7 +4,9 @@ contracts, served by Hive Gateway (scripts/peer), both in front of the same simu
 Processes on this machine: each department simulator in its own (bench.upstreams, the
 demo's systems with the per-client rate limit lifted), ``hub serve`` over a fresh SQLite
 demo town pointed at them (response cache off, no feeds polling them), the peer pointed
-at them with the same demo credentials, and this client. Two queries, each asked of both:
+at them with the same demo credentials, and this client, which asks with a lean HTTP/1.1
+client (``bench.load_client``; asking with httpx took as much CPU a request as a side
+answering it, and the two cores ran out in the client). Two queries, each asked of both:
 
 - one department: a grid's newest police incidents (one upstream call);
 - a community dashboard: the newest records of four departments (four upstream calls).
@@ -404,7 +406,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4)
     given = parser.parse_args()
