@@ -15,6 +15,14 @@ stream that ends (its source completed or failed) ends for every follower.
 
 Which subscriptions may be shared is ``HubSchema``'s decision: not one whose results
 owe the audit trail a read, because each subscriber's reads are audited as its own.
+
+A follower whose transport can write a result at once (``DIRECT_WRITER``, set by the
+WebSocket handler for the operation it runs) is written to by the stream itself, in
+the stream's turn, while its mailbox is empty and it is not sending one: at 5,000
+followers, waking each one's task to hand it the result and sending it down the ASGI
+layers was most of a message's cost. One whose socket is backed up, or whose task is
+sending, gets the result in its mailbox as before, so its results stay in order and
+the same limit cuts it off.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
+from contextvars import ContextVar
 from typing import NamedTuple, TypeAlias
 
 from strawberry.schema.schema import StreamResult
@@ -35,6 +44,10 @@ log = logging.getLogger(__name__)
 Start: TypeAlias = Callable[[], Awaitable[StreamResult]]
 Given: TypeAlias = Callable[[], str | None]  # the id of the item the last result was made of
 Refuse: TypeAlias = Callable[[Exception], ExecutionResult]  # one follower's refusal
+Writer: TypeAlias = Callable[[ExecutionResult], bool]  # True: written to the connection
+
+# How the operation running in this task can have a result written at once, if it can.
+DIRECT_WRITER: ContextVar[Writer | None] = ContextVar("direct_writer", default=None)
 
 
 class Audience(NamedTuple):
@@ -66,7 +79,8 @@ class SharedStreams:
     ) -> StreamResult:
         """The results of ``audience``'s stream from its first step on. When none is open,
         ``start`` opens one, and ``given`` tells after each result where it came from."""
-        return self._following(audience, start, given, _Follower(limit), refuse)
+        follower = _Follower(limit, DIRECT_WRITER.get())
+        return self._following(audience, start, given, follower, refuse)
 
     async def _following(
         self, audience: Audience, start: Start, given: Given, follower: _Follower, refuse: Refuse
@@ -143,18 +157,23 @@ class _Stream:
 
 
 class _Follower:
-    __slots__ = ("_waiter", "cut_off", "ended", "given", "limit", "results")
+    __slots__ = ("_waiter", "cut_off", "ended", "given", "limit", "results", "sending", "write")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, write: Writer | None = None) -> None:
         self.limit = limit
+        self.write = write
         self.results: deque[tuple[ExecutionResult, str | None]] = deque()
-        self.given: str | None = None  # where the last result taken came from
+        self.given: str | None = None  # where the last result taken or written came from
         self.ended = False
         self.cut_off = False
+        self.sending = False  # its task took a result and has not come back for the next
         self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, result: ExecutionResult, given: str | None) -> None:
         if self.cut_off:
+            return
+        if self._written(result):
+            self.given = given
             return
         if len(self.results) >= self.limit:
             self.cut_off = True
@@ -167,8 +186,15 @@ class _Follower:
         self.ended = True
         self._wake()
 
+    def _written(self, result: ExecutionResult) -> bool:
+        """Written to the connection at once, when nothing before it is still on its way."""
+        if self.write is None or self.results or self.sending:
+            return False
+        return self.write(result)
+
     async def take(self) -> ExecutionResult | None:
         """The next result; None once the stream has ended. Raises when cut off."""
+        self.sending = False  # asked again: the last one it took has been sent
         while not self.results:
             if self.cut_off:
                 raise SubscriberOverflowError(self.given)
@@ -180,6 +206,7 @@ class _Follower:
             finally:
                 self._waiter = None
         result, self.given = self.results.popleft()
+        self.sending = True
         return result
 
     def _wake(self) -> None:

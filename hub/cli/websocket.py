@@ -10,6 +10,11 @@ the receiver's decompressor never sees it, so the two stay in step. Messages und
 ``min_bytes`` therefore go as they are (Node's ``ws`` does the same below 1 KiB);
 larger ones are compressed as before, and a connection's compressor is made when its
 first such message is sent.
+
+The protocol also offers each connection's ASGI scope ``send_text_now`` (under
+``hub.http.direct.DIRECT_TEXT``): a text message framed and written at once, as
+``send`` would, or False when it cannot be (not open, closing, the socket backed up).
+A shared subscription stream writes its followers' results with it.
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
+from websockets.exceptions import InvalidState
 from websockets.extensions.base import Extension
 from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
 from websockets.frames import CTRL_OPCODES, Frame, Opcode
+from websockets.http11 import Request
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionParameter
+
+from hub.http.direct import DIRECT_TEXT
 
 # uvicorn's own settings for the extension: a 4 KiB window each way, a small hash table
 DEFLATE_SETTINGS: dict[str, Any] = {
@@ -80,11 +89,36 @@ class _Factory(ServerPerMessageDeflateFactory):
         return response, SmallUncompressed(agreed, self.min_bytes)
 
 
+class DirectTextProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's protocol, offering the app's scope ``send_text_now``."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)  # the app's task is made, not yet run
+        extensions: dict[str, object] = self.scope["extensions"]  # type: ignore[assignment]
+        extensions[DIRECT_TEXT] = self.send_text_now
+
+    def send_text_now(self, text: str) -> bool:
+        """``text`` framed and written now, as ``send`` would; False when it cannot be
+        at once (not open, closing, or the socket backed up), for ``send`` to do."""
+        if not self.handshake_complete or self.close_sent or self.disconnected:
+            return False
+        if self.initial_response is not None or not self.writable.is_set():
+            return False
+        if self.transport.is_closing():
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
+
+
 def websocket_protocol(min_bytes: int) -> type[asyncio.Protocol]:
     """uvicorn's WebSocket protocol, compressing only messages of ``min_bytes`` or more
     (0: every message, as uvicorn does) when compression is on."""
 
-    class HubWebSocketProtocol(WebSocketsSansIOProtocol):
+    class HubWebSocketProtocol(DirectTextProtocol):
         def __init__(
             self,
             config: Config,

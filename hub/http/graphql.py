@@ -35,6 +35,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from hub.core.errors import ErrorCode
 from hub.core.jsonbody import encode_json
+from hub.http.direct import HubTransportWS
 from hub.http.gate import SCOPE_KEY, Admission, purpose_from
 from hub.http.graphiql import GraphiQL
 from hub.http.media import EVENT_STREAM, GRAPHQL_OFFERS, HTML, json_type_for, negotiate
@@ -60,6 +61,8 @@ _STREAMED = {
 
 class HubGraphQL(GraphQL[HubContext, None]):
     """Strawberry's view, for WebSockets only: ``GraphQLEndpoint`` answers HTTP itself."""
+
+    graphql_transport_ws_handler_class = HubTransportWS
 
     def __init__(self, schema: HubSchema, services: Services) -> None:
         super().__init__(schema, graphql_ide=None)

@@ -8,8 +8,9 @@ one shared stream is one of them, however many sockets follow it.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -22,11 +23,12 @@ from strawberry.types import ExecutionResult
 from websockets.asyncio.client import ClientConnection
 
 from hub.app import create_app
+from hub.cli.websocket import websocket_protocol
 from hub.config import Settings
 from hub.events import LiveEvents
 from hub.registry import store
 from hub.security.settings import RateLimit
-from schema.shared_streams import Audience, SharedStreams
+from schema.shared_streams import DIRECT_WRITER, Audience, SharedStreams
 from tests.conftest import running
 from tests.hub.http.test_transports import ws_call, ws_receive
 from tests.schema.test_abuse_limits import settings_with
@@ -167,6 +169,66 @@ async def test_a_source_that_fails_ends_every_follower_and_is_logged(
     assert "a shared subscription stream failed" in caplog.text
 
 
+class Socket:
+    """A follower's connection that takes a result at once while it is not backed up."""
+
+    def __init__(self) -> None:
+        self.written: list[Any] = []
+        self.backed_up = False
+
+    def write(self, result: ExecutionResult) -> bool:
+        if not self.backed_up:
+            self.written.append(result.data)
+        return not self.backed_up
+
+
+def follow_on(socket: Socket, streams: SharedStreams, source: Source) -> StreamResult:
+    """A follower whose operation's transport writes to ``socket`` at once."""
+    token = DIRECT_WRITER.set(socket.write)
+    try:
+        return follow(streams, source)
+    finally:
+        DIRECT_WRITER.reset(token)
+
+
+async def left(waiting: asyncio.Task[Any], follower: StreamResult) -> None:
+    """The follower gone while it waited, as when its client leaves."""
+    waiting.cancel()
+    with suppress(asyncio.CancelledError):
+        await waiting
+    await follower.aclose()
+
+
+async def test_the_stream_writes_to_a_waiting_followers_socket_itself() -> None:
+    streams, source, socket = SharedStreams(), Source(), Socket()
+    follower = follow_on(socket, streams, source)
+    (waiting,) = await joined(follower)
+    for item in ("e1", "e2"):
+        await source.items.put(item)
+    await eventually(lambda: len(socket.written) == 2)
+    assert socket.written == [{"steps": "e1"}, {"steps": "e2"}]
+    assert not waiting.done()  # its task was never woken for them
+    await left(waiting, follower)
+
+
+async def test_behind_a_backed_up_socket_or_a_send_results_keep_their_order() -> None:
+    streams, source, socket = SharedStreams(), Source(), Socket()
+    follower = follow_on(socket, streams, source)
+    (waiting,) = await joined(follower)
+    socket.backed_up = True
+    await source.items.put("e1")
+    assert (await waiting).data == {"steps": "e1"}  # through its mailbox and its task
+    socket.backed_up = False
+    await source.items.put("e2")  # its task is still sending e1: e2 waits behind it
+    await eventually(lambda: source.last == "e2")
+    assert socket.written == []
+    assert await taken(follower, 1) == [{"steps": "e2"}]
+    (waiting,) = await joined(follower)  # back for more, nothing on its way: written
+    await source.items.put("e3")
+    await eventually(lambda: socket.written == [{"steps": "e3"}])
+    await left(waiting, follower)
+
+
 # -- who shares a stream -------------------------------------------------------------------
 
 STEPS = "subscription { gridEvents { step eventId } }"
@@ -305,3 +367,29 @@ async def test_each_follower_is_charged_the_rate_limit_as_if_alone(
     assert (refused["id"], refused["type"]) == ("4", "next")  # as a subscription alone is
     assert refused["payload"]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert then == {"id": "4", "type": "complete"}
+
+
+async def test_over_hub_serves_own_protocol_the_stream_writes_each_update_itself(
+    town_settings: Settings, keys: dict[str, str]
+) -> None:
+    written: list[dict[str, Any]] = []
+    served_as: Any = websocket_protocol(1024)  # the protocol ``hub serve`` gives uvicorn
+
+    class Counting(served_as):  # type: ignore[misc]
+        def send_text_now(self, text: str) -> bool:
+            sent: bool = super().send_text_now(text)
+            if sent:
+                written.append(json.loads(text))
+            return sent
+
+    app = create_app(town_settings)
+    async with live_server(app, ws=Counting) as address, AsyncExitStack() as sockets:
+        await asyncio.wait_for(app.state.services.bus.live.ready.wait(), 10)
+        served = Served(app, address, sockets)
+        first = await served.subscribed(keys["command"], STEPS)  # its document's first: alone
+        await served.subscribers(1)
+        screens = [await served.subscribed(keys["command"], STEPS) for _ in range(2)]
+        await served.subscribers(2)
+        updates = await served.reported_to(keys["command"], [first, *screens])
+    reported = [m for m in written if m["payload"]["data"]["gridEvents"]["step"] == "REPORTED"]
+    assert reported == [{"id": "s", "type": "next", "payload": u} for u in updates[1:]]

@@ -12,12 +12,26 @@ from starlette.types import ASGIApp
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from hub.cli.websocket import websocket_protocol
+from hub.config import Settings
+
+MIN_BYTES_COMPRESSED = Settings.model_fields["websocket_compression_min_bytes"].default
+
 
 @asynccontextmanager
-async def live_server(app: ASGIApp, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
+async def live_server(
+    app: ASGIApp,
+    *,
+    lifespan: Literal["on", "off"] = "on",
+    ws: type[asyncio.Protocol] | None = None,
+) -> AsyncIterator[str]:
     """Serves ``app``; yields ``host:port``. ``lifespan="off"`` for an app whose
-    lifespan is already running."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan=lifespan)
+    lifespan is already running. WebSockets speak ``ws``, by default the protocol
+    ``hub serve`` gives uvicorn (``hub.cli.websocket``)."""
+    protocol = ws or websocket_protocol(MIN_BYTES_COMPRESSED)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, lifespan=lifespan, ws=protocol
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
