@@ -12,8 +12,9 @@ as of 1.0.9).
 The pass here walks the connections once, keeps up to ``max_keepalive_connections``
 idle ones (closing the oldest beyond that), and hands each idle connection to one
 queued request: an HTTP/1.1 connection serves one request at a time, and a connection
-already handed to a request that has not started on it yet is not handed again or
-closed. This pool is made without HTTP/2, so no connection is shared.
+already handed to a request that has not started on it yet is neither handed again nor
+closed as surplus (one that expired meanwhile is closed, and its request tries again,
+as in httpcore). This pool is made without HTTP/2, so no connection is shared.
 """
 
 from __future__ import annotations
