@@ -8,8 +8,9 @@ process, which reports events. The subscribers share the cores with the hub, so 
 are lean (``bench.ws_subscriber``: framing by hand, an arrival timed when its bytes are
 read, not after a reader task's turn) and several: one event loop per 1,250 sockets.
 With the ``websockets`` client and a reader task per socket, the same hub measured
-p99 552 ms where this client measured 200, one run each, one after the other (later
-runs of this client: 513 and 353 ms; the hub near a full core queues too).
+p99 552 ms where this client measured 200, one run each, one after the other (two
+later runs of this client on that hub: 513 and 353 ms; the hub then used nearly a
+full core and queued too, see docs/operations.md).
 
 Each row opens its subscribers (graphql-transport-ws, ``gridEvents { step eventId }``,
 as a command-centre key's holder), reports ``--events`` events through ``reportEvent``
