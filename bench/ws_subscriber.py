@@ -1,5 +1,6 @@
 """A lean graphql-transport-ws subscriber, for load: RFC 6455 framing by hand on an
-asyncio protocol, no reader task and no JSON decoding of the messages it only counts.
+asyncio protocol (the key, its accept check and the masking are websockets' own
+helpers), no reader task and no JSON decoding of the messages it only counts.
 
 ``bench.fanout`` runs thousands of these on the same two cores as the hub. The
 ``websockets`` client spends about as much CPU on each message as the hub does sending
@@ -12,8 +13,6 @@ when it is a REPORTED step, the one the benchmark times.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
 import os
 import struct
@@ -22,7 +21,8 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, section 1.3
+from websockets.utils import accept_key, apply_mask, generate_key
+
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
 FIN, RSV1 = 0x80, 0x40
 INFLATE_TAIL = b"\x00\x00\xff\xff"  # RFC 7692: what the sender stripped from each message
@@ -50,9 +50,7 @@ def masked_frame(opcode: int, payload: bytes) -> bytes:
         header = struct.pack("!BBH", FIN | opcode, 0x80 | 126, size)
     else:
         header = struct.pack("!BBQ", FIN | opcode, 0x80 | 127, size)
-    mask = int.from_bytes((key * (size // 4 + 1))[:size], "big")
-    body = (int.from_bytes(payload, "big") ^ mask).to_bytes(size, "big")
-    return header + key + body
+    return header + key + apply_mask(payload, key)
 
 
 def upgrade_request(url: str, key: str) -> bytes:
@@ -66,17 +64,13 @@ def upgrade_request(url: str, key: str) -> bytes:
     ).encode()
 
 
-def accept_for(key: str) -> bytes:
-    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest())  # noqa: S324 - RFC's
-
-
 class Subscriber(asyncio.Protocol):
     """One subscription to ``query``: ``opened`` resolves once it is acknowledged and
     subscribed, ``ended`` with why it ended (a finding: the hub closed it or erred)."""
 
     def __init__(self, url: str, init: dict[str, str], query: str, seen: Arrivals) -> None:
         self.url, self.init, self.query, self.seen = url, init, query, seen
-        self.key = base64.b64encode(os.urandom(16)).decode()
+        self.key = generate_key()
         loop = asyncio.get_running_loop()
         self.opened: asyncio.Future[None] = loop.create_future()
         self.ended: asyncio.Future[str] = loop.create_future()
@@ -117,7 +111,10 @@ class Subscriber(asyncio.Protocol):
             return False
         status, *headers = head.split(b"\r\n")
         fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(b":") for h in headers)}
-        if b" 101 " not in status or fields.get(b"sec-websocket-accept") != accept_for(self.key):
+        if (
+            b" 101 " not in status
+            or fields.get(b"sec-websocket-accept") != accept_key(self.key).encode()
+        ):
             self._fail(f"open: refused: {status.decode(errors='replace')[:80]}")
             return False
         self.upgraded, self.buffer = True, rest

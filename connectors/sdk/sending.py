@@ -127,14 +127,13 @@ def upstream_transport(base_url: str) -> httpx.AsyncHTTPTransport:
     asyncio's transports (``connectors.sdk.network``), and without a proxy through a
     pool whose assignment pass is linear (``connectors.sdk.pool``)."""
     proxy = environment_proxy(base_url)
-    limits = UPSTREAM_LIMITS
-    transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=limits)
+    transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=UPSTREAM_LIMITS)
     # httpx passes no network backend or pool class through to its pool; the tests hold
     # these attributes to httpcore's, failing if a new version ignores them.
     if proxy is None:
         made = transport._pool._ssl_context  # the one httpx made, with certifi's roots
         ssl_context = made or httpx.create_ssl_context()
-        transport._pool = UpstreamPool(limits, ssl_context, AsyncioBackend())
+        transport._pool = UpstreamPool(UPSTREAM_LIMITS, ssl_context, AsyncioBackend())
     else:
         transport._pool._network_backend = AsyncioBackend()
     return transport
