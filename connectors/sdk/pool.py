@@ -15,6 +15,8 @@ queued request: an HTTP/1.1 connection serves one request at a time, and a conne
 already handed to a request that has not started on it yet is neither handed again nor
 closed as surplus (one that expired meanwhile is closed, and its request tries again,
 as in httpcore). This pool is made without HTTP/2, so no connection is shared.
+
+Its connections are httpcore's, each exchange spoken by ``connectors.sdk.http11``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from __future__ import annotations
 from ssl import SSLContext
 from typing import TYPE_CHECKING
 
+import httpcore
 from httpcore import AsyncConnectionInterface, AsyncConnectionPool, AsyncNetworkBackend
 from httpx import Limits
+
+from connectors.sdk.http11 import UpstreamConnection
 
 if TYPE_CHECKING:
     from httpcore._async.connection_pool import AsyncPoolRequest
@@ -88,3 +93,17 @@ class UpstreamPool(AsyncConnectionPool):
         connection = self.create_connection(origin)
         kept.append(connection)
         return connection
+
+    def create_connection(self, origin: httpcore.Origin) -> AsyncConnectionInterface:
+        return UpstreamConnection(
+            origin=origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            http1=True,
+            http2=False,
+            retries=self._retries,
+            local_address=self._local_address,
+            uds=self._uds,
+            network_backend=self._network_backend,
+            socket_options=self._socket_options,
+        )

@@ -24,13 +24,14 @@ async def live_server(
     *,
     lifespan: Literal["on", "off"] = "on",
     ws: type[asyncio.Protocol] | None = None,
+    http: Literal["auto", "httptools", "h11"] = "auto",
 ) -> AsyncIterator[str]:
     """Serves ``app``; yields ``host:port``. ``lifespan="off"`` for an app whose
     lifespan is already running. WebSockets speak ``ws``, by default the protocol
-    ``hub serve`` gives uvicorn (``hub.cli.websocket``)."""
+    ``hub serve`` gives uvicorn (``hub.cli.websocket``); HTTP, uvicorn's ``http``."""
     protocol = ws or websocket_protocol(MIN_BYTES_COMPRESSED)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, lifespan=lifespan, ws=protocol
+        app, host="127.0.0.1", port=0, log_config=None, lifespan=lifespan, ws=protocol, http=http
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
