@@ -41,6 +41,16 @@ class KafkaSettings(BaseModel):
         "before it aborts it (as Kafka Streams does, 10 s: a batch commits in "
         "milliseconds, and one cut off by a broker outage is redone).",
     )
+    transaction_retry_ms: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="How soon a transactional producer asks again when the broker "
+        "answers that it is still closing the previous transaction (Kafka's "
+        "CONCURRENT_TRANSACTIONS; on loopback it closes in 1-3 ms), and after its other "
+        "retriable errors. aiokafka waits 20 ms, or 100 for a transaction that only "
+        "commits offsets: back to back, each of a router's transactions waited that long.",
+    )
 
 
 class TimerSettings(BaseModel):
