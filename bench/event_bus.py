@@ -9,6 +9,10 @@ server (--postgres or HUB_TEST_POSTGRES_URL, as `scripts/postgres url` prints it
 Kafka with the ledger on PostgreSQL, the production configuration (each measurement
 on a fresh database copied from a template holding the town):
 
+- transactions (Kafka): a group member's transactions back to back, one input each and
+  every other one with an output, ms a transaction: with aiokafka's own waits before
+  asking again when the broker is still closing the transaction before (20 ms, 100 for
+  an offsets-only one), and with the hub's (``HUB_BUS__KAFKA__TRANSACTION_RETRY_MS``);
 - route: the router alone on a backlog of reported events (exactly-once batches);
 - pipeline: report → route → dispatch with all stages running at once, from a
   full outbox to every work order accepted by an instant department sink;
@@ -43,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiokafka.producer import sender as aiokafka_sender
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -63,6 +68,10 @@ from hub.bus import (
     Worker,
     each,
     enqueue,
+)
+from hub.bus.kafka import (
+    AIOKAFKA_CONCURRENT_TRANSACTIONS_RETRY_SECONDS,
+    CONCURRENT_TRANSACTIONS_RETRY_SECONDS,
 )
 from hub.cli.heap import settle_heap
 from hub.config import Settings
@@ -264,6 +273,47 @@ async def measure_route(setup: Setup, count: int) -> float:
         elapsed = time.perf_counter() - started
         await stop(task)
     return count / elapsed
+
+
+async def measure_transactions(settings: KafkaSettings, count: int) -> dict[str, float]:
+    """Median ms a transaction, back to back, with aiokafka's waits and with the hub's;
+    in turns, so a busy moment on the machine falls on both."""
+    waits = {
+        "aiokafka's waits": (AIOKAFKA_CONCURRENT_TRANSACTIONS_RETRY_SECONDS, 100),
+        "the hub's": (CONCURRENT_TRANSACTIONS_RETRY_SECONDS, settings.transaction_retry_ms),
+    }
+    times: dict[str, list[float]] = {name: [] for name in waits}
+    try:
+        for _ in range(2):
+            for name, (first_partition, retry_ms) in waits.items():
+                aiokafka_sender.BACKOFF_OVERRIDE = first_partition
+                tuned = settings.model_copy(update={"transaction_retry_ms": retry_ms})
+                times[name] += await _transactions(KafkaBackend(tuned), count // 2)
+    finally:
+        aiokafka_sender.BACKOFF_OVERRIDE = CONCURRENT_TRANSACTIONS_RETRY_SECONDS
+    return {name: statistics.median(each) * 1000 for name, each in times.items()}
+
+
+async def _transactions(backend: KafkaBackend, count: int) -> list[float]:
+    name = f"bench{uuid.uuid4().hex[:8]}"
+    source, out = f"{name}.in", f"{name}.out"
+    await backend.start()
+    member = backend.group_consumer(f"{name}.group", [source], "bench")
+    try:
+        await backend.ensure_topics([source, out])
+        await backend.publish([Message(source, "grid", b"%d" % i) for i in range(count)])
+        await member.start()
+        times: list[float] = []
+        while len(times) < count:
+            for record in await member.fetch(1, max_wait=1.0):
+                outputs = [Message(out, "grid", record.value)] if len(times) % 2 else []
+                started = time.perf_counter()
+                await member.commit([record], outputs)
+                times.append(time.perf_counter() - started)
+        return times
+    finally:
+        await member.stop()
+        await backend.stop()
 
 
 async def measure_pipeline(setup: Setup, count: int) -> tuple[float, float, float]:
@@ -515,6 +565,9 @@ async def run_configuration(
             configuration.name, settings_for(configuration.backend, url, args.kafka), places
         )
 
+    transactions = None
+    if configuration.backend == "kafka" and configuration.ledger == "sqlite":
+        transactions = await measure_transactions((await fresh()).settings.bus.kafka, 400)
     route = await measure_route(await fresh(), args.events)
     relay, routed, accepted = await measure_pipeline(await fresh(), args.events)
     direct, graphql = await measure_intake(await fresh(), args.intake)
@@ -524,6 +577,9 @@ async def run_configuration(
         for r in args.rates
     ]
     print(f"\n== {configuration.name} ==")
+    if transactions is not None:
+        print("transactions back to back, ms each (median of 400): ", end="")
+        print(", ".join(f"{name} {ms:.1f}" for name, ms in transactions.items()))
     print(f"route, the router alone on {args.events:,} reports:   {route:9,.0f} events/s")
     print(f"pipeline, {args.events:,} reports from the outbox to accepted orders, all at once:")
     print(

@@ -37,6 +37,7 @@ STOP_SECONDS = 5.0  # for one client to leave its group and flush: seconds on lo
 # back-to-back transactions waited 20 ms. aiokafka reads the name on every retry; a test
 # holds it to this value, so an aiokafka that renames it fails there.
 CONCURRENT_TRANSACTIONS_RETRY_SECONDS = 0.002
+AIOKAFKA_CONCURRENT_TRANSACTIONS_RETRY_SECONDS = aiokafka_sender.BACKOFF_OVERRIDE  # to compare
 aiokafka_sender.BACKOFF_OVERRIDE = CONCURRENT_TRANSACTIONS_RETRY_SECONDS
 
 
