@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from connectors.sdk.http11 import HTTP11Exchange
 from connectors.sdk.sending import Sender, upstream_transport
-from tests.connectors.sdk.network.test_network import TIMEOUTS, tls_contexts
+from tests.connectors.sdk.network.test_network import TIMEOUTS, soon, tls_contexts
 from tests.support.live import live_server
 
 Answering = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -190,7 +190,8 @@ async def test_an_idle_connection_the_system_closed_is_not_asked_again() -> None
     system = System(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", then="close")
     async with system_at(system) as upstream:
         assert (await upstream.ask()).content == b"ok"
-        await asyncio.sleep(0.05)  # the close has reached the connection
+        (kept,) = upstream.connections
+        assert await soon(kept.has_expired)  # the close has reached it
         assert (await upstream.ask()).content == b"ok"
     assert system.connections == 2
 
