@@ -38,6 +38,7 @@ from connectors.sdk.errors import (
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
+from connectors.sdk.http11 import AnswerTooLargeError
 from connectors.sdk.metrics import ConnectorMetrics
 from connectors.sdk.pagination import Params
 from connectors.sdk.sending import Sender, upstream_transport
@@ -72,8 +73,9 @@ class UpstreamClient:
         self._sleep = sleep
         base_url = settings.base_url or ""
         # Built here, not by the tracing wrapper: a traced call keeps the proxy too.
-        transport = transport or upstream_transport(base_url)
-        self._http = Sender(base_url, auth, telemetry.traced_transport(transport, name))
+        limit = settings.max_answer_bytes
+        transport = transport or upstream_transport(base_url, limit)
+        self._http = Sender(base_url, auth, telemetry.traced_transport(transport, name), limit)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -136,6 +138,8 @@ class UpstreamClient:
             raise self._failed(started, "unreachable", "could not be reached") from None
         except TokenRequestError as refused:
             raise self._token_refused(started, refused) from None
+        except AnswerTooLargeError as refused:
+            raise self._too_large(started, refused.limit) from None
         except BaseException:
             self.breaker.released()  # cancelled: no verdict on the upstream
             raise
@@ -172,6 +176,14 @@ class UpstreamClient:
             return self._failed(started, "server_error", "could not issue a token")
         self._verdict(started, "refused", up=None)
         return UpstreamUnavailableError(self.name, "refused the hub's credentials")
+
+    def _too_large(self, started: float, limit: int) -> UpstreamError:
+        """The system answers, more than the hub reads: like any answer outside the
+        contract, not retried (it would be as long again) and not held against the
+        breaker."""
+        self._verdict(started, "ok", up=True)
+        self.broke_contract()
+        return ContractViolationError(self.name, f"answered more than {limit} bytes", limit=limit)
 
     def _failed(self, started: float, outcome: str, message: str) -> UpstreamError:
         self._verdict(started, outcome, up=False)

@@ -5,7 +5,9 @@ re-encodes every header, then a chain of streams and traces for each body chunk.
 connector's exchanges (a request, an answer read whole) that was half of the sender's
 CPU per call (``python -m bench.http_client``). Here a connection writes the request's
 bytes as httpx built them and feeds what it reads to llhttp, the parser uvicorn and
-Node.js use, then hands the pool a response with its whole body.
+Node.js use, then hands the pool a response with its whole body: up to the connector's
+``max_answer_bytes``, past which it stops reading, closes the connection and raises
+``AnswerTooLargeError`` (the sender checks the decoded body against the same limit).
 
 It is httpcore's connection interface, so httpcore's pool keeps running it (and respx,
 which patches the pool, still stands in for it in tests); timeouts and errors are
@@ -23,6 +25,7 @@ import enum
 import re
 import time
 from collections.abc import AsyncIterable, Iterable
+from typing import Any
 
 import httpcore
 import httptools
@@ -32,6 +35,15 @@ READ_SIZE = 64 * 1024
 _NOT_TOKEN = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")  # RFC 9110's token characters
 _NOT_VALUE = re.compile(rb"[\x00\r\n]")
 _NOT_TARGET = re.compile(rb"[\x00-\x20\x7f]")
+
+
+class AnswerTooLargeError(Exception):
+    """An answer longer than the connector takes: nothing of it is kept, and the
+    connection it came on is closed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"an answer of more than {limit} bytes")
+        self.limit = limit
 
 
 class State(enum.Enum):
@@ -49,6 +61,7 @@ class Answer:
         self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
+        self.size = 0  # of the body so far
         self.headed = False  # the headers are complete
         self.keep_alive = False  # as the headers say: llhttp forgets once the body is read
         self.complete = False
@@ -65,23 +78,31 @@ class Answer:
 
     def on_body(self, chunk: bytes) -> None:
         self.body.append(chunk)
+        self.size += len(chunk)
 
     def on_message_complete(self) -> None:
         if 100 <= self.parser.get_status_code() < 200:  # informational: the answer follows
             self.reason, self.headers, self.body, self.headed = b"", [], [], False
+            self.size = 0
         else:
             self.complete = True
 
 
 class HTTP11Exchange(httpcore.AsyncConnectionInterface):
-    """One HTTP/1.1 connection: a request at a time, each answer read whole."""
+    """One HTTP/1.1 connection: a request at a time, each answer read whole, up to
+    ``max_body`` bytes (as sent)."""
 
     def __init__(
-        self, origin: httpcore.Origin, stream: httpcore.AsyncNetworkStream, expiry: float | None
+        self,
+        origin: httpcore.Origin,
+        stream: httpcore.AsyncNetworkStream,
+        expiry: float | None,
+        max_body: int,
     ) -> None:
         self._origin = origin
         self._stream = stream
         self._expiry = expiry
+        self._max_body = max_body
         self._state = State.NEW
         self._expire_at: float | None = None
         self._requests = 0
@@ -132,6 +153,8 @@ class HTTP11Exchange(httpcore.AsyncConnectionInterface):
                 answer.parser.feed_data(data)
             except httptools.HttpParserError as error:
                 raise httpcore.RemoteProtocolError(f"malformed response: {error}") from error
+            if answer.size > self._max_body:
+                raise AnswerTooLargeError(self._max_body)
         answer.complete = True
         return answer
 
@@ -217,6 +240,10 @@ class UpstreamConnection(AsyncHTTPConnection):
     """httpcore's connection (connecting, TLS, its retries of a failed connect), its
     exchanges this module's."""
 
+    def __init__(self, *, max_body: int, **connection: Any) -> None:
+        super().__init__(**connection)
+        self._max_body = max_body
+
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         if not self.can_handle_request(request.url.origin):
             raise RuntimeError(f"a request to {request.url.origin} on {self._origin}")
@@ -224,7 +251,9 @@ class UpstreamConnection(AsyncHTTPConnection):
             async with self._request_lock:
                 if self._connection is None:
                     stream = await self._connect(request)
-                    self._connection = HTTP11Exchange(self._origin, stream, self._keepalive_expiry)
+                    self._connection = HTTP11Exchange(
+                        self._origin, stream, self._keepalive_expiry, self._max_body
+                    )
         except BaseException:
             self._connect_failed = True
             raise

@@ -38,8 +38,13 @@ class UpstreamPool(AsyncConnectionPool):
     """httpcore's pool for HTTP/1.1 only, its assignment pass linear in its connections."""
 
     def __init__(
-        self, limits: Limits, ssl_context: SSLContext, network_backend: AsyncNetworkBackend
+        self,
+        limits: Limits,
+        ssl_context: SSLContext,
+        network_backend: AsyncNetworkBackend,
+        max_body: int,
     ) -> None:
+        self._max_body = max_body  # of an answer, as sent
         super().__init__(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
@@ -96,6 +101,7 @@ class UpstreamPool(AsyncConnectionPool):
 
     def create_connection(self, origin: httpcore.Origin) -> AsyncConnectionInterface:
         return UpstreamConnection(
+            max_body=self._max_body,
             origin=origin,
             ssl_context=self._ssl_context,
             keepalive_expiry=self._keepalive_expiry,

@@ -24,9 +24,11 @@ from typing import Any
 
 import httpx
 
+from connectors.sdk.http11 import AnswerTooLargeError
 from connectors.sdk.network import AsyncioBackend
 from connectors.sdk.pagination import Params
 from connectors.sdk.pool import UpstreamPool
+from connectors.sdk.settings import MAX_ANSWER_BYTES
 
 USER_AGENT = "grid-hub"
 # httpx's own defaults, named: the pool ``upstream_transport`` makes is given them
@@ -45,10 +47,12 @@ class Sender:
         base_url: str,
         auth: httpx.Auth | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._base = base_url.rstrip("/") + "/" if base_url else ""
         self._auth = auth
-        self._transport = transport or upstream_transport(base_url)
+        self._transport = transport or upstream_transport(base_url, max_answer_bytes)
+        self._max_answer = max_answer_bytes
         self._headers = httpx.Headers(DEFAULT_HEADERS)
         self.cookies = httpx.Cookies()
 
@@ -80,12 +84,23 @@ class Sender:
             extensions={"timeout": httpx.Timeout(timeout_seconds).as_dict()},
         )
         response = await self._authenticated(request)
-        try:
-            await response.aread()
-        except BaseException:
-            await response.aclose()
-            raise
+        await self._read(response)
         return response
+
+    async def _read(self, response: httpx.Response) -> None:
+        """The body, decoded, read into ``response.content``, as httpx's ``aread`` reads
+        it but refused beyond ``max_answer_bytes``: a few KB of gzip can decode to GBs."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self._max_answer:
+                    raise AnswerTooLargeError(self._max_answer)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        response._content = b"".join(chunks)  # where aread keeps it; a test holds the name
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")) or not self._base:
@@ -103,7 +118,7 @@ class Sender:
             while True:
                 response = await self._exchange(request)
                 if self._auth.requires_response_body:
-                    await response.aread()
+                    await self._read(response)
                 try:
                     request = await flow.asend(response)
                 except StopAsyncIteration:
@@ -122,10 +137,13 @@ class Sender:
         return response
 
 
-def upstream_transport(base_url: str) -> httpx.AsyncHTTPTransport:
+def upstream_transport(
+    base_url: str, max_answer_bytes: int = MAX_ANSWER_BYTES
+) -> httpx.AsyncHTTPTransport:
     """The transport to one system: through the proxy the environment names for it, on
     asyncio's transports (``connectors.sdk.network``), and without a proxy through a
-    pool whose assignment pass is linear (``connectors.sdk.pool``)."""
+    pool whose assignment pass is linear (``connectors.sdk.pool``), whose connections
+    stop reading an answer longer than ``max_answer_bytes``."""
     proxy = environment_proxy(base_url)
     transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=UPSTREAM_LIMITS)
     # httpx passes no network backend or pool class through to its pool; the tests hold
@@ -133,7 +151,9 @@ def upstream_transport(base_url: str) -> httpx.AsyncHTTPTransport:
     if proxy is None:
         made = transport._pool._ssl_context  # the one httpx made, with certifi's roots
         ssl_context = made or httpx.create_ssl_context()
-        transport._pool = UpstreamPool(UPSTREAM_LIMITS, ssl_context, AsyncioBackend())
+        transport._pool = UpstreamPool(
+            UPSTREAM_LIMITS, ssl_context, AsyncioBackend(), max_answer_bytes
+        )
     else:
         transport._pool._network_backend = AsyncioBackend()
     return transport

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+MAX_ANSWER_BYTES = 16 * 2**20  # a page of 500 FHIR resources is about 1.5 MB
+
 
 class ConnectorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -31,6 +33,8 @@ class ConnectorSettings(BaseModel):
     breaker_reset_seconds: float = Field(default=10.0, gt=0)  # open this long, then probe
     max_pages: int = Field(default=50, ge=1)  # more than this is a pagination loop
     page_size: int | None = Field(default=None, ge=1)  # None: the stream's own
+    # An answer longer than this, as sent or decoded, is refused as breaking the contract.
+    max_answer_bytes: int = Field(default=MAX_ANSWER_BYTES, ge=1024)
 
 
 class ConnectorsSettings(BaseModel):

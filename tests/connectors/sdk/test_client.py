@@ -185,6 +185,21 @@ async def test_an_answer_that_is_not_json_is_a_contract_violation() -> None:
         await fake.fetch(Items, Call.within(1.0))
 
 
+async def test_an_answer_longer_than_the_limit_is_a_contract_violation_not_retried() -> None:
+    long_page = {"items": [item(n) for n in range(40)], "next": None}
+    seen, handler = counting(answer(long_page))
+    fake = connector(handler, retries=2, max_answer_bytes=1024)
+    connectors = Connectors([fake], ConnectorsSettings())
+    with pytest.raises(ContractViolationError, match="more than 1024 bytes") as failure:
+        await fake.fetch(Items, Call.within(1.0))
+    assert failure.value.extensions["limit"] == 1024
+    assert len(seen) == 1  # as long again on another try
+    status = connectors.status(fake)
+    assert (status.health, status.breaker) == (Health.DEGRADED, BreakerState.CLOSED)
+    roomy = connector(counting(answer(long_page))[1], max_answer_bytes=64 * 1024)
+    assert len(await roomy.fetch(Items, Call.within(1.0))) == 40
+
+
 @pytest.mark.parametrize(
     "garbled",
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from connectors.sdk import ApiKeyAuth, ConnectorSettings, Deadline, UpstreamClient
+from connectors.sdk.http11 import AnswerTooLargeError
 from connectors.sdk.sending import USER_AGENT, Sender, environment_proxy
 from hub.core import telemetry
 
@@ -80,6 +82,28 @@ async def test_a_transport_failure_reaches_the_caller_as_httpx_raises_it() -> No
     sender = Sender("http://up.test", ApiKeyAuth("k"), httpx.MockTransport(refuse))
     with pytest.raises(httpx.ConnectError):
         await sender.request("GET", "/a", timeout_seconds=1)
+
+
+async def test_an_answer_is_refused_beyond_the_limit_once_decoded() -> None:
+    """A few KB of gzip that decode to 2 MB: refused as the decoding passes the limit."""
+    zeros = gzip.compress(b"0" * 2_000_000)
+    bomb = httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=zeros)
+    _, transport = recording(bomb)
+    with pytest.raises(AnswerTooLargeError) as failure:
+        await Sender("http://up.test", None, transport, 1_000_000).request(
+            "GET", "/a", timeout_seconds=1
+        )
+    assert failure.value.limit == 1_000_000
+    assert len(zeros) < 10_000
+    small = gzip.compress(b'{"grid": "330199001001001"}')
+    _, transport = recording(
+        httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=small)
+    )
+    read = await Sender("http://up.test", None, transport, 1024).request(
+        "GET", "/a", timeout_seconds=1
+    )
+    assert read.json() == {"grid": "330199001001001"}  # decoded, as httpx's aread leaves it
+    assert read.is_closed
 
 
 def test_the_environment_names_the_proxy_unless_no_proxy_lists_the_host(

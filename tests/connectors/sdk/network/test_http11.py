@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from connectors.sdk.http11 import HTTP11Exchange
+from connectors.sdk.http11 import AnswerTooLargeError, HTTP11Exchange
 from connectors.sdk.sending import Sender, upstream_transport
 from tests.connectors.sdk.network.test_network import TIMEOUTS, soon, tls_contexts
 from tests.support.live import live_server
@@ -161,11 +161,11 @@ class Upstream:
 
 
 @asynccontextmanager
-async def system_at(system: System) -> AsyncIterator[Upstream]:
+async def system_at(system: System, max_answer: int = 1_000_000) -> AsyncIterator[Upstream]:
     server = await asyncio.start_server(system.serve, "127.0.0.1", 0)
     async with server:
         url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
-        upstream = Upstream(upstream_transport(url), url)
+        upstream = Upstream(upstream_transport(url, max_answer), url)
         try:
             yield upstream
         finally:
@@ -227,6 +227,31 @@ async def test_an_answer_cut_short_or_malformed_is_a_protocol_error(
         with pytest.raises(httpx.RemoteProtocolError, match=says):
             await upstream.ask()
         assert not upstream.connections  # closed, not kept
+
+
+LONG = b"x" * 300_000
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%b" % (len(LONG), LONG),
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%b\r\n0\r\n\r\n"
+        % (len(LONG), LONG),
+        b"HTTP/1.0 200 OK\r\n\r\n%b" % LONG,
+    ],
+    ids=["length", "chunked", "to-the-close"],
+)
+async def test_an_answer_longer_than_the_limit_is_refused_and_its_connection_closed(
+    answer: bytes,
+) -> None:
+    system = System(answer, then="close")  # which ends the last one's body
+    async with system_at(system, max_answer=len(LONG) - 1) as upstream:
+        with pytest.raises(AnswerTooLargeError, match=f"more than {len(LONG) - 1} bytes"):
+            await upstream.ask()
+        assert not upstream.connections  # the rest of it is never read as the next answer
+    async with system_at(system, max_answer=len(LONG)) as upstream:
+        assert (await upstream.ask()).content == LONG  # the limit itself is allowed
 
 
 async def test_no_answer_in_time_is_a_read_timeout_and_closes_the_connection() -> None:

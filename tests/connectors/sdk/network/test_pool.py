@@ -117,7 +117,7 @@ class StandIn:
 
 def pool_of(connections: list[StandIn], requests: int, limit: int) -> UpstreamPool:
     limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-    pool = UpstreamPool(limits, httpx.create_ssl_context(), AsyncioBackend())
+    pool = UpstreamPool(limits, httpx.create_ssl_context(), AsyncioBackend(), 1_000_000)
     pool._connections = list(connections)  # type: ignore[arg-type]
     for _ in range(requests):
         queued = httpcore.Request("GET", "http://127.0.0.1:80/")
