@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.producer import sender as aiokafka_sender
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -295,7 +296,7 @@ async def measure_transactions(settings: KafkaSettings, count: int) -> dict[str,
 
 
 async def _transactions(backend: KafkaBackend, count: int) -> list[float]:
-    name = f"bench{uuid.uuid4().hex[:8]}"
+    name = bench_namespace()
     source, out = f"{name}.in", f"{name}.out"
     await backend.start()
     member = backend.group_consumer(f"{name}.group", [source], "bench")
@@ -506,7 +507,7 @@ async def measure_latency(
 def settings_for(kind: str, database_url: str, kafka: str | None) -> Settings:
     bus = BusSettings(
         backend=BackendKind.KAFKA if kind == "kafka" else BackendKind.EMBEDDED,
-        namespace=f"bench{uuid.uuid4().hex[:8]}.",
+        namespace=f"{bench_namespace()}.",
         instance_id="bench",
         kafka=KafkaSettings(bootstrap_servers=kafka or "127.0.0.1:9092", partitions=6),
         batch_size=1000,
@@ -593,6 +594,30 @@ async def run_configuration(
         print(f"   ROUTED   {watch.summary('ROUTED')}")
 
 
+NAMESPACES: list[str] = []  # of this run's topics, dropped at its end
+
+
+def bench_namespace() -> str:
+    name = f"bench{uuid.uuid4().hex[:8]}"
+    NAMESPACES.append(name)
+    return name
+
+
+async def drop_topics(kafka: str) -> None:
+    """This run's topics: a broker kept between runs would hold each run's (16 topics of
+    6 partitions a measurement), and later runs would read its metadata and wait on its
+    partitions' leaders."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    try:
+        await admin.start()
+        ours = tuple(f"{name}." for name in NAMESPACES)
+        made = [topic for topic in await admin.list_topics() if topic.startswith(ours)]
+        if made:
+            await admin.delete_topics(made)
+    finally:
+        await admin.close()
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         town = Path(scratch) / "town.db"
@@ -607,6 +632,8 @@ async def main(args: argparse.Namespace) -> None:
         finally:
             if postgres is not None:
                 await postgres.drop_all()
+            if NAMESPACES and await kafka_answers(args.kafka):
+                await drop_topics(args.kafka)
 
 
 async def configurations(args: argparse.Namespace, *, with_postgres: bool) -> list[Configuration]:

