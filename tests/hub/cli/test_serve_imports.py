@@ -1,5 +1,6 @@
 """``hub serve`` loads no simulator and no demo code: those ship for ``hub demo`` only;
-nor the libraries only some requests need (openpyxl: a bulletin as a spreadsheet)."""
+nor the libraries only some requests need (openpyxl: a bulletin as a spreadsheet), nor
+httpx's command-line client."""
 
 from __future__ import annotations
 
@@ -85,3 +86,10 @@ def test_the_pattern_names_the_demo_and_simulator_modules() -> None:
     serving = ["hub.app", "hub.demographics", "connectors.police.connector", "connectors.sdk"]
     assert all(DEMO_ONLY.search(m) for m in demo_only)
     assert not any(DEMO_ONLY.search(m) for m in serving)
+
+
+def test_httpx_leaves_its_command_line_client_and_what_it_draws_unloaded(
+    served: list[str],
+) -> None:
+    assert "httpx" in served
+    assert [m for m in served if m.split(".")[0] in ("rich", "pygments")] == []
