@@ -15,6 +15,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hub.app import Companion, create_app
 from hub.cli.common import fail, run, state
+from hub.cli.db import upgrade_apart
 from hub.cli.heap import limit_arenas, settle_heap
 from hub.cli.websocket import websocket_protocol
 from hub.cli.workers import for_worker, shared_socket, supervise, worker_count, worker_index
@@ -150,7 +151,7 @@ async def _demo(
     ports = simulator_ports(systems, first_port, given_ports)
     async with departments(town, ports=ports, systems=systems) as urls:
         services = Services.create(pointed_at(settings, urls, systems))
-        await migrate.upgrade(services.database)
+        await upgrade_apart(services.database, settings.database_url)
         async with services.database.session() as session:
             empty = await store.revision(session) == 0
         if empty:
