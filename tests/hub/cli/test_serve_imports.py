@@ -4,16 +4,12 @@ httpx's command-line client."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from hub.core.paths import PROJECT_ROOT
+from tests.support.packages import run_apart
 
 # What the ``hub`` entry point loads, then what ``hub serve`` builds before it listens.
 SERVE = """
@@ -35,20 +31,10 @@ DEMO_ONLY = re.compile(
 
 
 def loaded_by_serve(tmp_path: Path) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env |= {"HUB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"}
-    env |= {"HUB_LOG_LEVEL": "WARNING"}
-    done = subprocess.run(
-        [sys.executable, "-c", SERVE],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    database = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    modules: list[str] = run_apart(
+        SERVE, env={"HUB_DATABASE_URL": database, "HUB_LOG_LEVEL": "WARNING"}
     )
-    assert done.returncode == 0, done.stderr
-    modules: list[str] = json.loads(done.stdout.splitlines()[-1])
     return modules
 
 

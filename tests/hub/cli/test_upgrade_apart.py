@@ -4,9 +4,6 @@ the newest revision costs no process, and one in memory is migrated in place."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,9 +11,9 @@ import pytest
 import typer
 
 from hub.cli.db import upgrade_apart
-from hub.core.paths import PROJECT_ROOT
 from hub.db import migrate
 from hub.db.engine import Database
+from tests.support.packages import run_apart
 
 # Run in a fresh interpreter: this test process has loaded alembic for other tests.
 APART = """
@@ -24,6 +21,7 @@ import asyncio, json, sys
 from hub.cli.db import upgrade_apart
 from hub.db import migrate
 from hub.db.engine import Database
+from tests.support.packages import run_apart
 
 async def main(url):
     db = Database(url)
@@ -39,24 +37,8 @@ print(json.dumps([revision, loaded]))
 """
 
 
-def run_apart(url: str) -> tuple[str | None, list[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    done = subprocess.run(
-        [sys.executable, "-c", APART, url],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    revision, loaded = json.loads(done.stdout.splitlines()[-1])
-    return revision, loaded
-
-
 def test_a_new_database_is_migrated_by_another_process(tmp_path: Path) -> None:
-    revision, loaded = run_apart(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+    revision, loaded = run_apart(APART, f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
     assert revision == migrate.head_revision()
     assert loaded == []
 
