@@ -38,10 +38,10 @@ async def upgrade_apart(db: Database, url: str) -> None:
     own: a long-running command that migrates on its first start (``hub demo``) would
     otherwise hold alembic, mako and the pygments mako loads for good, about 10 MiB. A
     database only this process can reach (in memory) is migrated here."""
-    if await migrate.current_revision(db) == migrate.head_revision():
-        return
     if make_url(url).database in (None, "", ":memory:"):
-        await migrate.upgrade(db)
+        await migrate.upgrade(db)  # which leaves a database at the newest as it is
+        return
+    if await migrate.current_revision(db) == migrate.head_revision():
         return
     child = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "hub", "db", "upgrade"),

@@ -21,7 +21,6 @@ import asyncio, json, sys
 from hub.cli.db import upgrade_apart
 from hub.db import migrate
 from hub.db.engine import Database
-from tests.support.packages import run_apart
 
 async def main(url):
     db = Database(url)
