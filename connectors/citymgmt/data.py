@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.sdk.simulation import (
+    RENDERED,
     ROADS,
     Clock,
     Course,
@@ -33,7 +34,6 @@ from connectors.sdk.simulation import (
 
 HISTORY_DAYS = 90
 CASES = 2000
-RENDERED = 4096  # wire forms kept: every record of a busy page, many times over
 CENTRE = "监督指挥中心"
 INSPECTORS = "城管监督员队伍"
 STATUSES = ("受理", "立案", "派遣", "处置", "核查", "结案")

@@ -37,6 +37,7 @@ from connectors.health.data import (
 )
 from connectors.health.scheme import service_areas
 from connectors.sdk.simulation import (
+    RENDERED,
     FeatureCollection,
     HmacAuth,
     SimulatorError,
@@ -69,7 +70,6 @@ ISSUE_CODES = {
     504: "transient",
 }
 R = TypeVar("R", Task, Flag)
-RENDERED = 4096  # wire forms kept: every record of a busy page, many times over
 
 
 @dataclass(frozen=True, slots=True)

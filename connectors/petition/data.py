@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.sdk.simulation import (
+    RENDERED,
     ROADS,
     ChangeLog,
     Clock,
@@ -35,7 +36,6 @@ from connectors.sdk.simulation import (
 
 HISTORY_DAYS = 90
 ORDERS = 1200
-RENDERED = 4096  # wire forms kept: every record of a busy page, many times over
 DEADLINE_WORKING_DAYS = 5
 DISPATCHER = "12345热线分拨中心"
 COURSE = Course(

@@ -16,6 +16,7 @@ from typing import Any
 
 from connectors.police.scheme import STATION
 from connectors.sdk.simulation import (
+    RENDERED,
     ChangeLog,
     Clock,
     Course,
@@ -35,7 +36,6 @@ from connectors.sdk.simulation import (
 HISTORY_DAYS = 90
 INCIDENTS = 1500
 PATROL_UNITS = 24
-RENDERED = 4096  # wire forms kept: every record of a busy page, many times over
 
 
 class Status(StrEnum):

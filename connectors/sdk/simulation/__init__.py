@@ -24,6 +24,7 @@ from connectors.sdk.simulation.admin import CannotAdvanceError, RecordNotFoundEr
 from connectors.sdk.simulation.app import (
     DEFAULT_ADMIN_TOKEN,
     DEFAULT_SEED,
+    RENDERED,
     SimulatorSettings,
     System,
     simulator_app,
@@ -100,6 +101,7 @@ __all__ = [
     "DEFAULT_SEED",
     "PLACE_WORDS",
     "PRECISION_DEGREES",
+    "RENDERED",
     "ROADS",
     "ApiKeyAuth",
     "AppFactory",

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SEED = 20261123
 DEFAULT_ADMIN_TOKEN = "simulator-admin"  # noqa: S105 - a loopback test control, not a secret
+# Wire forms a simulator keeps of each kind of record, rendered once per version: the
+# biggest page (100 records) and more. The demo reads every system's history at its
+# first start; with 4,096 kept, the forms of records no one asked for again stayed.
+RENDERED = 256
 
 
 @dataclass(frozen=True)
