@@ -16,6 +16,11 @@ the baseline with its own ``.venv``'s. ``--baseline CHECKOUT`` runs the same
 measurement on another checkout of the project (e.g. a worktree of ``main``, with a
 ``.venv`` of its own), alternating with this one ``--rounds`` times, and prints both
 side by side.
+
+Each side also gets a ``code only`` row: the RSS of a process that imports what
+``hub demo`` runs (the hub, the demo, each installed connector's simulator) and holds
+no data. That much no setting or cache of the demo's can give back; the rest of the
+demo's figure is its data and caches.
 """
 
 from __future__ import annotations
@@ -36,6 +41,15 @@ from bench.gateway import clean_env
 from hub.core.paths import PROJECT_ROOT
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# The code `hub demo` loads, and nothing else: its modules and each simulator's.
+CODE_ONLY = """
+import os
+import hub.cli.serve, hub.demo.departments
+from connectors.sdk.simulation import demo_town
+from hub.demo.simulators import demo_systems
+demo_systems()
+print(open(f"/proc/{os.getpid()}/status").read())
+"""
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,12 @@ class Footprint:
     ready_seconds: float
     rss_mib: float
     cpu_share: float  # of one core, over the measured seconds
+
+
+@dataclass(frozen=True)
+class Side:
+    python: str
+    checkout: Path
 
 
 def free_port() -> int:
@@ -66,6 +86,19 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / TICKS
 
 
+def code_rss_mib(side: Side) -> float:
+    """The RSS of a process that imports what ``hub demo`` runs, and nothing more."""
+    status = subprocess.run(
+        [side.python, "-c", CODE_ONLY],
+        env=clean_env(side.checkout),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
 def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     while True:
         if process.poll() is not None:
@@ -75,12 +108,6 @@ def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
             return
         except httpx.TransportError:
             time.sleep(0.05)
-
-
-@dataclass(frozen=True)
-class Side:
-    python: str
-    checkout: Path
 
 
 def measure(side: Side, seconds: float, settle: float, reports_per_minute: float) -> Footprint:
@@ -118,7 +145,7 @@ def _row(label: str, runs: list[Footprint]) -> str:
     rss = _median([r.rss_mib for r in runs])
     cpu = _median([r.cpu_share for r in runs])
     every = " ".join(f"{r.cpu_share * 100:.1f}" for r in runs)
-    return f"{label:<10} {ready:>9.2f} {rss:>9.1f} {cpu * 100:>8.1f}   ({every})"
+    return f"{label:<20} {ready:>9.2f} {rss:>9.1f} {cpu * 100:>8.1f}   ({every})"
 
 
 def main() -> None:
@@ -136,9 +163,12 @@ def main() -> None:
         f"hub demo, {args.reports_per_minute:g} reports a minute, CPU over {args.seconds:g} s "
         f"after {args.settle:g} s settling; medians of {args.rounds} run(s)"
     )
-    print(f"{'':<10} {'ready s':>9} {'RSS MiB':>9} {'CPU %':>8}   (CPU % of each run)")
+    print(f"{'':<20} {'ready s':>9} {'RSS MiB':>9} {'CPU %':>8}   (CPU % of each run)")
     for label, found in runs.items():
         print(_row(label, found))
+    for label, side in sides.items():
+        code = f"{label}, code only"
+        print(f"{code:<20} {'':>9} {code_rss_mib(side):>9.1f}")
 
 
 def _arguments() -> argparse.Namespace:
