@@ -127,6 +127,44 @@ def test_a_date_time_must_be_one() -> None:
     assert contract.validate_response("listItems", 200, {"items": [good]}) is None
 
 
+def test_an_answer_is_checked_at_a_templated_path_through_a_shared_response() -> None:
+    """Pointers with braces, slashes and a shared response: each schema found and held
+    to, however its path has to be written as a reference."""
+    contract = Contract(
+        {
+            "openapi": "3.1.0",
+            "paths": {
+                "/things/{id}": {
+                    "get": {
+                        "operationId": "getThing",
+                        "responses": {"200": {"$ref": "#/components/responses/One thing"}},
+                    }
+                }
+            },
+            "components": {
+                "responses": {
+                    "One thing": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        }
+                    }
+                },
+                "schemas": {
+                    "Thing": {
+                        "type": "object",
+                        "required": ["at"],
+                        "properties": {"at": {"type": "string", "format": "date-time"}},
+                    }
+                },
+            },
+        }
+    )
+    assert contract.validate_response("getThing", 200, {"at": "2026-09-01T00:00:00Z"}) is None
+    violation = contract.validate_response("getThing", 200, {"at": "soon"})
+    assert violation is not None
+    assert (violation.where, violation.keyword) == ("$.at", "format")
+
+
 MAPPING = Mapping(
     Item,
     {
