@@ -33,6 +33,10 @@ from hub.db.engine import Database
 log = logging.getLogger(__name__)
 _OUTBOX = cast("Table", OutboxRow.__table__)
 RELAY_LOCK = 0x6875_6272_656C  # "hubrel": the advisory lock only one relay holds
+# Built once: every report's transaction and every relayed batch runs them.
+INSERT_OUTBOX = insert(_OUTBOX)
+TRY_LOCK = text("SELECT pg_try_advisory_lock(:k)")
+UNLOCK = text("SELECT pg_advisory_unlock(:k)")
 
 
 async def enqueue(connection: AsyncConnection, messages: Sequence[Message]) -> None:
@@ -47,7 +51,7 @@ async def enqueue(connection: AsyncConnection, messages: Sequence[Message]) -> N
             }
             for m in messages
         ]
-        await connection.execute(insert(_OUTBOX), rows)
+        await connection.execute(INSERT_OUTBOX, rows)
         await notify(connection, OUTBOX_CHANNEL)
 
 
@@ -136,16 +140,12 @@ class OutboxRelay:
                 yield True
                 return
             async with self.database.engine.connect() as connection:
-                got = await connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:k)"), {"k": RELAY_LOCK}
-                )
+                got = await connection.scalar(TRY_LOCK, {"k": RELAY_LOCK})
                 try:
                     yield bool(got)
                 finally:
                     if got:
-                        await connection.execute(
-                            text("SELECT pg_advisory_unlock(:k)"), {"k": RELAY_LOCK}
-                        )
+                        await connection.execute(UNLOCK, {"k": RELAY_LOCK})
                     await connection.commit()
 
 

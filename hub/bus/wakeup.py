@@ -27,14 +27,14 @@ log = logging.getLogger(__name__)
 BUS_LOG_CHANNEL = "hub_bus_log"  # something was appended to the embedded log
 OUTBOX_CHANNEL = "hub_outbox"  # something was written to the outbox
 RETRY_SECONDS = 5.0  # between attempts to listen again; the poll covers the gap
+NOTIFY = text("SELECT pg_notify(:channel, :token)")  # built once: every report sends one
 
 
 async def notify(connection: AsyncConnection, channel: str) -> None:
     """Tell other processes' listeners, when the caller's transaction commits."""
     if connection.dialect.name == "postgresql":
         await connection.execute(
-            text("SELECT pg_notify(:channel, :token)"),
-            {"channel": channel, "token": _token(connection.sync_engine)},
+            NOTIFY, {"channel": channel, "token": _token(connection.sync_engine)}
         )
 
 

@@ -23,6 +23,10 @@ from hub.events.types import Channel, Disposition, GridEventType, OrderRole, Sev
 
 EVENTS = cast("Table", GridEventRow.__table__)
 TIMELINE = cast("Table", TimelineRow.__table__)
+# Built once, as every report's statements are: a new one is compiled from the cache
+# by its key, which is worked out again for each new statement object.
+INSERT_EVENTS = EVENTS.insert()
+INSERT_TIMELINE = TIMELINE.insert()
 ORDERS = cast("Table", WorkOrderRow.__table__)
 Executor = AsyncConnection | AsyncSession
 T = TypeVar("T")
@@ -97,8 +101,8 @@ async def insert_reports(
     connection: AsyncConnection, reports: Sequence[tuple[CloudEvent, GridEventRecord]]
 ) -> None:
     """New events, a row and a first timeline entry each, in one statement per table."""
-    await connection.execute(EVENTS.insert(), [_event_row(r) for _, r in reports])
-    await connection.execute(TIMELINE.insert(), [_first_entry(e, r) for e, r in reports])
+    await connection.execute(INSERT_EVENTS, [_event_row(r) for _, r in reports])
+    await connection.execute(INSERT_TIMELINE, [_first_entry(e, r) for e, r in reports])
 
 
 async def insert_reported(connection: AsyncConnection, event: CloudEvent, data: Reported) -> bool:
@@ -106,7 +110,7 @@ async def insert_reported(connection: AsyncConnection, event: CloudEvent, data: 
     record = reported_record(event, data)
     if not await insert_missing(connection, EVENTS, [_event_row(record)]):
         return False
-    await connection.execute(TIMELINE.insert(), [_first_entry(event, record)])
+    await connection.execute(INSERT_TIMELINE, [_first_entry(event, record)])
     return True
 
 
