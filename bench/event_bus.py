@@ -22,6 +22,9 @@ on a fresh database copied from a template holding the town):
   sees REPORTED and ROUTED; this process is a hub replica (GraphQL, intake, relay, live
   stream), and the router and the ledger run in a `hub events run` process beside it.
 
+Every measurement runs on the event loop the hub's own processes run on, as
+``HUB_EVENT_LOOP`` chooses it (uvloop where it is installed).
+
 Each measurement settles the heap as the hub's long-running commands do once they have
 started (`hub.cli.heap`): without it, full collections walking the town, the schema and
 the backlog stalled this process, and the latency it printed was not the hub's.
@@ -74,6 +77,7 @@ from hub.bus.kafka import (
     AIOKAFKA_CONCURRENT_TRANSACTIONS_RETRY_SECONDS,
     CONCURRENT_TRANSACTIONS_RETRY_SECONDS,
 )
+from hub.cli.common import loop_factory
 from hub.cli.heap import settle_heap
 from hub.config import Settings
 from hub.core.codes import RegionLevel
@@ -663,4 +667,7 @@ if __name__ == "__main__":
         help="latency rows with only the ledger beside the replica: what the router costs "
         "them (the cores and database it shares, its transactions on the stream)",
     )
-    asyncio.run(main(parser.parse_args()))
+    # On the loop `hub serve` and `hub events run` run on (HUB_EVENT_LOOP; uvloop where it
+    # is installed): this process is a replica.
+    with asyncio.Runner(loop_factory=loop_factory(Settings().event_loop)) as runner:
+        runner.run(main(parser.parse_args()))
