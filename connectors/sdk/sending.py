@@ -29,6 +29,7 @@ from connectors.sdk.network import AsyncioBackend
 from connectors.sdk.pagination import Params
 from connectors.sdk.pool import UpstreamPool
 from connectors.sdk.settings import MAX_ANSWER_BYTES
+from hub.core.tls import client_tls
 
 USER_AGENT = "grid-hub"
 # httpx's own defaults, named: the pool ``upstream_transport`` makes is given them
@@ -145,15 +146,12 @@ def upstream_transport(
     pool whose assignment pass is linear (``connectors.sdk.pool``), whose connections
     stop reading an answer longer than ``max_answer_bytes``."""
     proxy = environment_proxy(base_url)
-    transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=UPSTREAM_LIMITS)
+    tls = client_tls()
+    transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=UPSTREAM_LIMITS, verify=tls)
     # httpx passes no network backend or pool class through to its pool; the tests hold
     # these attributes to httpcore's, failing if a new version ignores them.
     if proxy is None:
-        made = transport._pool._ssl_context  # the one httpx made, with certifi's roots
-        ssl_context = made or httpx.create_ssl_context()
-        transport._pool = UpstreamPool(
-            UPSTREAM_LIMITS, ssl_context, AsyncioBackend(), max_answer_bytes
-        )
+        transport._pool = UpstreamPool(UPSTREAM_LIMITS, tls, AsyncioBackend(), max_answer_bytes)
     else:
         transport._pool._network_backend = AsyncioBackend()
     return transport

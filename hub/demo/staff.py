@@ -26,6 +26,7 @@ from sqlalchemy import select
 from connectors.sdk import Connector
 from connectors.sdk.connector import load_statuses
 from connectors.sdk.simulation import DEFAULT_ADMIN_TOKEN
+from hub.core.tls import client_tls
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, WorkOrderRow
 from hub.db.engine import Database
@@ -113,7 +114,9 @@ class DepartmentStaff:
         self.token = token
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(headers={"X-Admin-Token": self.token}) as client:
+        async with httpx.AsyncClient(
+            headers={"X-Admin-Token": self.token}, verify=client_tls()
+        ) as client:
             while True:
                 try:
                     await self.round(client, datetime.now(UTC))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from hub.core.tls import client_tls
 from hub.db.engine import Database
 from hub.security.audit import DEV_SIGNING_KEY, AuditLog, Signer
 from hub.security.authenticator import Authenticator
@@ -53,7 +54,7 @@ class Security:
     ) -> Security:
         roles = load_roles(departments)
         keys = ApiKeyStore(database, roles)
-        http = httpx.AsyncClient(timeout=JWKS_TIMEOUT)
+        http = httpx.AsyncClient(timeout=JWKS_TIMEOUT, verify=client_tls())
         tokens = TokenValidator(settings, http)
         documents = TrustedDocuments(database)
         return cls(

@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from connectors.sdk.network import HIGH_WATER, AsyncioBackend, AsyncioStream
 from connectors.sdk.sending import upstream_transport
+from hub.core.tls import client_tls
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 TIMEOUTS = dict.fromkeys(("connect", "read", "write", "pool"), 5.0)  # a hang fails
@@ -74,6 +75,20 @@ async def test_the_upstream_transport_opens_asyncio_streams() -> None:
         await transport.aclose()
     assert response.content == b"ok"
     assert isinstance(response.extensions["network_stream"], AsyncioStream)
+
+
+def test_every_upstream_transport_verifies_with_the_one_shared_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Direct or through a proxy, no transport loads root certificates of its own."""
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    direct = [upstream_transport(f"http://{host}.example") for host in ("police", "health")]
+    proxied = upstream_transport("https://city.example")
+    assert isinstance(proxied._pool, httpcore.AsyncHTTPProxy)
+    for transport in [*direct, proxied]:
+        assert transport._pool._ssl_context is client_tls()
 
 
 async def test_an_idle_connection_the_system_closed_is_not_used_again() -> None:
