@@ -23,8 +23,8 @@ from hub.events.types import Channel, Disposition, GridEventType, OrderRole, Sev
 
 EVENTS = cast("Table", GridEventRow.__table__)
 TIMELINE = cast("Table", TimelineRow.__table__)
-# Built once, as every report's statements are: a new one is compiled from the cache
-# by its key, which is worked out again for each new statement object.
+# Built once: every report runs them, and a new statement object has its cache key
+# worked out again before SQLAlchemy finds the compiled form.
 INSERT_EVENTS = EVENTS.insert()
 INSERT_TIMELINE = TIMELINE.insert()
 ORDERS = cast("Table", WorkOrderRow.__table__)
