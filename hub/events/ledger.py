@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import fields
@@ -12,6 +11,7 @@ from sqlalchemy import Row, Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hub.bus import CloudEvent
+from hub.core.jsonbody import decode_json
 from hub.core.personal import Personal
 from hub.core.workorders import LifecycleStatus
 from hub.db.bus_models import GridEventRow, TimelineRow, WorkOrderRow
@@ -93,7 +93,7 @@ def _first_entry(event: CloudEvent, record: GridEventRecord) -> dict[str, Any]:
 
 def _actor(event: CloudEvent) -> dict[str, Any]:
     """Who reported it, if the report named its principal (the statistics credit them)."""
-    actor = json.loads(event.data).get("actor")
+    actor = decode_json(event.data).get("actor")
     return {"actor": actor} if actor else {}
 
 

@@ -9,13 +9,13 @@ but for nobody in the grid-worker figures.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from hub.bus import CloudEvent
+from hub.core.jsonbody import decode_json
 from hub.core.workorders import LifecycleStatus
 from hub.events import GridEventType, OrderRole
 
@@ -40,7 +40,7 @@ class Step:
 
     @classmethod
     def of(cls, event: CloudEvent) -> Step:
-        data = json.loads(event.data)
+        data = decode_json(event.data)
         return cls(
             id=event.id,
             event_id=data["eventId"],

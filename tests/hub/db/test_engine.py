@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, make_url, select, text
 
 from hub.db import engine as engine_module
 from hub.db.engine import Database, _sqlite_connector
@@ -62,3 +62,24 @@ async def test_a_connection_cancelled_while_rolling_back_still_closes(tmp_path: 
         await connection.close()
     with pytest.raises(ValueError, match="no active connection"):
         await connection.execute("SELECT 1")
+
+
+async def test_json_columns_are_written_compact_and_read_back(database: Database) -> None:
+    """JSON columns go through the hub's JSON encoding, not the standard library's
+    default: compact, Chinese text as itself; and come back as they went in."""
+    table = Table(
+        "json_probe", MetaData(), Column("id", Integer, primary_key=True), Column("doc", JSON)
+    )
+    value = {"名称": "西湖区", "grids": ["330106001001"], "n": 2}
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(table.create)
+            await connection.execute(table.insert(), {"id": 1, "doc": value})
+        async with database.engine.connect() as connection:
+            stored = await connection.scalar(text("SELECT CAST(doc AS TEXT) FROM json_probe"))
+            read = await connection.scalar(select(table.c.doc))
+        assert stored == '{"名称":"西湖区","grids":["330106001001"],"n":2}'
+        assert read == value
+    finally:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(table.drop)
