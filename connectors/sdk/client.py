@@ -45,6 +45,7 @@ from connectors.sdk.sending import Sender, upstream_transport
 from connectors.sdk.settings import ConnectorSettings
 from connectors.sdk.stats import CallWindow
 from hub.core import telemetry
+from hub.core.retrying import retried
 
 MAX_BACKOFF = 2.0  # seconds; the query budget is a few seconds in all
 Sleep = Callable[[float], Awaitable[None]]
@@ -101,14 +102,16 @@ class UpstreamClient:
 
         if not idempotent:
             return await attempt()
-        retrying = AsyncRetrying(
+        return await retried(attempt, lambda: self._retrying(deadline))
+
+    def _retrying(self, deadline: Deadline) -> AsyncRetrying:
+        return AsyncRetrying(
             stop=stop_any(stop_after_attempt(self.settings.retries + 1), _Past(deadline)),
             wait=_wait(self.settings.backoff_seconds),
             retry=retry_if_exception(lambda error: getattr(error, "retryable", False)),
             sleep=self._sleep,
             reraise=True,
         )
-        return await retrying(attempt)
 
     async def _attempt(
         self,

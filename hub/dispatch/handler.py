@@ -9,6 +9,7 @@ A refusal (退单) becomes ``returned``, which the router reassigns.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from tenacity import (
     AsyncRetrying,
@@ -19,6 +20,7 @@ from tenacity import (
 
 from hub.bus import CloudEvent, Message, PoisonMessageError, Topics, derived_id
 from hub.core.personal import Personal
+from hub.core.retrying import retried
 from hub.core.workorders import (
     Feedback,
     FeedbackSink,
@@ -92,25 +94,23 @@ class Dispatcher:
             return
         data = event.payload(FeedbackRequested)
         feedback = Feedback(event.id, data.event_id, Personal(data.phone), data.message)
-        async for attempt in AsyncRetrying(
+        policy = partial(
+            AsyncRetrying,
             stop=stop_after_attempt(QUICK_ATTEMPTS),
             wait=wait_exponential(multiplier=self.retry_wait, max=5),
             reraise=True,
-        ):
-            with attempt:
-                await self.sink.send_feedback(feedback)
+        )
+        await retried(partial(self.sink.send_feedback, feedback), policy)
 
     async def _create(self, order: WorkOrder) -> UpstreamRef:
-        retrying = AsyncRetrying(
+        policy = partial(
+            AsyncRetrying,
             retry=retry_if_not_exception_type(WorkOrderRefusedError),
             stop=stop_after_attempt(QUICK_ATTEMPTS),
             wait=wait_exponential(multiplier=self.retry_wait, max=5),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self.sink.create_work_order(order)
-        raise AssertionError("tenacity either returns or raises")  # pragma: no cover
+        return await retried(partial(self.sink.create_work_order, order), policy)
 
     def _accepted(
         self, event: CloudEvent, item: WorkOrderRequested, reference: UpstreamRef
