@@ -66,6 +66,18 @@ async def _report(address: str, key: str) -> str:
     return event_id
 
 
+async def _lines(page: Page, selector: str) -> set[int]:
+    """How many lines of text each element matching ``selector`` takes, as a set."""
+    counts: list[int] = await page.locator(selector).evaluate_all(
+        """(cells) => cells.map((cell) => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        })"""
+    )
+    return set(counts)
+
+
 async def test_the_map_draws_the_town_and_a_report_arrives_live_with_its_timeline(
     town_settings: Settings, town_document: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -107,6 +119,9 @@ async def test_the_map_draws_the_town_and_a_report_arrives_live_with_its_timelin
         assert await page.locator("#drawer .actions button", has_text="挂账").count() == 1
         await page.screenshot(path=SHOTS / "drawer.png")
         assert await page.locator("#systems tbody tr").count() >= 4
+        assert await _lines(page, "#systems tbody td:not(:first-child)") == {1}, (
+            "a system's state, breaker, P50 or error rate wrapped"
+        )
         assert browser.outside == [], "the console reached beyond the hub"
         assert browser.errors == []
 
