@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -29,6 +29,29 @@ async def upsert(
     statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
     for start in range(0, len(rows), CHUNK):
         await session.execute(statement, list(rows[start : start + CHUNK]))
+
+
+async def add_up(
+    connection: AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    added: Sequence[str],
+    combined: Mapping[str, ColumnElement[Any]],
+) -> None:
+    """Insert each row, or add its ``added`` columns to those of the stored row with the
+    same keys and set the ``combined`` ones to their expressions (of the stored row and
+    ``excluded``, the row being inserted). The database does it under the row's lock,
+    so nothing is read first and concurrent writers cannot lose each other's changes.
+    Other columns are written only by an insert."""
+    if not rows:
+        return
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table)
+    changes = {name: table.c[name] + statement.excluded[name] for name in added}
+    statement = statement.on_conflict_do_update(index_elements=keys, set_={**changes, **combined})
+    for start in range(0, len(rows), CHUNK):
+        await connection.execute(statement, list(rows[start : start + CHUNK]))
 
 
 async def insert_missing(

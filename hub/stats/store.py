@@ -12,20 +12,19 @@ from sqlalchemy import (
     ColumnElement,
     Delete,
     Row,
-    Select,
     Table,
     and_,
     bindparam,
     delete,
     func,
-    or_,
+    literal_column,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.db.stats_models import StatsCellRow, StatsEventRow, StatsWorkerCellRow
 from hub.db.types import under
-from hub.db.upsert import upsert
+from hub.db.upsert import add_up, upsert
 from hub.stats.facts import EventFacts, from_json, to_json
 from hub.stats.measures import Measure, WorkerMeasure
 from hub.stats.rollup import StatsKey, Tally, WorkerKey
@@ -34,7 +33,6 @@ EVENTS = cast("Table", StatsEventRow.__table__)
 CELLS = cast("Table", StatsCellRow.__table__)
 WORKER_CELLS = cast("Table", StatsWorkerCellRow.__table__)
 CHUNK = 500
-KEYS_A_STATEMENT = 100  # five parameters a key; an OR this long still plans quickly
 K = TypeVar("K", bound=tuple[Any, ...])
 
 
@@ -59,29 +57,15 @@ class Layout(Generic[K]):
         row = dict(zip(self.keys, key, strict=True))
         row.update(zip(self.counters, tally.values, strict=True))
         if self.histogram:
-            row["buckets"] = {str(b): c for b, c in sorted(tally.buckets.items())}
+            row["buckets"] = _stored_buckets(tally.buckets)
         return row
 
-    def matching(self) -> ColumnElement[bool]:
-        """``KEYS_A_STATEMENT`` cells, by bound parameters (``parameters``). An OR of key
-        equalities, not a row-value IN: SQLite scans the whole table for the latter, but
-        looks each term up in the primary key. Built once, so compiled once."""
-        columns = [self.table.c[name] for name in self.keys]
-        return or_(
-            *(
-                and_(*(c == bindparam(f"k{i}_{c.name}") for c in columns))
-                for i in range(KEYS_A_STATEMENT)
-            )
-        )
+    def at_key(self) -> ColumnElement[bool]:
+        """One cell, by bound parameters (``key_parameters``)."""
+        return and_(*(self.table.c[name] == bindparam(f"at_{name}") for name in self.keys))
 
-    def parameters(self, keys: Sequence[K]) -> dict[str, Any]:
-        """Bound values for ``matching``; a short chunk repeats its last key."""
-        padded = [*keys, *[keys[-1]] * (KEYS_A_STATEMENT - len(keys))]
-        return {
-            f"k{i}_{name}": value
-            for i, key in enumerate(padded)
-            for name, value in zip(self.keys, key, strict=True)
-        }
+    def key_parameters(self, key: K) -> dict[str, Any]:
+        return {f"at_{name}": value for name, value in zip(self.keys, key, strict=True)}
 
     def within(self, prefixes: Sequence[str]) -> ColumnElement[bool]:
         """Cells of grids under any of the region codes (a prefix range each)."""
@@ -126,18 +110,47 @@ async def save_facts(connection: AsyncConnection, facts: Iterable[EventFacts]) -
 async def add_cells(
     connection: AsyncConnection, layout: Layout[K], delta: Mapping[K, Tally]
 ) -> None:
-    """Add a delta to the stored cells: read (locked), add, write; empty cells go."""
+    """Add a delta to the stored cells where they lie: the database adds the counters
+    and the histograms' bucket counts, so nothing is read first and writers at once
+    lose nothing. Cells the delta took something from go if that left them empty."""
     if not delta:
         return
-    stored = await _load_cells(connection, layout, list(delta))
-    for key, change in delta.items():
-        stored.setdefault(key, Tally(len(layout.counters))).merge(change)
-    empty = [key for key, tally in stored.items() if tally.prune().zero]
-    rows = [layout.row_of(key, tally) for key, tally in stored.items() if not tally.zero]
-    await upsert(connection, layout.table, rows, layout.keys)
-    removal = _statements(layout).delete
-    for chunk in _chunks(empty, KEYS_A_STATEMENT):
-        await connection.execute(removal, layout.parameters(chunk))
+    rows = [layout.row_of(key, tally) for key, tally in delta.items()]
+    histogram: ColumnElement[Any] = literal_column(_BUCKET_SUMS[connection.dialect.name])
+    combined = {"buckets": histogram} if layout.histogram else {}
+    await add_up(connection, layout.table, rows, layout.keys, layout.counters, combined)
+    taken_from = [key for key, tally in delta.items() if min(tally.values) < 0]
+    if taken_from:
+        parameters = [layout.key_parameters(key) for key in taken_from]
+        await connection.execute(_delete_empty(layout), parameters)
+
+
+# The stored histogram plus the one being inserted (``excluded``), bucket by bucket,
+# without the buckets that come to zero; the stored one as it is when none is added.
+_BUCKET_SUMS = {
+    "postgresql": """CASE WHEN excluded.buckets::text = '{}' THEN stats_cells.buckets ELSE (
+        SELECT COALESCE(json_object_agg(b, n ORDER BY b::int), '{}') FROM (
+            SELECT b, SUM(n) AS n FROM (
+                SELECT key AS b, value::text::int AS n FROM json_each(stats_cells.buckets)
+                UNION ALL SELECT key, value::text::int FROM json_each(excluded.buckets)
+            ) AS both_ GROUP BY b HAVING SUM(n) <> 0
+        ) AS summed) END""",
+    "sqlite": """CASE WHEN excluded.buckets = '{}' THEN stats_cells.buckets ELSE (
+        SELECT json_group_object(b, n) FROM (
+            SELECT b, SUM(n) AS n FROM (
+                SELECT key AS b, value AS n FROM json_each(stats_cells.buckets)
+                UNION ALL SELECT key, value FROM json_each(excluded.buckets)
+            ) GROUP BY b HAVING SUM(n) <> 0 ORDER BY CAST(b AS INTEGER)
+        )) END""",
+}
+
+
+@cache
+def _delete_empty(layout: Layout[Any]) -> Delete:
+    """One cell, by ``Layout.key_parameters``, if every counter is zero: its histogram
+    is then empty too, as each bucket count is a closure's."""
+    table = layout.table
+    return delete(table).where(layout.at_key(), *(table.c[name] == 0 for name in layout.counters))
 
 
 async def insert_cells(
@@ -147,31 +160,6 @@ async def insert_cells(
     rows = [layout.row_of(key, tally) for key, tally in cells.items()]
     for chunk in _chunks(rows):
         await connection.execute(layout.table.insert(), chunk)
-
-
-async def _load_cells(
-    connection: AsyncConnection, layout: Layout[K], keys: list[K]
-) -> dict[K, Tally]:
-    found: dict[K, Tally] = {}
-    statement = _statements(layout).select
-    for chunk in _chunks(keys, KEYS_A_STATEMENT):
-        for row in await connection.execute(statement, layout.parameters(chunk)):
-            found[layout.key_of(row)] = layout.tally_of(row)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class _Statements:
-    select: Select[Any]
-    delete: Delete
-
-
-@cache
-def _statements(layout: Layout[Any]) -> _Statements:
-    where = layout.matching()
-    return _Statements(
-        select(layout.table).where(where).with_for_update(), delete(layout.table).where(where)
-    )
 
 
 async def cells_between(
@@ -198,6 +186,11 @@ async def sums_by(
         .group_by(table.c[group])
     )
     return {row[0]: [int(v or 0) for v in row[1:]] for row in await connection.execute(statement)}
+
+
+def _stored_buckets(buckets: Mapping[int, int]) -> dict[str, int]:
+    """A histogram as its column holds it: buckets in order, none empty."""
+    return {str(bucket): count for bucket, count in sorted(buckets.items()) if count}
 
 
 def starting_between(layout: Layout[Any], first: date, last: date) -> ColumnElement[bool]:
