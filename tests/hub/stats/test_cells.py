@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from hub.db import migrate
 from hub.db.engine import Database
-from hub.stats import store
+from hub.stats import Period, store
 from hub.stats.measures import Measure
-from hub.stats.periods import Period
 from hub.stats.rollup import Dimension, StatsKey, Tally
 from tests.support.databases import fresh_postgres_database
 
