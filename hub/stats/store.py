@@ -45,9 +45,6 @@ class Layout(Generic[K]):
     counters: tuple[str, ...]
     histogram: bool
 
-    def key_of(self, row: Row[Any]) -> K:
-        return cast("K", tuple(getattr(row, name) for name in self.keys))
-
     def tally_of(self, row: Row[Any]) -> Tally:
         values = [getattr(row, name) for name in self.counters]
         buckets = {int(b): c for b, c in row.buckets.items()} if self.histogram else None
