@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table
@@ -10,6 +10,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 CHUNK = 500  # keeps every statement under SQLite's bound-variable limit
+Insert = postgresql.Insert | sqlite.Insert
+Changes = Callable[[Insert], Mapping[str, Any]]  # the SET of a conflicting row
+
+
+def _insert(dialect: str, table: Table) -> Insert:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 async def upsert(
@@ -18,17 +24,15 @@ async def upsert(
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
 ) -> None:
+    """Insert each row, or overwrite the stored row with the same keys."""
     if not rows:
         return
     bind = session if isinstance(session, AsyncConnection) else session.get_bind()
-    insert = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
-    # One statement, many parameter sets: compiled once (and cached), where a multi-row
-    # VALUES would be compiled again for every chunk.
-    statement = insert(table)
-    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-    statement = statement.on_conflict_do_update(index_elements=keys, set_=updates)
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(statement, list(rows[start : start + CHUNK]))
+
+    def overwritten(statement: Insert) -> dict[str, Any]:
+        return {name: statement.excluded[name] for name in rows[0] if name not in keys}
+
+    await _insert_or_update(session, bind.dialect.name, table, rows, keys, overwritten)
 
 
 async def add_up(
@@ -46,12 +50,28 @@ async def add_up(
     Other columns are written only by an insert."""
     if not rows:
         return
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table)
-    changes = {name: table.c[name] + statement.excluded[name] for name in added}
-    statement = statement.on_conflict_do_update(index_elements=keys, set_={**changes, **combined})
+
+    def summed(statement: Insert) -> dict[str, Any]:
+        sums = {name: table.c[name] + statement.excluded[name] for name in added}
+        return {**sums, **combined}
+
+    await _insert_or_update(connection, connection.dialect.name, table, rows, keys, summed)
+
+
+async def _insert_or_update(
+    executor: AsyncSession | AsyncConnection,
+    dialect: str,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    changes: Changes,
+) -> None:
+    # One statement, many parameter sets: compiled once (and cached), where a multi-row
+    # VALUES would be compiled again for every chunk.
+    statement = _insert(dialect, table)
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=changes(statement))
     for start in range(0, len(rows), CHUNK):
-        await connection.execute(statement, list(rows[start : start + CHUNK]))
+        await executor.execute(statement, list(rows[start : start + CHUNK]))
 
 
 async def insert_missing(
@@ -60,8 +80,8 @@ async def insert_missing(
     """Insert the rows whose key is not there yet; returns how many were new."""
     if not rows:
         return 0
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    result = await connection.execute(insert(table).on_conflict_do_nothing(), list(rows))
+    statement = _insert(connection.dialect.name, table).on_conflict_do_nothing()
+    result = await connection.execute(statement, list(rows))
     return int(result.rowcount)
 
 
@@ -69,7 +89,6 @@ async def upsert_row(
     connection: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]
 ) -> None:
     """Insert one row or update it in place, in the caller's transaction."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(row)
+    statement = _insert(connection.dialect.name, table).values(row)
     updates = {name: statement.excluded[name] for name in row if name not in keys}
     await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
