@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ASTValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -21,11 +14,11 @@ from schema.assessment import AssessmentQuery
 from schema.audit import AuditQuery
 from schema.connectors import ConnectorsQuery, query_mixins
 from schema.crosswalk import CrosswalkQuery
+from schema.documents import Documents
 from schema.federation import FederationQuery
 from schema.grid_event_roots import EventMutation, EventQuery, EventSubscription
 from schema.hub_schema import HubSchema
 from schema.inputs import plan_inputs
-from schema.limits import alias_limit, depth_limit
 from schema.patrols import PatrolMutation, PatrolQuery, PatrolSubscription
 from schema.query import RegistryQuery
 from schema.regions import REGION_TYPES
@@ -82,20 +75,11 @@ def build_schema(
 ) -> HubSchema:
     """The schema with its limits and security; ``secure=False`` only to benchmark without."""
     limits = limits or GraphQLLimits()
-    # Built once: the validation cache is keyed by the rule classes themselves.
-    rules: list[type[ASTValidationRule]] = [
-        depth_limit(limits.max_depth),
-        alias_limit(limits.max_aliases),
-    ]
+    documents = Documents(limits)
     guard = GraphSecurity(
         security or SecuritySettings(), dev=dev, cache_size=limits.document_cache_size
     )
-    extensions: list[Any] = [
-        lambda: ParserCache(maxsize=limits.document_cache_size),
-        lambda: ValidationCache(maxsize=limits.document_cache_size),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules(rules),
-    ]
+    extensions: list[Any] = [documents.extension]
     if secure:
         extensions.append(guard.extension)
     schema = HubSchema(
@@ -107,6 +91,7 @@ def build_schema(
         config=StrawberryConfig(scalar_map=SCALARS),
         federation_version=FEDERATION_VERSION,
     )
+    documents.install(schema._schema)
     plan_inputs(schema)
     schema.metrics = metrics
     if metrics is not None:

@@ -2,7 +2,7 @@
 
 Depth counts nested selection sets through fragments, as graphql-depth-limit does
 (``{ region { parent { code } } }`` has depth 2); aliases count every aliased field
-in the document. Token counting happens in the parser (``MaxTokensLimiter``).
+in the document. Tokens are counted by the parser (``schema.documents``).
 """
 
 from __future__ import annotations
