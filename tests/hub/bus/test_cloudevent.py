@@ -132,3 +132,13 @@ def test_derived_ids_are_ulids_fixed_by_parent_and_salt() -> None:
     at = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
     assert ULID.from_str(stable_id(at, "feed/1")).datetime == at
     assert stable_id(at, "feed/1") != stable_id(at, "feed/2")
+
+
+def test_derived_ids_stay_what_earlier_releases_made() -> None:
+    """A redelivered input after an upgrade must get the ids it got before, or
+    consumers idempotent on the id would take its outputs twice."""
+    parent = "01KBRG5YJ0000000000000000Z"
+    assert derived_id(parent, "routed") == "01KBRG5YJ0QSF0P5F51SNKK9AB"
+    assert derived_id(parent, "order:police") == "01KBRG5YJ0XMQ6FADGBDJTA3EZ"
+    at = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    assert stable_id(at, "feed/1") == "01M83RDET0XJX6SCB4M0SXHDZW"
