@@ -8,7 +8,7 @@ so a report made on Saturday night starts on Monday morning. HOURS run on the cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import yaml
 from hub.events import TimeUnit
 from hub.events.payloads import TimeLimit
 
+ONE_DAY, ONE_HOUR, NO_TIME = timedelta(days=1), timedelta(hours=1), timedelta()
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -38,6 +39,10 @@ class WorkingCalendar:
     holidays: frozenset[date]
     workdays: frozenset[date]
     years: frozenset[int]
+    # Each day's working periods as moments, once worked out: a deadline walks them.
+    _windows: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, path: Path) -> WorkingCalendar:
@@ -89,40 +94,51 @@ class WorkingCalendar:
         """When ``share`` of the time limit has run, counted from ``start``."""
         if limit.unit is TimeUnit.HOURS:
             return (start + timedelta(hours=limit.value) * share).astimezone(UTC)
-        hours = self.day_length if limit.unit is TimeUnit.WORKING_DAYS else timedelta(hours=1)
+        hours = self.day_length if limit.unit is TimeUnit.WORKING_DAYS else ONE_HOUR
         return self.add_working_time(start, hours * limit.value * share)
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         """The moment ``amount`` of working time after ``start``."""
         if start.tzinfo is None:
             raise ValueError("start must be an aware datetime")
-        local = start.astimezone(self.zone)
-        day, left = local.date(), amount
+        day, moment, left = start.astimezone(self.zone).date(), start.astimezone(UTC), amount
         while True:
-            if self.is_working_day(day):
-                for begin, end in self.periods:
-                    opens = datetime.combine(day, begin, self.zone)
-                    closes = datetime.combine(day, end, self.zone)
-                    since = max(opens, local)
-                    if since >= closes:
-                        continue
-                    if left <= closes - since:
-                        return (since + left).astimezone(UTC)
-                    left -= closes - since
-            day += timedelta(days=1)
+            for opens, closes in self.working_periods(day):
+                since = max(opens, moment)
+                if since >= closes:
+                    continue
+                if left <= closes - since:
+                    return since + left
+                left -= closes - since
+            day += ONE_DAY
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """How much working time lies between two moments (for checks and reports)."""
-        total = timedelta()
+        total = NO_TIME
         day = start.astimezone(self.zone).date()
         while day <= end.astimezone(self.zone).date():
-            if self.is_working_day(day):
-                for begin, close in self.periods:
-                    lo = max(datetime.combine(day, begin, self.zone), start)
-                    hi = min(datetime.combine(day, close, self.zone), end)
-                    total += max(hi - lo, timedelta())
-            day += timedelta(days=1)
+            for opens, closes in self.working_periods(day):
+                total += max(min(closes, end) - max(opens, start), NO_TIME)
+            day += ONE_DAY
         return total
+
+    def working_periods(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """When the day's working periods open and close, in UTC; none on a day off.
+        (Aware moments in one zone compare without asking the zone their offsets.)"""
+        periods = self._windows.get(day)
+        if periods is None:
+            periods = self._windows[day] = (
+                tuple(
+                    (self._moment(day, begin), self._moment(day, end))
+                    for begin, end in self.periods
+                )
+                if self.is_working_day(day)
+                else ()
+            )
+        return periods
+
+    def _moment(self, day: date, clock: time) -> datetime:
+        return datetime.combine(day, clock, self.zone).astimezone(UTC)
 
 
 def _span(start: time, end: time) -> timedelta:
