@@ -57,7 +57,8 @@ class Documents:
 
 class DocumentExtension(SchemaExtension):
     """Hands strawberry the parsed document and its validation errors, so it does
-    neither itself. A document given already parsed (no text) is left to strawberry."""
+    neither itself. A document given already parsed (no text) strawberry validates,
+    with the same rules."""
 
     def __init__(self, documents: Documents) -> None:
         self.documents = documents
