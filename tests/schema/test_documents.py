@@ -9,10 +9,14 @@ from graphql import GraphQLError, parse
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from hub.config import GraphQLLimits
+from hub.app import create_app
+from hub.config import GraphQLLimits, Settings
 from schema import build_schema
 from schema.documents import DocumentExtension, Documents
 from tests.conftest import GraphQLClient
+from tests.hub.http.test_transports import ws_call, ws_receive
+from tests.support.live import graphql_ws, live_server
+from tests.support.principals import bearer
 
 GRIDS = "{ grids(first: 1) { totalCount } }"
 DEEP = '{ region(code: "330199") { ' + "parent { " * 12 + "code" + " }" * 12 + " } }"
@@ -76,3 +80,21 @@ async def test_a_refusal_is_the_same_the_second_time(gql: GraphQLClient) -> None
     for _ in range(2):
         body = await gql("{ grids(first: 1) { totalCount }")
         assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_a_subscription_meets_the_same_limits(
+    town_settings: Settings, keys: dict[str, str]
+) -> None:
+    """Subscriptions take the same path through parsing and validation as queries."""
+    aliases = " ".join(f"a{i}: eventId" for i in range(31))
+    wide = f"subscription {{ gridEvents {{ {aliases} }} }}"
+    async with live_server(create_app(town_settings)) as address, graphql_ws(address) as ws:
+        await ws_call(ws, {"type": "connection_init", "payload": bearer(keys["command"])})
+        await ws_receive(ws)
+        for n in range(2):
+            await ws_call(ws, {"id": f"s{n}", "type": "subscribe", "payload": {"query": wide}})
+            refused = await ws_receive(ws)
+            assert refused["type"] == "error", refused
+            assert refused["payload"][0]["extensions"]["code"] == "ALIAS_LIMIT_EXCEEDED"
+        await ws_call(ws, {"id": "q", "type": "subscribe", "payload": {"query": GRIDS}})
+        assert (await ws_receive(ws))["payload"] == {"data": {"grids": {"totalCount": 83}}}
