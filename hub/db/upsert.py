@@ -83,12 +83,3 @@ async def insert_missing(
     statement = _insert(connection.dialect.name, table).on_conflict_do_nothing()
     result = await connection.execute(statement, list(rows))
     return int(result.rowcount)
-
-
-async def upsert_row(
-    connection: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]
-) -> None:
-    """Insert one row or update it in place, in the caller's transaction."""
-    statement = _insert(connection.dialect.name, table).values(row)
-    updates = {name: statement.excluded[name] for name in row if name not in keys}
-    await connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))

@@ -24,7 +24,7 @@ from hub.core.workorders import LifecycleStatus, UpstreamChange
 from hub.db.bus_models import FeedCursorRow, UpstreamChangeRow
 from hub.db.outage import log_failure
 from hub.db.types import utcnow
-from hub.db.upsert import insert_missing, upsert_row
+from hub.db.upsert import insert_missing, upsert
 from hub.dispatch.links import DepartmentLinks, FeedSpec
 from hub.events import (
     Channel,
@@ -110,7 +110,7 @@ class FeedPoller:
             await ledger.insert_reported_events(connection, reports)  # as the intake does
             await enqueue(connection, [e.message(self.topics.grid_events) for e in new])
             row = {"feed": name, "cursor": next_cursor, "updated_at": utcnow()}
-            await upsert_row(connection, _CURSORS, row, keys=["feed"])
+            await upsert(connection, _CURSORS, [row], keys=["feed"])
         if new:
             self.written.fire()
         return len(new)
