@@ -187,19 +187,19 @@ def _status_changes(facts: EventFacts, status: LifecycleStatus, at: datetime) ->
 # -- storage ---------------------------------------------------------------------------
 
 _FIELDS = tuple(f.name for f in fields(EventFacts))
+_VERIFICATION_FIELDS = tuple(f.name for f in fields(Verification))
 _TIMES = ("reported_at", "deadline", "resolved_at", "rated_at", "closed_at", "merged_at")
 
 
 def to_json(facts: EventFacts) -> dict[str, Any]:
     # Field by field: dataclasses.asdict deep-copies every value, a sixth of the
     # statistics' cost a step when it was used here.
-    data = {name: getattr(facts, name) for name in _FIELDS}
+    data = _shallow(facts, _FIELDS)
     for name in _TIMES:
         data[name] = _text(data[name])
     data["escalations"] = [_text(at) for at in facts.escalations]
     data["verifications"] = [
-        {"at": _text(v.at), "passed": v.passed, "actor": v.actor, "delay": v.delay}
-        for v in facts.verifications
+        {**_shallow(v, _VERIFICATION_FIELDS), "at": _text(v.at)} for v in facts.verifications
     ]
     data["steps"] = list(facts.steps)
     return data
@@ -215,6 +215,10 @@ def from_json(data: dict[str, Any]) -> EventFacts:
     )
     values["steps"] = tuple(data["steps"])
     return EventFacts(**values)
+
+
+def _shallow(value: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in names}
 
 
 def _text(moment: datetime | None) -> str | None:
