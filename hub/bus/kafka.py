@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +25,11 @@ from aiokafka.producer import sender as aiokafka_sender
 
 from hub.bus import kafka_hanging as hanging
 from hub.bus.backend import BusUnavailableError, CommitConflictError, Partition
+from hub.bus.kafka_lifetimes import Lifetime, bounded, drain, uncut
 from hub.bus.message import Message, Record
 from hub.bus.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
-STOP_SECONDS = 5.0  # for one client to leave its group and flush: seconds on loopback
 
 # A transaction begun while the broker still writes the previous one's markers is
 # refused (CONCURRENT_TRANSACTIONS, KAFKA-5477) and asked again after aiokafka's
@@ -134,6 +134,10 @@ def _append(batch: Any, message: Message) -> bool:
 
 
 async def _partitions(settings: KafkaSettings, topics: Sequence[str]) -> list[TopicPartition]:
+    return await uncut(_described(settings, topics))
+
+
+async def _described(settings: KafkaSettings, topics: Sequence[str]) -> list[TopicPartition]:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     try:
         await admin.start()
@@ -169,45 +173,13 @@ def _led(topic: dict[str, Any]) -> bool:
     return bool(partitions) and all(p["leader"] >= 0 for p in partitions)
 
 
-_ABANDONED: set[asyncio.Task[None]] = set()  # stops given up on, kept from the collector
-
-
-async def _bounded(stopping: Coroutine[Any, Any, None], what: str) -> None:
-    """A client's stop, given STOP_SECONDS: past that it is abandoned, and any open
-    transaction of it is aborted by the broker (or fenced by the next member to start).
-
-    The stop runs as a task of its own and is waited for, not wrapped in a timeout: a
-    timeout cancels the waiter, and aiokafka's ``close`` swallows a cancellation that
-    arrives while it waits for its metadata task, so a stop stuck after that held its
-    caller for good (a dispatch member, after a broker was killed mid-transaction).
-    """
-    task = asyncio.create_task(stopping)
-    try:
-        done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    if task in done:
-        task.result()
-        return
-    task.cancel()  # a last word; whether it is heard is up to the client
-    _ABANDONED.add(task)
-    task.add_done_callback(_forgotten)
-    log.warning("the Kafka %s did not stop within %s s; abandoned", what, STOP_SECONDS)
-
-
-def _forgotten(task: asyncio.Task[None]) -> None:
-    _ABANDONED.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.debug("an abandoned Kafka stop failed", exc_info=task.exception())
-
-
 class KafkaBackend:
     name = "kafka"
 
     def __init__(self, settings: KafkaSettings) -> None:
         self.settings = settings
         self._producer: Any = None
+        self._producing: Lifetime | None = None  # the producer's start and stop
         self._lock = asyncio.Lock()
         self._partitions = _Partitions()
         self._ends: _Ends | None = None
@@ -223,23 +195,31 @@ class KafkaBackend:
         if self._ends is not None:
             await self._ends.stop()
             self._ends = None
-        if self._producer is not None:
-            await _bounded(self._producer.stop(), "producer")
-            self._producer = None
+        if self._producing is not None:
+            await self._producing.stop()
+            self._producer = self._producing = None
+        await drain()
 
     async def ping(self) -> None:
         """A broker answers: starting a client asks one for the metadata of no topic.
         (``describe_cluster`` asks for every topic's: on a broker holding 1,400 topics,
         50 ms of this process's CPU, its loop stalled, at every probe of the watch.)"""
+        try:
+            await uncut(self._answered())
+        except (KafkaError, OSError) as error:
+            raise BusUnavailableError(f"Kafka unreachable: {error}") from error
+
+    async def _answered(self) -> None:
         admin = AIOKafkaAdminClient(**self._client(), request_timeout_ms=3000)
         try:
             await admin.start()
-        except (KafkaError, OSError) as error:
-            raise BusUnavailableError(f"Kafka unreachable: {error}") from error
         finally:
             await admin.close()
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
+        await uncut(self._ensure_topics(topics))
+
+    async def _ensure_topics(self, topics: Sequence[str]) -> None:
         admin = AIOKafkaAdminClient(**self._client())
         try:
             await admin.start()
@@ -282,14 +262,10 @@ class KafkaBackend:
         )
 
     async def _offsets(self) -> _Ends:
-        """The watch's clients, started on first use; a start that failed is undone."""
+        """The watch's clients, started on first use."""
         if self._ends is None:
             ends = _Ends(self.settings)
-            try:
-                await ends.start()
-            except BaseException:
-                await ends.stop()
-                raise
+            await ends.start()
             self._ends = ends
         return self._ends
 
@@ -315,12 +291,12 @@ class KafkaBackend:
                     linger_ms=self.settings.linger_ms,
                     max_batch_size=MAX_BATCH_BYTES,
                 )
+                producing = Lifetime(producer.start, lambda: bounded(producer.stop(), "producer"))
                 try:
-                    await producer.start()
+                    await producing.start()
                 except (KafkaError, OSError) as error:
-                    await producer.stop()
                     raise BusUnavailableError(f"Kafka unreachable: {error}") from error
-                self._producer = producer
+                self._producer, self._producing = producer, producing
             return self._producer
 
     async def publish(self, messages: Sequence[Message]) -> None:
@@ -356,8 +332,15 @@ class _Ends:
         )
         # topics -> their partitions, and when the broker described them
         self._partitions: dict[tuple[str, ...], tuple[list[TopicPartition], float]] = {}
+        self.lifetime = Lifetime(self._start, self._stop)
 
     async def start(self) -> None:
+        await self.lifetime.start()
+
+    async def stop(self) -> None:
+        await self.lifetime.stop()
+
+    async def _start(self) -> None:
         await self.stable.start()
         await self.written.start()
         await self.client.bootstrap()
@@ -383,10 +366,10 @@ class _Ends:
             self._partitions[topics] = (partitions, self.clock())
         return partitions
 
-    async def stop(self) -> None:
-        await _bounded(self.stable.stop(), "stable-offset reader")
-        await _bounded(self.written.stop(), "end-offset reader")
-        await _bounded(self.client.close(), "client of the held-partition watch")
+    async def _stop(self) -> None:
+        await bounded(self.stable.stop(), "stable-offset reader")
+        await bounded(self.written.stop(), "end-offset reader")
+        await bounded(self.client.close(), "client of the held-partition watch")
 
 
 class _Fence(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -425,21 +408,27 @@ class KafkaGroupConsumer:
         )
         self._partitions = _Partitions()
         self._generation = 0
+        self.lifetime = Lifetime(self._start, self._stop)
 
     async def start(self) -> None:
         try:
-            await self.producer.start()
-            self.consumer.subscribe(self.topics, listener=self.fence)
-            await self.consumer.start()
+            await self.lifetime.start()
         except (KafkaError, OSError) as error:
-            await self.stop()
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
 
     async def stop(self) -> None:
+        await self.lifetime.stop()
+
+    async def _start(self) -> None:
+        await self.producer.start()
+        self.consumer.subscribe(self.topics, listener=self.fence)
+        await self.consumer.start()
+
+    async def _stop(self) -> None:
         try:
-            await _bounded(self.consumer.stop(), f"consumer of {self.group}")
+            await bounded(self.consumer.stop(), f"consumer of {self.group}")
         finally:  # the transactional producer closes even when the consumer's stop fails
-            await _bounded(self.producer.stop(), f"transactional producer of {self.group}")
+            await bounded(self.producer.stop(), f"transactional producer of {self.group}")
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
         records = await _fetch(self.consumer, max_records, max_wait)
@@ -477,14 +466,20 @@ class KafkaTail:
         self.topics = list(topics)
         self.since = since
         self.consumer = _consumer(settings, group=None)
+        self.lifetime = Lifetime(self._start, self._stop)
 
     async def start(self) -> None:
         try:
-            partitions = await _partitions(self.settings, self.topics)
-            await self.consumer.start()
+            await self.lifetime.start()
         except (KafkaError, OSError) as error:
-            await self.consumer.stop()
             raise BusUnavailableError(f"Kafka unreachable: {error}") from error
+
+    async def stop(self) -> None:
+        await self.lifetime.stop()
+
+    async def _start(self) -> None:
+        partitions = await _partitions(self.settings, self.topics)
+        await self.consumer.start()
         self.consumer.assign(partitions)
         await self._seek(partitions)
 
@@ -501,8 +496,8 @@ class KafkaTail:
         for partition, offset in starts.items():
             self.consumer.seek(partition, offset if offset is not None else ends[partition])
 
-    async def stop(self) -> None:
-        await _bounded(self.consumer.stop(), "tail consumer")
+    async def _stop(self) -> None:
+        await bounded(self.consumer.stop(), "tail consumer")
 
     async def fetch(self, max_records: int, max_wait: float) -> list[Record]:
         return await _fetch(self.consumer, max_records, max_wait)
