@@ -31,7 +31,10 @@ _RUNNING: set[asyncio.Task[Any]] = set()  # uncut work and abandoned stops, kept
 
 
 def _kept(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-    task = asyncio.create_task(work)
+    return _keep(asyncio.create_task(work))
+
+
+def _keep(task: asyncio.Task[T]) -> asyncio.Task[T]:
     _RUNNING.add(task)
     task.add_done_callback(_forgotten)
     return task
@@ -66,8 +69,7 @@ async def bounded(stopping: Coroutine[Any, Any, None], what: str) -> None:
         task.result()
         return
     task.cancel()  # a last word; whether it is heard is up to the client
-    _RUNNING.add(task)
-    task.add_done_callback(_forgotten)
+    _keep(task)
     log.warning("the Kafka %s did not stop within %s s; abandoned", what, STOP_SECONDS)
 
 
